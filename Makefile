@@ -1,0 +1,36 @@
+# Two commands for a fresh Debian/Ubuntu machine: `make run` and `make test`.
+APT_PACKAGES := libncurses-dev libopenblas-dev libpng-dev libsqlite3-dev zlib1g-dev dataset-fashion-mnist tmux
+SWIFT ?= swift
+
+.PHONY: deps build run test bench clean
+
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "ranet: installing missing system packages:$$missing"; \
+		if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing || { \
+				echo "ranet: apt-get failed; install these packages yourself:$$missing" >&2; exit 1; }; \
+		else \
+			echo "ranet: cannot install packages (need root and apt-get). Please run:" >&2; \
+			echo "  sudo apt-get install$$missing" >&2; exit 1; \
+		fi; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release
+
+run: build
+	@if [ -x .build/release/ranet-tui ]; then .build/release/ranet-tui $(ARGS); else .build/release/ranet --help; fi
+
+test: deps
+	$(SWIFT) test
+
+bench: deps
+	$(SWIFT) build -c release --product ranet-bench
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .build/release/ranet-bench $(ARGS)
+
+clean:
+	rm -rf .build

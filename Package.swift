@@ -1,0 +1,53 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// Hot loops in the engine skip overflow/bounds traps in release builds; shapes are checked at the API surface.
+let engineFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+
+let package = Package(
+    name: "ranet",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "ranet", targets: ["ranet"]),
+        .executable(name: "ranet-tui", targets: ["ranet-tui"]),
+        .executable(name: "ranet-bench", targets: ["ranet-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+    ],
+    targets: [
+        // System libraries: module map + shim header, nothing else.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+
+        .target(name: "NeuralEngine", dependencies: ["CBLAS"], swiftSettings: engineFlags),
+        .target(name: "AdaptiveNets", dependencies: ["NeuralEngine"], swiftSettings: engineFlags),
+        .target(name: "Datasets", dependencies: ["CPNG"], swiftSettings: engineFlags),
+        .target(name: "ExitPolicies"),
+        .target(name: "ExperimentStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Dashboard", dependencies: ["ExitPolicies"]),
+        .target(name: "TerminalUI", dependencies: ["CNcurses", "Dashboard"]),
+
+        .executableTarget(name: "ranet", dependencies: [
+            "NeuralEngine", "AdaptiveNets", "Datasets", "ExitPolicies", "ExperimentStore",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "ranet-tui", dependencies: [
+            "Dashboard", "TerminalUI", "ExperimentStore", "ExitPolicies",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "ranet-bench", dependencies: ["NeuralEngine", "AdaptiveNets", "CBLAS"],
+                          swiftSettings: engineFlags),
+
+        .target(name: "TestSupport", dependencies: ["NeuralEngine"], path: "Tests/TestSupport"),
+        .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine", "TestSupport"]),
+        .testTarget(name: "AdaptiveNetsTests", dependencies: ["AdaptiveNets", "NeuralEngine", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+        .testTarget(name: "ExitPoliciesTests", dependencies: ["ExitPolicies"]),
+        .testTarget(name: "ExperimentStoreTests", dependencies: ["ExperimentStore"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "ExitPolicies"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+    ]
+)

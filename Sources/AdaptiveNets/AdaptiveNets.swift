@@ -1,0 +1,1 @@
+// AdaptiveNets module (see README.md for the module layout).

@@ -1,0 +1,2 @@
+// OpenBLAS's CBLAS interface plus its threading/introspection extras.
+#include <cblas-openblas.h>

@@ -1,0 +1,1 @@
+// Dashboard module (see README.md for the module layout).

@@ -1,0 +1,1 @@
+// ExitPolicies module (see README.md for the module layout).

@@ -1,0 +1,1 @@
+// ExperimentStore module (see README.md for the module layout).

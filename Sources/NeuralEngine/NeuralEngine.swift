@@ -1,0 +1,1 @@
+// NeuralEngine module (see README.md for the module layout).

@@ -1,0 +1,1 @@
+// TerminalUI module (see README.md for the module layout).

@@ -1,0 +1,1 @@
+print("ranet-tui: the dashboard is being built; see README.md")
