@@ -1,1 +1,83 @@
-// Shared test helpers: approximate comparison, gradient checks, fixture paths.
+import Foundation
+import NeuralEngine
+
+/// Deterministic pseudo-random numbers for tests (SplitMix64).
+public struct TestRNG {
+    var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in [-1, 1).
+    public mutating func uniform() -> Float { Float(Double(next() >> 11) / Double(1 << 53)) * 2 - 1 }
+    public mutating func array(_ n: Int, scale: Float = 1) -> [Float] { (0..<n).map { _ in uniform() * scale } }
+    public mutating func int(_ upper: Int) -> Int { Int(next() % UInt64(upper)) }
+}
+
+/// Largest |a-b| relative to the largest magnitude in `b` (elementwise relative error is meaningless near zero).
+public func scaledMaxError(_ a: [Float], _ b: [Float]) -> Float {
+    precondition(a.count == b.count, "compared arrays differ in length: \(a.count) vs \(b.count)")
+    let scale = max(b.map { abs($0) }.max() ?? 0, 1e-12)
+    var worst: Float = 0
+    for i in 0..<a.count { worst = max(worst, abs(a[i] - b[i])) }
+    return worst / scale
+}
+
+/// Finite-difference check of every gradient of `build` with respect to `params`.
+///
+/// The checked scalar is L = sum(out * R) for a fixed random R; central differences in Float32 with step `eps`.
+/// Returns the worst error relative to each gradient's largest magnitude.
+public func gradientCheck(params: [Parameter], training: Bool = true, eps: Float = 1e-2, samplesPerParam: Int = 12,
+                          seed: UInt64 = 7, build: (Graph, [Node]) throws -> Node) throws -> Float {
+    var rng = TestRNG(seed: seed)
+    let graph = Graph(training: training, recordsGradients: true)
+    for p in params { p.grad.fill(0) }
+    let out = try build(graph, params.map { graph.parameter($0) })
+    let r = Tensor(shape: out.shape, values: rng.array(out.value.count))
+    try graph.backward(out, seed: r)
+    let analytic = params.map { $0.grad.array }
+
+    func loss() throws -> Double {
+        let g = Graph(training: training, recordsGradients: false)
+        let o = try build(g, params.map { g.parameter($0) })
+        var s = 0.0
+        for i in 0..<o.value.count { s += Double(o.value[i]) * Double(r[i]) }
+        return s
+    }
+    var worst: Float = 0
+    for (pi, p) in params.enumerated() {
+        let scale = max(analytic[pi].map { abs($0) }.max() ?? 0, 1e-3)
+        for _ in 0..<min(samplesPerParam, p.value.count) {
+            let i = rng.int(p.value.count)
+            let saved = p.value[i]
+            p.value[i] = saved + eps
+            let up = try loss()
+            p.value[i] = saved - eps
+            let down = try loss()
+            p.value[i] = saved
+            let numeric = Float((up - down) / Double(2 * eps))
+            worst = max(worst, abs(numeric - analytic[pi][i]) / scale)
+        }
+    }
+    return worst
+}
+
+/// A parameter filled with uniform random values.
+public func randomParameter(_ name: String, _ shape: [Int], rng: inout TestRNG, scale: Float = 1) -> Parameter {
+    let p = Parameter(name: name, shape: shape)
+    for i in 0..<p.value.count { p.value[i] = rng.uniform() * scale }
+    return p
+}
+
+/// Paths to the shared reference material next to the repository.
+public enum SharedFixtures {
+    public static var root: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared")
+    }
+    public static func path(_ relative: String) -> String { root.appendingPathComponent(relative).path }
+}

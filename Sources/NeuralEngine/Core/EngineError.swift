@@ -1,0 +1,12 @@
+/// Errors raised at the engine's public entry points (kernels below them only use preconditions).
+public enum EngineError: Error, CustomStringConvertible, Equatable {
+    case shape(op: String, String)
+    case invalidArgument(op: String, String)
+
+    public var description: String {
+        switch self {
+        case let .shape(op, message): return "\(op): shape mismatch: \(message)"
+        case let .invalidArgument(op, message): return "\(op): \(message)"
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Dispatch
+import CBLAS
+
+/// Thread settings for the engine's own loops and for OpenBLAS.
+public enum EngineThreads {
+    nonisolated(unsafe) private static var configured = 0
+
+    /// Threads used by elementwise/BN/im2col loops (OpenBLAS is set to the same count).
+    public static var count: Int {
+        if configured == 0 { configured = defaultCount() }
+        return configured
+    }
+
+    public static func set(_ n: Int) {
+        configured = max(1, n)
+        openblas_set_num_threads(Int32(configured))
+    }
+
+    private static func defaultCount() -> Int {
+        Int(openblas_get_num_threads())
+    }
+
+    /// The OpenBLAS kernel in use (e.g. "Haswell", "Cooperlake").
+    public static var blasCoreName: String {
+        guard let p = openblas_get_corename() else { return "unknown" }
+        return String(cString: p)
+    }
+}
+
+/// Runs `body(i)` for i in 0..<n, split across the engine's threads when the work is large enough.
+/// `work` is a rough element count: small jobs stay on the calling thread, where dispatch would cost more.
+@inline(__always)
+func parallelFor(_ n: Int, work: Int, _ body: (Int) -> Void) {
+    let threads = EngineThreads.count
+    if threads <= 1 || n <= 1 || work < 32_768 {
+        for i in 0..<n { body(i) }
+        return
+    }
+    let chunks = min(threads, n)
+    withoutActuallyEscaping(body) { body in
+        // Jobs write disjoint memory by construction (each kernel partitions its output), which the compiler cannot see.
+        let job = UncheckedSendable(body)
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let start = n * chunk / chunks, end = n * (chunk + 1) / chunks
+            for i in start..<end { job.value(i) }
+        }
+    }
+}
+
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,51 @@
+extension Graph {
+    /// 2-D convolution, weight OIHW, optional bias.
+    public func conv2d(_ x: Node, weight: Parameter, bias: Parameter? = nil, stride: Int = 1, padding: Int = 0) throws -> Node {
+        let op = "conv2d(\(weight.name))"
+        let s = try NCHW(x.shape, op: op)
+        let ws = weight.shape
+        guard ws.count == 4, ws[1] == s.c else {
+            throw EngineError.shape(op: op, "input \(x.shape) vs weight \(ws): input channels must equal weight dim 1")
+        }
+        if let bias, bias.shape != [ws[0]] {
+            throw EngineError.shape(op: op, "bias \(bias.shape) vs weight \(ws)")
+        }
+        guard stride >= 1, padding >= 0 else { throw EngineError.invalidArgument(op: op, "stride \(stride), padding \(padding)") }
+        let g = ConvGeometry(input: s, outChannels: ws[0], kernelH: ws[2], kernelW: ws[3], stride: stride, padding: padding)
+        guard g.outH > 0, g.outW > 0 else {
+            throw EngineError.shape(op: op, "input \(x.shape) too small for kernel \(ws[2])x\(ws[3]) stride \(stride)")
+        }
+        let wNode = parameter(weight), bNode = bias.map { parameter($0) }
+        let out = output(g.output.array, from: [x, wNode])
+        ConvKernels.forward(x: x.value.data, weight: weight.value.data, bias: bias?.value.data, y: out.value.data,
+                            geometry: g, scratch: scratch)
+        record(out) { [unowned self] dy in
+            let dx = self.gradTarget(x)
+            ConvKernels.backward(x: x.value.data, weight: weight.value.data, dy: dy.data, dWeight: wNode.grad!.data,
+                                 dBias: bNode?.grad!.data, dx: dx?.0.data, dxBeta: dx?.1 ?? 0, geometry: g,
+                                 scratch: self.scratch)
+        }
+        return out
+    }
+
+    /// Fully connected layer on the flattened input (N, everything else).
+    public func linear(_ x: Node, weight: Parameter, bias: Parameter?) throws -> Node {
+        let op = "linear(\(weight.name))"
+        let n = x.shape.first ?? 0, inF = x.value.count / max(n, 1)
+        guard weight.shape.count == 2, weight.shape[1] == inF else {
+            throw EngineError.shape(op: op, "input \(x.shape) (\(inF) features) vs weight \(weight.shape)")
+        }
+        let outF = weight.shape[0]
+        let wNode = parameter(weight), bNode = bias.map { parameter($0) }
+        let out = output([n, outF], from: [x, wNode])
+        DenseKernels.linearForward(x: x.value.data, weight: weight.value.data, bias: bias?.value.data, y: out.value.data,
+                                   batch: n, inFeatures: inF, outFeatures: outF)
+        record(out) { [unowned self] dy in
+            let dx = self.gradTarget(x)
+            DenseKernels.linearBackward(x: x.value.data, weight: weight.value.data, dy: dy.data, dWeight: wNode.grad!.data,
+                                        dBias: bNode?.grad!.data, dx: dx?.0.data, dxBeta: dx?.1 ?? 0,
+                                        batch: n, inFeatures: inF, outFeatures: outF)
+        }
+        return out
+    }
+}

@@ -1,0 +1,62 @@
+/// BatchNorm2d's parameters and running statistics (reference names: weight, bias, running_mean, running_var).
+public struct BatchNorm2d: Sendable {
+    public let weight: Parameter
+    public let bias: Parameter
+    public let runningMean: Buffer
+    public let runningVar: Buffer
+    public var momentum: Float = 0.1
+    public var eps: Float = 1e-5
+
+    /// Registers `prefix.weight` (ones), `prefix.bias`, `prefix.running_mean` (zeros), `prefix.running_var` (ones).
+    public init(_ store: ParameterStore, _ prefix: String, channels: Int) {
+        weight = store.parameter(prefix + ".weight", [channels])
+        weight.value.fill(1)
+        bias = store.parameter(prefix + ".bias", [channels])
+        runningMean = store.buffer(prefix + ".running_mean", [channels])
+        runningVar = store.buffer(prefix + ".running_var", [channels], fill: 1)
+    }
+
+    public var channels: Int { weight.value.count }
+}
+
+extension Graph {
+    /// Batch normalisation: batch statistics in training mode (updating the running ones), running ones otherwise.
+    public func batchNorm(_ x: Node, _ bn: BatchNorm2d) throws -> Node {
+        let op = "batchNorm(\(bn.weight.name))"
+        let s = try NCHW(x.shape, op: op)
+        guard s.c == bn.channels else {
+            throw EngineError.shape(op: op, "input \(x.shape) has \(s.c) channels, the layer \(bn.channels)")
+        }
+        let gNode = parameter(bn.weight), bNode = parameter(bn.bias)
+        let out = output(x.shape, from: [x, gNode])
+        if training {
+            guard s.n * s.plane > 1 else {
+                throw EngineError.shape(op: op, "training needs more than one value per channel, got \(x.shape)")
+            }
+            let mean = values.take([s.c]), invStd = values.take([s.c])
+            BatchNormKernels.forwardTraining(x: x.value.data, y: out.value.data, shape: s, gamma: bn.weight.value.data,
+                                             beta: bn.bias.value.data, runningMean: bn.runningMean.value.data,
+                                             runningVar: bn.runningVar.value.data, saveMean: mean.data,
+                                             saveInvStd: invStd.data, momentum: bn.momentum, eps: bn.eps)
+            record(out) { [unowned self] dy in
+                let dx = self.gradTarget(x)
+                BatchNormKernels.backwardTraining(x: x.value.data, dy: dy.data, shape: s, gamma: bn.weight.value.data,
+                                                  mean: mean.data, invStd: invStd.data, dGamma: gNode.grad!.data,
+                                                  dBeta: bNode.grad!.data, dx: dx?.0.data, dxBeta: dx?.1 ?? 0)
+            }
+        } else {
+            BatchNormKernels.forwardInference(x: x.value.data, y: out.value.data, shape: s, gamma: bn.weight.value.data,
+                                              beta: bn.bias.value.data, runningMean: bn.runningMean.value.data,
+                                              runningVar: bn.runningVar.value.data, eps: bn.eps)
+            record(out) { [unowned self] dy in
+                let dx = self.gradTarget(x)
+                BatchNormKernels.backwardInference(x: x.value.data, dy: dy.data, shape: s, gamma: bn.weight.value.data,
+                                                   runningMean: bn.runningMean.value.data,
+                                                   runningVar: bn.runningVar.value.data, eps: bn.eps,
+                                                   dGamma: gNode.grad!.data, dBeta: bNode.grad!.data,
+                                                   dx: dx?.0.data, dxBeta: dx?.1 ?? 0)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,94 @@
+extension Graph {
+    public func relu(_ x: Node) -> Node {
+        let out = output(x.shape, from: [x])
+        ElementwiseKernels.reluForward(x: x.value.data, y: out.value.data, count: x.value.count)
+        record(out) { [unowned self] dy in
+            guard let (dx, beta) = self.gradTarget(x) else { return }
+            ElementwiseKernels.reluBackward(y: out.value.data, dy: dy.data, dx: dx.data, count: dy.count, dxBeta: beta)
+        }
+        return out
+    }
+
+    /// Average pooling, square window `kernel`, stride defaulting to the kernel, no padding.
+    public func avgPool(_ x: Node, kernel: Int, stride: Int? = nil) throws -> Node {
+        let s = try NCHW(x.shape, op: "avgPool"), st = stride ?? kernel
+        let oh = (s.h - kernel) / st + 1, ow = (s.w - kernel) / st + 1
+        guard kernel >= 1, st >= 1, oh > 0, ow > 0 else {
+            throw EngineError.shape(op: "avgPool", "input \(x.shape) too small for kernel \(kernel) stride \(st)")
+        }
+        let out = output([s.n, s.c, oh, ow], from: [x])
+        ElementwiseKernels.avgPoolForward(x: x.value.data, y: out.value.data, input: s, kernel: kernel, stride: st, outH: oh, outW: ow)
+        record(out) { [unowned self] dy in
+            guard let dx = self.gradAccumulator(x) else { return }
+            ElementwiseKernels.avgPoolBackward(dy: dy.data, dx: dx.data, input: s, kernel: kernel, stride: st, outH: oh, outW: ow)
+        }
+        return out
+    }
+
+    /// Max pooling with zero-free padding (PyTorch MaxPool2d(kernel, stride, padding)).
+    public func maxPool(_ x: Node, kernel: Int, stride: Int, padding: Int) throws -> Node {
+        let s = try NCHW(x.shape, op: "maxPool")
+        let oh = (s.h + 2 * padding - kernel) / stride + 1, ow = (s.w + 2 * padding - kernel) / stride + 1
+        guard oh > 0, ow > 0, padding * 2 <= kernel else {
+            throw EngineError.shape(op: "maxPool", "input \(x.shape), kernel \(kernel), stride \(stride), padding \(padding)")
+        }
+        let out = output([s.n, s.c, oh, ow], from: [x])
+        let argTensor = values.take([s.n * s.c * oh * ow])
+        let arg = UnsafeMutableRawPointer(argTensor.data).assumingMemoryBound(to: Int32.self)
+        ElementwiseKernels.maxPoolForward(x: x.value.data, y: out.value.data, argmax: arg, input: s, kernel: kernel,
+                                          stride: stride, padding: padding, outH: oh, outW: ow)
+        record(out) { [unowned self] dy in
+            guard let dx = self.gradAccumulator(x) else { return }
+            ElementwiseKernels.maxPoolBackward(dy: dy.data, argmax: arg, dx: dx.data, input: s, outPlane: oh * ow)
+        }
+        return out
+    }
+
+    /// Bilinear resize with align_corners=True; the same size returns `x` itself (an exact identity).
+    public func resize(_ x: Node, height: Int, width: Int) throws -> Node {
+        let s = try NCHW(x.shape, op: "resize")
+        guard height >= 1, width >= 1, s.h >= 1, s.w >= 1 else {
+            throw EngineError.shape(op: "resize", "cannot resize \(x.shape) to \(height)x\(width)")
+        }
+        if s.h == height && s.w == width { return x }
+        let out = output([s.n, s.c, height, width], from: [x])
+        ResizeKernels.forward(x: x.value.data, y: out.value.data, input: s, outH: height, outW: width)
+        record(out) { [unowned self] dy in
+            guard let dx = self.gradAccumulator(x) else { return }
+            ResizeKernels.backwardAdd(dy: dy.data, dx: dx.data, input: s, outH: height, outW: width)
+        }
+        return out
+    }
+
+    /// Concatenation along channels; every input must share N, H and W.
+    public func concat(_ xs: [Node]) throws -> Node {
+        guard let first = xs.first else { throw EngineError.invalidArgument(op: "concat", "no inputs") }
+        if xs.count == 1 { return first }
+        let s0 = try NCHW(first.shape, op: "concat")
+        var channels = 0
+        for x in xs {
+            let s = try NCHW(x.shape, op: "concat")
+            guard s.n == s0.n, s.h == s0.h, s.w == s0.w else {
+                throw EngineError.shape(op: "concat", "\(first.shape) and \(x.shape) differ outside the channel axis")
+            }
+            channels += s.c
+        }
+        let out = output([s0.n, channels, s0.h, s0.w], from: xs)
+        var offset = 0
+        var offsets: [Int] = []
+        for x in xs {
+            offsets.append(offset)
+            ElementwiseKernels.copyChannels(from: x.value.data, channels: x.shape[1], into: out.value.data,
+                                            channels: channels, offset: offset, batch: s0.n, plane: s0.plane)
+            offset += x.shape[1]
+        }
+        record(out) { [unowned self] dy in
+            for (x, offset) in zip(xs, offsets) {
+                guard let (dx, beta) = self.gradTarget(x) else { continue }
+                ElementwiseKernels.sliceChannelsBackward(dy: dy.data, channels: channels, offset: offset, into: dx.data,
+                                                         channels: x.shape[1], batch: s0.n, plane: s0.plane, dxBeta: beta)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,121 @@
+/// A value flowing through a graph, with its gradient once backward reaches it.
+public final class Node: @unchecked Sendable {
+    public let value: Tensor
+    /// Gradient storage; for parameters this is the parameter's own (accumulating) gradient.
+    var grad: Tensor?
+    /// False until something has written `grad` this step, so the first writer overwrites instead of adding.
+    var gradWritten = false
+    let requiresGrad: Bool
+    let accumulatesIntoParameter: Bool
+
+    init(value: Tensor, requiresGrad: Bool, parameterGrad: Tensor? = nil) {
+        self.value = value
+        self.requiresGrad = requiresGrad
+        grad = parameterGrad
+        gradWritten = parameterGrad != nil
+        accumulatesIntoParameter = parameterGrad != nil
+    }
+
+    public var shape: [Int] { value.shape }
+    /// The gradient accumulated by the last backward pass (nil when none reached this node).
+    public var gradient: Tensor? { gradWritten ? grad : nil }
+}
+
+/// A recorded forward pass (a tape) whose backward runs the recorded closures in reverse.
+///
+/// Activations come from a planned arena: call `reset()` before each step and the same sequence of ops reuses the
+/// same storage, so a training loop allocates only on its first step.
+public final class Graph: @unchecked Sendable {
+    /// Training mode: BatchNorm uses batch statistics and updates its running estimates; ops record backward steps.
+    public var training: Bool
+    /// Whether ops record their backward (off for pure inference).
+    public var recordsGradients: Bool
+    let values = Arena()
+    let gradients = Arena()
+    let scratch = Scratch()
+    var tape: [() -> Void] = []
+
+    public init(training: Bool, recordsGradients: Bool? = nil) {
+        self.training = training
+        self.recordsGradients = recordsGradients ?? training
+    }
+
+    /// Forgets the previous pass; its tensors are reused by the next one.
+    public func reset() {
+        values.reset()
+        gradients.reset()
+        tape.removeAll(keepingCapacity: true)
+    }
+
+    public var arenaBytes: Int { values.bytes + gradients.bytes }
+
+    /// An input that needs no gradient (images).
+    public func input(_ tensor: Tensor) -> Node { Node(value: tensor, requiresGrad: false) }
+
+    /// A copy of `tensor` into the arena (so callers may reuse their buffer).
+    public func constant(_ tensor: Tensor) -> Node {
+        let t = values.take(tensor.shape)
+        t.copy(from: tensor)
+        return Node(value: t, requiresGrad: false)
+    }
+
+    /// A parameter as a graph node: backward adds into `parameter.grad`.
+    public func parameter(_ p: Parameter) -> Node {
+        Node(value: p.value, requiresGrad: recordsGradients, parameterGrad: p.grad)
+    }
+
+    func output(_ shape: [Int], from inputs: [Node]) -> Node {
+        Node(value: values.take(shape), requiresGrad: recordsGradients && inputs.contains { $0.requiresGrad })
+    }
+
+    /// Registers a backward step for `out`; it runs only if a gradient reached `out`.
+    func record(_ out: Node, _ step: @escaping (Tensor) -> Void) {
+        guard out.requiresGrad else { return }
+        tape.append {
+            guard out.gradWritten, let g = out.grad else { return }
+            step(g)
+        }
+    }
+
+    /// Gradient storage for `node` and the beta (0 = overwrite, 1 = add) a kernel must use with it.
+    func gradTarget(_ node: Node) -> (Tensor, Float)? {
+        guard node.requiresGrad else { return nil }
+        if node.accumulatesIntoParameter { return (node.grad!, 1) }
+        if let g = node.grad, node.gradWritten { return (g, 1) }
+        let g = node.grad ?? gradients.take(node.value.shape)
+        node.grad = g
+        node.gradWritten = true
+        return (g, 0)
+    }
+
+    /// Like `gradTarget` but always returns an initialised buffer to add into (for scatter-style kernels).
+    func gradAccumulator(_ node: Node) -> Tensor? {
+        guard let (g, beta) = gradTarget(node) else { return nil }
+        if beta == 0 { g.fill(0) }
+        return g
+    }
+
+    /// Runs backward from any node, seeded with d(something)/d(output) = `seed`.
+    public func backward(_ output: Node, seed: Tensor) throws {
+        guard seed.count == output.value.count else {
+            throw EngineError.shape(op: "backward", "seed \(seed.shape) vs output \(output.shape)")
+        }
+        guard let (g, _) = gradTarget(output) else {
+            throw EngineError.invalidArgument(op: "backward", "output does not depend on any parameter")
+        }
+        g.copy(from: seed)
+        for step in tape.reversed() { step() }
+    }
+
+    /// Runs backward from a scalar `loss` (seeded with d loss = 1).
+    public func backward(_ loss: Node) throws {
+        guard loss.value.count == 1 else {
+            throw EngineError.shape(op: "backward", "loss must be a scalar, got \(loss.shape)")
+        }
+        guard let (g, _) = gradTarget(loss) else {
+            throw EngineError.invalidArgument(op: "backward", "loss does not depend on any parameter (inference graph?)")
+        }
+        g[0] = 1
+        for step in tape.reversed() { step() }
+    }
+}

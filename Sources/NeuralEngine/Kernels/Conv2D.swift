@@ -1,0 +1,142 @@
+/// Convolution kernels: im2col + OpenBLAS sgemm, with the GEMM oriented out[M x N] = W[M x K] * cols[K x N]
+/// (faster than the transposed orientation for the small output-channel counts of dense blocks).
+///
+/// Images are processed in chunks whose column matrix fits `columnBudget` floats, so a batch of 64 at 32x32 does not
+/// need a multi-hundred-megabyte workspace; small planes (8x8) are batched across images so each GEMM is large.
+public enum ConvKernels {
+    /// Upper bound on the im2col workspace, in floats (16 MiB).
+    static let columnBudget = 4 << 20
+
+    static func imagesPerChunk(_ g: ConvGeometry) -> Int {
+        let perImage = max(g.patch, g.outChannels) * g.outPlane
+        return max(1, min(g.input.n, columnBudget / max(perImage, 1)))
+    }
+
+    /// y = conv(x, w) (+ bias). y is overwritten.
+    public static func forward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                               y: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, scratch: Scratch) {
+        let M = g.outChannels, K = g.patch, P = g.outPlane, N = g.input.n
+        if g.isPointwise && P >= 256 {
+            // Large planes: one GEMM per image straight on the NCHW planes, no copies.
+            for img in 0..<N {
+                sgemm(transA: false, transB: false, m: M, n: P, k: K, a: weight, lda: K,
+                      b: x + img * K * P, ldb: P, beta: 0, c: y + img * M * P, ldc: P)
+            }
+        } else {
+            let chunk = imagesPerChunk(g)
+            var first = 0
+            while first < N {
+                let count = min(chunk, N - first), cols = count * P
+                let colBuf = scratch.buffer(0, count: K * cols), outBuf = scratch.buffer(1, count: M * cols)
+                if g.isPointwise {
+                    gatherChannelMajor(x, channels: K, plane: P, first: first, count: count, into: colBuf)
+                } else {
+                    im2col(x, g, first: first, count: count, cols: colBuf)
+                }
+                sgemm(transA: false, transB: false, m: M, n: cols, k: K, a: weight, lda: K, b: colBuf, ldb: cols,
+                      beta: 0, c: outBuf, ldc: cols)
+                scatterChannelMajor(outBuf, channels: M, plane: P, first: first, count: count, into: y, accumulate: false)
+                first += count
+            }
+        }
+        if let bias {
+            parallelFor(N * M, work: N * M * P) { job in
+                let b = bias[job % M], row = y + job * P
+                for p in 0..<P { row[p] += b }
+            }
+        }
+    }
+
+    /// Accumulates dW (+= always) and db, and writes (beta 0) or adds (beta 1) dx when `dx` is given.
+    public static func backward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+                                dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
+                                dx: UnsafeMutablePointer<Float>?, dxBeta: Float,
+                                geometry g: ConvGeometry, scratch: Scratch) {
+        let M = g.outChannels, K = g.patch, P = g.outPlane, N = g.input.n
+        if let dBias {
+            for m in 0..<M {
+                var s: Float = 0
+                for img in 0..<N { let row = dy + (img * M + m) * P; for p in 0..<P { s += row[p] } }
+                dBias[m] += s
+            }
+        }
+        if g.isPointwise && P >= 256 {
+            for img in 0..<N {
+                sgemm(transA: false, transB: true, m: M, n: K, k: P, a: dy + img * M * P, lda: P,
+                      b: x + img * K * P, ldb: P, beta: 1, c: dWeight, ldc: K)
+                if let dx {
+                    sgemm(transA: true, transB: false, m: K, n: P, k: M, a: weight, lda: K, b: dy + img * M * P,
+                          ldb: P, beta: dxBeta, c: dx + img * K * P, ldc: P)
+                }
+            }
+            return
+        }
+        if let dx, dxBeta == 0, !g.isPointwise { dx.update(repeating: 0, count: g.input.count) }
+        let chunk = imagesPerChunk(g)
+        var first = 0
+        while first < N {
+            let count = min(chunk, N - first), cols = count * P
+            let colBuf = scratch.buffer(0, count: K * cols), dyBuf = scratch.buffer(1, count: M * cols)
+            if g.isPointwise {
+                gatherChannelMajor(x, channels: K, plane: P, first: first, count: count, into: colBuf)
+            } else {
+                im2col(x, g, first: first, count: count, cols: colBuf)
+            }
+            gatherChannelMajor(dy, channels: M, plane: P, first: first, count: count, into: dyBuf)
+            sgemm(transA: false, transB: true, m: M, n: K, k: cols, a: dyBuf, lda: cols, b: colBuf, ldb: cols,
+                  beta: 1, c: dWeight, ldc: K)
+            if let dx {
+                // The column buffer is free again: reuse it for d(cols).
+                sgemm(transA: true, transB: false, m: K, n: cols, k: M, a: weight, lda: K, b: dyBuf, ldb: cols,
+                      beta: 0, c: colBuf, ldc: cols)
+                if g.isPointwise {
+                    scatterChannelMajor(colBuf, channels: K, plane: P, first: first, count: count, into: dx,
+                                        accumulate: dxBeta != 0)
+                } else {
+                    col2imAdd(colBuf, g, first: first, count: count, dx: dx)
+                }
+            }
+            first += count
+        }
+    }
+}
+
+/// Direct-loop convolution used as the reference the fast kernels are tested against.
+public enum NaiveConv {
+    public static func forward(x: [Float], weight: [Float], bias: [Float]?, geometry g: ConvGeometry) -> [Float] {
+        let (N, C, H, W) = (g.input.n, g.input.c, g.input.h, g.input.w)
+        var y = [Float](repeating: 0, count: g.output.count)
+        for n in 0..<N { for m in 0..<g.outChannels { for oy in 0..<g.outH { for ox in 0..<g.outW {
+            var s: Float = bias?[m] ?? 0
+            for c in 0..<C { for i in 0..<g.kernelH { for j in 0..<g.kernelW {
+                let iy = oy * g.stride - g.padding + i, ix = ox * g.stride - g.padding + j
+                if iy >= 0 && iy < H && ix >= 0 && ix < W {
+                    s += x[((n * C + c) * H + iy) * W + ix] * weight[((m * C + c) * g.kernelH + i) * g.kernelW + j]
+                }
+            } } }
+            y[((n * g.outChannels + m) * g.outH + oy) * g.outW + ox] = s
+        } } } }
+        return y
+    }
+
+    /// Returns (dx, dWeight, dBias).
+    public static func backward(x: [Float], weight: [Float], dy: [Float], geometry g: ConvGeometry)
+        -> ([Float], [Float], [Float]) {
+        let (N, C, H, W) = (g.input.n, g.input.c, g.input.h, g.input.w)
+        var dx = [Float](repeating: 0, count: x.count), dw = [Float](repeating: 0, count: weight.count)
+        var db = [Float](repeating: 0, count: g.outChannels)
+        for n in 0..<N { for m in 0..<g.outChannels { for oy in 0..<g.outH { for ox in 0..<g.outW {
+            let d = dy[((n * g.outChannels + m) * g.outH + oy) * g.outW + ox]
+            db[m] += d
+            for c in 0..<C { for i in 0..<g.kernelH { for j in 0..<g.kernelW {
+                let iy = oy * g.stride - g.padding + i, ix = ox * g.stride - g.padding + j
+                if iy >= 0 && iy < H && ix >= 0 && ix < W {
+                    let xi = ((n * C + c) * H + iy) * W + ix, wi = ((m * C + c) * g.kernelH + i) * g.kernelW + j
+                    dx[xi] += d * weight[wi]
+                    dw[wi] += d * x[xi]
+                }
+            } } }
+        } } } }
+        return (dx, dw, db)
+    }
+}

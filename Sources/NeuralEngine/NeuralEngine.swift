@@ -1,1 +1,0 @@
-// NeuralEngine module (see README.md for the module layout).

@@ -1,0 +1,102 @@
+import Foundation
+import Testing
+@testable import NeuralEngine
+import TestSupport
+
+/// The fast kernels against direct loops and hand-worked values.
+@Suite struct KernelReferenceTests {
+    @Test func convolutionMatchesNaiveOnRandomShapes() throws {
+        var rng = TestRNG(seed: 11)
+        for trial in 0..<24 {
+            let k = [1, 1, 3, 3, 5, 7][rng.int(6)], stride = 1 + rng.int(2), pad = k == 1 ? rng.int(2) : k / 2
+            let n = 1 + rng.int(3), c = 1 + rng.int(5), m = 1 + rng.int(6)
+            let h = max(k, 3 + rng.int(18)), w = max(k, 3 + rng.int(18))
+            let bias = rng.int(2) == 0
+            try compareConv(n: n, c: c, h: h, w: w, m: m, k: k, stride: stride, pad: pad, bias: bias, rng: &rng, trial: trial)
+        }
+    }
+
+    @Test func convolutionLargePlanesAndChunkedBatches() throws {
+        var rng = TestRNG(seed: 12)
+        // 1x1 on a 16x16 plane takes the per-image GEMM path; 64 channels x 3x3 x 32x32 splits the batch into chunks.
+        try compareConv(n: 2, c: 5, h: 16, w: 16, m: 3, k: 1, stride: 1, pad: 0, bias: false, rng: &rng, trial: 100)
+        try compareConv(n: 8, c: 64, h: 32, w: 32, m: 2, k: 3, stride: 1, pad: 1, bias: false, rng: &rng, trial: 101)
+    }
+
+    func compareConv(n: Int, c: Int, h: Int, w: Int, m: Int, k: Int, stride: Int, pad: Int, bias: Bool,
+                     rng: inout TestRNG, trial: Int) throws {
+        let g = ConvGeometry(input: NCHW(n, c, h, w), outChannels: m, kernelH: k, kernelW: k, stride: stride, padding: pad)
+        let x = rng.array(n * c * h * w), wt = rng.array(m * c * k * k), b = rng.array(m)
+        let dy = rng.array(g.output.count)
+        let expected = NaiveConv.forward(x: x, weight: wt, bias: bias ? b : nil, geometry: g)
+        let (edx, edw, edb) = NaiveConv.backward(x: x, weight: wt, dy: dy, geometry: g)
+
+        let store = ParameterStore()
+        let wp = store.parameter("w", [m, c, k, k]), bp = store.parameter("b", [m])
+        wp.value.copy(from: Tensor(shape: [m, c, k, k], values: wt))
+        bp.value.copy(from: Tensor(shape: [m], values: b))
+        let xp = store.parameter("x", [n, c, h, w])
+        xp.value.copy(from: Tensor(shape: [n, c, h, w], values: x))
+        let graph = Graph(training: true)
+        let y = try graph.conv2d(graph.parameter(xp), weight: wp, bias: bias ? bp : nil, stride: stride, padding: pad)
+        try graph.backward(y, seed: Tensor(shape: y.shape, values: dy))
+        let label = "trial \(trial): \(g.input) k\(k) s\(stride) p\(pad) -> \(m)"
+        #expect(scaledMaxError(y.value.array, expected) < 1e-5, "\(label) forward")
+        #expect(scaledMaxError(xp.grad.array, edx) < 1e-5, "\(label) dx")
+        #expect(scaledMaxError(wp.grad.array, edw) < 1e-5, "\(label) dw")
+        if bias { #expect(scaledMaxError(bp.grad.array, edb) < 1e-5, "\(label) db") }
+    }
+
+    @Test func resizeAlignCornersHandValues() throws {
+        let graph = Graph(training: false)
+        let x = graph.input(Tensor(shape: [1, 1, 1, 2], values: [1, 3]))
+        let up = try graph.resize(x, height: 1, width: 3)
+        #expect(up.value.array == [1, 2, 3])
+        let y = graph.input(Tensor(shape: [1, 1, 1, 5], values: [0, 1, 2, 3, 4]))
+        let down = try graph.resize(y, height: 1, width: 3)
+        #expect(down.value.array == [0, 2, 4])
+        let same = try graph.resize(y, height: 1, width: 5)
+        #expect(same === y, "resizing to the same size is the identity, not a copy")
+    }
+
+    @Test func batchNormRunningStatisticsUseUnbiasedVariance() throws {
+        let store = ParameterStore()
+        let bn = BatchNorm2d(store, "bn", channels: 1)
+        let graph = Graph(training: true)
+        let x = graph.input(Tensor(shape: [2, 1, 1, 2], values: [1, 2, 3, 4]))
+        let y = try graph.batchNorm(x, bn)
+        // mean 2.5, biased var 1.25, unbiased 5/3.
+        #expect(abs(bn.runningMean.value[0] - 0.25) < 1e-6)
+        #expect(abs(bn.runningVar.value[0] - (0.9 + 0.1 * 5.0 / 3.0)) < 1e-6)
+        let expected0 = (1 - 2.5) / (1.25 + 1e-5).squareRoot()
+        #expect(abs(Double(y.value[0]) - expected0) < 1e-5)
+    }
+
+    @Test func shapeErrorsNameTheOpAndShapes() throws {
+        let store = ParameterStore()
+        let w = store.parameter("layer.weight", [4, 3, 3, 3])
+        let graph = Graph(training: false)
+        let x = graph.input(Tensor(zeros: [1, 2, 8, 8]))
+        #expect(throws: EngineError.self) { try graph.conv2d(x, weight: w) }
+        do { _ = try graph.conv2d(x, weight: w) } catch {
+            let text = "\(error)"
+            #expect(text.contains("conv2d(layer.weight)") && text.contains("[1, 2, 8, 8]") && text.contains("[4, 3, 3, 3]"))
+        }
+        let a = graph.input(Tensor(zeros: [1, 2, 4, 4])), b = graph.input(Tensor(zeros: [1, 2, 5, 4]))
+        #expect(throws: EngineError.self) { try graph.concat([a, b]) }
+        #expect(throws: EngineError.self) { try graph.crossEntropy(graph.input(Tensor(zeros: [2, 3])), labels: [0]) }
+        #expect(throws: EngineError.self) { try graph.crossEntropy(graph.input(Tensor(zeros: [1, 3])), labels: [3]) }
+    }
+
+    @Test func arenaReusesStorageAcrossSteps() throws {
+        let store = ParameterStore()
+        let w = store.parameter("w", [2, 1, 3, 3])
+        let graph = Graph(training: true)
+        var firstPointer: UnsafeMutablePointer<Float>?
+        for _ in 0..<3 {
+            graph.reset()
+            let y = try graph.conv2d(graph.input(Tensor(zeros: [2, 1, 6, 6])), weight: w, padding: 1)
+            if firstPointer == nil { firstPointer = y.value.data } else { #expect(y.value.data == firstPointer) }
+        }
+    }
+}
