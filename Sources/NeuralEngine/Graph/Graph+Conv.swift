@@ -12,13 +12,14 @@ extension Graph {
         }
         guard stride >= 1, padding >= 0 else { throw EngineError.invalidArgument(op: op, "stride \(stride), padding \(padding)") }
         let g = ConvGeometry(input: s, outChannels: ws[0], kernelH: ws[2], kernelW: ws[3], stride: stride, padding: padding)
-        guard g.outH > 0, g.outW > 0 else {
+        guard s.h + 2 * padding >= ws[2], s.w + 2 * padding >= ws[3], g.outH > 0, g.outW > 0 else {
             throw EngineError.shape(op: op, "input \(x.shape) too small for kernel \(ws[2])x\(ws[3]) stride \(stride)")
         }
         let wNode = parameter(weight), bNode = bias.map { parameter($0) }
         let out = output(g.output.array, from: [x, wNode])
-        ConvKernels.forward(x: x.value.data, weight: weight.value.data, bias: bias?.value.data, y: out.value.data,
-                            geometry: g, scratch: scratch)
+        counter?.add(flops: g.macs, params: weight.value.count + (bias?.value.count ?? 0))
+        if computes { ConvKernels.forward(x: x.value.data, weight: weight.value.data, bias: bias?.value.data, y: out.value.data,
+                            geometry: g, scratch: scratch) }
         record(out) { [unowned self] dy in
             let dx = self.gradTarget(x)
             ConvKernels.backward(x: x.value.data, weight: weight.value.data, dy: dy.data, dWeight: wNode.grad!.data,
@@ -38,8 +39,11 @@ extension Graph {
         let outF = weight.shape[0]
         let wNode = parameter(weight), bNode = bias.map { parameter($0) }
         let out = output([n, outF], from: [x, wNode])
-        DenseKernels.linearForward(x: x.value.data, weight: weight.value.data, bias: bias?.value.data, y: out.value.data,
-                                   batch: n, inFeatures: inF, outFeatures: outF)
+        counter?.add(flops: n * (outF * inF + (bias == nil ? 0 : outF)), params: weight.value.count + (bias?.value.count ?? 0))
+        if computes {
+            DenseKernels.linearForward(x: x.value.data, weight: weight.value.data, bias: bias?.value.data,
+                                       y: out.value.data, batch: n, inFeatures: inF, outFeatures: outF)
+        }
         record(out) { [unowned self] dy in
             let dx = self.gradTarget(x)
             DenseKernels.linearBackward(x: x.value.data, weight: weight.value.data, dy: dy.data, dWeight: wNode.grad!.data,

@@ -29,6 +29,8 @@ extension Graph {
         }
         let gNode = parameter(bn.weight), bNode = parameter(bn.bias)
         let out = output(x.shape, from: [x, gNode])
+        counter?.add(flops: 0, params: 2 * bn.channels)
+        if !computes { return out }
         if training {
             guard s.n * s.plane > 1 else {
                 throw EngineError.shape(op: op, "training needs more than one value per channel, got \(x.shape)")

@@ -1,7 +1,8 @@
 extension Graph {
     public func relu(_ x: Node) -> Node {
         let out = output(x.shape, from: [x])
-        ElementwiseKernels.reluForward(x: x.value.data, y: out.value.data, count: x.value.count)
+        counter?.add(flops: x.value.count)
+        if computes { ElementwiseKernels.reluForward(x: x.value.data, y: out.value.data, count: x.value.count) }
         record(out) { [unowned self] dy in
             guard let (dx, beta) = self.gradTarget(x) else { return }
             ElementwiseKernels.reluBackward(y: out.value.data, dy: dy.data, dx: dx.data, count: dy.count, dxBeta: beta)
@@ -13,11 +14,15 @@ extension Graph {
     public func avgPool(_ x: Node, kernel: Int, stride: Int? = nil) throws -> Node {
         let s = try NCHW(x.shape, op: "avgPool"), st = stride ?? kernel
         let oh = (s.h - kernel) / st + 1, ow = (s.w - kernel) / st + 1
-        guard kernel >= 1, st >= 1, oh > 0, ow > 0 else {
+        guard kernel >= 1, st >= 1, s.h >= kernel, s.w >= kernel, oh > 0, ow > 0 else {
             throw EngineError.shape(op: "avgPool", "input \(x.shape) too small for kernel \(kernel) stride \(st)")
         }
         let out = output([s.n, s.c, oh, ow], from: [x])
-        ElementwiseKernels.avgPoolForward(x: x.value.data, y: out.value.data, input: s, kernel: kernel, stride: st, outH: oh, outW: ow)
+        counter?.add(flops: s.n * s.c * oh * ow * kernel * kernel)
+        if computes {
+            ElementwiseKernels.avgPoolForward(x: x.value.data, y: out.value.data, input: s, kernel: kernel, stride: st,
+                                              outH: oh, outW: ow)
+        }
         record(out) { [unowned self] dy in
             guard let dx = self.gradAccumulator(x) else { return }
             ElementwiseKernels.avgPoolBackward(dy: dy.data, dx: dx.data, input: s, kernel: kernel, stride: st, outH: oh, outW: ow)
@@ -29,14 +34,18 @@ extension Graph {
     public func maxPool(_ x: Node, kernel: Int, stride: Int, padding: Int) throws -> Node {
         let s = try NCHW(x.shape, op: "maxPool")
         let oh = (s.h + 2 * padding - kernel) / stride + 1, ow = (s.w + 2 * padding - kernel) / stride + 1
-        guard oh > 0, ow > 0, padding * 2 <= kernel else {
+        guard kernel >= 1, stride >= 1, s.h + 2 * padding >= kernel, s.w + 2 * padding >= kernel, oh > 0, ow > 0,
+              padding * 2 <= kernel else {
             throw EngineError.shape(op: "maxPool", "input \(x.shape), kernel \(kernel), stride \(stride), padding \(padding)")
         }
         let out = output([s.n, s.c, oh, ow], from: [x])
         let argTensor = values.take([s.n * s.c * oh * ow])
         let arg = UnsafeMutableRawPointer(argTensor.data).assumingMemoryBound(to: Int32.self)
-        ElementwiseKernels.maxPoolForward(x: x.value.data, y: out.value.data, argmax: arg, input: s, kernel: kernel,
-                                          stride: stride, padding: padding, outH: oh, outW: ow)
+        counter?.add(flops: s.n * s.c * oh * ow * kernel * kernel)
+        if computes {
+            ElementwiseKernels.maxPoolForward(x: x.value.data, y: out.value.data, argmax: arg, input: s, kernel: kernel,
+                                              stride: stride, padding: padding, outH: oh, outW: ow)
+        }
         record(out) { [unowned self] dy in
             guard let dx = self.gradAccumulator(x) else { return }
             ElementwiseKernels.maxPoolBackward(dy: dy.data, argmax: arg, dx: dx.data, input: s, outPlane: oh * ow)
@@ -52,7 +61,7 @@ extension Graph {
         }
         if s.h == height && s.w == width { return x }
         let out = output([s.n, s.c, height, width], from: [x])
-        ResizeKernels.forward(x: x.value.data, y: out.value.data, input: s, outH: height, outW: width)
+        if computes { ResizeKernels.forward(x: x.value.data, y: out.value.data, input: s, outH: height, outW: width) }
         record(out) { [unowned self] dy in
             guard let dx = self.gradAccumulator(x) else { return }
             ResizeKernels.backwardAdd(dy: dy.data, dx: dx.data, input: s, outH: height, outW: width)
@@ -78,8 +87,8 @@ extension Graph {
         var offsets: [Int] = []
         for x in xs {
             offsets.append(offset)
-            ElementwiseKernels.copyChannels(from: x.value.data, channels: x.shape[1], into: out.value.data,
-                                            channels: channels, offset: offset, batch: s0.n, plane: s0.plane)
+            if computes { ElementwiseKernels.copyChannels(from: x.value.data, channels: x.shape[1], into: out.value.data,
+                                            channels: channels, offset: offset, batch: s0.n, plane: s0.plane) }
             offset += x.shape[1]
         }
         record(out) { [unowned self] dy in

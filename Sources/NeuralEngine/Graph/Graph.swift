@@ -30,6 +30,10 @@ public final class Graph: @unchecked Sendable {
     public var training: Bool
     /// Whether ops record their backward (off for pure inference).
     public var recordsGradients: Bool
+    /// When false, ops only work out output shapes (and count costs): a dry run for the cost model.
+    public var computes = true
+    /// Receives the cost of every op while set.
+    public var counter: OpCounter?
     let values = Arena()
     let gradients = Arena()
     let scratch = Scratch()

@@ -12,24 +12,59 @@ public enum BatchNormKernels {
                                        momentum: Float, eps: Float) {
         let P = s.plane, m = s.n * P
         parallelFor(s.c, work: s.count * 3) { c in
+            // Statistics follow PyTorch's CPU kernel bit for bit (sum in double, mean rounded to float, squared float
+            // deviations summed in double, 1/sqrt in double): values sitting on the mean then normalise to the same
+            // sign, so the ReLU after them keeps or drops the same gradients as the reference.
             var sum = 0.0
-            for n in 0..<s.n { sum += Double(sumPlane(x + (n * s.c + c) * P, P)) }
+            for n in 0..<s.n { sum += sumPlaneDouble(x + (n * s.c + c) * P, P) }
             let mean = Float(sum / Double(m))
             var sq = 0.0
-            for n in 0..<s.n { sq += Double(sumSquaredDeviation(x + (n * s.c + c) * P, P, mean)) }
-            let variance = Float(sq / Double(m))
-            let invStd = 1 / (variance + eps).squareRoot()
+            for n in 0..<s.n { sq += sumSquaredDeviationDouble(x + (n * s.c + c) * P, P, mean) }
+            let invStd = Float(1 / (sq / Double(m) + Double(eps)).squareRoot())
             saveMean[c] = mean
             saveInvStd[c] = invStd
+            let variance = Float(sq / Double(m))
             let unbiased = m > 1 ? Float(sq / Double(m - 1)) : variance
             runningMean[c] = (1 - momentum) * runningMean[c] + momentum * mean
             runningVar[c] = (1 - momentum) * runningVar[c] + momentum * unbiased
             let scale = gamma[c] * invStd, shift = beta[c] - mean * scale
-            for n in 0..<s.n {
-                let src = x + (n * s.c + c) * P, dst = y + (n * s.c + c) * P
-                for p in 0..<P { dst[p] = src[p] * scale + shift }
-            }
+            for n in 0..<s.n { affine(x + (n * s.c + c) * P, y + (n * s.c + c) * P, P, scale, shift) }
         }
+    }
+
+    /// y = x*scale + shift with one rounding (as the reference's fused multiply-add): the product of two floats is
+    /// exact in double, so only the final conversion rounds.
+    @inline(__always) static func affine(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int,
+                                         _ scale: Float, _ shift: Float) {
+        let a = SIMD8<Double>(repeating: Double(scale)), b = SIMD8<Double>(repeating: Double(shift))
+        var i = 0
+        while i + 8 <= n {
+            let v = SIMD8<Double>(UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self))
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: SIMD8<Float>(v * a + b), as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < n { dst[i] = Float(Double(src[i]) * Double(scale) + Double(shift)); i += 1 }
+    }
+
+    @inline(__always) static func sumPlaneDouble(_ p: UnsafePointer<Float>, _ n: Int) -> Double {
+        var acc = SIMD8<Double>(), i = 0
+        while i + 8 <= n { acc += SIMD8<Double>(UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)); i += 8 }
+        var s = acc.sum()
+        while i < n { s += Double(p[i]); i += 1 }
+        return s
+    }
+
+    @inline(__always) static func sumSquaredDeviationDouble(_ p: UnsafePointer<Float>, _ n: Int, _ mean: Float) -> Double {
+        var acc = SIMD8<Double>(), i = 0
+        let m = SIMD8<Float>(repeating: mean)
+        while i + 8 <= n {
+            let d = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self) - m
+            acc += SIMD8<Double>(d * d)
+            i += 8
+        }
+        var s = acc.sum()
+        while i < n { let d = p[i] - mean; s += Double(d * d); i += 1 }
+        return s
     }
 
     /// Evaluation forward with the running statistics.
@@ -99,26 +134,5 @@ public enum BatchNormKernels {
             dGamma[c] += sumDyXhat
             dBeta[c] += sumDy
         }
-    }
-
-    @inline(__always) static func sumPlane(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
-        var acc = SIMD8<Float>(), i = 0
-        while i + 8 <= n { acc += UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self); i += 8 }
-        var s = acc.sum()
-        while i < n { s += p[i]; i += 1 }
-        return s
-    }
-
-    @inline(__always) static func sumSquaredDeviation(_ p: UnsafePointer<Float>, _ n: Int, _ mean: Float) -> Float {
-        var acc = SIMD8<Float>(), i = 0
-        let m = SIMD8<Float>(repeating: mean)
-        while i + 8 <= n {
-            let d = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self) - m
-            acc += d * d
-            i += 8
-        }
-        var s = acc.sum()
-        while i < n { let d = p[i] - mean; s += d * d; i += 1 }
-        return s
     }
 }

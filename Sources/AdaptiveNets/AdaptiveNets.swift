@@ -1,1 +1,0 @@
-// AdaptiveNets module (see README.md for the module layout).

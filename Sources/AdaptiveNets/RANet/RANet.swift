@@ -1,0 +1,128 @@
+import NeuralEngine
+
+/// RANet (Yang et al., CVPR 2020) exactly as the reference implementation builds it; see spec/RANET.md.
+///
+/// Sub-network h (0 = lowest resolution) runs after the stem has produced every base feature; its fusion blocks read
+/// the cumulative outputs of sub-network h-1, and each of its dense blocks ends in an exit.
+public final class RANet: EarlyExitNetwork, @unchecked Sendable {
+    public let config: RANetConfig
+    public let store: ParameterStore
+    public let exitStage: [Int]
+    public var architecture: String { "ranet" }
+    public var inputShape: [Int] { config.input }
+    public var classes: Int { config.classes }
+    public var exitCount: Int { exitStage.count }
+    public var stageCount: Int { config.subnetworks }
+
+    let stem: [ConvBasic]          // build order: highest resolution first
+    let flows: [[RANetBlock]]
+    let classifiers: [Classifier]
+    /// Index of the first exit of each sub-network.
+    let firstExit: [Int]
+
+    /// Builds the model with freshly initialised weights (`initialize: false` leaves them at zero, for cost tables or
+    /// weights loaded next); a config that cannot run throws a `ConfigError`.
+    public init(config: RANetConfig, seed: UInt64 = 0, initialize: Bool = true) throws {
+        try config.validate()
+        self.config = config
+        let b = ModelBuilder(seed: seed, initializes: initialize)
+        let S = config.subnetworks, gr = config.grFactor, nC = config.nChannels
+        // Stem: highest resolution first; a stride-2 conv wherever the scale changes.
+        var stem: [ConvBasic] = []
+        let top = nC * gr[S - 1]
+        if config.isImageNetStem {
+            stem.append(ConvBasic(b, "FirstLayer.layers.0", in: config.input[0], out: top, kernel: 7, stride: 2, bias: true,
+                                  init: .pytorchDefault))
+        } else {
+            stem.append(ConvBasic(b, "FirstLayer.layers.0.net", in: config.input[0], out: top, kernel: 3, stride: 1,
+                                  init: .pytorchDefault))
+        }
+        for i in 1..<max(S, 1) {
+            let h = S - 1 - i
+            let stride = config.scaleList[h] == config.scaleList[h + 1] ? 1 : 2
+            stem.append(ConvBasic(b, "FirstLayer.layers.\(i).net", in: nC * gr[h + 1], out: nC * gr[h], kernel: 3,
+                                  stride: stride, init: .pytorchDefault))
+        }
+        self.stem = stem
+
+        var flows: [[RANetBlock]] = [], exitStage: [Int] = [], firstExit: [Int] = []
+        var lowChannels: [[Int]] = []
+        var exitInputs: [Int] = []
+        for h in 0..<S {
+            var blocks: [RANetBlock] = [], cumulative: [[Int]] = []
+            var channels = nC * gr[h]
+            let growth = config.growthRate * gr[h], bh = config.blocks(h), bPrev = config.blocks(h - 1)
+            let downBlocks = Set((0..<h).map { config.blocks($0) }.suffix(max(config.scaleList[h] - 1, 0)))
+            firstExit.append(exitStage.count)
+            for k in 1...bh {
+                let prefix = "scale_flows.\(h).\(k - 1)"
+                let trans = (1..<max(config.scaleList[h], 1)).contains { k == $0 * bh / config.scaleList[h] }
+                let block: RANetBlock
+                if k <= bPrev {
+                    block = .fusion(b, prefix, in: channels, lowChannels: lowChannels[k - 1], layers: config.layers(block: k),
+                                    growth: growth, compress: config.compressFactor, lowWidth: config.bnFactor[h - 1],
+                                    ownWidth: config.bnFactor[h], down: config.scaleList[h] > 1 && downBlocks.contains(k),
+                                    transition: trans, reduction: config.reduction)
+                } else {
+                    block = .dense(b, prefix, in: channels, layers: config.layers(block: k), growth: growth,
+                                   bnWidth: config.bnFactor[h], transition: trans, reduction: config.reduction)
+                    exitStage.append(h)
+                    exitInputs.append(block.outChannels)
+                }
+                blocks.append(block)
+                cumulative.append(block.cumulativeChannels)
+                channels = block.outChannels
+            }
+            flows.append(blocks)
+            lowChannels = cumulative
+        }
+        self.flows = flows
+        self.exitStage = exitStage
+        self.firstExit = firstExit
+        classifiers = exitInputs.enumerated().map { e, c in
+            Classifier(b, "classifier.\(e)", in: c, classes: config.classes, imagenet: config.isImageNetStem)
+        }
+        store = b.store
+        do { _ = try cost() } catch {
+            throw ConfigError.invalid("input \(config.input) does not fit this network: \(error)")
+        }
+    }
+
+    /// The stem: base features for every sub-network, computed up front (state index h = sub-network h).
+    public func begin(_ g: Graph, _ x: Node) throws -> [Node] {
+        var features: [Node] = []
+        var cur = x
+        for (i, layer) in stem.enumerated() {
+            cur = try layer(g, cur)
+            if i == 0 && config.isImageNetStem { cur = try g.maxPool(cur, kernel: 3, stride: 2, padding: 1) }
+            features.append(cur)
+        }
+        return features.reversed()
+    }
+
+    /// State between sub-networks: the base features of sub-networks h..S-1, then the cumulative outputs of
+    /// sub-network h-1's blocks, flattened.
+    public func stage(_ h: Int, _ g: Graph, _ state: [Node]) throws -> (logits: [Node], state: [Node]) {
+        let S = config.subnetworks
+        let bases = Array(state.prefix(S - h))
+        var lowFlat = Array(state.dropFirst(S - h))
+        var x = bases[0]
+        var logits: [Node] = [], cumulative: [Node] = []
+        var exit = firstExit[h]
+        for (j, block) in flows[h].enumerated() {
+            var lows: [Node]?
+            if case let .fusion(layers, _) = block.kind {
+                lows = Array(lowFlat.prefix(layers.count + 1))
+                lowFlat.removeFirst(layers.count + 1)
+            }
+            let (out, cum) = try block(g, x, lows: lows)
+            x = out
+            cumulative += cum
+            if j + 1 > config.blocks(h - 1) {
+                logits.append(try classifiers[exit](g, x))
+                exit += 1
+            }
+        }
+        return (logits, Array(bases.dropFirst()) + cumulative)
+    }
+}

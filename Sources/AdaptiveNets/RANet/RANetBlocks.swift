@@ -1,0 +1,89 @@
+import NeuralEngine
+
+/// Dense layer: y = concat[x, BC(x -> g)].
+struct DenseLayer: Sendable {
+    let branch: BottleneckConv
+    func callAsFunction(_ g: Graph, _ x: Node) throws -> Node { try g.concat([x, try branch(g, x)]) }
+}
+
+/// Fusion layer: y = concat[resize(x), resize(BC(low -> u)), BC(x -> g-u, stride 1|2)], resized to the last branch's size.
+struct FusionLayer: Sendable {
+    let up: BottleneckConv
+    let normal: BottleneckConv
+
+    func callAsFunction(_ g: Graph, _ x: Node, low: Node) throws -> Node {
+        let r = try normal(g, x)
+        let (h, w) = (r.shape[2], r.shape[3])
+        let u = try g.resize(try up(g, low), height: h, width: w)
+        return try g.concat([try g.resize(x, height: h, width: w), u, r])
+    }
+}
+
+/// One block of a sub-network: dense or fusion layers, the fusion block's closing 1x1 branch, an optional transition.
+struct RANetBlock: Sendable {
+    enum Kind: Sendable { case dense([DenseLayer]), fusion([FusionLayer], last: ConvBasic) }
+    let kind: Kind
+    let transition: ConvBasic?
+    /// Channels of the cumulative outputs (input, after each layer) and of the block's final output.
+    let cumulativeChannels: [Int]
+    let outChannels: Int
+
+    /// Runs the block; `lows` are the matching block's cumulative outputs in the coarser sub-network.
+    /// Returns the block output and its own cumulative outputs (for the next sub-network).
+    func callAsFunction(_ g: Graph, _ input: Node, lows: [Node]?) throws -> (Node, [Node]) {
+        var x = input
+        var cumulative = [input]
+        switch kind {
+        case let .dense(layers):
+            for layer in layers { x = try layer(g, x); cumulative.append(x) }
+        case let .fusion(layers, last):
+            guard let lows, lows.count == layers.count + 1 else {
+                throw EngineError.invalidArgument(op: "RANet fusion block", "expected \(layers.count + 1) coarser features")
+            }
+            for (i, layer) in layers.enumerated() { x = try layer(g, x, low: lows[i]); cumulative.append(x) }
+            let extra = try g.resize(try last(g, lows[layers.count]), height: x.shape[2], width: x.shape[3])
+            x = try g.concat([x, extra])
+        }
+        if let transition { x = try transition(g, x) }
+        return (x, cumulative)
+    }
+}
+
+extension RANetBlock {
+    static func dense(_ b: ModelBuilder, _ prefix: String, in cin: Int, layers: Int, growth: Int, bnWidth: Int,
+                      transition: Bool, reduction: Double) -> RANetBlock {
+        var list: [DenseLayer] = []
+        var channels = [cin]
+        for i in 0..<layers {
+            list.append(DenseLayer(branch: BottleneckConv(b, "\(prefix).layers.\(i).conv_normal.net", in: cin + i * growth,
+                                                          out: growth, width: bnWidth, stride: 1)))
+            channels.append(cin + (i + 1) * growth)
+        }
+        let c = channels.last!
+        let trans = transition ? ConvBasic(b, prefix + ".trans.net", in: c, out: Int(reduction * Double(c)), kernel: 1, stride: 1) : nil
+        return RANetBlock(kind: .dense(list), transition: trans, cumulativeChannels: channels, outChannels: trans?.outChannels ?? c)
+    }
+
+    static func fusion(_ b: ModelBuilder, _ prefix: String, in cin: Int, lowChannels: [Int], layers: Int, growth: Int,
+                       compress: Double, lowWidth: Int, ownWidth: Int, down: Bool, transition: Bool,
+                       reduction: Double) -> RANetBlock {
+        let u = Int(Double(growth) * compress)
+        var list: [FusionLayer] = []
+        var channels = [cin]
+        for i in 0..<layers {
+            let p = "\(prefix).layers.\(i)"
+            let isDown = down && i == layers - 1
+            list.append(FusionLayer(
+                up: BottleneckConv(b, p + ".conv_up.net", in: lowChannels[i], out: u, width: lowWidth, stride: 1),
+                normal: BottleneckConv(b, p + ".conv_normal.net", in: cin + i * growth, out: growth - u, width: ownWidth,
+                                       stride: isDown ? 2 : 1)))
+            channels.append(cin + (i + 1) * growth)
+        }
+        let c = channels.last!, extra = Int(Double(c) * compress)
+        let last = ConvBasic(b, prefix + ".conv_last.net", in: lowChannels[layers], out: extra, kernel: 1, stride: 1)
+        let total = c + extra
+        let trans = transition ? ConvBasic(b, prefix + ".trans.net", in: total, out: Int(reduction * Double(total)), kernel: 1, stride: 1) : nil
+        return RANetBlock(kind: .fusion(list, last: last), transition: trans, cumulativeChannels: channels,
+                          outChannels: trans?.outChannels ?? total)
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+
+/// A small seeded generator (xoshiro256**) so initialisation, shuffling and augmentation are reproducible.
+public struct SeededRNG: RandomNumberGenerator, Sendable {
+    private var s: (UInt64, UInt64, UInt64, UInt64)
+
+    public init(seed: UInt64) {
+        var x = seed
+        func splitmix() -> UInt64 {
+            x &+= 0x9E37_79B9_7F4A_7C15
+            var z = x
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        s = (splitmix(), splitmix(), splitmix(), splitmix())
+    }
+
+    public mutating func next() -> UInt64 {
+        let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
+        let t = s.1 << 17
+        s.2 ^= s.0; s.3 ^= s.1; s.1 ^= s.2; s.0 ^= s.3
+        s.2 ^= t
+        s.3 = (s.3 << 45) | (s.3 >> 19)
+        return result
+    }
+
+    /// Uniform in [0, 1).
+    public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+
+    /// Standard normal (Box-Muller).
+    public mutating func normal() -> Double {
+        let u1 = max(unit(), 1e-300), u2 = unit()
+        return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+    }
+}
+
+extension Tensor {
+    /// Fills with N(0, std^2).
+    public func fillNormal(std: Double, rng: inout SeededRNG) {
+        for i in 0..<count { data[i] = Float(rng.normal() * std) }
+    }
+
+    /// Fills with U(-bound, bound).
+    public func fillUniform(bound: Double, rng: inout SeededRNG) {
+        for i in 0..<count { data[i] = Float((rng.unit() * 2 - 1) * bound) }
+    }
+}
