@@ -1,1 +1,0 @@
-// ExitPolicies module (see README.md for the module layout).
