@@ -1,1 +1,107 @@
-// ExperimentStore module (see README.md for the module layout).
+import Foundation
+import GRDB
+
+/// The SQLite (WAL) store shared by the trainer, the evaluator, the CLI and the dashboard.
+///
+/// One process writes while any number of processes read; readers never block the writer. Open one store per
+/// process and share it: it is `Sendable`, and GRDB serialises writes and pools readers.
+public final class ExperimentStore: Sendable {
+    /// Path of the database file.
+    public let path: String
+    /// A "running" run whose heartbeat is older than this many seconds is reported as interrupted.
+    public let staleHeartbeatInterval: TimeInterval
+    /// How long a write waits for another process's write lock before failing with `StoreError.locked`.
+    public let busyTimeout: TimeInterval
+    let pool: DatabasePool
+
+    /// Opens (creating and migrating if needed) the store at `path`.
+    ///
+    /// Refuses, without modifying anything: a missing directory, a directory path, a read-only file, a file that
+    /// is not SQLite, a SQLite file ranet did not create, and a store with a newer schema.
+    public init(path: String, staleHeartbeatInterval: TimeInterval = 60, busyTimeout: TimeInterval = 5) throws {
+        self.path = path
+        self.staleHeartbeatInterval = staleHeartbeatInterval
+        self.busyTimeout = busyTimeout
+        let hasContent = try StoreFileCheck.validate(path: path)
+        if hasContent { try Self.refuseNewerSchemaFromHeader(path: path) }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.foreignKeysEnabled = true
+        configuration.label = "ranet-store"
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            if try pool.read({ try Schema.needsMigration($0, path: path) }) {
+                try pool.writeWithoutTransaction { db in
+                    try db.inTransaction(.immediate) {
+                        try Schema.migrate(db, path: path)
+                        return .commit
+                    }
+                }
+            }
+        } catch {
+            throw StoreError.from(error, path: path, busyTimeout: busyTimeout)
+        }
+    }
+
+    /// Opens the store at `StoreLocation.resolve(explicit:)`.
+    public convenience init(resolving explicit: String?, staleHeartbeatInterval: TimeInterval = 60) throws {
+        try self.init(path: StoreLocation.resolve(explicit: explicit), staleHeartbeatInterval: staleHeartbeatInterval)
+    }
+
+    /// Schema version this build writes.
+    public static var schemaVersion: Int { Schema.currentVersion }
+
+    /// Schema version recorded in the open store.
+    public func storedSchemaVersion() throws -> Int {
+        try read { try Int.fetchOne($0, sql: "PRAGMA user_version") ?? 0 }
+    }
+
+    /// Runs `body` in a read transaction (a consistent snapshot), mapping SQLite errors to `StoreError`.
+    func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.read(body) } catch { throw StoreError.from(error, path: path, busyTimeout: busyTimeout) }
+    }
+
+    /// Runs `body` in one immediate write transaction, mapping SQLite errors to `StoreError`.
+    func write<T>(_ body: (Database) throws -> T) throws -> T {
+        do { return try pool.write(body) } catch { throw StoreError.from(error, path: path, busyTimeout: busyTimeout) }
+    }
+
+    /// Refuses a newer schema by reading `user_version` (header offset 60) before SQLite touches the file, so
+    /// not even the journal mode of a newer store is changed. The in-database check in `Schema` covers a version
+    /// that only lives in the WAL so far.
+    private static func refuseNewerSchemaFromHeader(path: String) throws {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return }
+        defer { try? handle.close() }
+        guard let header = try? handle.read(upToCount: 64), header.count == 64 else { return }
+        let version = Array(header)[60..<64].reduce(0) { ($0 << 8) | Int($1) }
+        if version > Schema.currentVersion {
+            throw StoreError.newerSchema(path: path, found: version, supported: Schema.currentVersion)
+        }
+    }
+}
+
+extension Date {
+    /// Seconds since 1970 as stored in REAL columns.
+    var storeSeconds: Double { timeIntervalSince1970 }
+
+    /// Date from a REAL column.
+    init(storeSeconds: Double) { self.init(timeIntervalSince1970: storeSeconds) }
+}
+
+extension ExperimentStore {
+    /// Runs SQLite's `PRAGMA quick_check`; returns the problems found (empty when the file is sound).
+    public func quickCheck() throws -> [String] {
+        let lines = try read { try String.fetchAll($0, sql: "PRAGMA quick_check") }
+        return lines == ["ok"] ? [] : lines
+    }
+
+    /// Number of rows in one table; tests use it to check that deletes and crashes leave the right rows.
+    func rowCount(table: String) throws -> Int {
+        try read { try Int.fetchOne($0, sql: "SELECT count(*) FROM \"\(table)\"") ?? 0 }
+    }
+
+    /// Executes raw SQL in a write transaction; only tests use it, to fake other schema versions.
+    func executeForTesting(_ sql: String) throws {
+        try write { try $0.execute(sql: sql) }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+
+/// An evaluation of one checkpoint of a run on one split: the cost and accuracy of every exit.
+public struct EvaluationRecord: Sendable, Equatable, Codable {
+    /// Store-assigned id (nil until added).
+    public var id: Int64?
+    /// Evaluated run.
+    public var runID: Int64
+    /// Checkpoint file whose weights were evaluated.
+    public var checkpointPath: String
+    /// Split name, e.g. "test" or "validation".
+    public var split: String
+    /// Cumulative multiply-adds needed to reach each exit.
+    public var exitFLOPs: [Int64]
+    /// Cumulative parameters used up to each exit.
+    public var exitParams: [Int64]
+    /// Top-1 accuracy in [0, 1] of each exit on the split.
+    public var exitAccuracy: [Float]
+    /// When the record was made.
+    public var createdAt: Date
+
+    /// Number of exits (the length every per-exit array must have).
+    public var exitCount: Int { exitFLOPs.count }
+
+    /// Creates an evaluation record.
+    public init(
+        id: Int64? = nil, runID: Int64, checkpointPath: String, split: String,
+        exitFLOPs: [Int64], exitParams: [Int64], exitAccuracy: [Float], createdAt: Date = Date()
+    ) {
+        self.id = id
+        self.runID = runID
+        self.checkpointPath = checkpointPath
+        self.split = split
+        self.exitFLOPs = exitFLOPs
+        self.exitParams = exitParams
+        self.exitAccuracy = exitAccuracy
+        self.createdAt = createdAt
+    }
+
+    /// Throws unless every per-exit array has the same, non-zero length.
+    func validate() throws {
+        guard exitCount > 0, exitParams.count == exitCount, exitAccuracy.count == exitCount else {
+            throw StoreError.invalidRecord(
+                "evaluation of run \(runID): exitFLOPs has \(exitFLOPs.count) values, exitParams "
+                    + "\(exitParams.count), exitAccuracy \(exitAccuracy.count); they must be equal and non-zero")
+        }
+    }
+}
+
+/// A budget curve: the operating points one exit policy reaches on one evaluation.
+public struct BudgetCurve: Sendable, Equatable, Codable {
+    /// Store-assigned id (nil until saved).
+    public var id: Int64?
+    /// Evaluation whose per-sample records the curve was computed from.
+    public var evaluationID: Int64
+    /// Policy name, e.g. "geometric-p" or "budget-target".
+    public var policy: String
+    /// Operating points in the order the policy produced them.
+    public var points: [BudgetPoint]
+    /// When the record was made.
+    public var createdAt: Date
+
+    /// Creates a budget curve.
+    public init(
+        id: Int64? = nil, evaluationID: Int64, policy: String, points: [BudgetPoint], createdAt: Date = Date()
+    ) {
+        self.id = id
+        self.evaluationID = evaluationID
+        self.policy = policy
+        self.points = points
+        self.createdAt = createdAt
+    }
+}
+
+/// One operating point of a budget curve.
+public struct BudgetPoint: Sendable, Equatable, Codable {
+    /// The policy's knob at this point (e.g. exit probability p, or the target FLOPs).
+    public var parameter: Double
+    /// Confidence threshold of every exit.
+    public var thresholds: [Float]
+    /// Expected FLOPs per sample under these thresholds.
+    public var expectedFLOPs: Double
+    /// Accuracy in [0, 1] under these thresholds.
+    public var accuracy: Double
+
+    /// Creates a budget point.
+    public init(parameter: Double, thresholds: [Float], expectedFLOPs: Double, accuracy: Double) {
+        self.parameter = parameter
+        self.thresholds = thresholds
+        self.expectedFLOPs = expectedFLOPs
+        self.accuracy = accuracy
+    }
+}

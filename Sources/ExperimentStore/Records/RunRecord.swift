@@ -1,0 +1,94 @@
+import Foundation
+
+/// Lifecycle of a training run.
+public enum RunStatus: String, Sendable, Codable, CaseIterable {
+    case running, finished, failed, interrupted
+}
+
+/// One training run: what was trained on what, with which settings, and how far it got.
+public struct RunRecord: Sendable, Equatable, Codable {
+    /// Store-assigned id (nil until the run is created).
+    public var id: Int64?
+    /// Human-chosen run name (not unique).
+    public var name: String
+    /// Architecture family, e.g. "RANet" or "MSDNet".
+    public var architecture: String
+    /// Full network configuration as JSON text.
+    public var configJSON: String
+    /// Dataset name, e.g. "fashion-mnist".
+    public var dataset: String
+    /// Number of training images.
+    public var trainSize: Int
+    /// Number of validation images held out of training.
+    public var validationSize: Int
+    /// Number of test images.
+    public var testSize: Int
+    /// Hyper-parameters (optimizer, schedule, batch size, ...) as JSON text.
+    public var hyperParametersJSON: String
+    /// Random seed of initialisation and data order.
+    public var seed: UInt64
+    /// Status as stored; `ExperimentStore.runs` reports a stale "running" run as `.interrupted`.
+    public var status: RunStatus
+    /// When the run was created.
+    public var createdAt: Date
+    /// When any field of the run last changed.
+    public var updatedAt: Date
+    /// Last sign of life from the training process.
+    public var heartbeatAt: Date
+    /// Checkpoint files written so far, oldest first.
+    public var checkpointPaths: [String]
+    /// Free-form notes.
+    public var notes: String
+    /// Epochs the run was configured for.
+    public var epochsPlanned: Int
+    /// Epochs completed so far.
+    public var epochsDone: Int
+
+    /// Creates a run record; times default to now and the status to `.running`.
+    public init(
+        id: Int64? = nil, name: String, architecture: String, configJSON: String = "{}", dataset: String,
+        trainSize: Int = 0, validationSize: Int = 0, testSize: Int = 0, hyperParametersJSON: String = "{}",
+        seed: UInt64 = 0, status: RunStatus = .running, createdAt: Date = Date(), updatedAt: Date? = nil,
+        heartbeatAt: Date? = nil, checkpointPaths: [String] = [], notes: String = "",
+        epochsPlanned: Int = 0, epochsDone: Int = 0
+    ) {
+        self.id = id
+        self.name = name
+        self.architecture = architecture
+        self.configJSON = configJSON
+        self.dataset = dataset
+        self.trainSize = trainSize
+        self.validationSize = validationSize
+        self.testSize = testSize
+        self.hyperParametersJSON = hyperParametersJSON
+        self.seed = seed
+        self.status = status
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt ?? createdAt
+        self.heartbeatAt = heartbeatAt ?? createdAt
+        self.checkpointPaths = checkpointPaths
+        self.notes = notes
+        self.epochsPlanned = epochsPlanned
+        self.epochsDone = epochsDone
+    }
+}
+
+/// A run with the figures `ranet runs` and the dashboard list show next to it.
+public struct RunSummary: Sendable, Equatable, Codable {
+    /// The run (status already adjusted for a stale heartbeat).
+    public var run: RunRecord
+    /// Best validation top-1 accuracy of the last exit over all epochs (nil before the first epoch ends).
+    public var bestLastExitAccuracy: Float?
+    /// Cumulative FLOPs of the last exit from the newest evaluation (nil before any evaluation).
+    public var lastExitFLOPs: Int64?
+    /// Number of step-metric rows logged so far.
+    public var stepCount: Int
+
+    /// Creates a summary.
+    public init(run: RunRecord, bestLastExitAccuracy: Float?, lastExitFLOPs: Int64?, stepCount: Int) {
+        self.run = run
+        self.bestLastExitAccuracy = bestLastExitAccuracy
+        self.lastExitFLOPs = lastExitFLOPs
+        self.stepCount = stepCount
+    }
+}
