@@ -2,7 +2,9 @@
 import PackageDescription
 
 // Hot loops in the engine skip overflow/bounds traps in release builds; shapes are checked at the API surface.
-let engineFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+let engineFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+                                   // Tests exercise real training steps: unoptimised kernels would make them crawl.
+                                   .unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
     name: "ranet",
@@ -26,12 +28,13 @@ let package = Package(
         .target(name: "AdaptiveNets", dependencies: ["NeuralEngine"], swiftSettings: engineFlags),
         .target(name: "Datasets", dependencies: ["CPNG"], swiftSettings: engineFlags),
         .target(name: "ExitPolicies"),
+        .target(name: "Training", dependencies: ["NeuralEngine", "AdaptiveNets", "Datasets"], swiftSettings: engineFlags),
         .target(name: "ExperimentStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Dashboard", dependencies: ["ExitPolicies"]),
         .target(name: "TerminalUI", dependencies: ["CNcurses", "Dashboard"]),
 
         .executableTarget(name: "ranet", dependencies: [
-            "NeuralEngine", "AdaptiveNets", "Datasets", "ExitPolicies", "ExperimentStore",
+            "NeuralEngine", "AdaptiveNets", "Datasets", "ExitPolicies", "ExperimentStore", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ranet-tui", dependencies: [
@@ -48,6 +51,7 @@ let package = Package(
         .testTarget(name: "ExitPoliciesTests", dependencies: ["ExitPolicies"]),
         .testTarget(name: "ExperimentStoreTests", dependencies: ["ExperimentStore"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "ExitPolicies"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "AdaptiveNets", "Datasets", "NeuralEngine", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ]
 )

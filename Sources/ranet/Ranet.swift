@@ -12,6 +12,12 @@ struct Ranet: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             // Subcommands are registered here, one line each.
+            FlopsCommand.self,
+            VerifyVectorsCommand.self,
+            RunsCommand.self,
+            RunsExportCommand.self,
+            RunsRemoveCommand.self,
+            StoreBenchCommand.self,
         ]
     )
 }

@@ -5,23 +5,17 @@ import NeuralEngine
 import TestSupport
 
 @Suite struct VectorParityTests {
-    /// Set S: every forward group matches PyTorch to 1e-4 of each tensor's scale.
-    ///
-    /// The gradient groups hold one known exception: in classifier.0.m.0, channel 101, one BN output sits 2.4e-7
-    /// (exact arithmetic on our inputs) above the batch mean, inside float32 summation noise; PyTorch's oneDNN conv rounds
-    /// it below, so its ReLU drops that element's gradient and ours (like exact arithmetic) keeps it. That single
-    /// element moves classifier.0.m.0's gradients by up to 9% of their scale and everything upstream by <1%. The test
-    /// pins the exception down: every gradient tensor outside that path passes the 1e-4 tolerance.
-    @Test func ranetVectorSetS() throws {
+    /// Set S: every group passes. One ReLU input of classifier.0.m.0 sits 2.4e-7 above its kink (exact arithmetic on
+    /// our inputs), inside float32 summation noise; PyTorch's conv rounds it below, so the verifier compares gradients
+    /// under both decisions of that element (and reports that it did).
+    @Test func ranetVectorSetSPassesEveryGroup() throws {
         let results = try VectorVerification.run(directory: SharedFixtures.path("vectors/S"))
         #expect(results.map(\.group) == ["eval logits", "train logits", "loss", "gradients", "BN running stats",
                                          "SGD step", "eval logits after step"])
-        for r in results where ["eval logits", "train logits", "loss", "BN running stats"].contains(r.group) {
-            #expect(r.passed, "\(r.group): max relative error \(r.maxRelative) (abs \(r.maxAbsolute))")
+        for r in results {
+            #expect(r.passed, "\(r.group): max relative error \(r.maxRelative) (abs \(r.maxAbsolute)) at \(r.worstTensor)")
         }
-        let grads = try #require(results.first { $0.group == "gradients" })
-        #expect(grads.worstTensor == "grad.classifier.0.m.0.net.0.weight")
-        #expect(grads.maxRelative < 0.1)
+        #expect(VectorVerification.ambiguousReluElements <= 1)
     }
 
     @Test func weightsRoundTripBitIdentically() throws {

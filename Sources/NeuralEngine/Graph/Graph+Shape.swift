@@ -3,9 +3,32 @@ extension Graph {
         let out = output(x.shape, from: [x])
         counter?.add(flops: x.value.count)
         if computes { ElementwiseKernels.reluForward(x: x.value.data, y: out.value.data, count: x.value.count) }
+        if let probe = reluKinks, recordsGradients {
+            return reluWithKinkProbe(x, out, probe)
+        }
         record(out) { [unowned self] dy in
             guard let (dx, beta) = self.gradTarget(x) else { return }
             ElementwiseKernels.reluBackward(y: out.value.data, dy: dy.data, dx: dx.data, count: dy.count, dxBeta: beta)
+        }
+        return out
+    }
+
+    private func reluWithKinkProbe(_ x: Node, _ out: Node, _ probe: ReluKinkProbe) -> Node {
+        let n = x.value.count, xs = x.value.data
+        var largest: Float = 0
+        for i in 0..<n { largest = max(largest, abs(xs[i])) }
+        let band = probe.relative * largest
+        var ambiguous = 0
+        for i in 0..<n where abs(xs[i]) < band && xs[i] != 0 { ambiguous += 1 }
+        probe.found(ambiguous)
+        record(out) { [unowned self] dy in
+            guard let (dx, beta) = self.gradTarget(x) else { return }
+            for i in 0..<n {
+                var pass = xs[i] > 0
+                if probe.flip && abs(xs[i]) < band && xs[i] != 0 { pass.toggle() }
+                let g = pass ? dy[i] : 0
+                dx[i] = beta == 0 ? g : dx[i] + g
+            }
         }
         return out
     }

@@ -34,6 +34,9 @@ public final class Graph: @unchecked Sendable {
     public var computes = true
     /// Receives the cost of every op while set.
     public var counter: OpCounter?
+    /// For parity checks only: ReLU inputs within `relative * max|input|` of zero are undecidable at float precision;
+    /// when `flip` is set their gradient decision is inverted, and every such element is counted in `count`.
+    public var reluKinks: ReluKinkProbe?
     let values = Arena()
     let gradients = Arena()
     let scratch = Scratch()
@@ -122,4 +125,13 @@ public final class Graph: @unchecked Sendable {
         g[0] = 1
         for step in tape.reversed() { step() }
     }
+}
+
+/// Counts (and optionally inverts the backward decision of) ReLU inputs that sit on the kink within float noise.
+public final class ReluKinkProbe: @unchecked Sendable {
+    public let relative: Float
+    public let flip: Bool
+    public private(set) var count = 0
+    public init(relative: Float = 5e-7, flip: Bool) { self.relative = relative; self.flip = flip }
+    func found(_ n: Int) { count += n }
 }

@@ -1,0 +1,48 @@
+import AdaptiveNets
+import Foundation
+import NeuralEngine
+
+/// A training checkpoint: the model's tensors under their reference names, the optimizer's momentum buffers under
+/// `optimizer.momentum.<name>`, and the training position and recipe in the metadata. Written atomically.
+public enum Checkpoint {
+    static let momentumPrefix = "optimizer.momentum."
+
+    public static func write(model: any EarlyExitNetwork, optimizer: SGD, position: TrainingPosition,
+                             metadata extra: [String: String], to path: String) throws {
+        var file = model.store.stateDict()
+        for (name, buffer) in optimizer.buffers.sorted(by: { $0.key < $1.key }) {
+            file.tensors[momentumPrefix + name] = .init(shape: buffer.shape, values: buffer.array)
+            file.order.append(momentumPrefix + name)
+        }
+        var meta = extra
+        meta["position"] = String(decoding: try JSONEncoder().encode(position), as: UTF8.self)
+        meta["learning_rate"] = "\(optimizer.learningRate)"
+        file.metadata = meta
+        try file.write(to: path)
+    }
+
+    /// Loads weights (and momentum buffers when `optimizer` is given); returns the position and the metadata.
+    @discardableResult
+    public static func load(_ path: String, into model: any EarlyExitNetwork, optimizer: SGD? = nil) throws
+        -> (position: TrainingPosition, metadata: [String: String]) {
+        var file = try SafeTensorsFile.read(path)
+        var momentum: [String: SafeTensorsFile.Entry] = [:]
+        for name in file.order where name.hasPrefix(momentumPrefix) {
+            momentum[String(name.dropFirst(momentumPrefix.count))] = file.tensors[name]
+            file.tensors[name] = nil
+        }
+        file.order.removeAll { $0.hasPrefix(momentumPrefix) }
+        try model.store.load(file, path: path)
+        if let optimizer {
+            let shapes = Dictionary(uniqueKeysWithValues: model.store.parameters.map { ($0.name, $0.shape) })
+            for (name, entry) in momentum {
+                guard let shape = shapes[name], shape == entry.shape else {
+                    throw TrainingError.checkpoint(path: path, "momentum buffer \(name) does not match the model")
+                }
+                optimizer.setBuffer(name, Tensor(shape: entry.shape, values: entry.values))
+            }
+        }
+        let position = file.metadata["position"].flatMap { try? JSONDecoder().decode(TrainingPosition.self, from: Data($0.utf8)) }
+        return (position ?? TrainingPosition(), file.metadata)
+    }
+}

@@ -1,0 +1,146 @@
+import AdaptiveNets
+import Datasets
+import Foundation
+import NeuralEngine
+import Synchronization
+
+/// A flag another thread (a signal handler's queue, the UI) sets to stop training after the current step.
+public final class StopSignal: Sendable {
+    private let flag = Atomic<Bool>(false)
+    public init() {}
+    public func request() { flag.store(true, ordering: .relaxed) }
+    public var isRequested: Bool { flag.load(ordering: .relaxed) }
+}
+
+/// Trains an early-exit network with the sum of its exits' cross-entropies (weighted), SGD and a schedule,
+/// validating every epoch and checkpointing atomically after every epoch and when stopped.
+public final class Trainer {
+    public enum Outcome: Equatable, Sendable { case finished, interrupted }
+
+    public let model: any EarlyExitNetwork
+    public let options: TrainingOptions
+    public let optimizer: SGD
+    let trainLoader: BatchLoader
+    let validationLoader: BatchLoader?
+    public private(set) var position: TrainingPosition
+    /// Written to every checkpoint (config, dataset, normalisation...), so a checkpoint is self-describing.
+    public var checkpointMetadata: [String: String] = [:]
+
+    public init(model: any EarlyExitNetwork, options: TrainingOptions, train: BatchLoader, validation: BatchLoader?,
+                position: TrainingPosition = TrainingPosition()) throws {
+        try options.validate(exits: model.exitCount)
+        let d = train.dataset
+        guard [d.channels, d.height, d.width] == model.inputShape else {
+            throw TrainingError.mismatch("the dataset's images are \(d.channels)x\(d.height)x\(d.width) but the model expects \(model.inputShape.map(String.init).joined(separator: "x"))")
+        }
+        guard d.classCount <= model.classes else {
+            throw TrainingError.mismatch("the dataset has \(d.classCount) classes but the model's config has \(model.classes)")
+        }
+        self.model = model
+        self.options = options
+        self.trainLoader = train
+        self.validationLoader = validation
+        self.position = position
+        optimizer = try SGD(learningRate: options.learningRate, momentum: options.momentum,
+                            weightDecay: options.weightDecay, nesterov: options.nesterov)
+    }
+
+    var batchesPerEpoch: Int { trainLoader.batchesPerEpoch }
+
+    /// Learning rate at a position: per epoch for multistep, per step for cosine.
+    func learningRate(epoch: Int, batch: Int) -> Float {
+        switch options.schedule {
+        case .multistep: return options.lrSchedule.rate(epoch: Double(epoch))
+        case .cosine: return options.lrSchedule.rate(epoch: Double(epoch) + Double(batch) / Double(batchesPerEpoch))
+        }
+    }
+
+    /// Runs until the planned epochs are done or `stop` is requested (then after the current step).
+    public func run(observer: TrainingObserver?, checkpointPath: String?, stop: StopSignal = StopSignal()) throws -> Outcome {
+        let graph = Graph(training: true)
+        let weights = options.exitWeights ?? Array(repeating: 1, count: model.exitCount)
+        let params = model.store.parameters
+        var lossSums = [Double](repeating: 0, count: model.exitCount), stepsSinceReport = 0, imagesSinceReport = 0
+        var reportClock = DispatchTime.now().uptimeNanoseconds
+        while position.epoch < options.epochs {
+            let epochStart = DispatchTime.now().uptimeNanoseconds
+            for batch in trainLoader.batches(epoch: position.epoch, startingAt: position.batch) {
+                graph.reset()
+                model.store.zeroGrad()
+                let x = Tensor(shape: [batch.count, batch.channels, batch.height, batch.width], values: batch.images)
+                let logits = try model.forward(graph, graph.input(x))
+                let losses = try logits.map { try graph.crossEntropy($0, labels: batch.labels) }
+                let total = try graph.weightedSum(losses, weights: weights)
+                guard total.value[0].isFinite else { throw TrainingError.diverged(step: position.globalStep, loss: total.value[0]) }
+                try graph.backward(total)
+                optimizer.learningRate = learningRate(epoch: position.epoch, batch: batch.index)
+                optimizer.step(params)
+                for (k, l) in losses.enumerated() { lossSums[k] += Double(l.value[0]) }
+                stepsSinceReport += 1
+                imagesSinceReport += batch.count
+                position = TrainingPosition(epoch: position.epoch, batch: batch.index + 1, globalStep: position.globalStep + 1)
+                let last = batch.index + 1 == batchesPerEpoch
+                if stepsSinceReport >= options.logEvery || last || stop.isRequested {
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    let mean = lossSums.map { Float($0 / Double(stepsSinceReport)) }
+                    observer?.step(StepReport(epoch: position.epoch, step: position.globalStep, batch: batch.index + 1,
+                                              batchesPerEpoch: batchesPerEpoch, exitLosses: mean,
+                                              totalLoss: zip(mean, weights).reduce(0) { $0 + $1.0 * $1.1 },
+                                              learningRate: optimizer.learningRate,
+                                              imagesPerSecond: Double(imagesSinceReport) / (Double(now - reportClock) / 1e9)))
+                    lossSums = lossSums.map { _ in 0 }
+                    stepsSinceReport = 0
+                    imagesSinceReport = 0
+                    reportClock = now
+                }
+                if stop.isRequested {
+                    try saveCheckpoint(checkpointPath, observer)
+                    return .interrupted
+                }
+            }
+            if let validationLoader {
+                let (losses, accuracies) = try Validation.run(model: model, loader: validationLoader)
+                observer?.epoch(EpochReport(epoch: position.epoch, exitLosses: losses, exitAccuracies: accuracies,
+                                            seconds: Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9))
+            }
+            position = TrainingPosition(epoch: position.epoch + 1, batch: 0, globalStep: position.globalStep)
+            try saveCheckpoint(checkpointPath, observer)
+            if stop.isRequested { return position.epoch >= options.epochs ? .finished : .interrupted }
+        }
+        return .finished
+    }
+
+    func saveCheckpoint(_ path: String?, _ observer: TrainingObserver?) throws {
+        guard let path else { return }
+        var meta = checkpointMetadata
+        meta["options"] = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
+        try Checkpoint.write(model: model, optimizer: optimizer, position: position, metadata: meta, to: path)
+        observer?.checkpoint(path: path, position: position)
+    }
+}
+
+/// Per-exit mean cross-entropy and top-1 accuracy in evaluation mode.
+public enum Validation {
+    public static func run(model: any EarlyExitNetwork, loader: BatchLoader) throws -> (losses: [Float], accuracies: [Float]) {
+        let graph = Graph(training: false, recordsGradients: false)
+        var lossSums = [Double](repeating: 0, count: model.exitCount), correct = [Int](repeating: 0, count: model.exitCount)
+        var seen = 0
+        for batch in loader.batches(epoch: 0) {
+            graph.reset()
+            let x = Tensor(shape: [batch.count, batch.channels, batch.height, batch.width], values: batch.images)
+            let logits = try model.forward(graph, graph.input(x))
+            for (k, l) in logits.enumerated() {
+                lossSums[k] += Double(try graph.crossEntropy(l, labels: batch.labels).value[0]) * Double(batch.count)
+                let classes = l.shape[1]
+                for i in 0..<batch.count {
+                    var best = 0
+                    for c in 1..<classes where l.value[i * classes + c] > l.value[i * classes + best] { best = c }
+                    if Int32(best) == batch.labels[i] { correct[k] += 1 }
+                }
+            }
+            seen += batch.count
+        }
+        let n = Double(max(seen, 1))
+        return (lossSums.map { Float($0 / n) }, correct.map { Float(Double($0) / n) })
+    }
+}

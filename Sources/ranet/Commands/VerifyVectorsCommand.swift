@@ -1,0 +1,42 @@
+import AdaptiveNets
+import ArgumentParser
+import Foundation
+
+/// `ranet verify-vectors`: recomputes a PyTorch reference vector set and reports each group's error.
+struct VerifyVectorsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify-vectors",
+        abstract: "Check the engine against PyTorch reference vectors (weights.safetensors + io.safetensors).",
+        discussion: """
+            The model is built from the `args` and `input_shape_NCHW` metadata: MSDNet when args say \
+            "arch": "msdnet" (e.g. vectors/MS), RANet otherwise (e.g. vectors/S). Groups: eval logits, train logits, \
+            loss, every gradient, BN running stats after the forward, parameters after one SGD step, eval logits \
+            after it. Errors are relative to each tensor's largest magnitude. Exits non-zero if any group fails.
+            """)
+
+    @Argument(help: "Directory holding weights.safetensors and io.safetensors.")
+    var directory: String
+
+    @Flag(help: "Print the results as JSON.")
+    var json = false
+
+    func run() throws {
+        let results = try VectorVerification.run(directory: directory)
+        if json {
+            let data = try JSONEncoder().encode(results)
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print("group                    tensors   max abs err   max rel err   tolerance  result  worst tensor")
+            for r in results {
+                let name = r.group.padding(toLength: 24, withPad: " ", startingAt: 0)
+                print(name + String(format: " %7d   %11.3e   %11.3e   %9.0e  ", r.tensors, Double(r.maxAbsolute),
+                                    Double(r.maxRelative), Double(r.tolerance)) + (r.passed ? "PASS    " : "FAIL    ") + r.worstTensor)
+            }
+            let kinks = VectorVerification.ambiguousReluElements
+            if kinks > 0 {
+                print("note: \(kinks) ReLU input(s) sat on the kink within float32 noise; gradients were compared under both of their decisions")
+            }
+        }
+        if results.contains(where: { !$0.passed }) { throw ExitCode(1) }
+    }
+}
