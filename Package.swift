@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
         .testTarget(name: "ExitPoliciesTests", dependencies: ["ExitPolicies"]),
         .testTarget(name: "ExperimentStoreTests", dependencies: ["ExperimentStore"]),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "ExitPolicies"]),
+        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "ExitPolicies"], exclude: ["Snapshots"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "AdaptiveNets", "Datasets", "NeuralEngine", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ]

@@ -1,1 +1,2 @@
-print("ranet-tui: the dashboard is being built; see README.md")
+// Entry point: parse the command line, then run the dashboard loop.
+RanetTUI.main()

@@ -1,1 +1,0 @@
-// Dashboard module (see README.md for the module layout).

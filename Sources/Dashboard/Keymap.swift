@@ -1,0 +1,136 @@
+/// A key press, independent of the terminal library.
+public enum Key: Hashable, Sendable {
+    case character(Character)
+    case tab, backTab, enter, escape, backspace
+    case up, down, left, right, pageUp, pageDown, home, end
+    case controlC
+
+    /// How the help overlay writes the key.
+    public var displayName: String {
+        switch self {
+        case .character(" "): "Space"
+        case .character(let character): String(character)
+        case .tab: "Tab"
+        case .backTab: "S-Tab"
+        case .enter: "Enter"
+        case .escape: "Esc"
+        case .backspace: "Bksp"
+        case .up: "↑"
+        case .down: "↓"
+        case .left: "←"
+        case .right: "→"
+        case .pageUp: "PgUp"
+        case .pageDown: "PgDn"
+        case .home: "Home"
+        case .end: "End"
+        case .controlC: "C-c"
+        }
+    }
+}
+
+/// Everything that can change the dashboard state.
+public enum Action: Hashable, Sendable {
+    case quit, toggleHelp, back, nextView, previousView
+    case showView(DashboardView)
+    case moveUp, moveDown, pageUp, pageDown, top, bottom
+    case startFilter, toggleOverlay, open
+    case toggleSmoothing, toggleLogY
+    /// Moves the budget slider by this many coarse (5 %) steps.
+    case sliderCoarse(Int)
+    /// Moves the budget slider by this many fine (0.5 %) steps.
+    case sliderFine(Int)
+    case cycleBudgetMode, cyclePolicy
+    case cycleExitFilter, cycleCorrectnessFilter, cycleClassFilter, toggleSortOrder
+    case startTraining, stopTraining
+    // Not bound to keys: text entry, data and time.
+    case filterInput(Character), filterBackspace, filterCommit, filterCancel
+    case dataLoaded(DashboardData)
+    case loadFailed(String)
+    /// The current time in seconds since the epoch.
+    case tick(Double)
+    /// The shell has taken `pendingCommands`.
+    case commandsTaken
+}
+
+/// Groups of bindings in the help overlay.
+public enum KeyCategory: String, CaseIterable, Hashable, Sendable {
+    case general = "General"
+    case navigation = "Navigation"
+    case runs = "Runs"
+    case training = "Training"
+    case budget = "Budget"
+    case samples = "Samples"
+}
+
+/// One row of the keymap: keys, what they do, and in which views.
+public struct KeyBinding: Hashable, Sendable {
+    public var keys: [Key]
+    public var action: Action
+    public var description: String
+    public var category: KeyCategory
+    /// Views where the binding applies; nil means everywhere.
+    public var views: Set<DashboardView>?
+    /// Creates a binding.
+    public init(_ keys: [Key], _ action: Action, _ description: String, _ category: KeyCategory,
+                views: Set<DashboardView>? = nil) {
+        self.keys = keys
+        self.action = action
+        self.description = description
+        self.category = category
+        self.views = views
+    }
+}
+
+/// The one keymap table; the help overlay and the key dispatch both read it.
+public enum Keymap {
+    /// All bindings, in help order.
+    public static let bindings: [KeyBinding] = general + navigation + viewSpecific
+
+    static let general: [KeyBinding] = [
+        KeyBinding([.character("q"), .controlC], .quit, "quit", .general),
+        KeyBinding([.character("?")], .toggleHelp, "toggle this help", .general),
+        KeyBinding([.escape], .back, "close, back, clear filter", .general),
+        KeyBinding([.tab], .nextView, "next view", .general),
+        KeyBinding([.backTab], .previousView, "previous view", .general),
+    ] + DashboardView.allCases.map { view in
+        KeyBinding([.character(Character(String(view.rawValue + 1)))], .showView(view), "jump to a view", .general)
+    }
+
+    static let listViews: Set<DashboardView> = [.runs, .samples]
+    static let navigation: [KeyBinding] = [
+        KeyBinding([.up, .character("k")], .moveUp, "move up", .navigation, views: listViews),
+        KeyBinding([.down, .character("j")], .moveDown, "move down", .navigation, views: listViews),
+        KeyBinding([.pageUp], .pageUp, "page up", .navigation, views: listViews),
+        KeyBinding([.pageDown], .pageDown, "page down", .navigation, views: listViews),
+        KeyBinding([.character("g"), .home], .top, "top of list", .navigation, views: listViews),
+        KeyBinding([.character("G"), .end], .bottom, "bottom of list", .navigation, views: listViews),
+    ]
+
+    static let viewSpecific: [KeyBinding] = [
+        KeyBinding([.character("/")], .startFilter, "regex filter (Esc clears)", .runs, views: [.runs]),
+        KeyBinding([.character(" ")], .toggleOverlay, "select run to overlay", .runs, views: [.runs]),
+        KeyBinding([.enter], .open, "open run", .runs, views: [.runs]),
+        KeyBinding([.character("s")], .toggleSmoothing, "smoothing (EMA) on/off", .training, views: [.training]),
+        KeyBinding([.character("l")], .toggleLogY, "log-y on/off", .training, views: [.training, .anytime]),
+        KeyBinding([.character("n")], .startTraining, "start a training run", .training, views: [.training, .runs]),
+        KeyBinding([.character("x")], .stopTraining, "stop the live run", .training, views: [.training]),
+        KeyBinding([.left, .character("h")], .sliderCoarse(-1), "slider left", .budget, views: [.budget, .samples]),
+        KeyBinding([.right, .character("l")], .sliderCoarse(1), "slider right", .budget, views: [.budget, .samples]),
+        KeyBinding([.character("[")], .sliderFine(-1), "slider fine left", .budget, views: [.budget, .samples]),
+        KeyBinding([.character("]")], .sliderFine(1), "slider fine right", .budget, views: [.budget, .samples]),
+        KeyBinding([.character("m")], .cycleBudgetMode, "next budget mode", .budget,
+                   views: [.budget]),
+        KeyBinding([.character("p")], .cyclePolicy, "next exit policy", .budget,
+                   views: [.budget, .samples]),
+        KeyBinding([.character("e")], .cycleExitFilter, "filter by exit", .samples, views: [.samples]),
+        KeyBinding([.character("c")], .cycleCorrectnessFilter, "filter correct/wrong", .samples, views: [.samples]),
+        KeyBinding([.character("t")], .cycleClassFilter, "filter by class", .samples, views: [.samples]),
+        KeyBinding([.character("o")], .toggleSortOrder, "sort by confidence up/down", .samples, views: [.samples]),
+        KeyBinding([.enter], .open, "open / close sample", .samples, views: [.samples]),
+    ]
+
+    /// The action bound to `key` in `view`, if any (first match wins).
+    public static func action(for key: Key, in view: DashboardView) -> Action? {
+        bindings.first { $0.keys.contains(key) && ($0.views?.contains(view) ?? true) }?.action
+    }
+}

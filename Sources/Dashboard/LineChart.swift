@@ -1,0 +1,220 @@
+import Foundation
+
+/// One line (and optional point markers) of a chart.
+struct ChartSeries {
+    var label: String
+    var color: ColorRole
+    var xs: [Double]
+    var ys: [Double]
+    /// Characters drawn at each point on top of the line (e.g. exit numbers), when set.
+    var markers: [Character]? = nil
+    var drawLine = true
+}
+
+/// Axes, scales and marks of a chart.
+struct ChartStyle {
+    var xLabel: String
+    var logY = false
+    var ascii = false
+    var xRange: ClosedRange<Double>? = nil
+    var yRange: ClosedRange<Double>? = nil
+    /// A point to emphasise (the budget operating point).
+    var highlight: (x: Double, y: Double)? = nil
+    var showLegend = true
+}
+
+/// Renders line charts with braille dots, axes, ticks, labels and a legend.
+enum LineChart {
+    static func draw(_ series: [ChartSeries], style: ChartStyle, into screen: inout Screen, rect: Rect) {
+        guard rect.width >= 16, rect.height >= 5 else { return }
+        let transformed = series.map { transform($0, logY: style.logY) }
+        let allX = transformed.flatMap(\.xs), allY = transformed.flatMap(\.ys)
+        let highlightY = style.highlight.map { style.logY ? log10(max($0.y, 1e-12)) : $0.y }
+        guard let xScale = Scale(style.xRange ?? range(allX + (style.highlight.map { [$0.x] } ?? []))),
+              let yScale = Scale(style.yRange.map { style.logY ? logRange($0) : $0 }
+                                 ?? range(allY + (highlightY.map { [$0] } ?? []))) else {
+            screen.write("no data yet", x: rect.x + 2, y: rect.y + rect.height / 2, foreground: .muted)
+            return
+        }
+        let legendRows = style.showLegend ? 1 : 0
+        let yTicks = yScale.ticks(count: max(2, (rect.height - 3) / 3))
+        let yLabels = yTicks.map { formatTick(style.logY ? pow(10, $0) : $0, step: style.logY ? 1 : yScale.step) }
+        let labelWidth = min(8, yLabels.map(\.count).max() ?? 1)
+        let plot = Rect(x: rect.x + labelWidth + 1, y: rect.y + legendRows, width: rect.width - labelWidth - 2,
+                        height: rect.height - legendRows - 2)
+        guard plot.width > 2, plot.height > 1 else { return }
+        var canvas = DotCanvas(columns: plot.width, rows: plot.height, ascii: style.ascii)
+        for line in transformed {
+            plotLine(line, into: &canvas, x: xScale, y: yScale)
+        }
+        canvas.draw(into: &screen, x: plot.x, y: plot.y)
+        drawMarkers(transformed, into: &screen, plot: plot, x: xScale, y: yScale)
+        if let highlight = style.highlight, let highlightY {
+            let column = plot.x + xScale.cell(highlight.x, cells: plot.width)
+            let row = plot.y + plot.height - 1 - yScale.cell(highlightY, cells: plot.height)
+            screen[column, row] = Cell(style.ascii ? "@" : "◆", foreground: .title, attributes: [.bold])
+        }
+        drawAxes(into: &screen, plot: plot, style: style, yTicks: zip(yTicks, yLabels).map { ($0, $1) },
+                 labelWidth: labelWidth, x: xScale, y: yScale)
+        if style.showLegend { drawLegend(series, into: &screen, rect: rect, ascii: style.ascii) }
+    }
+
+    static func transform(_ series: ChartSeries, logY: Bool) -> ChartSeries {
+        guard logY else { return series }
+        var copy = series
+        let kept = zip(series.xs, series.ys).enumerated().filter { $0.element.1 > 0 }
+        copy.xs = kept.map(\.element.0)
+        copy.ys = kept.map { log10($0.element.1) }
+        copy.markers = series.markers.map { markers in kept.map { markers[$0.offset] } }
+        return copy
+    }
+
+    static func range(_ values: [Double]) -> ClosedRange<Double>? {
+        let finite = values.filter(\.isFinite)
+        guard let low = finite.min(), let high = finite.max() else { return nil }
+        return low...high
+    }
+
+    static func logRange(_ range: ClosedRange<Double>) -> ClosedRange<Double> {
+        log10(max(range.lowerBound, 1e-12))...log10(max(range.upperBound, 1e-12))
+    }
+
+    /// Few points: connected segments. Many points: per dot column the min-max envelope plus the mean line.
+    static func plotLine(_ series: ChartSeries, into canvas: inout DotCanvas, x: Scale, y: Scale) {
+        guard series.drawLine, !series.xs.isEmpty else { return }
+        let width = canvas.dotWidth, height = canvas.dotHeight
+        func dot(_ xValue: Double, _ yValue: Double) -> (Int, Int) {
+            (x.dot(xValue, dots: width), height - 1 - y.dot(yValue, dots: height))
+        }
+        if series.xs.count <= width {
+            var previous: (Int, Int)?
+            for (xValue, yValue) in zip(series.xs, series.ys) where yValue.isFinite {
+                let point = dot(xValue, yValue)
+                canvas.line(from: previous ?? point, to: point, color: series.color)
+                previous = point
+            }
+            return
+        }
+        var buckets = [(min: Double, max: Double, sum: Double, count: Int)?](repeating: nil, count: width)
+        for (xValue, yValue) in zip(series.xs, series.ys) where yValue.isFinite {
+            let column = x.dot(xValue, dots: width)
+            if let bucket = buckets[column] {
+                buckets[column] = (Swift.min(bucket.min, yValue), Swift.max(bucket.max, yValue),
+                                   bucket.sum + yValue, bucket.count + 1)
+            } else {
+                buckets[column] = (yValue, yValue, yValue, 1)
+            }
+        }
+        var previousMean: (Int, Int)?
+        for (column, bucket) in buckets.enumerated() {
+            guard let bucket else { continue }
+            let top = dot(0, bucket.max).1, bottom = dot(0, bucket.min).1
+            canvas.line(from: (column, top), to: (column, bottom), color: series.color)
+            let mean = (column, dot(0, bucket.sum / Double(bucket.count)).1)
+            canvas.line(from: previousMean ?? mean, to: mean, color: series.color)
+            previousMean = mean
+        }
+    }
+
+    static func drawMarkers(_ series: [ChartSeries], into screen: inout Screen, plot: Rect, x: Scale, y: Scale) {
+        for line in series {
+            guard let markers = line.markers else { continue }
+            for (index, marker) in markers.enumerated() where index < line.xs.count {
+                let column = plot.x + x.cell(line.xs[index], cells: plot.width)
+                let row = plot.y + plot.height - 1 - y.cell(line.ys[index], cells: plot.height)
+                screen[column, row] = Cell(marker, foreground: line.color, attributes: [.bold])
+            }
+        }
+    }
+
+    static func drawAxes(into screen: inout Screen, plot: Rect, style: ChartStyle, yTicks: [(Double, String)],
+                         labelWidth: Int, x: Scale, y: Scale) {
+        let axisColumn = plot.x - 1, axisRow = plot.y + plot.height
+        let glyphs = style.ascii ? (vertical: "|", horizontal: "-", corner: "+", yTick: "+", xTick: "+")
+                                 : (vertical: "│", horizontal: "─", corner: "└", yTick: "┤", xTick: "┬")
+        for row in plot.y..<axisRow { screen.write(glyphs.vertical, x: axisColumn, y: row, foreground: .border) }
+        for column in plot.x..<(plot.x + plot.width) {
+            screen.write(glyphs.horizontal, x: column, y: axisRow, foreground: .border)
+        }
+        screen.write(glyphs.corner, x: axisColumn, y: axisRow, foreground: .border)
+        for (value, label) in yTicks {
+            let row = plot.y + plot.height - 1 - y.cell(value, cells: plot.height)
+            screen.write(glyphs.yTick, x: axisColumn, y: row, foreground: .border)
+            let text = String(label.prefix(labelWidth))
+            screen.write(text, x: axisColumn - text.count, y: row, foreground: .muted)
+        }
+        var nextFree = plot.x - 1
+        for value in x.ticks(count: max(2, plot.width / 12)) {
+            let column = plot.x + x.cell(value, cells: plot.width)
+            let label = formatTick(value, step: x.step)
+            let start = min(max(column - label.count / 2, plot.x - 1), plot.x + plot.width - label.count)
+            screen.write(glyphs.xTick, x: column, y: axisRow, foreground: .border)
+            if start > nextFree {
+                screen.write(label, x: start, y: axisRow + 1, foreground: .muted)
+                nextFree = start + label.count
+            }
+        }
+        let unit = style.xLabel
+        let unitStart = plot.x + plot.width - unit.count
+        if unitStart > nextFree { screen.write(unit, x: unitStart, y: axisRow + 1, foreground: .muted) }
+    }
+
+    static func drawLegend(_ series: [ChartSeries], into screen: inout Screen, rect: Rect, ascii: Bool) {
+        var column = rect.x + 1
+        for line in series where !line.label.isEmpty {
+            let entry = line.drawLine ? (ascii ? "- " : "━ ") + line.label : line.label
+            guard column + entry.count <= rect.x + rect.width else { break }
+            screen.write(entry, x: column, y: rect.y, foreground: line.color)
+            column += entry.count + 2
+        }
+    }
+}
+
+/// A linear scale from data values to dots or cells, widened to round tick values.
+struct Scale {
+    let low: Double
+    let high: Double
+    let step: Double
+
+    init?(_ range: ClosedRange<Double>?) {
+        guard let range, range.lowerBound.isFinite, range.upperBound.isFinite else { return nil }
+        var low = range.lowerBound, high = range.upperBound
+        if high - low < 1e-12 {
+            // One distinct value: centre it in a range of sensible size instead of a zero-width one.
+            let pad = max(1, abs(low) * 0.1)
+            low -= pad
+            high += pad
+        }
+        let step = Scale.niceStep((high - low) / 4)
+        self.low = (low / step).rounded(.down) * step
+        self.high = (high / step).rounded(.up) * step
+        self.step = step
+    }
+
+    /// 1, 2 or 5 times a power of ten, close to `raw`.
+    static func niceStep(_ raw: Double) -> Double {
+        let magnitude = pow(10, (log10(raw)).rounded(.down))
+        let fraction = raw / magnitude
+        return (fraction < 1.5 ? 1 : fraction < 3.5 ? 2 : fraction < 7.5 ? 5 : 10) * magnitude
+    }
+
+    func fraction(_ value: Double) -> Double { (value - low) / (high - low) }
+    func dot(_ value: Double, dots: Int) -> Int { min(dots - 1, max(0, Int((fraction(value) * Double(dots - 1)).rounded()))) }
+    func cell(_ value: Double, cells: Int) -> Int { dot(value, dots: cells * 4) / 4 }
+
+    /// Round values between low and high, about `count` of them.
+    func ticks(count: Int) -> [Double] {
+        var tickStep = step
+        while (high - low) / tickStep > Double(count) + 0.5 { tickStep = Scale.niceStep(tickStep * 2.1) }
+        let first = (low / tickStep).rounded(.up) * tickStep
+        return stride(from: first, through: high + tickStep * 1e-9, by: tickStep).map { $0 }
+    }
+}
+
+/// A tick label with as many decimals as the step needs; thousands as "k".
+func formatTick(_ value: Double, step: Double) -> String {
+    if abs(value) >= 10_000 { return String(format: "%.0fk", value / 1000) }
+    let decimals = max(0, min(4, Int((-log10(step)).rounded(.up))))
+    let text = String(format: "%.\(decimals)f", value)
+    return text.hasPrefix("-") && Double(text) == 0 ? String(text.dropFirst()) : text
+}

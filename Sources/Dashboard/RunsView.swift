@@ -1,0 +1,57 @@
+import Foundation
+
+/// View 1: every run of the store, filterable, with overlay selection.
+enum RunsView {
+    static func draw(_ state: DashboardState, into screen: inout Screen, rect: Rect) {
+        let title = state.runFilter.isEmpty ? "Runs" : "Runs matching /\(state.runFilter)/"
+        let inner = drawPanel(title, into: &screen, rect: rect, ascii: state.options.ascii)
+        let runs = state.visibleRuns
+        let wide = inner.width >= 120
+        screen.write(header(wide: wide), x: inner.x, y: inner.y, foreground: .muted, attributes: [.bold],
+                     maxWidth: inner.width)
+        guard !runs.isEmpty else {
+            let message = state.data == nil ? "loading runs…" : (state.data!.runs.isEmpty
+                ? "no runs in this store yet: start one with `ranet train` or press n"
+                : "no run matches the filter (Esc clears it)")
+            screen.write(message, x: inner.x + 1, y: inner.y + 2, foreground: .muted, maxWidth: inner.width - 1)
+            return
+        }
+        let visibleRows = max(1, inner.height - 1)
+        let firstRow = max(0, min(state.runCursor - visibleRows + 1, runs.count - visibleRows))
+        for (offset, run) in runs.enumerated().dropFirst(firstRow).prefix(visibleRows) {
+            let y = inner.y + 1 + offset - firstRow
+            let selected = offset == state.runCursor
+            let background: ColorRole = selected ? .selection : .background
+            let marks = (state.overlayRunIDs.contains(run.id) ? "●" : " ") + (run.id == state.focusedRunID ? "▸" : " ")
+            let text = (state.options.ascii ? asciiMarks(marks) : marks) + row(run, wide: wide)
+            screen.write(fit(text, inner.width), x: inner.x, y: y, background: background,
+                         attributes: selected ? [.bold] : [])
+            let statusColumn = inner.x + 2 + widths(wide)[0] + widths(wide)[1] + 2
+            screen.restyle(x: statusColumn, y: y, width: widths(wide)[2], foreground: statusColor(run.status))
+        }
+    }
+
+    static func asciiMarks(_ marks: String) -> String {
+        marks.replacingOccurrences(of: "●", with: "*").replacingOccurrences(of: "▸", with: ">")
+    }
+
+    /// Column widths; the wide layout gives names and datasets more room.
+    static func widths(_ wide: Bool) -> [Int] { wide ? [5, 30, 12, 16, 14, 8, 10, 9] : [3, 15, 11, 13, 6, 6, 8, 7] }
+
+    static func columns(_ texts: [String], wide: Bool) -> String {
+        zip(texts, widths(wide)).enumerated().map { index, pair in
+            fit(pair.0, pair.1, alignRight: index >= 5)
+        }.joined(separator: " ")
+    }
+
+    static func header(wide: Bool) -> String {
+        "  " + columns(["ID", "Name", "Status", "Dataset", "Arch", "Epochs", "Best acc", "MFLOPs"], wide: wide)
+    }
+
+    static func row(_ run: RunSummary, wide: Bool) -> String {
+        let accuracy = run.bestAccuracy.map { String(format: "%.2f%%", $0 * 100) } ?? "-"
+        let flops = run.mflops.map { String(format: "%.2f", $0) } ?? "-"
+        return columns([String(run.id), run.name, run.status.rawValue, run.dataset, run.architecture,
+                        "\(run.epochsDone)/\(run.epochsTotal)", accuracy, flops], wide: wide)
+    }
+}

@@ -1,0 +1,87 @@
+import Foundation
+
+/// View 2: loss of every exit over steps, validation accuracy per epoch, progress of a live run.
+enum TrainingView {
+    static func draw(_ state: DashboardState, into screen: inout Screen, rect: Rect) {
+        let ascii = state.options.ascii
+        guard let detail = state.focusedDetail else {
+            let inner = drawPanel("Training", into: &screen, rect: rect, ascii: ascii)
+            screen.write("no run selected: open one in the Runs view (1, Enter)", x: inner.x + 1, y: inner.y + 1,
+                         foreground: .muted)
+            return
+        }
+        let (top, bottom) = rect.splitRows(topHeight: rect.height * 3 / 5)
+        let lossTitle = "Loss per exit vs step" + (state.smoothing ? "  [EMA]" : "") + (state.logY ? "  [log y]" : "")
+        let lossArea = drawPanel(lossTitle, into: &screen, rect: top, ascii: ascii)
+        LineChart.draw(lossSeries(state, detail), style: ChartStyle(xLabel: "step", logY: state.logY, ascii: ascii),
+                       into: &screen, rect: lossArea)
+        let (left, right) = bottom.splitColumns(leftWidth: bottom.width / 2)
+        let accuracyArea = drawPanel("Validation accuracy per epoch (%)", into: &screen, rect: left, ascii: ascii)
+        LineChart.draw(accuracySeries(detail), style: ChartStyle(xLabel: "epoch", ascii: ascii, showLegend: false),
+                       into: &screen, rect: accuracyArea)
+        let progressArea = drawPanel("Progress", into: &screen, rect: right, ascii: ascii)
+        drawProgress(state, detail, into: &screen, rect: progressArea)
+    }
+
+    /// Loss of every exit of the focused run (on top), plus the last exit of overlaid runs in muted colour.
+    static func lossSeries(_ state: DashboardState, _ detail: RunDetail) -> [ChartSeries] {
+        func prepared(_ series: StepSeries) -> [Double] {
+            state.smoothing ? exponentialMovingAverage(series.losses, alpha: 0.1) : series.losses
+        }
+        var result: [ChartSeries] = []
+        for id in state.overlayRunIDs.sorted() where id != detail.run.id {
+            guard let other = state.data?.details[id], let last = other.lossSeries.last else { continue }
+            result.append(ChartSeries(label: "run \(id)", color: .muted, xs: last.steps.map(Double.init),
+                                      ys: prepared(last)))
+        }
+        let count = detail.lossSeries.count
+        for series in detail.lossSeries {
+            result.append(ChartSeries(label: String(series.exit + 1), color: exitColor(series.exit, of: count),
+                                      xs: series.steps.map(Double.init), ys: prepared(series)))
+        }
+        return result
+    }
+
+    static func accuracySeries(_ detail: RunDetail) -> [ChartSeries] {
+        let count = detail.epochs.map(\.validationAccuracy.count).max() ?? 0
+        return (0..<count).map { exit in
+            let points = detail.epochs.filter { exit < $0.validationAccuracy.count }
+            return ChartSeries(label: exitName(exit), color: exitColor(exit, of: count),
+                               xs: points.map { Double($0.epoch) }, ys: points.map { $0.validationAccuracy[exit] * 100 })
+        }
+    }
+
+    static func drawProgress(_ state: DashboardState, _ detail: RunDetail, into screen: inout Screen, rect: Rect) {
+        var lines: [(String, ColorRole)] = []
+        let run = detail.run
+        lines.append(("\(run.architecture) · \(run.dataset) · \(run.status.rawValue)", statusColor(run.status)))
+        let barWidth = max(4, rect.width - 22)
+        if let progress = detail.progress {
+            let fraction = Double(progress.stepInEpoch) / Double(max(1, progress.stepsPerEpoch))
+            lines.append(("epoch \(progress.epoch)/\(progress.epochs) " + bar(fraction, width: barWidth, ascii: state.options.ascii)
+                          + String(format: " %3.0f%%", fraction * 100), .title))
+            lines.append(("step \(progress.stepInEpoch)/\(progress.stepsPerEpoch)", .text))
+            lines.append((String(format: "lr %.4g   %.1f images/s", progress.learningRate, progress.imagesPerSecond), .text))
+            lines.append(("ETA " + (progress.etaSeconds.map(formatDuration) ?? "unknown"), .text))
+        } else {
+            let fraction = Double(run.epochsDone) / Double(max(1, run.epochsTotal))
+            lines.append(("epochs \(run.epochsDone)/\(run.epochsTotal) " + bar(fraction, width: barWidth, ascii: state.options.ascii),
+                          .title))
+        }
+        if let best = run.bestAccuracy { lines.append((String(format: "best last-exit accuracy %.2f%%", best * 100), .good)) }
+        if let last = detail.epochs.last {
+            let accuracies = last.validationAccuracy.map { String(format: "%.1f", $0 * 100) }.joined(separator: " ")
+            lines.append(("epoch \(last.epoch) acc/exit: " + accuracies, .muted))
+        }
+        lines.append(("smoothing \(state.smoothing ? "on" : "off")  log-y \(state.logY ? "on" : "off")", .muted))
+        for (row, line) in lines.prefix(rect.height).enumerated() {
+            screen.write(line.0, x: rect.x + 1, y: rect.y + row, foreground: line.1, maxWidth: rect.width - 1)
+        }
+    }
+}
+
+/// h:mm:ss.
+func formatDuration(_ seconds: Double) -> String {
+    let total = max(0, Int(seconds.rounded()))
+    return String(format: "%d:%02d:%02d", total / 3600, total / 60 % 60, total % 60)
+}

@@ -1,1 +1,0 @@
-// TerminalUI module (see README.md for the module layout).

@@ -1,0 +1,40 @@
+import Dashboard
+import Foundation
+
+/// No store and no bundled sample data: nothing to show.
+struct NoDataFound: Error, CustomStringConvertible {
+    let storePath: String
+    let sampleDataPaths: [String]
+    var description: String {
+        "no experiment store at \(storePath) and no bundled sample data (looked in "
+            + sampleDataPaths.joined(separator: ", ")
+            + "); train a model with `ranet train`, or pass --store PATH"
+    }
+}
+
+/// Picks the data source: --store, $RANET_STORE, ./ranet.sqlite, then the bundled sample-data/ (read-only).
+enum DataSourceChoice {
+    static func make(storePath: String?, fake: Bool, environment: [String: String]) throws -> any DashboardDataSource {
+        if fake { return FakeDataSource(sampleCount: 400) }
+        let explicit = storePath ?? environment["RANET_STORE"].flatMap { $0.isEmpty ? nil : $0 }
+        let path = explicit ?? "ranet.sqlite"
+        if FileManager.default.fileExists(atPath: path) || explicit != nil {
+            return try StoreDataSource(path: path, readOnly: false)
+        }
+        let candidates = sampleDataCandidates()
+        for directory in candidates {
+            let store = directory.appendingPathComponent("ranet.sqlite")
+            if FileManager.default.fileExists(atPath: store.path) {
+                return try StoreDataSource(path: store.path, readOnly: true)
+            }
+        }
+        throw NoDataFound(storePath: path, sampleDataPaths: candidates.map(\.path))
+    }
+
+    static func sampleDataCandidates() -> [URL] {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        return [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("sample-data"),
+                executable.appendingPathComponent("../../sample-data").standardized,
+                executable.appendingPathComponent("../../../sample-data").standardized]
+    }
+}

@@ -1,0 +1,145 @@
+import Dashboard
+import ExperimentStore
+import Foundation
+import Synchronization
+
+/// Reads the experiment store for the dashboard; runs on the poller's thread.
+final class StoreDataSource: DashboardDataSource {
+    /// Images are loaded one query each, so only this many samples per evaluation carry their image.
+    static let imageLimit = 3_000
+    private let store: Store
+    private let detector: StoreChangeDetector
+    private let description: String
+    /// Converted samples per evaluation with the row count they were read at: a finished evaluation is not
+    /// re-read (and its images not re-queried) at every poll while a training run keeps the store changing.
+    private let sampleCache = Mutex<[Int64: (count: Int, samples: [Dashboard.SampleRecord])]>([:])
+
+    /// Opens the store; a read-only one (the bundled sample data) is copied to a temporary directory first,
+    /// because SQLite in WAL mode writes -wal/-shm files next to the database.
+    init(path: String, readOnly: Bool) throws {
+        var openPath = path
+        if readOnly {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ranet-tui-\(getpid())")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let copy = directory.appendingPathComponent("ranet.sqlite")
+            try? FileManager.default.removeItem(at: copy)
+            try FileManager.default.copyItem(atPath: path, toPath: copy.path)
+            openPath = copy.path
+        }
+        store = try Store(path: openPath)
+        detector = try StoreChangeDetector(store: store)
+        description = (readOnly ? "sample data " : "store ") + path
+    }
+
+    func changeToken() throws -> Int64 { try detector.version() }
+
+    func snapshot(detailsFor runs: Set<Int64>) throws -> DashboardData {
+        let summaries = try store.runSummaries()
+        var details: [Int64: RunDetail] = [:]
+        let converted = summaries.map(Self.summary)
+        for summary in converted where runs.contains(summary.id) {
+            details[summary.id] = try detail(summary)
+        }
+        return DashboardData(runs: converted, details: details, sourceDescription: description)
+    }
+
+    static func summary(_ stored: StoreRunSummary) -> Dashboard.RunSummary {
+        let run = stored.run
+        return Dashboard.RunSummary(
+            id: run.id ?? 0, name: run.name, status: Dashboard.RunStatus(rawValue: run.status.rawValue) ?? .unknown,
+            dataset: run.dataset, architecture: run.architecture, epochsDone: run.epochsDone,
+            epochsTotal: run.epochsPlanned, bestAccuracy: stored.bestLastExitAccuracy.map(Double.init),
+            mflops: stored.lastExitFLOPs.map { Double($0) / 1e6 })
+    }
+
+    private func detail(_ summary: Dashboard.RunSummary) throws -> RunDetail {
+        let steps = try store.stepMetrics(runID: summary.id)
+        let epochs = try store.epochMetrics(runID: summary.id)
+        var detail = RunDetail(run: summary, lossSeries: Self.lossSeries(steps), epochs: epochs.map {
+            EpochMetrics(epoch: $0.epoch, validationLoss: $0.validationLoss.map(Double.init),
+                         validationAccuracy: $0.validationAccuracy.map(Double.init))
+        }, classNames: Self.classNames(dataset: summary.dataset))
+        if summary.status == .running { detail.progress = Self.progress(steps, run: summary) }
+        let evaluations = try store.evaluations(runID: summary.id)
+        if let test = evaluations.last(where: { $0.split == "test" }) ?? evaluations.last, let id = test.id {
+            detail.exits = test.exitFLOPs.indices.map { exit in
+                ExitInfo(subnetwork: exit, resolution: 0, cumulativeMFLOPs: Double(test.exitFLOPs[exit]) / 1e6,
+                         accuracy: exit < test.exitAccuracy.count ? Double(test.exitAccuracy[exit]) : 0)
+            }
+            detail.samples = try samples(evaluationID: id, withImages: true)
+            if let curve = try store.budgetCurves(evaluationID: id).first {
+                detail.budgetCurve = curve.points.map {
+                    Dashboard.BudgetPoint(averageMFLOPs: $0.expectedFLOPs / 1e6, accuracy: $0.accuracy)
+                }
+            }
+            if let validation = evaluations.last(where: { $0.split.hasPrefix("val") }), let validationID = validation.id {
+                detail.validationSamples = try samples(evaluationID: validationID, withImages: false)
+            }
+        }
+        return detail
+    }
+
+    private func samples(evaluationID: Int64, withImages: Bool) throws -> [Dashboard.SampleRecord] {
+        let count = try store.sampleCount(evaluationID: evaluationID)
+        if let cached = sampleCache.withLock({ $0[evaluationID] }), cached.count == count { return cached.samples }
+        let samples = try readSamples(evaluationID: evaluationID, withImages: withImages)
+        sampleCache.withLock { $0[evaluationID] = (count, samples) }
+        return samples
+    }
+
+    private func readSamples(evaluationID: Int64, withImages: Bool) throws -> [Dashboard.SampleRecord] {
+        let table = try store.sampleTable(evaluationID: evaluationID)
+        let count = table.sampleCount, exits = table.exitCount
+        return try (0..<count).map { sample in
+            func column<T>(_ values: [T]) -> [T] {
+                values.isEmpty ? [] : (0..<exits).map { values[$0 * count + sample] }
+            }
+            let index = Int(table.sampleIndices[sample])
+            let image = withImages && sample < Self.imageLimit
+                ? try store.sampleImage(evaluationID: evaluationID, sampleIndex: index).map(Self.image) : nil
+            let margins = column(table.margin)
+            return Dashboard.SampleRecord(index: index, label: Int(table.labels[sample]), confidence: column(table.maxProb),
+                                          predicted: column(table.predicted).map(Int.init), entropy: column(table.entropy),
+                                          margin: margins.isEmpty ? nil : margins, image: image)
+        }
+    }
+
+    static func image(_ stored: StoreSampleImage) -> Dashboard.SampleImage {
+        Dashboard.SampleImage(width: stored.width, height: stored.height, channels: stored.channels, pixels: stored.pixels)
+    }
+
+    static func lossSeries(_ steps: [StoreStepMetric]) -> [StepSeries] {
+        let exits = steps.map(\.exitLosses.count).max() ?? 0
+        return (0..<exits).map { exit in
+            let rows = steps.filter { exit < $0.exitLosses.count }
+            return StepSeries(exit: exit, steps: rows.map(\.step), losses: rows.map { Double($0.exitLosses[exit]) })
+        }
+    }
+
+    /// Live progress from the newest step row; steps per epoch from the last completed epoch's rows.
+    static func progress(_ steps: [StoreStepMetric], run: Dashboard.RunSummary) -> TrainingProgress? {
+        guard let last = steps.last else { return nil }
+        let epochStart = steps.first(where: { $0.epoch == last.epoch })?.step ?? last.step
+        let previousStart = steps.first(where: { $0.epoch == last.epoch - 1 })?.step
+        let stepsPerEpoch = previousStart.map { max(1, epochStart - $0) } ?? max(1, last.step - epochStart + 1)
+        let stepInEpoch = last.step - epochStart
+        let remainingSteps = Double(max(0, run.epochsTotal - last.epoch - 1) * stepsPerEpoch + stepsPerEpoch - stepInEpoch)
+        let elapsed = steps.count > 1 ? last.wallTime - steps[steps.count - 2].wallTime : 0
+        let stepGap = steps.count > 1 ? Double(max(1, last.step - steps[steps.count - 2].step)) : 1
+        let eta = elapsed > 0 ? remainingSteps * elapsed / stepGap : nil
+        return TrainingProgress(epoch: last.epoch + 1, epochs: run.epochsTotal, stepInEpoch: stepInEpoch,
+                                stepsPerEpoch: stepsPerEpoch, learningRate: Double(last.learningRate),
+                                imagesPerSecond: Double(last.imagesPerSecond), etaSeconds: eta)
+    }
+
+    static func classNames(dataset: String) -> [String] {
+        switch dataset.lowercased() {
+        case "fashion-mnist", "fmnist", "fashion_mnist":
+            ["T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot"]
+        case "cifar10", "cifar-10":
+            ["plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+        case "mnist": (0..<10).map(String.init)
+        default: []
+        }
+    }
+}
