@@ -1,14 +1,107 @@
 import Foundation
 import NeuralEngine
 
+/// A configuration of either architecture; encodes as one JSON object carrying `"arch"` (a file without it is RANet).
+public enum ModelConfig: Codable, Equatable, Sendable {
+    case ranet(RANetConfig)
+    case msdnet(MSDNetConfig)
+
+    /// "ranet" or "msdnet".
+    public var arch: String {
+        switch self {
+        case .ranet: return "ranet"
+        case .msdnet: return "msdnet"
+        }
+    }
+
+    /// Number of classes of every exit.
+    public var classes: Int {
+        switch self {
+        case let .ranet(c): return c.classes
+        case let .msdnet(c): return c.classes
+        }
+    }
+
+    /// Input (channels, height, width).
+    public var input: [Int] {
+        switch self {
+        case let .ranet(c): return c.input
+        case let .msdnet(c): return c.input
+        }
+    }
+
+    /// Number of exits (classifiers).
+    public var exitCount: Int {
+        switch self {
+        case let .ranet(c): return c.exitCount
+        case let .msdnet(c): return c.exitCount
+        }
+    }
+
+    /// Checks the wrapped config (see `RANetConfig.validate` and `MSDNetConfig.validate`).
+    public func validate() throws {
+        switch self {
+        case let .ranet(c): try c.validate()
+        case let .msdnet(c): try c.validate()
+        }
+    }
+
+    private enum ArchKey: String, CodingKey { case arch }
+
+    /// Reads `"arch"` first: "msdnet" is MSDNet, absent or "ranet" is RANet. The wrapped config's own `arch` is left
+    /// nil (the case says it), so a decoded config equals its preset.
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: ArchKey.self)
+        switch try container.decodeIfPresent(String.self, forKey: .arch)?.lowercased() {
+        case nil, "ranet":
+            var c = try RANetConfig(from: decoder)
+            c.arch = nil
+            self = .ranet(c)
+        case "msdnet":
+            var c = try MSDNetConfig(from: decoder)
+            c.arch = nil
+            self = .msdnet(c)
+        case let other?:
+            throw DecodingError.dataCorruptedError(forKey: .arch, in: container,
+                                                   debugDescription: "unknown arch \"\(other)\" (expected \"ranet\" or \"msdnet\")")
+        }
+    }
+
+    /// One flat object: the wrapped config's keys plus `"arch"`.
+    public func encode(to encoder: Encoder) throws {
+        switch self {
+        case var .ranet(c):
+            c.arch = "ranet"
+            try c.encode(to: encoder)
+        case var .msdnet(c):
+            c.arch = "msdnet"
+            try c.encode(to: encoder)
+        }
+    }
+}
+
 /// Builds either architecture from a config file, a preset name, or the reference code's argparse fields.
 public enum ModelFactory {
-    /// Every preset name across architectures.
-    public static var presetNames: [String] { RANetConfig.presets.keys.sorted() }
+    /// Every preset of both architectures (the names are distinct).
+    public static var presets: [String: ModelConfig] {
+        var all = RANetConfig.presets.mapValues(ModelConfig.ranet)
+        for (name, config) in MSDNetConfig.presets { all[name] = .msdnet(config) }
+        return all
+    }
 
-    /// A preset name or a path to a config .json (with an optional "arch": "ranet").
-    public static func config(named nameOrPath: String) throws -> RANetConfig {
-        if let preset = RANetConfig.presets[nameOrPath] { return preset }
+    /// Every preset name across architectures.
+    public static var presetNames: [String] { presets.keys.sorted() }
+
+    /// Preset names grouped by architecture, for help texts ("RANet: a, b; MSDNet: c, d").
+    public static var presetSummary: String {
+        "RANet: \(RANetConfig.presets.keys.sorted().joined(separator: ", ")); "
+            + "MSDNet: \(MSDNetConfig.presets.keys.sorted().joined(separator: ", "))"
+    }
+
+    /// A preset name of either architecture, or a path to a config .json ("arch": "msdnet" for MSDNet; without
+    /// "arch", or with "ranet", it is RANet).
+    public static func config(named nameOrPath: String) throws -> ModelConfig {
+        if let preset = presets[nameOrPath] { return preset }
         guard nameOrPath.hasSuffix(".json") || FileManager.default.fileExists(atPath: nameOrPath) else {
             throw ConfigError.unknownPreset(nameOrPath, available: presetNames)
         }
@@ -16,7 +109,7 @@ public enum ModelFactory {
             throw ConfigError.unreadable(path: nameOrPath, reason: "file not found or unreadable")
         }
         do {
-            let config = try JSONDecoder().decode(RANetConfig.self, from: data)
+            let config = try JSONDecoder().decode(ModelConfig.self, from: data)
             try config.validate()
             return config
         } catch let error as ConfigError {
@@ -26,40 +119,77 @@ public enum ModelFactory {
         } catch let DecodingError.typeMismatch(_, context) {
             let key = context.codingPath.map(\.stringValue).joined(separator: ".")
             throw ConfigError.unreadable(path: nameOrPath, reason: "wrong type for \"\(key)\": \(context.debugDescription)")
+        } catch let DecodingError.dataCorrupted(context) {
+            throw ConfigError.unreadable(path: nameOrPath, reason: context.debugDescription)
         } catch {
             throw ConfigError.unreadable(path: nameOrPath, reason: "not a valid config JSON (\(error.localizedDescription))")
         }
     }
 
     /// Builds the network a config describes.
+    public static func build(_ config: ModelConfig, seed: UInt64 = 0, initialize: Bool = true) throws -> any EarlyExitNetwork {
+        switch config {
+        case let .ranet(c): return try RANet(config: c, seed: seed, initialize: initialize)
+        case let .msdnet(c): return try MSDNet(config: c, seed: seed, initialize: initialize)
+        }
+    }
+
+    /// Builds a RANet (kept for callers that hold a `RANetConfig`).
     public static func build(_ config: RANetConfig, seed: UInt64 = 0, initialize: Bool = true) throws -> any EarlyExitNetwork {
         try RANet(config: config, seed: seed, initialize: initialize)
     }
 
-    /// The reference implementation's argparse fields (as in test-vector metadata) and an input shape [N, C, H, W].
-    public static func config(referenceArgs args: [String: Any], inputNCHW: [Int]) throws -> RANetConfig {
-        func int(_ k: String) throws -> Int {
-            guard let v = args[k] as? NSNumber else { throw ConfigError.invalid("reference args lack \"\(k)\"") }
-            return v.intValue
-        }
-        func double(_ k: String) throws -> Double {
-            guard let v = args[k] as? NSNumber else { throw ConfigError.invalid("reference args lack \"\(k)\"") }
-            return v.doubleValue
-        }
-        func list(_ k: String) throws -> [Int] {
-            if let v = args[k] as? [NSNumber] { return v.map(\.intValue) }
-            if let s = args[k] as? String { return s.split(separator: "-").compactMap { Int($0) } }
-            throw ConfigError.invalid("reference args lack \"\(k)\"")
-        }
+    /// The reference implementation's argparse fields (as in test-vector metadata) and an input shape [N, C, H, W];
+    /// `"arch": "msdnet"` selects MSDNet, anything else RANet.
+    public static func config(referenceArgs args: [String: Any], inputNCHW: [Int]) throws -> ModelConfig {
         guard inputNCHW.count == 4 else { throw ConfigError.invalid("input shape \(inputNCHW) is not NCHW") }
+        let fields = ReferenceArgs(args)
         let data = (args["data"] as? String ?? "cifar10").lowercased()
         let classes = (args["num_classes"] as? NSNumber)?.intValue ?? (data == "cifar100" ? 100 : data == "imagenet" ? 1000 : 10)
-        return RANetConfig(nChannels: try int("nChannels"), growthRate: try int("growthRate"), grFactor: try list("grFactor"),
-                           bnFactor: try list("bnFactor"), scaleList: try list("scale_list"), nBlocks: try int("nBlocks"),
-                           blockStep: try int("block_step"), step: try int("step"),
-                           stepMode: args["stepmode"] as? String ?? "even", compressFactor: try double("compress_factor"),
-                           reduction: try double("reduction"), classes: classes,
-                           stem: data.hasPrefix("cifar") || data.contains("mnist") ? "cifar" : "imagenet",
-                           input: Array(inputNCHW.dropFirst()))
+        let stem = data.hasPrefix("cifar") || data.contains("mnist") ? "cifar" : "imagenet"
+        let input = Array(inputNCHW.dropFirst())
+        if (args["arch"] as? String)?.lowercased() == "msdnet" {
+            // args.py quirks: stepmode None (or anything but "even") grows linearly (Q7); --bottleneck is type=bool,
+            // so only a stored false turns it off (Q2).
+            let config = MSDNetConfig(
+                nBlocks: try fields.int("nBlocks"), stepMode: args["stepmode"] as? String == "even" ? "even" : "linGrow",
+                step: try fields.int("step"), base: try fields.int("base"), nChannels: try fields.int("nChannels"),
+                growthRate: try fields.int("growthRate"), grFactor: try fields.list("grFactor"),
+                bnFactor: try fields.list("bnFactor"), prune: args["prune"] as? String ?? "max",
+                reduction: try fields.double("reduction"), bottleneck: (args["bottleneck"] as? Bool) ?? true,
+                classes: classes, stem: stem, input: input)
+            try config.validate()
+            return .msdnet(config)
+        }
+        return .ranet(RANetConfig(nChannels: try fields.int("nChannels"), growthRate: try fields.int("growthRate"),
+                                  grFactor: try fields.list("grFactor"), bnFactor: try fields.list("bnFactor"),
+                                  scaleList: try fields.list("scale_list"), nBlocks: try fields.int("nBlocks"),
+                                  blockStep: try fields.int("block_step"), step: try fields.int("step"),
+                                  stepMode: args["stepmode"] as? String ?? "even",
+                                  compressFactor: try fields.double("compress_factor"),
+                                  reduction: try fields.double("reduction"), classes: classes, stem: stem, input: input))
+    }
+}
+
+/// Typed access to the reference's argparse fields; a missing field is a `ConfigError` naming it.
+private struct ReferenceArgs {
+    let args: [String: Any]
+    init(_ args: [String: Any]) { self.args = args }
+
+    func int(_ k: String) throws -> Int {
+        guard let v = args[k] as? NSNumber else { throw ConfigError.invalid("reference args lack \"\(k)\"") }
+        return v.intValue
+    }
+
+    func double(_ k: String) throws -> Double {
+        guard let v = args[k] as? NSNumber else { throw ConfigError.invalid("reference args lack \"\(k)\"") }
+        return v.doubleValue
+    }
+
+    /// A list given as JSON numbers or as the command line's "1-2-4" string.
+    func list(_ k: String) throws -> [Int] {
+        if let v = args[k] as? [NSNumber] { return v.map(\.intValue) }
+        if let s = args[k] as? String { return s.split(separator: "-").compactMap { Int($0) } }
+        throw ConfigError.invalid("reference args lack \"\(k)\"")
     }
 }
