@@ -14,6 +14,7 @@ struct Ranet: ParsableCommand {
             // Subcommands are registered here, one line each.
             FlopsCommand.self,
             VerifyVectorsCommand.self,
+            TrainCommand.self,
             RunsCommand.self,
             RunsExportCommand.self,
             RunsRemoveCommand.self,

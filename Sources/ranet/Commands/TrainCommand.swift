@@ -1,0 +1,69 @@
+import AdaptiveNets
+import ArgumentParser
+import Datasets
+import ExperimentStore
+import Foundation
+import NeuralEngine
+import Training
+
+/// `ranet train`: trains a model on real data, streaming metrics into the store and checkpointing every epoch.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a RANet or MSDNet on a dataset, live metrics in the store, checkpoints every epoch.",
+        discussion: """
+            With no arguments: fmnist-small on Fashion-MNIST (apt-get install dataset-fashion-mnist). Ctrl-C stops \
+            after the current step, writes a checkpoint and marks the run interrupted; `--resume RUN` continues it \
+            exactly where it stopped. Prints the run id (or one JSON object with --json).
+            """)
+
+    @Option(help: "fashion-mnist, mnist, cifar10, cifar100 or folder.")
+    var dataset: DatasetKind = .fashionMNIST
+    @Option(help: "Dataset directory (default: the dataset's usual location).")
+    var dataRoot: String?
+    @Option(help: "Model preset name.")
+    var preset: String?
+    @Option(help: "Model config .json file (instead of --preset).")
+    var config: String?
+    @Option(help: "Architecture when no preset or config is given: ranet or msdnet.")
+    var arch: String = "ranet"
+    @Option(help: "Epochs.") var epochs: Int = 20
+    @Option(help: "Images per batch.") var batchSize: Int = 64
+    @Option(help: "Initial learning rate.") var lr: Float = 0.1
+    @Option(help: "multistep (divide by 10 at 50% and 75%) or cosine.") var schedule: TrainingOptions.Schedule = .multistep
+    @Option(help: "Training images held out for validation.") var valSize: Int = Dataset.defaultValidationSize
+    @Option(help: "Use only the first N training images (after the validation split).") var trainLimit: Int?
+    @Option(help: "Comma-separated loss weight per exit (default: all 1).") var exitWeights: String?
+    @Option(help: "Seed for initialisation, split, shuffling and augmentation.") var seed: UInt64 = 0
+    @Option(help: "Threads for OpenBLAS and the engine's loops.") var threads: Int?
+    @Option(help: "Run name (default: preset and dataset).") var name: String?
+    @Option(help: "Continue the run with this id from its latest checkpoint.") var resume: Int64?
+    @Option(help: "Directory for checkpoints (default: ranet-checkpoints next to the store).") var checkpointDir: String?
+    @Option(help: "Step metrics every N steps.") var logEvery: Int = 20
+    @Flag(help: "Print one JSON object at the end instead of the run id.") var json = false
+    @OptionGroup var storeOptions: StoreOptions
+
+    func run() throws {
+        if let threads { EngineThreads.set(threads) }
+        let store = try storeOptions.openStore()
+        let session = try resume.map { try TrainingSession.resume(runID: $0, store: store) }
+            ?? TrainingSession.start(command: self, store: store)
+        let progress = ProgressLine()
+        progress.message("run \(session.runID): \(session.model.architecture) \(session.presetName) on \(session.settings.dataset.rawValue), \(session.trainSize) training / \(session.validationSize) validation images, \(EngineThreads.count) thread(s), BLAS \(EngineThreads.blasCoreName)")
+        let result = try session.train(progress: progress)
+        if json {
+            let object: [String: Any] = [
+                "run": session.runID, "epochs": result.epochs, "secondsPerEpoch": result.secondsPerEpoch,
+                "validation": result.validation.enumerated().map { ["exit": $0.offset, "accuracy": $0.element.accuracy, "loss": $0.element.loss] },
+                "status": result.status.rawValue,
+            ]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            print(session.runID)
+        }
+        if result.status == .interrupted { throw ExitCode(130) }
+    }
+}
+
+extension DatasetKind: ExpressibleByArgument {}
+extension TrainingOptions.Schedule: ExpressibleByArgument {}

@@ -1,0 +1,178 @@
+import AdaptiveNets
+import Datasets
+import Dispatch
+import ExperimentStore
+import Foundation
+import NeuralEngine
+import Training
+
+/// One `ranet train` invocation: the run in the store, the model, the data, and the observer writing metrics.
+final class TrainingSession {
+    let store: ExperimentStore
+    let runID: Int64
+    let model: any EarlyExitNetwork
+    let settings: RunSettings
+    let presetName: String
+    let checkpointPath: String
+    let train: Dataset, validation: Dataset
+    var position = TrainingPosition()
+    var trainSize: Int { train.count }
+    var validationSize: Int { validation.count }
+
+    struct Result {
+        var epochs: Int
+        var validation: [(accuracy: Float, loss: Float)]
+        var secondsPerEpoch: Double
+        var status: RunStatus
+    }
+
+    private init(store: ExperimentStore, runID: Int64, model: any EarlyExitNetwork, settings: RunSettings,
+                 presetName: String, checkpointPath: String, train: Dataset, validation: Dataset) {
+        self.store = store; self.runID = runID; self.model = model; self.settings = settings
+        self.presetName = presetName; self.checkpointPath = checkpointPath; self.train = train; self.validation = validation
+    }
+
+    static func start(command c: TrainCommand, store: ExperimentStore) throws -> TrainingSession {
+        let presetName = c.config ?? c.preset ?? (c.arch == "msdnet" ? "fmnist-msdnet" : "fmnist-small")
+        let config = try ModelFactory.config(named: presetName)
+        let model = try ModelFactory.build(config, seed: c.seed)
+        var options = TrainingOptions()
+        options.epochs = c.epochs; options.batchSize = c.batchSize; options.learningRate = c.lr
+        options.schedule = c.schedule; options.seed = c.seed; options.logEvery = c.logEvery
+        if let w = c.exitWeights {
+            let values = w.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+            guard values.allSatisfy({ $0 != nil }) else { throw CLIError("--exit-weights: \"\(w)\" is not a comma-separated list of numbers") }
+            options.exitWeights = values.map { $0! }
+        }
+        try options.validate(exits: model.exitCount)
+        var settings = RunSettings(options: options, dataset: c.dataset, dataRoot: c.dataRoot, validationSize: c.valSize,
+                                   trainLimit: c.trainLimit, normalization: .unit(channels: model.inputShape[0]),
+                                   augmentation: c.dataset.defaultAugmentation)
+        let data = try settings.loadTrainingData(channels: model.inputShape[0])
+        settings.normalization = Normalization.compute(from: data.train)
+        let configJSON = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
+        let record = RunRecord(name: c.name ?? "\(presetName) \(c.dataset.rawValue)", architecture: model.architecture,
+                               configJSON: configJSON, dataset: c.dataset.rawValue, trainSize: data.train.count,
+                               validationSize: data.validation.count, hyperParametersJSON: try settings.encoded(),
+                               seed: c.seed, status: .running, epochsPlanned: c.epochs)
+        let runID = try store.createRun(record)
+        let dir = c.checkpointDir ?? URL(fileURLWithPath: c.storeOptions.resolvedPath).deletingLastPathComponent()
+            .appendingPathComponent("ranet-checkpoints").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return TrainingSession(store: store, runID: runID, model: model, settings: settings, presetName: presetName,
+                               checkpointPath: (dir as NSString).appendingPathComponent("run-\(runID).safetensors"),
+                               train: data.train, validation: data.validation)
+    }
+
+    static func resume(runID: Int64, store: ExperimentStore) throws -> TrainingSession {
+        guard let run = try store.storedRun(id: runID) else { throw CLIError("no run \(runID) in the store") }
+        guard run.status != .finished else { throw CLIError("run \(runID) already finished (\(run.epochsDone) epochs)") }
+        guard let checkpoint = run.checkpointPaths.last else { throw CLIError("run \(runID) has no checkpoint to resume from") }
+        let settings = try RunSettings.decode(run.hyperParametersJSON)
+        let config: ModelConfig
+        do { config = try JSONDecoder().decode(ModelConfig.self, from: Data(run.configJSON.utf8)) } catch {
+            throw CLIError("run \(runID): its stored model config is not readable (\(error))")
+        }
+        let model = try ModelFactory.build(config, seed: run.seed, initialize: false)
+        let data = try settings.loadTrainingData(channels: model.inputShape[0])
+        let session = TrainingSession(store: store, runID: runID, model: model, settings: settings, presetName: run.name,
+                                      checkpointPath: checkpoint, train: data.train, validation: data.validation)
+        session.resumeCheckpoint = checkpoint
+        return session
+    }
+
+    var resumeCheckpoint: String?
+
+    func train(progress: ProgressLine) throws -> Result {
+        let options = settings.options
+        let trainLoader = try BatchLoader(dataset: train, batchSize: options.batchSize, normalization: settings.normalization,
+                                          augmentation: settings.augmentation, seed: options.seed)
+        let valLoader = validation.count > 0
+            ? try BatchLoader.evaluation(dataset: validation, batchSize: 256, normalization: settings.normalization) : nil
+        var trainer = try Trainer(model: model, options: options, train: trainLoader, validation: valLoader)
+        if let resumeCheckpoint {
+            let loaded = try Checkpoint.load(resumeCheckpoint, into: model, optimizer: trainer.optimizer)
+            let momentum = trainer.optimizer.buffers
+            trainer = try Trainer(model: model, options: options, train: trainLoader, validation: valLoader, position: loaded.position)
+            for (name, buffer) in momentum { trainer.optimizer.setBuffer(name, buffer) }
+            progress.message("resuming run \(runID) at epoch \(loaded.position.epoch + 1), batch \(loaded.position.batch)")
+        }
+        let cost = try model.cost()
+        trainer.checkpointMetadata = ["run": "\(runID)", "architecture": model.architecture,
+                                      "cumulative_flops": cost.cumulativeFlops.map(String.init).joined(separator: ",")]
+        try store.setStatus(.running, runID: runID)
+        let observer = StoreObserver(session: self, progress: progress, epochs: options.epochs)
+        let stop = StopSignal()
+        signal(SIGINT, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler {
+            stop.request()
+            FileHandle.standardError.write(Data("\nranet: stopping after this step (Ctrl-C again to abort)\n".utf8))
+            signal(SIGINT, SIG_DFL)
+        }
+        source.resume()
+        defer { source.cancel() }
+        let outcome: Trainer.Outcome
+        do { outcome = try trainer.run(observer: observer, checkpointPath: checkpointPath, stop: stop) } catch {
+            try? store.setStatus(.failed, runID: runID)
+            throw error
+        }
+        try observer.flush()
+        progress.finishLine()
+        let status: RunStatus = outcome == .finished ? .finished : .interrupted
+        try store.setStatus(status, runID: runID)
+        let last = observer.lastEpoch
+        return Result(epochs: trainer.position.epoch,
+                      validation: zip(last?.exitAccuracies ?? [], last?.exitLosses ?? []).map { ($0, $1) },
+                      secondsPerEpoch: observer.epochSeconds.isEmpty ? 0 : observer.epochSeconds.reduce(0, +) / Double(observer.epochSeconds.count),
+                      status: status)
+    }
+}
+
+/// Writes training reports to the store (batched) and draws the progress line.
+final class StoreObserver: TrainingObserver {
+    let session: TrainingSession
+    let progress: ProgressLine
+    let epochs: Int
+    var pending: [StepMetric] = []
+    var lastEpoch: EpochReport?
+    var epochSeconds: [Double] = []
+    let started = Date()
+
+    init(session: TrainingSession, progress: ProgressLine, epochs: Int) {
+        self.session = session; self.progress = progress; self.epochs = epochs
+    }
+
+    func flush() throws {
+        guard !pending.isEmpty else { return }
+        try session.store.appendStepMetrics(pending)
+        pending.removeAll()
+    }
+
+    func step(_ r: StepReport) {
+        pending.append(StepMetric(runID: session.runID, step: r.step, epoch: r.epoch, exitLosses: r.exitLosses,
+                                  totalLoss: r.totalLoss, learningRate: r.learningRate,
+                                  imagesPerSecond: Float(r.imagesPerSecond), wallTime: Date().timeIntervalSince(started)))
+        try? flush()
+        let remainingBatches = Double((epochs - r.epoch - 1) * r.batchesPerEpoch + (r.batchesPerEpoch - r.batch))
+        let eta = remainingBatches * Double(session.settings.options.batchSize) / max(r.imagesPerSecond, 1e-9)
+        let losses = r.exitLosses.map { String(format: "%.3f", $0) }.joined(separator: " ")
+        progress.update("epoch \(r.epoch + 1)/\(epochs) \(ProgressLine.bar(Double(r.batch) / Double(r.batchesPerEpoch))) step \(r.step) loss [\(losses)] lr \(String(format: "%.4g", r.learningRate)) \(Int(r.imagesPerSecond)) img/s ETA \(ProgressLine.duration(eta))")
+    }
+
+    func epoch(_ r: EpochReport) {
+        lastEpoch = r
+        epochSeconds.append(r.seconds)
+        try? session.store.appendEpochMetrics([EpochMetric(runID: session.runID, epoch: r.epoch, validationLoss: r.exitLosses,
+                                                           validationAccuracy: r.exitAccuracies, wallTime: Date().timeIntervalSince(started))])
+        let acc = r.exitAccuracies.map { String(format: "%.1f", $0 * 100) }.joined(separator: " ")
+        progress.message("epoch \(r.epoch + 1)/\(epochs) done in \(ProgressLine.duration(r.seconds)): validation accuracy per exit [\(acc)] %")
+    }
+
+    func checkpoint(path: String, position: TrainingPosition) {
+        try? session.store.heartbeat(runID: session.runID, epochsDone: position.epoch)
+        if (try? session.store.storedRun(id: session.runID))?.checkpointPaths.contains(path) != true {
+            try? session.store.addCheckpoint(runID: session.runID, path: path)
+        }
+    }
+}
