@@ -29,12 +29,14 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["CPNG"], swiftSettings: engineFlags),
         .target(name: "ExitPolicies"),
         .target(name: "Training", dependencies: ["NeuralEngine", "AdaptiveNets", "Datasets"], swiftSettings: engineFlags),
+        .target(name: "AdaptiveInference", dependencies: ["NeuralEngine", "AdaptiveNets", "Datasets", "ExitPolicies"],
+                swiftSettings: engineFlags),
         .target(name: "ExperimentStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Dashboard", dependencies: ["ExitPolicies"]),
         .target(name: "TerminalUI", dependencies: ["CNcurses", "Dashboard"]),
 
         .executableTarget(name: "ranet", dependencies: [
-            "NeuralEngine", "AdaptiveNets", "Datasets", "ExitPolicies", "ExperimentStore", "Training",
+            "NeuralEngine", "AdaptiveNets", "Datasets", "ExitPolicies", "ExperimentStore", "Training", "AdaptiveInference",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ranet-tui", dependencies: [
@@ -52,6 +54,8 @@ let package = Package(
         .testTarget(name: "ExperimentStoreTests", dependencies: ["ExperimentStore"]),
         .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "ExitPolicies"], exclude: ["Snapshots"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "AdaptiveNets", "Datasets", "NeuralEngine", "TestSupport"]),
+        .testTarget(name: "AdaptiveInferenceTests", dependencies: ["AdaptiveInference", "AdaptiveNets", "ExitPolicies", "Datasets",
+                                                                   "NeuralEngine", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
     ]
 )

@@ -1,0 +1,151 @@
+import AdaptiveNets
+import Datasets
+import ExitPolicies
+import NeuralEngine
+
+/// Real early exit over a whole dataset: per-sample decisions in dataset order and the time the model took.
+public struct EarlyExitRun: Sendable {
+    /// Exit each sample left at.
+    public let exitIndex: [Int]
+    /// Statistics of each sample at its exit (prediction, confidence in every policy's units).
+    public let statistics: [SampleExitStatistics]
+    /// True class of each sample.
+    public let labels: [Int32]
+    /// Samples each stage ran on, summed over batches.
+    public let samplesPerStage: [Int]
+    /// Images per executor call.
+    public let batchSize: Int
+    /// Time spent in the executor (batch assembly excluded).
+    public let elapsed: Duration
+
+    /// Creates a run from its per-sample decisions (e.g. gathered batch by batch by a caller); throws unless there
+    /// is one non-negative exit index, one set of statistics and one label per sample.
+    public init(exitIndex: [Int], statistics: [SampleExitStatistics], labels: [Int32], samplesPerStage: [Int],
+                batchSize: Int, elapsed: Duration) throws {
+        guard exitIndex.count == labels.count, statistics.count == labels.count else {
+            throw InferenceError.invalidArgument("early-exit run: \(exitIndex.count) exit indices and "
+                + "\(statistics.count) statistics for \(labels.count) samples")
+        }
+        if let bad = exitIndex.firstIndex(where: { $0 < 0 }) {
+            throw InferenceError.invalidArgument("early-exit run: sample \(bad) has exit \(exitIndex[bad])")
+        }
+        self.exitIndex = exitIndex
+        self.statistics = statistics
+        self.labels = labels
+        self.samplesPerStage = samplesPerStage
+        self.batchSize = batchSize
+        self.elapsed = elapsed
+    }
+
+    /// Predicted class of each sample.
+    public var predicted: [Int32] { statistics.map(\.predicted) }
+    /// Number of samples.
+    public var sampleCount: Int { labels.count }
+    /// Images per second of executor time.
+    public var imagesPerSecond: Double { Double(sampleCount) / max(elapsed.seconds, 1e-12) }
+    /// Fraction of samples classified right, in [0, 1].
+    public var accuracy: Double {
+        Double(zip(statistics, labels).filter { $0.0.predicted == $0.1 }.count) / Double(max(sampleCount, 1))
+    }
+
+    /// Samples leaving at each of `exitCount` exits.
+    public func exitCounts(exitCount: Int) -> [Int] {
+        var counts = [Int](repeating: 0, count: exitCount)
+        for exit in exitIndex where exit < exitCount { counts[exit] += 1 }
+        return counts
+    }
+
+    /// Average FLOPs per sample counting exit k as `cumulativeFlops[k]` (what the simulation calls expected FLOPs).
+    public func expectedFlops(cumulativeFlops: [Int]) throws -> Double {
+        try checkExits(below: cumulativeFlops.count)
+        return Double(exitIndex.reduce(0) { $0 + cumulativeFlops[$1] }) / Double(max(sampleCount, 1))
+    }
+
+    /// Average FLOPs per sample the executor actually spent: a sample leaving in stage s paid for the whole of
+    /// stages 0...s, i.e. the cumulative FLOPs of the last exit of its stage.
+    public func executedFlops(cost: CostTable) throws -> Double {
+        try checkExits(below: min(cost.cumulativeFlops.count, cost.exitStage.count))
+        var lastExitOfStage: [Int: Int] = [:]
+        for (exit, stage) in cost.exitStage.enumerated() { lastExitOfStage[stage] = exit }
+        let total = exitIndex.reduce(0) { $0 + cost.cumulativeFlops[lastExitOfStage[cost.exitStage[$1]] ?? $1] }
+        return Double(total) / Double(max(sampleCount, 1))
+    }
+
+    private func checkExits(below exitCount: Int) throws {
+        if let bad = exitIndex.firstIndex(where: { $0 >= exitCount }) {
+            throw InferenceError.invalidArgument("early-exit run: sample \(bad) left at exit \(exitIndex[bad]) but "
+                + "the cost table has \(exitCount) exits")
+        }
+    }
+
+    /// Samples whose exit or prediction differs from a simulation of `outputs` (same samples, same order).
+    public func disagreements(with simulation: ExitSimulation, outputs: ExitOutputs) -> [Int] {
+        guard simulation.exitIndex.count == sampleCount, outputs.sampleCount == sampleCount else {
+            return Array(0..<sampleCount)
+        }
+        return (0..<sampleCount).filter { sample in
+            let exit = simulation.exitIndex[sample]
+            return exit != exitIndex[sample]
+                || outputs.predicted[outputs.index(exit: exit, sample: sample)] != statistics[sample].predicted
+        }
+    }
+}
+
+extension EarlyExitRun {
+    /// The disagreements with `simulation` where some exit up to the later of the two decisions holds a
+    /// confidence (in the simulated outputs) within `tolerance` of its threshold: ties that BLAS rounding on a
+    /// compacted batch can tip either way, as opposed to real errors.
+    public func disagreementsAtThresholds(with simulation: ExitSimulation, outputs: ExitOutputs, policy: ExitPolicy,
+                                          thresholds: Thresholds, tolerance: Float = 1e-5) -> [Int] {
+        disagreements(with: simulation, outputs: outputs).filter { sample in
+            guard sample < simulation.exitIndex.count else { return false }
+            let latest = min(max(exitIndex[sample], simulation.exitIndex[sample]), outputs.exitCount - 1)
+            return (0...latest).contains { exit in
+                guard let threshold = thresholds.threshold(atExit: exit, exitCount: outputs.exitCount) else {
+                    return false
+                }
+                let confidence = policy.confidence(of: outputs.statistics(exit: exit, sample: sample))
+                return abs(confidence - policy.cutoff(forThreshold: threshold)) <= tolerance
+            }
+        }
+    }
+}
+
+extension EarlyExitExecutor {
+    /// Real early exit over every image of `dataset` (file order) in batches of `batchSize`; `progress(done, total)`
+    /// is called after each batch. Images of another shape than the model's input are refused.
+    public func run(dataset: Dataset, normalization: Normalization, batchSize: Int,
+                    progress: ((Int, Int) -> Void)? = nil) throws -> EarlyExitRun {
+        try InputCheck.check(batchSize: batchSize, context: "early-exit inference")
+        try InputCheck.check(dataset, fits: model, context: "early-exit inference")
+        let loader = try BatchLoader.evaluation(dataset: dataset, batchSize: batchSize, normalization: normalization)
+        let staging = InputStaging()
+        var exitIndex: [Int] = [], statistics: [SampleExitStatistics] = []
+        exitIndex.reserveCapacity(dataset.count)
+        statistics.reserveCapacity(dataset.count)
+        var samplesPerStage = [Int](repeating: 0, count: model.stageCount)
+        var elapsed = Duration.zero
+        let clock = ContinuousClock()
+        for batch in loader.batches(epoch: 0) {
+            let images = staging.tensor(shape: [batch.count, batch.channels, batch.height, batch.width],
+                                        values: batch.images)
+            let start = clock.now
+            let result = try run(images)
+            elapsed += clock.now - start
+            exitIndex += result.exitIndex
+            statistics += result.statistics
+            for stage in 0..<samplesPerStage.count { samplesPerStage[stage] += result.samplesPerStage[stage] }
+            progress?(exitIndex.count, dataset.count)
+        }
+        return try EarlyExitRun(exitIndex: exitIndex, statistics: statistics, labels: dataset.labels,
+                            samplesPerStage: samplesPerStage, batchSize: batchSize, elapsed: elapsed)
+    }
+}
+
+extension Duration {
+    /// The duration in seconds as a Double.
+    var seconds: Double {
+        let (whole, fraction) = components
+        return Double(whole) + Double(fraction) * 1e-18
+    }
+}
