@@ -15,6 +15,7 @@ struct Ranet: ParsableCommand {
             FlopsCommand.self,
             VerifyVectorsCommand.self,
             TrainCommand.self,
+            EvalCommand.self,
             RunsCommand.self,
             RunsExportCommand.self,
             RunsRemoveCommand.self,

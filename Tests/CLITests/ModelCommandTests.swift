@@ -48,4 +48,32 @@ import TestSupport
         let unknown = try CLI.run(["flops", "no-such-preset"])
         #expect(unknown.status != 0 && unknown.stderr.contains("fmnist-small"))
     }
+
+    @Test func flopsJSONEqualsMSDNetGoldenForEveryConfig() throws {
+        let url = URL(fileURLWithPath: SharedFixtures.path("golden/msdnet_configs.json"))
+        let golden = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ranet-cli-msd-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for entry in golden["configs"] as! [[String: Any]] {
+            let name = entry["name"] as! String
+            var config = entry["config"] as! [String: Any]
+            config["arch"] = "msdnet"
+            let configPath = dir.appendingPathComponent("\(name).json")
+            try JSONSerialization.data(withJSONObject: config).write(to: configPath)
+            let result = try CLI.run(["flops", configPath.path, "--json"])
+            #expect(result.status == 0, "\(name): \(result.stderr)")
+            let mine = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+            var expected = entry
+            for key in ["name", "description", "config"] { expected.removeValue(forKey: key) }
+            #expect(NSDictionary(dictionary: mine).isEqual(to: expected), "\(name)")
+        }
+    }
+
+    @Test func verifyVectorsPassesOnSetMS() throws {
+        let result = try CLI.run(["verify-vectors", SharedFixtures.path("vectors/MS")])
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.components(separatedBy: "PASS").count - 1 == 7)
+        #expect(!result.stdout.contains("FAIL"))
+    }
 }
