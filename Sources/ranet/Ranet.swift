@@ -16,6 +16,7 @@ struct Ranet: ParsableCommand {
             VerifyVectorsCommand.self,
             TrainCommand.self,
             EvalCommand.self,
+            BenchCommand.self,
             RunsCommand.self,
             RunsExportCommand.self,
             RunsRemoveCommand.self,

@@ -1,6 +1,7 @@
 extension Graph {
     /// 2-D convolution, weight OIHW, optional bias.
     public func conv2d(_ x: Node, weight: Parameter, bias: Parameter? = nil, stride: Int = 1, padding: Int = 0) throws -> Node {
+        let opStart = profile?.start(); defer { profile?.stop("conv", forward: true, opStart) }
         let op = "conv2d(\(weight.name))"
         let s = try NCHW(x.shape, op: op)
         let ws = weight.shape
@@ -20,7 +21,7 @@ extension Graph {
         counter?.add(flops: g.macs, params: weight.value.count + (bias?.value.count ?? 0))
         if computes { ConvKernels.forward(x: x.value.data, weight: weight.value.data, bias: bias?.value.data, y: out.value.data,
                             geometry: g, scratch: scratch) }
-        record(out) { [unowned self] dy in
+        record(out, "conv") { [unowned self] dy in
             let dx = self.gradTarget(x)
             ConvKernels.backward(x: x.value.data, weight: weight.value.data, dy: dy.data, dWeight: wNode.grad!.data,
                                  dBias: bNode?.grad!.data, dx: dx?.0.data, dxBeta: dx?.1 ?? 0, geometry: g,
@@ -31,6 +32,7 @@ extension Graph {
 
     /// Fully connected layer on the flattened input (N, everything else).
     public func linear(_ x: Node, weight: Parameter, bias: Parameter?) throws -> Node {
+        let opStart = profile?.start(); defer { profile?.stop("linear", forward: true, opStart) }
         let op = "linear(\(weight.name))"
         let n = x.shape.first ?? 0, inF = x.value.count / max(n, 1)
         guard weight.shape.count == 2, weight.shape[1] == inF else {
@@ -44,7 +46,7 @@ extension Graph {
             DenseKernels.linearForward(x: x.value.data, weight: weight.value.data, bias: bias?.value.data,
                                        y: out.value.data, batch: n, inFeatures: inF, outFeatures: outF)
         }
-        record(out) { [unowned self] dy in
+        record(out, "linear") { [unowned self] dy in
             let dx = self.gradTarget(x)
             DenseKernels.linearBackward(x: x.value.data, weight: weight.value.data, dy: dy.data, dWeight: wNode.grad!.data,
                                         dBias: bNode?.grad!.data, dx: dx?.0.data, dxBeta: dx?.1 ?? 0,

@@ -1,6 +1,7 @@
 extension Graph {
     /// Mean softmax cross-entropy of logits (N, classes) against labels; a scalar node.
     public func crossEntropy(_ logits: Node, labels: [Int32]) throws -> Node {
+        let opStart = profile?.start(); defer { profile?.stop("loss", forward: true, opStart) }
         guard logits.shape.count == 2, logits.shape[0] == labels.count else {
             throw EngineError.shape(op: "crossEntropy", "logits \(logits.shape) vs \(labels.count) labels")
         }
@@ -14,7 +15,7 @@ extension Graph {
             DenseKernels.crossEntropy(logits: logits.value.data, labels: $0.baseAddress!, probs: probs.data, batch: n, classes: k)
         }
         out.value[0] = loss
-        record(out) { [unowned self] dy in
+        record(out, "loss") { [unowned self] dy in
             guard let (dx, beta) = self.gradTarget(logits) else { return }
             labels.withUnsafeBufferPointer {
                 DenseKernels.crossEntropyBackward(probs: probs.data, labels: $0.baseAddress!, dLogits: dx.data,
@@ -26,6 +27,7 @@ extension Graph {
 
     /// sum_i weights[i] * terms[i] over scalar nodes.
     public func weightedSum(_ terms: [Node], weights: [Float]) throws -> Node {
+        let opStart = profile?.start(); defer { profile?.stop("loss", forward: true, opStart) }
         guard terms.count == weights.count, !terms.isEmpty, terms.allSatisfy({ $0.value.count == 1 }) else {
             throw EngineError.shape(op: "weightedSum", "\(terms.count) scalar terms vs \(weights.count) weights")
         }
@@ -33,7 +35,7 @@ extension Graph {
         var total: Float = 0
         for (t, w) in zip(terms, weights) { total += w * t.value[0] }
         out.value[0] = total
-        record(out) { [unowned self] dy in
+        record(out, "loss") { [unowned self] dy in
             for (t, w) in zip(terms, weights) {
                 guard let (dt, beta) = self.gradTarget(t) else { continue }
                 dt[0] = (beta == 0 ? 0 : dt[0]) + w * dy[0]

@@ -22,6 +22,7 @@ public struct BatchNorm2d: Sendable {
 extension Graph {
     /// Batch normalisation: batch statistics in training mode (updating the running ones), running ones otherwise.
     public func batchNorm(_ x: Node, _ bn: BatchNorm2d) throws -> Node {
+        let opStart = profile?.start(); defer { profile?.stop("batchnorm", forward: true, opStart) }
         let op = "batchNorm(\(bn.weight.name))"
         let s = try NCHW(x.shape, op: op)
         guard s.c == bn.channels else {
@@ -40,7 +41,7 @@ extension Graph {
                                              beta: bn.bias.value.data, runningMean: bn.runningMean.value.data,
                                              runningVar: bn.runningVar.value.data, saveMean: mean.data,
                                              saveInvStd: invStd.data, momentum: bn.momentum, eps: bn.eps)
-            record(out) { [unowned self] dy in
+            record(out, "batchnorm") { [unowned self] dy in
                 let dx = self.gradTarget(x)
                 BatchNormKernels.backwardTraining(x: x.value.data, dy: dy.data, shape: s, gamma: bn.weight.value.data,
                                                   mean: mean.data, invStd: invStd.data, dGamma: gNode.grad!.data,
@@ -50,7 +51,7 @@ extension Graph {
             BatchNormKernels.forwardInference(x: x.value.data, y: out.value.data, shape: s, gamma: bn.weight.value.data,
                                               beta: bn.bias.value.data, runningMean: bn.runningMean.value.data,
                                               runningVar: bn.runningVar.value.data, eps: bn.eps)
-            record(out) { [unowned self] dy in
+            record(out, "batchnorm") { [unowned self] dy in
                 let dx = self.gradTarget(x)
                 BatchNormKernels.backwardInference(x: x.value.data, dy: dy.data, shape: s, gamma: bn.weight.value.data,
                                                    runningMean: bn.runningMean.value.data,

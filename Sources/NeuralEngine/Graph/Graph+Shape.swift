@@ -1,12 +1,13 @@
 extension Graph {
     public func relu(_ x: Node) -> Node {
+        let opStart = profile?.start(); defer { profile?.stop("relu", forward: true, opStart) }
         let out = output(x.shape, from: [x])
         counter?.add(flops: x.value.count)
         if computes { ElementwiseKernels.reluForward(x: x.value.data, y: out.value.data, count: x.value.count) }
         if let probe = reluKinks, recordsGradients {
             return reluWithKinkProbe(x, out, probe)
         }
-        record(out) { [unowned self] dy in
+        record(out, "relu") { [unowned self] dy in
             guard let (dx, beta) = self.gradTarget(x) else { return }
             ElementwiseKernels.reluBackward(y: out.value.data, dy: dy.data, dx: dx.data, count: dy.count, dxBeta: beta)
         }
@@ -21,7 +22,7 @@ extension Graph {
         var ambiguous = 0
         for i in 0..<n where abs(xs[i]) < band && xs[i] != 0 { ambiguous += 1 }
         probe.found(ambiguous)
-        record(out) { [unowned self] dy in
+        record(out, "relu") { [unowned self] dy in
             guard let (dx, beta) = self.gradTarget(x) else { return }
             for i in 0..<n {
                 var pass = xs[i] > 0
@@ -35,6 +36,7 @@ extension Graph {
 
     /// Average pooling, square window `kernel`, stride defaulting to the kernel, no padding.
     public func avgPool(_ x: Node, kernel: Int, stride: Int? = nil) throws -> Node {
+        let opStart = profile?.start(); defer { profile?.stop("pool", forward: true, opStart) }
         let s = try NCHW(x.shape, op: "avgPool"), st = stride ?? kernel
         let oh = (s.h - kernel) / st + 1, ow = (s.w - kernel) / st + 1
         guard kernel >= 1, st >= 1, s.h >= kernel, s.w >= kernel, oh > 0, ow > 0 else {
@@ -46,7 +48,7 @@ extension Graph {
             ElementwiseKernels.avgPoolForward(x: x.value.data, y: out.value.data, input: s, kernel: kernel, stride: st,
                                               outH: oh, outW: ow)
         }
-        record(out) { [unowned self] dy in
+        record(out, "pool") { [unowned self] dy in
             guard let dx = self.gradAccumulator(x) else { return }
             ElementwiseKernels.avgPoolBackward(dy: dy.data, dx: dx.data, input: s, kernel: kernel, stride: st, outH: oh, outW: ow)
         }
@@ -55,6 +57,7 @@ extension Graph {
 
     /// Max pooling with zero-free padding (PyTorch MaxPool2d(kernel, stride, padding)).
     public func maxPool(_ x: Node, kernel: Int, stride: Int, padding: Int) throws -> Node {
+        let opStart = profile?.start(); defer { profile?.stop("pool", forward: true, opStart) }
         let s = try NCHW(x.shape, op: "maxPool")
         let oh = (s.h + 2 * padding - kernel) / stride + 1, ow = (s.w + 2 * padding - kernel) / stride + 1
         guard kernel >= 1, stride >= 1, s.h + 2 * padding >= kernel, s.w + 2 * padding >= kernel, oh > 0, ow > 0,
@@ -69,7 +72,7 @@ extension Graph {
             ElementwiseKernels.maxPoolForward(x: x.value.data, y: out.value.data, argmax: arg, input: s, kernel: kernel,
                                               stride: stride, padding: padding, outH: oh, outW: ow)
         }
-        record(out) { [unowned self] dy in
+        record(out, "pool") { [unowned self] dy in
             guard let dx = self.gradAccumulator(x) else { return }
             ElementwiseKernels.maxPoolBackward(dy: dy.data, argmax: arg, dx: dx.data, input: s, outPlane: oh * ow)
         }
@@ -78,6 +81,7 @@ extension Graph {
 
     /// Bilinear resize with align_corners=True; the same size returns `x` itself (an exact identity).
     public func resize(_ x: Node, height: Int, width: Int) throws -> Node {
+        let opStart = profile?.start(); defer { profile?.stop("resize", forward: true, opStart) }
         let s = try NCHW(x.shape, op: "resize")
         guard height >= 1, width >= 1, s.h >= 1, s.w >= 1 else {
             throw EngineError.shape(op: "resize", "cannot resize \(x.shape) to \(height)x\(width)")
@@ -85,7 +89,7 @@ extension Graph {
         if s.h == height && s.w == width { return x }
         let out = output([s.n, s.c, height, width], from: [x])
         if computes { ResizeKernels.forward(x: x.value.data, y: out.value.data, input: s, outH: height, outW: width) }
-        record(out) { [unowned self] dy in
+        record(out, "resize") { [unowned self] dy in
             guard let dx = self.gradAccumulator(x) else { return }
             ResizeKernels.backwardAdd(dy: dy.data, dx: dx.data, input: s, outH: height, outW: width)
         }
@@ -94,6 +98,7 @@ extension Graph {
 
     /// Concatenation along channels; every input must share N, H and W.
     public func concat(_ xs: [Node]) throws -> Node {
+        let opStart = profile?.start(); defer { profile?.stop("concat", forward: true, opStart) }
         guard let first = xs.first else { throw EngineError.invalidArgument(op: "concat", "no inputs") }
         if xs.count == 1 { return first }
         let s0 = try NCHW(first.shape, op: "concat")
@@ -114,7 +119,7 @@ extension Graph {
                                             channels: channels, offset: offset, batch: s0.n, plane: s0.plane) }
             offset += x.shape[1]
         }
-        record(out) { [unowned self] dy in
+        record(out, "concat") { [unowned self] dy in
             for (x, offset) in zip(xs, offsets) {
                 guard let (dx, beta) = self.gradTarget(x) else { continue }
                 ElementwiseKernels.sliceChannelsBackward(dy: dy.data, channels: channels, offset: offset, into: dx.data,

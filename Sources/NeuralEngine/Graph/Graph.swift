@@ -1,3 +1,4 @@
+import Dispatch
 /// A value flowing through a graph, with its gradient once backward reaches it.
 public final class Node: @unchecked Sendable {
     public let value: Tensor
@@ -37,6 +38,8 @@ public final class Graph: @unchecked Sendable {
     /// For parity checks only: ReLU inputs within `relative * max|input|` of zero are undecidable at float precision;
     /// when `flip` is set their gradient decision is inverted, and every such element is counted in `count`.
     public var reluKinks: ReluKinkProbe?
+    /// Accumulates wall time per op kind, forward and backward, while set (for the benchmark's breakdown).
+    public var profile: OpProfile?
     let values = Arena()
     let gradients = Arena()
     let scratch = Scratch()
@@ -76,11 +79,13 @@ public final class Graph: @unchecked Sendable {
     }
 
     /// Registers a backward step for `out`; it runs only if a gradient reached `out`.
-    func record(_ out: Node, _ step: @escaping (Tensor) -> Void) {
+    func record(_ out: Node, _ kind: String = "other", _ step: @escaping (Tensor) -> Void) {
         guard out.requiresGrad else { return }
-        tape.append {
+        tape.append { [unowned self] in
             guard out.gradWritten, let g = out.grad else { return }
+            let started = self.profile?.start()
             step(g)
+            self.profile?.stop(kind, forward: false, started)
         }
     }
 
@@ -134,4 +139,18 @@ public final class ReluKinkProbe: @unchecked Sendable {
     public private(set) var count = 0
     public init(relative: Float = 5e-7, flip: Bool) { self.relative = relative; self.flip = flip }
     func found(_ n: Int) { count += n }
+}
+
+/// Wall time per op kind (forward and backward separately).
+public final class OpProfile: @unchecked Sendable {
+    public private(set) var forward: [String: Double] = [:]
+    public private(set) var backward: [String: Double] = [:]
+    public init() {}
+    func start() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+    func stop(_ kind: String, forward isForward: Bool, _ started: UInt64?) {
+        guard let started else { return }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        if isForward { forward[kind, default: 0] += seconds } else { backward[kind, default: 0] += seconds }
+    }
+    public func reset() { forward = [:]; backward = [:] }
 }

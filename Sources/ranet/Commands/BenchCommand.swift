@@ -1,0 +1,100 @@
+import AdaptiveNets
+import ArgumentParser
+import Foundation
+import NeuralEngine
+
+/// `ranet bench`: one throughput measurement on random input, for side-by-side timing with other engines.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure training or inference speed of a model on random input (no dataset needed).",
+        discussion: """
+            train: forward + backward through all exits + SGD step; eval: forward through all exits; latency: eval at \
+            batch 1. Reports the median images/s over repeats after a warm-up, and with --profile the time per op kind \
+            of one step. Build with -c release; OpenBLAS's kernel is printed (its corename).
+            """)
+
+    enum Mode: String, ExpressibleByArgument, CaseIterable { case train, eval, latency }
+
+    @Option(help: "Model preset or config .json.") var preset: String = "fmnist-small"
+    @Option(help: "train, eval or latency.") var mode: Mode = .train
+    @Option(help: "Images per batch (latency: 1).") var batchSize: Int = 64
+    @Option(help: "Threads (OpenBLAS and the engine's loops).") var threads: Int?
+    @Option(help: "Seconds to measure.") var seconds: Double = 5
+    @Flag(help: "Print the time per op kind of one step.") var profile = false
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func run() throws {
+        if let threads { EngineThreads.set(threads) }
+        let batch = mode == .latency ? 1 : batchSize
+        guard batch >= (mode == .train ? 2 : 1) else { throw CLIError("--batch-size must be at least 2 for training") }
+        let model = try ModelFactory.build(try ModelFactory.config(named: preset), seed: 1)
+        var rng = SeededRNG(seed: 2)
+        let x = Tensor(zeros: [batch] + model.inputShape)
+        x.fillNormal(std: 1, rng: &rng)
+        let labels = (0..<batch).map { Int32($0 % model.classes) }
+        let graph = Graph(training: mode == .train)
+        let sgd = try SGD(learningRate: 0.01)
+        let ones = [Float](repeating: 1, count: model.exitCount)
+        func step() throws {
+            graph.reset()
+            if mode == .train {
+                model.store.zeroGrad()
+                let logits = try model.forward(graph, graph.input(x))
+                try graph.backward(try graph.weightedSum(try logits.map { try graph.crossEntropy($0, labels: labels) }, weights: ones))
+                sgd.step(model.store.parameters)
+            } else {
+                _ = try model.forward(graph, graph.input(x))
+            }
+        }
+        for _ in 0..<3 { try step() }
+        var rates: [Double] = []
+        let clock = ContinuousClock(), deadline = clock.now + .milliseconds(Int(seconds * 1000))
+        while clock.now < deadline || rates.count < 3 {
+            let t = clock.now
+            try step()
+            let d = clock.now - t
+            rates.append(Double(batch) / (Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18))
+        }
+        let median = rates.sorted()[rates.count / 2]
+        let peakRSS = Self.peakResidentMB()
+        if json {
+            let object: [String: Any] = ["preset": preset, "mode": mode.rawValue, "batchSize": batch, "threads": EngineThreads.count,
+                                         "imagesPerSecond": median, "corename": EngineThreads.blasCoreName, "peakRSSMB": peakRSS]
+            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+        } else {
+            print(String(format: "%@ %@ batch %d, %d thread(s), BLAS %@: %.1f images/s (median of %d steps; %.2f ms/step), peak RSS %.0f MB",
+                         preset, mode.rawValue, batch, EngineThreads.count, EngineThreads.blasCoreName, median, rates.count,
+                         Double(batch) / median * 1000, peakRSS))
+        }
+        if profile { try printProfile(graph: graph, step: step, model: model, batch: batch) }
+    }
+
+    func printProfile(graph: Graph, step: () throws -> Void, model: any EarlyExitNetwork, batch: Int) throws {
+        let p = OpProfile()
+        graph.profile = p
+        let repeats = 5
+        let clock = ContinuousClock(), t = clock.now
+        for _ in 0..<repeats { try step() }
+        let d = clock.now - t
+        graph.profile = nil
+        let total = (Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18) / Double(repeats)
+        let flops = Double(try model.cost().cumulativeFlops.last!) * Double(batch) * 2 * (mode == .train ? 3 : 1)
+        print("time per op kind (one step of \(String(format: "%.2f", total * 1000)) ms; conv+linear work \(String(format: "%.2f", flops / 1e9)) GFLOP)")
+        let kinds = Set(p.forward.keys).union(p.backward.keys).sorted { (p.forward[$0, default: 0] + p.backward[$0, default: 0]) > (p.forward[$1, default: 0] + p.backward[$1, default: 0]) }
+        for k in kinds {
+            let f = p.forward[k, default: 0] / Double(repeats), b = p.backward[k, default: 0] / Double(repeats)
+            print("  " + k.padding(toLength: 10, withPad: " ", startingAt: 0)
+                  + String(format: " fwd %8.2f ms  bwd %8.2f ms  %5.1f%% of step", f * 1000, b * 1000, (f + b) / total * 100))
+        }
+        let conv = (p.forward["conv", default: 0] + p.backward["conv", default: 0]) / Double(repeats)
+        print(String(format: "  conv achieved %.1f GFLOP/s (multiply-add = 2 FLOPs; backward counted as 2x forward)", flops / conv / 1e9))
+    }
+
+    static func peakResidentMB() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+        return kb / 1024
+    }
+}
