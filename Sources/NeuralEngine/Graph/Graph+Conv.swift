@@ -19,13 +19,17 @@ extension Graph {
         let wNode = parameter(weight), bNode = bias.map { parameter($0) }
         let out = output(g.output.array, from: [x, wNode])
         counter?.add(flops: g.macs, params: weight.value.count + (bias?.value.count ?? 0))
+        // Keep the column matrix for backward when it is built once for the whole batch (not for 1x1 convs, whose
+        // "columns" are a plain copy of the input that backward can redo as cheaply as it can read it back).
+        let keep = out.requiresGrad && computes && !g.isPointwise && ConvKernels.columnsFitOneChunk(g)
+            ? values.take([g.patch * g.input.n * g.outPlane]) : nil
         if computes { ConvKernels.forward(x: x.value.data, weight: weight.value.data, bias: bias?.value.data, y: out.value.data,
-                            geometry: g, scratch: scratch) }
+                            geometry: g, scratch: scratch, keepColumns: keep?.data) }
         record(out, "conv") { [unowned self] dy in
             let dx = self.gradTarget(x)
             ConvKernels.backward(x: x.value.data, weight: weight.value.data, dy: dy.data, dWeight: wNode.grad!.data,
                                  dBias: bNode?.grad!.data, dx: dx?.0.data, dxBeta: dx?.1 ?? 0, geometry: g,
-                                 scratch: self.scratch)
+                                 scratch: self.scratch, savedColumns: keep.map { UnsafePointer($0.data) })
         }
         return out
     }

@@ -25,7 +25,20 @@ public struct ConvGeometry: Equatable, Sendable {
     public var macs: Int { input.n * outChannels * patch * outPlane }
 }
 
+/// The output columns `ox` of kernel column `j` that read inside the input row: [lo, hi).
+@inline(__always)
+func validColumns(_ g: ConvGeometry, _ j: Int) -> (Int, Int) {
+    let s = g.stride, pad = g.padding
+    // ix = ox*s - pad + j must lie in [0, W): ox >= ceil((pad - j)/s), ox <= floor((W - 1 + pad - j)/s).
+    let loNum = pad - j
+    let lo = loNum <= 0 ? 0 : (loNum + s - 1) / s
+    let hiNum = g.input.w - 1 + pad - j
+    let hi = hiNum < 0 ? 0 : min(g.outW, hiNum / s + 1)
+    return (min(lo, g.outW), max(hi, min(lo, g.outW)))
+}
+
 /// im2col for `count` images starting at `first`: cols[(c*kh+i)*kw+j][img*P + p] = x[first+img][c][oy*s-pad+i][ox*s-pad+j].
+/// Plain loops over valid ranges (no per-row calls): rows of 7 to 28 values are too short for memcpy to pay off.
 func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, first: Int, count: Int, cols: UnsafeMutablePointer<Float>) {
     let (C, H, W) = (g.input.c, g.input.h, g.input.w)
     let (kh, kw, s, pad, oh, ow) = (g.kernelH, g.kernelW, g.stride, g.padding, g.outH, g.outW)
@@ -36,23 +49,22 @@ func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, first: Int, count: Int
         for i in 0..<kh {
             for j in 0..<kw {
                 let dst = cols + ((c * kh + i) * kw + j) * ld + img * P
+                let (lo, hi) = validColumns(g, j)
                 for oy in 0..<oh {
                     let iy = oy * s - pad + i
                     let row = dst + oy * ow
-                    if iy < 0 || iy >= H { row.update(repeating: 0, count: ow); continue }
-                    let srow = src + iy * W
-                    if s == 1 {
-                        // Contiguous run: copy the valid middle, zero the padded edges.
-                        let lo = max(0, pad - j), hi = min(ow, W + pad - j)
-                        if lo > 0 { row.update(repeating: 0, count: min(lo, ow)) }
-                        if hi > lo { (row + lo).update(from: srow + (lo - pad + j), count: hi - lo) }
-                        if hi < ow { (row + max(hi, 0)).update(repeating: 0, count: ow - max(hi, 0)) }
-                    } else {
-                        for ox in 0..<ow {
-                            let ix = ox * s - pad + j
-                            row[ox] = (ix >= 0 && ix < W) ? srow[ix] : 0
-                        }
+                    if iy < 0 || iy >= H {
+                        for ox in 0..<ow { row[ox] = 0 }
+                        continue
                     }
+                    let srow = src + iy * W - pad + j
+                    for ox in 0..<lo { row[ox] = 0 }
+                    if s == 1 {
+                        for ox in lo..<hi { row[ox] = srow[ox] }
+                    } else {
+                        for ox in lo..<hi { row[ox] = srow[ox * s] }
+                    }
+                    for ox in hi..<ow { row[ox] = 0 }
                 }
             }
         }
@@ -71,21 +83,15 @@ func col2imAdd(_ cols: UnsafePointer<Float>, _ g: ConvGeometry, first: Int, coun
         for i in 0..<kh {
             for j in 0..<kw {
                 let src = cols + ((c * kh + i) * kw + j) * ld + img * P
+                let (lo, hi) = validColumns(g, j)
                 for oy in 0..<oh {
                     let iy = oy * s - pad + i
                     if iy < 0 || iy >= H { continue }
-                    let drow = dst + iy * W, srow = src + oy * ow
+                    let drow = dst + iy * W - pad + j, srow = src + oy * ow
                     if s == 1 {
-                        let lo = max(0, pad - j), hi = min(ow, W + pad - j)
-                        if hi > lo {
-                            let d = drow + (lo - pad + j)
-                            for t in 0..<(hi - lo) { d[t] += srow[lo + t] }
-                        }
+                        for ox in lo..<hi { drow[ox] += srow[ox] }
                     } else {
-                        for ox in 0..<ow {
-                            let ix = ox * s - pad + j
-                            if ix >= 0 && ix < W { drow[ix] += srow[ox] }
-                        }
+                        for ox in lo..<hi { drow[ox * s] += srow[ox] }
                     }
                 }
             }
@@ -98,7 +104,8 @@ func gatherChannelMajor(_ src: UnsafePointer<Float>, channels: Int, plane P: Int
                         into dst: UnsafeMutablePointer<Float>) {
     parallelFor(channels, work: channels * P * count) { c in
         for img in 0..<count {
-            (dst + c * count * P + img * P).update(from: src + ((first + img) * channels + c) * P, count: P)
+            let d = dst + c * count * P + img * P, s = src + ((first + img) * channels + c) * P
+            for t in 0..<P { d[t] = s[t] }
         }
     }
 }
@@ -108,7 +115,7 @@ func scatterChannelMajor(_ src: UnsafePointer<Float>, channels: Int, plane P: In
     parallelFor(channels, work: channels * P * count) { c in
         for img in 0..<count {
             let d = dst + ((first + img) * channels + c) * P, s = src + c * count * P + img * P
-            if accumulate { for t in 0..<P { d[t] += s[t] } } else { d.update(from: s, count: P) }
+            if accumulate { for t in 0..<P { d[t] += s[t] } } else { for t in 0..<P { d[t] = s[t] } }
         }
     }
 }

@@ -7,11 +7,24 @@ public enum ElementwiseKernels {
         }
     }
 
-    /// dx (=|+=) dy where y > 0.
+    /// dx (=|+=) dy where y > 0. Branch-free SIMD: the mask is random, so a branch per element mispredicts.
     public static func reluBackward(y: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
                                     count: Int, dxBeta: Float) {
-        if dxBeta == 0 { for i in 0..<count { dx[i] = y[i] > 0 ? dy[i] : 0 } }
-        else { for i in 0..<count where y[i] > 0 { dx[i] += dy[i] } }
+        let zero = SIMD16<Float>(repeating: 0)
+        var i = 0
+        while i + 16 <= count {
+            let yv = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD16<Float>.self)
+            let g = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD16<Float>.self)
+            var r = zero.replacing(with: g, where: yv .> zero)
+            if dxBeta != 0 { r += UnsafeRawPointer(dx + i).loadUnaligned(as: SIMD16<Float>.self) }
+            UnsafeMutableRawPointer(dx + i).storeBytes(of: r, as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < count {
+            let g = y[i] > 0 ? dy[i] : 0
+            dx[i] = dxBeta == 0 ? g : dx[i] + g
+            i += 1
+        }
     }
 
     /// Average pooling with a square window, no padding (PyTorch AvgPool2d(k, stride)).
