@@ -3,20 +3,22 @@ import Testing
 
 /// Drives the real `ranet-tui` inside tmux on the bundled sample run: every view, the slider, a sample drill-down, `q`.
 @Suite(.serialized) struct TUIEndToEndTests {
-    static let tmux = ["/usr/bin/tmux", "/bin/tmux", "/usr/local/bin/tmux"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let tmuxPath = ["/usr/bin/tmux", "/bin/tmux", "/usr/local/bin/tmux"].first { FileManager.default.isExecutableFile(atPath: $0) }
     static let sampleStore = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("sample-data/ranet.sqlite")
 
     @discardableResult
     func tmux(_ args: [String]) throws -> String {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.tmux!)
+        p.executableURL = URL(fileURLWithPath: Self.tmuxPath!)
         p.arguments = args
+        // new-session starts the tmux server, which would inherit (and hold open) a pipe: give it /dev/null.
+        let starts = args.first == "new-session"
         let out = Pipe()
-        p.standardOutput = out
-        p.standardError = Pipe()
+        p.standardOutput = starts ? FileHandle.nullDevice : out
+        p.standardError = FileHandle.nullDevice
         try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let data = starts ? Data() : out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return String(decoding: data, as: UTF8.self)
     }
@@ -34,7 +36,7 @@ import Testing
         return screen
     }
 
-    @Test(.enabled(if: tmux != nil, "tmux is not installed (apt-get install tmux)"))
+    @Test(.enabled(if: tmuxPath != nil, "tmux is not installed (apt-get install tmux)"))
     func everyViewSliderDrillDownAndQuit() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ranet-tui-e2e-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -51,7 +53,7 @@ import Testing
         _ = try waitFor(session, "Runs")
         try tmux(["send-keys", "-t", session, "Enter"])
         try tmux(["send-keys", "-t", session, "2"])
-        _ = try waitFor(session, "loss")
+        _ = try waitFor(session, "Loss per exit")
         try tmux(["send-keys", "-t", session, "3"])
         _ = try waitFor(session, "MFLOPs")
         try tmux(["send-keys", "-t", session, "4"])
