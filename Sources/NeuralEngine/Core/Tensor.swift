@@ -52,12 +52,6 @@ public final class Tensor: @unchecked Sendable {
         return Tensor(viewOf: self, shape: newShape)
     }
 
-    /// Changes the logical shape in place (arena buffers are reused with new shapes).
-    func setShape(_ newShape: [Int]) {
-        precondition(newShape.reduce(1, *) <= capacity, "Tensor: \(newShape) exceeds capacity \(capacity)")
-        shape = newShape
-    }
-
     public func fill(_ value: Float) { data.update(repeating: value, count: count) }
 
     public func copy(from other: Tensor) {
