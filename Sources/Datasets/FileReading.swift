@@ -1,3 +1,4 @@
+import CZlib
 import Foundation
 
 /// Reads a whole file, transparently decompressing gzip content (detected by its magic bytes, not its name).
@@ -9,34 +10,51 @@ func readDataFile(_ path: String) throws -> [UInt8] {
         throw DatasetError.badFormat(path: path, reason: "cannot read the file: \(error.localizedDescription)")
     }
     guard bytes.count >= 2, bytes[0] == 0x1F, bytes[1] == 0x8B else { return bytes }
-    return try gunzip(path: path)
+    return try gunzip(path: path, bytes: bytes)
 }
 
-/// Decompresses a gzip file with the system's `gzip -dc`: zlib has no Swift module map in this package, and
-/// gzip is part of every Debian/Ubuntu base system, so a child process is the simplest robust decoder.
-func gunzip(path: String) throws -> [UInt8] {
-    guard let gzip = ["/bin/gzip", "/usr/bin/gzip"].first(where: { FileManager.default.isExecutableFile(atPath: $0) })
-    else { throw DatasetError.decompressionFailed(path: path, reason: "no gzip executable in /bin or /usr/bin") }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: gzip)
-    process.arguments = ["-dc", "--", path]
-    let output = Pipe(), errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    process.standardInput = FileHandle.nullDevice
-    do { try process.run() } catch {
-        throw DatasetError.decompressionFailed(path: path, reason: "cannot start \(gzip): \(error.localizedDescription)")
+/// Decompresses gzip content with zlib, in process (a child `gzip` would need Foundation's Process, whose
+/// waitUntilExit has been seen to hang on Linux after the child exited). Concatenated gzip members are read in turn.
+func gunzip(path: String, bytes: [UInt8]) throws -> [UInt8] {
+    var stream = z_stream()
+    guard ranet_inflate_init_gzip(&stream) == Z_OK else {
+        throw DatasetError.decompressionFailed(path: path, reason: "zlib could not start a decoder")
     }
-    // Drain stdout before waiting, or gzip blocks on a full pipe; its stderr is at most a line or two.
-    let decompressed = output.fileHandleForReading.readDataToEndOfFile()
-    let message = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
-        let text = String(decoding: message, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        throw DatasetError.decompressionFailed(path: path, reason: text.isEmpty
-            ? "gzip exited with status \(process.terminationStatus)" : text)
+    defer { inflateEnd(&stream) }
+    var output = [UInt8]()
+    output.reserveCapacity(bytes.count * 4)
+    var chunk = [UInt8](repeating: 0, count: 1 << 18)
+    var input = bytes
+    let total = input.count
+    var status = Z_OK
+    try input.withUnsafeMutableBufferPointer { source in
+        stream.next_in = source.baseAddress
+        stream.avail_in = UInt32(total)
+        while true {
+            let produced: Int = chunk.withUnsafeMutableBufferPointer { target in
+                stream.next_out = target.baseAddress
+                stream.avail_out = UInt32(target.count)
+                status = inflate(&stream, Z_NO_FLUSH)
+                return target.count - Int(stream.avail_out)
+            }
+            output.append(contentsOf: chunk[0..<produced])
+            if status == Z_STREAM_END {
+                // Another gzip member may follow (as `cat a.gz b.gz` makes); trailing zero padding ends the file.
+                let rest = UnsafeBufferPointer(start: stream.next_in, count: Int(stream.avail_in))
+                if rest.allSatisfy({ $0 == 0 }) { return }
+                guard inflateReset(&stream) == Z_OK else { break }
+                continue
+            }
+            if status == Z_OK { continue }
+            if status == Z_BUF_ERROR && stream.avail_in == 0 { status = Z_DATA_ERROR; break }
+            break
+        }
+        let detail = stream.msg.map { String(cString: $0) } ?? ""
+        let reason = status == Z_DATA_ERROR && detail.isEmpty
+            ? "the gzip data ends early (truncated file?)" : "zlib: \(detail.isEmpty ? "error \(status)" : detail)"
+        throw DatasetError.decompressionFailed(path: path, reason: reason)
     }
-    return [UInt8](decompressed)
+    return output
 }
 
 /// The first of `names` that exists in `directory`, as a full path.

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// Drives the real `ranet-tui` inside tmux on the bundled sample run: every view, the slider, a sample drill-down, `q`.
 @Suite(.serialized) struct TUIEndToEndTests {
@@ -9,18 +10,9 @@ import Testing
 
     @discardableResult
     func tmux(_ args: [String]) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.tmuxPath!)
-        p.arguments = args
-        // new-session starts the tmux server, which would inherit (and hold open) a pipe: give it /dev/null.
-        let starts = args.first == "new-session"
-        let out = Pipe()
-        p.standardOutput = starts ? FileHandle.nullDevice : out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = starts ? Data() : out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        // stdout to a file, not a pipe: new-session starts the tmux server, which would inherit and hold a pipe open.
+        let result = try ChildProcess.run(Self.tmuxPath!, args, timeout: 30)
+        return result.stdout
     }
 
     /// Captures the pane until `text` shows up (the UI polls and redraws asynchronously).

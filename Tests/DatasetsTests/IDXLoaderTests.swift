@@ -99,6 +99,26 @@ import Datasets
         }
     }
 
+    /// `cat a.gz b.gz` is a valid gzip file of the two contents back to back; zlib must read past the first member.
+    @Test func concatenatedGzipMembersAreReadInTurn() throws {
+        try withTemporaryDirectory { directory in
+            let pixels = pixelPattern(count: 4 * 5 * 4, seed: 9)
+            let header = idxBytes(dimensions: [4, 5, 4], data: [])
+            let first = join(directory, "first"), second = join(directory, "second")
+            try write(header + Array(pixels.prefix(30)), to: first)
+            try write(Array(pixels.dropFirst(30)), to: second)
+            try gzipFile(first)
+            try gzipFile(second)
+            let joined = [UInt8](try Data(contentsOf: URL(fileURLWithPath: first + ".gz")))
+                + [UInt8](try Data(contentsOf: URL(fileURLWithPath: second + ".gz")))
+            try write(joined, to: join(directory, "train-images-idx3-ubyte.gz"))
+            try write(idxBytes(dimensions: [4], data: [0, 1, 2, 3]), to: join(directory, "train-labels-idx1-ubyte"))
+            let dataset = try DatasetKind.fashionMNIST.load(.train, root: directory)
+            #expect(dataset.count == 4)
+            #expect(dataset.images == pixels)
+        }
+    }
+
     @Test func imageAndLabelCountsMustAgree() throws {
         try withTemporaryDirectory { directory in
             let images = join(directory, "images"), labels = join(directory, "labels")

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Datasets
 
 /// A fresh temporary directory, removed when the value is released by `withTemporaryDirectory`.
@@ -35,12 +36,8 @@ func pixelPattern(count: Int, seed: UInt64) -> [UInt8] {
 
 /// Compresses a file in place with the system gzip (`name` -> `name.gz`).
 func gzipFile(_ path: String) throws {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/gzip")
-    process.arguments = ["-f", "--", path]
-    try process.run()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else { throw DatasetError.invalidArgument("gzip failed on \(path)") }
+    let status = try ChildProcess.run("/bin/gzip", ["-f", "--", path], timeout: 60).status
+    guard status == 0 else { throw DatasetError.invalidArgument("gzip failed on \(path)") }
 }
 
 /// Writes an MNIST-layout pair (train- or t10k-) of `count` images of `height` x `width`; returns pixels and labels.

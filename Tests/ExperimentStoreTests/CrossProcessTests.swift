@@ -25,7 +25,7 @@ struct CrossProcessTests {
             guard current != version else { continue }
             version = current
             let fresh = try store.stepMetrics(runID: runID, afterStep: seen.last?.step)
-            guard let newest = fresh.last, writer.process.isRunning else { continue }
+            guard let newest = fresh.last, writer.child.isRunning else { continue }
             // The writer stamps wall_time with its commit time: the reader must see rows well within a second.
             #expect(Date().timeIntervalSince1970 - newest.wallTime < 1.0)
             seen += fresh

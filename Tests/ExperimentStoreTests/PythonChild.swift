@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 
 /// A python3 child process running a script against the store file: the "other process" of the concurrency
 /// tests (the test target cannot build a second Swift executable). Its stdout is read line by line.
@@ -12,16 +13,23 @@ final class PythonChild {
         return child.readLine() == "ok"
     }()
 
-    let process = Process()
-    private let output = Pipe()
+    let child: ChildProcess
+    private let output: FileHandle
     private var buffer = Data()
 
     init(script: String, arguments: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script] + arguments
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        guard let python = Self.onPath("python3") ?? ["/usr/local/bin/python3", "/usr/bin/python3"].first(where: {
+            FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw ChildProcess.Failure(description: "python3 not found")
+        }
+        child = try ChildProcess(python, ["-c", script] + arguments, stdout: .pipe)
+        output = child.stdoutReader!
+    }
+
+    /// First executable `name` in $PATH.
+    static func onPath(_ name: String) -> String? {
+        let dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
+        return dirs.map { "\($0)/\(name)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
     /// Next line of stdout (blocking), or nil at end of output.
@@ -32,7 +40,7 @@ final class PythonChild {
                 buffer = Data(buffer[buffer.index(after: newline)...])
                 return line
             }
-            let chunk = output.fileHandleForReading.availableData
+            let chunk = output.availableData
             if chunk.isEmpty { return nil }
             buffer.append(chunk)
         }
@@ -48,11 +56,11 @@ final class PythonChild {
 
     /// SIGKILL: the process dies wherever it is, with no chance to roll back or clean up.
     func killHard() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
+        child.kill(SIGKILL)
+        _ = try? child.wait(timeout: 30)
     }
 
-    func waitUntilExit() { process.waitUntilExit() }
+    func waitUntilExit() { _ = try? child.wait(timeout: 60) }
 }
 
 /// Python snippets shared by the cross-process tests. They speak the store's SQL schema directly.
