@@ -67,11 +67,10 @@ struct EvalCommand: ParsableCommand {
             "run": runID, "split": main.0, "evaluation": main.2,
             "exits": main.1.anytime.map { ["exit": $0.exit, "subnetwork": $0.subnetwork, "cumulativeFlops": $0.cumulativeFlops, "accuracy": $0.accuracy] },
         ]
-        if let curve {
-            object["budget"] = curve.points.map { point -> [String: Any] in
-                ["p": point.p, "averageFlops": point.test.expectedFlops, "accuracy": point.test.accuracy,
-                 "thresholds": (0..<exitCount).map { point.thresholds.threshold(atExit: $0, exitCount: exitCount).map { Double($0) as Any } ?? NSNull() }]
-            }
+        // Always present (empty without both splits), so scripts can rely on the shape.
+        object["budget"] = (curve?.points ?? []).map { point -> [String: Any] in
+            ["p": point.p, "averageFlops": point.test.expectedFlops, "accuracy": point.test.accuracy,
+             "thresholds": thresholdsJSON(point.thresholds, exitCount: exitCount)]
         }
         print(String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(), as: UTF8.self))
     }

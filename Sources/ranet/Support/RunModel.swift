@@ -15,21 +15,35 @@ struct RunModel {
     let cost: CostTable
 
     /// `--run ID` takes the run's latest checkpoint; `--checkpoint PATH` another file (it must fit the run's config).
-    static func load(store: ExperimentStore, runID: Int64, checkpoint: String?) throws -> RunModel {
-        guard let run = try store.storedRun(id: runID) else { throw CLIError("no run \(runID) in the store") }
+    /// With only a checkpoint, the run is the one its metadata names (ranet train writes it).
+    static func load(store: ExperimentStore, runID: Int64?, checkpoint: String?) throws -> RunModel {
+        let id = try runID ?? CheckpointMetadata.runID(of: checkpoint, store: store)
+        guard let run = try store.storedRun(id: id) else {
+            throw CLIError("no run \(id) in the store \(store.path)" + (runID == nil ? " (named by checkpoint \(checkpoint ?? ""))" : ""))
+        }
         let settings = try RunSettings.decode(run.hyperParametersJSON)
         let config: ModelConfig
         do { config = try JSONDecoder().decode(ModelConfig.self, from: Data(run.configJSON.utf8)) } catch {
-            throw CLIError("run \(runID): its stored model config is not readable (\(error))")
+            throw CLIError("run \(id): its stored model config is not readable (\(error))")
         }
         guard let path = checkpoint ?? run.checkpointPaths.last else {
-            throw CLIError("run \(runID) has no checkpoint yet (train at least one epoch, or pass --checkpoint PATH)")
+            throw CLIError("run \(id) has no checkpoint yet (train at least one epoch, or pass --checkpoint PATH)")
+        }
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CLIError("checkpoint \(path) not found" + (checkpoint == nil
+                ? " (run \(id)'s latest; the file was moved or deleted: pass --checkpoint PATH)" : ""))
         }
         let model = try ModelFactory.build(config, initialize: false)
-        do { try Checkpoint.load(path, into: model) } catch let error as WeightsError {
-            throw CLIError("checkpoint \(path) does not fit run \(runID)'s \(model.architecture) config: \(error)")
+        let metadata: [String: String]
+        do { metadata = try Checkpoint.load(path, into: model).metadata } catch let error as WeightsError {
+            switch error {
+            case .missingFile, .unreadable, .corrupt: throw CLIError("checkpoint \(error)")
+            default: throw CLIError("checkpoint \(path) does not fit run \(id)'s \(model.architecture) config: \(error)")
+            }
         }
-        return RunModel(run: run, runID: runID, settings: settings, model: model, checkpointPath: path, cost: try model.cost())
+        let cost = try model.cost()
+        try CheckpointMetadata.check(metadata, path: path, runID: id, model: model, cost: cost)
+        return RunModel(run: run, runID: id, settings: settings, model: model, checkpointPath: path, cost: cost)
     }
 
     var cumulativeFlops: [Int64] { cost.cumulativeFlops.map(Int64.init) }

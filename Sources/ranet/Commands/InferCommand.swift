@@ -1,0 +1,100 @@
+import AdaptiveInference
+import ArgumentParser
+import Datasets
+import ExitPolicies
+import Foundation
+import NeuralEngine
+
+/// `ranet infer`: real early exit on PNG files or a dataset split, per image the exit it left at.
+struct InferCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "infer",
+        abstract: "Classify images with real early exit: per image the exit, sub-network (resolution), class and confidence.",
+        discussion: """
+            Each batch runs sub-network by sub-network; images that pass their exit's threshold leave and only the others \
+            go on, so easy images really cost less. At the end: measured images/s and the average MFLOPs actually spent.
+
+            Images: --image FILE.png (several allowed) or a dataset split (--split, --dataset, --data-root; default the \
+            run's test split). Their height and width must equal the model's input: other sizes are refused, never \
+            resized. Channels are converted: grey to RGB by replication, RGB to grey as ITU-R 601 luma; alpha is dropped.
+
+            Exit rule: --threshold T, or --budget MFLOPS (thresholds solved on the run's validation split: stored records \
+            of this checkpoint when `ranet eval` made them after it was written, else evaluated now). Default: a budget of \
+            half the last exit's MFLOPs. Thresholds outside the policy's range and budgets below the first or above the \
+            last exit's MFLOPs are refused. Confidence is the max softmax probability at the exit.
+            """)
+
+    @OptionGroup var model: ModelOptions
+    @Option(name: .customLong("image"), parsing: .upToNextOption, help: "PNG file(s) to classify.") var images: [String] = []
+    @OptionGroup var data: DataOptions
+    @OptionGroup var rule: ExitRuleOptions
+    @Option(help: "Images per early-exit batch.") var batchSize: Int = 64
+    @Option(help: "Threads (OpenBLAS and the engine's loops).") var threads: Int?
+    @Flag(help: "Print one JSON object instead of tables.") var json = false
+    @OptionGroup var storeOptions: StoreOptions
+
+    func validate() throws {
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        if !images.isEmpty && (data.dataset != nil || data.dataRoot != nil || data.limit != nil) {
+            throw ValidationError("give --image files or a dataset (--dataset/--data-root/--limit), not both")
+        }
+    }
+
+    func run() throws {
+        if let threads { EngineThreads.set(threads) }
+        let store = try storeOptions.openStore()
+        let loaded = try model.load(store)
+        let progress = ProgressLine()
+        let classNames = InferenceInputs.classNames(of: loaded.settings, classes: loaded.model.classes)
+        let fromFiles = !images.isEmpty
+        let (dataset, source) = fromFiles
+            ? (try InferenceInputs.pngFiles(images, inputShape: loaded.model.inputShape, classNames: classNames, note: progress.message),
+               "\(images.count) PNG file(s)")
+            : try InferenceInputs.dataset(data, loaded: loaded, note: progress.message)
+        let resolved = try ResolvedRule.resolve(rule, loaded: loaded, store: store, batchSize: batchSize)
+        let executor = try EarlyExitExecutor(model: loaded.model, policy: rule.policy, thresholds: resolved.thresholds)
+        let result = try executor.run(dataset: dataset, normalization: loaded.settings.normalization, batchSize: batchSize) { done, total in
+            progress.update("infer \(ProgressLine.bar(Double(done) / Double(total))) \(done)/\(total)")
+        }
+        progress.finishLine()
+        let resolutions = try StageResolution.of(loaded.model, cost: loaded.cost)
+        let spent = try result.executedFlops(cost: loaded.cost)
+        let names = fromFiles ? images : (0..<dataset.count).map(String.init)
+        let exitStage = loaded.model.exitStage
+        let K = loaded.model.exitCount
+        if json {
+            var object: [String: Any] = [
+                "run": loaded.runID, "checkpoint": loaded.checkpointPath, "source": source, "policy": rule.policy.rawValue,
+                "thresholds": thresholdsJSON(resolved.thresholds, exitCount: K), "batchSize": batchSize,
+                "imagesPerSecond": result.imagesPerSecond, "averageFlops": spent,
+                "images": (0..<dataset.count).map { i -> [String: Any] in
+                    let exit = result.exitIndex[i], stage = exitStage[exit], s = result.statistics[i]
+                    return ["image": names[i], "exit": exit, "subnetwork": stage, "resolution": resolutions[stage],
+                            "class": Int(s.predicted), "className": dataset.classNames[Int(s.predicted)],
+                            "confidence": Double(s.maxProb)]
+                },
+            ]
+            if let budget = resolved.budgetFlops { object["budget"] = budget }
+            if !fromFiles { object["accuracy"] = result.accuracy }
+            try printJSONObject(object)
+            return
+        }
+        progress.message("run \(loaded.runID), checkpoint \(loaded.checkpointPath); \(source); policy \(rule.policy), thresholds per exit \(thresholdsText(resolved.thresholds, exitCount: K)) (from \(resolved.source))")
+        let width = max(5, names.map(\.count).max() ?? 5)
+        print("image".padding(toLength: width, withPad: " ", startingAt: 0) + "  exit  sub-network  class" + String(repeating: " ", count: 14) + "confidence")
+        for i in 0..<dataset.count {
+            let exit = result.exitIndex[i], stage = exitStage[exit], s = result.statistics[i]
+            let subnetwork = "\(stage) (\(StageResolution.text(resolutions[stage])))"
+            let className = "\(s.predicted) \(dataset.classNames[Int(s.predicted)])"
+            print(names[i].padding(toLength: width, withPad: " ", startingAt: 0)
+                  + String(format: "  %4d  ", exit) + subnetwork.padding(toLength: 11, withPad: " ", startingAt: 0)
+                  + "  " + className.padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: "  %.4f", s.maxProb))
+        }
+        let last = Double(loaded.cumulativeFlops[K - 1])
+        var summary = String(format: "%d images, %.1f images/s (batch %d, %d thread(s)), average %.3f MFLOPs spent (%.1f%% of the last exit's %.3f)",
+                             dataset.count, result.imagesPerSecond, batchSize, EngineThreads.count, spent / 1e6, spent / last * 100, last / 1e6)
+        if let budget = resolved.budgetFlops { summary += String(format: ", budget %.3f MFLOPs", budget / 1e6) }
+        if !fromFiles { summary += String(format: ", accuracy %.2f%%", result.accuracy * 100) }
+        print(summary)
+    }
+}
