@@ -5,7 +5,7 @@ import TestSupport
 /// A tiny RANet trained by `ranet train` on a PNG folder of four stripe classes (12x12 grey) and evaluated by
 /// `ranet eval`, once per test process: the run, checkpoint and stored records the adaptive-inference commands read.
 /// A second run of another config gives a checkpoint that does not fit the first.
-struct AdaptiveFixture: Sendable {
+struct AdaptiveFixture: @unchecked Sendable {
     let dir: URL
     let store: String
     let dataRoot: String
@@ -35,7 +35,7 @@ struct AdaptiveFixture: Sendable {
                 }
             }
         }
-        let tiny = #"{"nChannels": 4, "growthRate": 4, "grFactor": [2, 1], "bnFactor": [2, 1], "scaleList": [1, 2], "nBlocks": 1, "blockStep": 2, "step": 1, "stepMode": "even", "classes": 4, "stem": "cifar", "input": [1, 12, 12]}"#
+        let tiny = #"{"nChannels": 4, "growthRate": 4, "grFactor": [2, 1], "bnFactor": [2, 1], "scaleList": [1, 2], "nBlocks": 1, "blockStep": 2, "step": 1, "stepMode": "even", "compressFactor": 0.25, "reduction": 0.5, "classes": 4, "stem": "cifar", "input": [1, 12, 12]}"#
         let wider = tiny.replacingOccurrences(of: #""nChannels": 4"#, with: #""nChannels": 6"#)
         var checkpoints: [String] = []
         for (name, config, epochs) in [("tiny", tiny, "4"), ("wider", wider, "1")] {
