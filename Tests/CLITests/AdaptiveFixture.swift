@@ -22,6 +22,8 @@ struct AdaptiveFixture: @unchecked Sendable {
     private init() throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("ranet-adaptive-\(getpid())")
         try? FileManager.default.removeItem(at: dir)
+        fixtureDirectory = dir.path
+        atexit { if let path = fixtureDirectory { try? FileManager.default.removeItem(atPath: path) } }
         dataRoot = dir.appendingPathComponent("stripes").path
         store = dir.appendingPathComponent("s.sqlite").path
         var rng = TestRNG(seed: 11)
@@ -90,6 +92,9 @@ struct AdaptiveFixture: @unchecked Sendable {
         return object
     }
 }
+
+/// The fixture's directory, removed when the test process exits (atexit takes no context).
+nonisolated(unsafe) private var fixtureDirectory: String?
 
 struct FixtureError: Error, CustomStringConvertible {
     let description: String

@@ -71,7 +71,7 @@ struct InferCommand: ParsableCommand {
                     let exit = result.exitIndex[i], stage = exitStage[exit], s = result.statistics[i]
                     return ["image": names[i], "exit": exit, "subnetwork": stage, "resolution": resolutions[stage],
                             "class": Int(s.predicted), "className": dataset.classNames[Int(s.predicted)],
-                            "confidence": Double(s.maxProb)]
+                            "confidence": Double(s.maxProb)].merging(fromFiles ? [:] : ["label": Int(dataset.labels[i])]) { a, _ in a }
                 },
             ]
             if let budget = resolved.budgetFlops { object["budget"] = budget }
@@ -81,14 +81,16 @@ struct InferCommand: ParsableCommand {
         }
         progress.message("run \(loaded.runID), checkpoint \(loaded.checkpointPath); \(source); policy \(rule.policy), thresholds per exit \(thresholdsText(resolved.thresholds, exitCount: K)) (from \(resolved.source))")
         let width = max(5, names.map(\.count).max() ?? 5)
-        print("image".padding(toLength: width, withPad: " ", startingAt: 0) + "  exit  sub-network  class" + String(repeating: " ", count: 14) + "confidence")
+        print("image".padding(toLength: width, withPad: " ", startingAt: 0) + "  exit  sub-network  class" + String(repeating: " ", count: 14)
+              + "confidence" + (fromFiles ? "" : "  true class"))
         for i in 0..<dataset.count {
             let exit = result.exitIndex[i], stage = exitStage[exit], s = result.statistics[i]
             let subnetwork = "\(stage) (\(StageResolution.text(resolutions[stage])))"
             let className = "\(s.predicted) \(dataset.classNames[Int(s.predicted)])"
             print(names[i].padding(toLength: width, withPad: " ", startingAt: 0)
                   + String(format: "  %4d  ", exit) + subnetwork.padding(toLength: 11, withPad: " ", startingAt: 0)
-                  + "  " + className.padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: "  %.4f", s.maxProb))
+                  + "  " + className.padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: "  %10.4f", s.maxProb)
+                  + (fromFiles ? "" : "  \(dataset.labels[i]) \(dataset.classNames[Int(dataset.labels[i])])"))
         }
         let last = Double(loaded.cumulativeFlops[K - 1])
         var summary = String(format: "%d images, %.1f images/s (batch %d, %d thread(s)), average %.3f MFLOPs spent (%.1f%% of the last exit's %.3f)",
