@@ -6,7 +6,7 @@ import Foundation
 struct DataOptions: ParsableArguments {
     enum Split: String, ExpressibleByArgument, CaseIterable { case val, test }
 
-    @Option(help: "Dataset (default: the run's): fashion-mnist, mnist, cifar10, cifar100 or folder.")
+    @Option(help: "Dataset (default: the run's).")
     var dataset: DatasetKind?
     @Option(help: "Dataset directory (default: the run's for the run's dataset, else the dataset's usual location).")
     var dataRoot: String?
