@@ -57,6 +57,6 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "AdaptiveNets", "Datasets", "NeuralEngine", "TestSupport"]),
         .testTarget(name: "AdaptiveInferenceTests", dependencies: ["AdaptiveInference", "AdaptiveNets", "ExitPolicies", "Datasets",
                                                                    "NeuralEngine", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "ExperimentStore", "AdaptiveNets", "Training", "NeuralEngine"]),
     ]
 )
