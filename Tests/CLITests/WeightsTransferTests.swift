@@ -2,6 +2,7 @@ import AdaptiveNets
 import Foundation
 import NeuralEngine
 import Testing
+import TestSupport
 
 /// `ranet export-weights` / `ranet import-weights`: checkpoint -> PyTorch state_dict -> checkpoint, bit for bit.
 @Suite struct WeightsTransferTests {
@@ -98,5 +99,40 @@ import Testing
         let noModel = try CLI.run(["import-weights", "--weights", "\(dir)/partial.safetensors", "--out", "\(dir)/out.safetensors"])
         #expect(noModel.status != 0 && noModel.stderr.contains("--preset NAME or --config FILE"), "\(noModel.stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/out.safetensors"))
+    }
+
+    /// A state_dict PyTorch itself saved (reference vector set S): imported, its eval logits are PyTorch's; exported
+    /// again, every tensor is the original bit for bit.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: SharedFixtures.path("vectors/S/weights.safetensors")),
+                   "needs ../shared/vectors/S"))
+    func pytorchStateDictImportsWithPyTorchLogitsAndExportsUnchanged() throws {
+        let dir = try ImportLogitsTests.temporaryDirectory("weights-torch")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let torchPath = SharedFixtures.path("vectors/S/weights.safetensors")
+        // The model comes from the file's reference args metadata: no --preset needed.
+        let imported = try CLI.run(["import-weights", "--weights", torchPath, "--out", "\(dir)/S.safetensors"])
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let checkpoint = try SafeTensorsFile.read("\(dir)/S.safetensors")
+        let config = try JSONDecoder().decode(ModelConfig.self, from: Data(try #require(checkpoint.metadata["ranet_config"]).utf8))
+        let model = try ModelFactory.build(config, initialize: false)
+        try model.store.load(checkpoint, path: "\(dir)/S.safetensors")
+
+        let io = try SafeTensorsFile.read(SharedFixtures.path("vectors/S/io.safetensors"))
+        let x = try #require(io["x"])
+        let graph = Graph(training: false, recordsGradients: false)
+        let logits = try model.forward(graph, graph.input(Tensor(shape: x.shape, values: x.values)))
+        for (exit, node) in logits.enumerated() {
+            let reference = try #require(io["logits_eval.\(exit)"]).values
+            let scale = reference.map(abs).max() ?? 1
+            let worst = zip(node.value.array, reference).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst <= 1e-4 * scale, "exit \(exit): max difference \(worst)")
+        }
+
+        // The imported checkpoint carries its config: exporting it needs no --config.
+        let again = try CLI.run(["export-weights", "--checkpoint", "\(dir)/S.safetensors", "--out", "\(dir)/S-torch.safetensors"])
+        #expect(again.status == 0, "\(again.stderr)")
+        let original = try SafeTensorsFile.read(torchPath), roundTrip = try SafeTensorsFile.read("\(dir)/S-torch.safetensors")
+        #expect(Set(roundTrip.order) == Set(original.order))
+        #expect(original.order.allSatisfy { original[$0] == roundTrip[$0] })
     }
 }

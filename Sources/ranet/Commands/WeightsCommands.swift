@@ -10,7 +10,8 @@ struct ExportWeightsCommand: ParsableCommand {
         abstract: "Write a checkpoint's weights as a PyTorch state_dict (safetensors, reference parameter names).",
         discussion: """
             Takes a run's latest checkpoint (--run ID), or --checkpoint FILE with --run, --preset or --config for \
-            the model. Writes parameters and BatchNorm running statistics under the reference implementation's \
+            the model (not needed for checkpoints written by import-weights, which carry their config). \
+            Writes parameters and BatchNorm running statistics under the reference implementation's \
             names, float32, without optimizer state; the ranet config goes into the file's metadata. In PyTorch: \
             model.load_state_dict(safetensors.torch.load_file(FILE), strict=False) (only the \
             num_batches_tracked counters are absent).
@@ -31,7 +32,8 @@ struct ExportWeightsCommand: ParsableCommand {
         guard let path = checkpoint ?? run?.checkpointPaths.last else {
             throw CLIError(run == nil ? "give --run ID or --checkpoint FILE" : "run \(runID!) has no checkpoint yet")
         }
-        let modelConfig = try WeightsTransfer.config(run: run, preset: preset ?? config)
+        let metadata = run == nil && preset == nil && config == nil ? (try? SafeTensorsFile.read(path))?.metadata ?? [:] : [:]
+        let modelConfig = try WeightsTransfer.config(run: run, preset: preset ?? config, metadata: metadata)
         let model = try WeightsTransfer.model(config: modelConfig, checkpoint: path)
         let file = try WeightsTransfer.stateDict(of: model, config: modelConfig, source: path)
         do { try file.write(to: out) } catch { throw CLIError("\(error)") }

@@ -14,8 +14,9 @@ enum WeightsTransfer {
     /// Metadata key holding the ranet config JSON in exported state_dicts (import-weights reads it back).
     static let configKey = "ranet_config"
 
-    /// The model config from exactly one of: a run (its stored config), a preset or config file, or the file's
-    /// own `ranet_config` metadata.
+    /// The model config from, in this order: a run (its stored config), a preset or config file, the file's own
+    /// `ranet_config` metadata (export-weights writes it), or reference argparse `args` with `input_shape_NCHW`
+    /// in the metadata (the convention of the PyTorch reference vectors).
     static func config(run: RunRecord?, preset: String?, metadata: [String: String] = [:]) throws -> ModelConfig {
         if let run {
             do { return try JSONDecoder().decode(ModelConfig.self, from: Data(run.configJSON.utf8)) } catch {
@@ -27,6 +28,11 @@ enum WeightsTransfer {
             do { return try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8)) } catch {
                 throw CLIError("the file's \(configKey) metadata is not a readable config: \(error)")
             }
+        }
+        if let argsText = metadata["args"], let shapeText = metadata["input_shape_NCHW"],
+           let args = (try? JSONSerialization.jsonObject(with: Data(argsText.utf8))) as? [String: Any],
+           let shape = (try? JSONSerialization.jsonObject(with: Data(shapeText.utf8))) as? [NSNumber] {
+            return try ModelFactory.config(referenceArgs: args, inputNCHW: shape.map(\.intValue))
         }
         throw CLIError("say which model the weights belong to: --run ID, --preset NAME or --config FILE")
     }
