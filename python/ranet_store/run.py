@@ -3,7 +3,9 @@
 import json
 import math
 import os
+import sqlite3
 import sys
+import threading
 import time
 
 from .store import connect, encode_floats, transaction
@@ -33,8 +35,11 @@ class Run:
     """One run in the store. Create it with :meth:`Run.create`; on every rank but 0 all methods do nothing.
 
     Step metrics are buffered and committed at most every ``flush_seconds`` (one small transaction), so logging
-    every step costs microseconds; epoch metrics, status changes and :meth:`flush` commit at once. Use it as a
-    context manager to mark the run finished on success, interrupted on Ctrl-C and failed on any other exception.
+    every step costs microseconds; epoch metrics, status changes and :meth:`flush` commit at once. A daemon thread
+    refreshes the heartbeat every ``heartbeat_seconds`` while the run is running, so a long validation pass does
+    not look like a dead process (ranet shows a running run whose heartbeat is older than a minute as interrupted).
+    Use it as a context manager to mark the run finished on success, interrupted on Ctrl-C and failed on any other
+    exception.
     """
 
     def __init__(self, con, run_id, flush_seconds=1.0):
@@ -44,6 +49,31 @@ class Run:
         self._pending = []
         self._last_flush = time.monotonic()
         self._started = time.time()
+        self._stop_heartbeat = threading.Event()
+        self._heartbeat_thread = None
+
+    def _start_heartbeat(self, path, seconds, busy_timeout):
+        """Refreshes ``heartbeat_at`` from its own connection until the run leaves the running status."""
+        def beat():
+            con = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None)
+            try:
+                while not self._stop_heartbeat.wait(seconds):
+                    try:
+                        con.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ? AND status = 'running'",
+                                    (time.time(), self.id))
+                    except sqlite3.Error:
+                        pass  # busy store: the next beat tries again
+            finally:
+                con.close()
+
+        self._heartbeat_thread = threading.Thread(target=beat, name="ranet-store-heartbeat", daemon=True)
+        self._heartbeat_thread.start()
+
+    def _end_heartbeat(self):
+        self._stop_heartbeat.set()
+        if self._heartbeat_thread is not None:
+            self._heartbeat_thread.join()
+            self._heartbeat_thread = None
 
     @property
     def active(self):
@@ -53,7 +83,7 @@ class Run:
     @classmethod
     def create(cls, store, name, config, architecture="RANet", dataset="external", train_size=0,
                validation_size=0, test_size=0, hyper_parameters=None, seed=0, epochs=0, notes="",
-               rank=None, flush_seconds=1.0, busy_timeout=5.0):
+               rank=None, flush_seconds=1.0, heartbeat_seconds=15.0, busy_timeout=5.0):
         """Creates a running run; returns an inactive ``Run`` (id ``None``) on ranks other than 0.
 
         ``config`` is the model configuration (a dict, stored as JSON; a ranet config object lets ``ranet`` rebuild
@@ -74,7 +104,10 @@ class Run:
                 (name, architecture, config_json, dataset, int(train_size), int(validation_size), int(test_size),
                  hyper_json, int(seed), now, now, now, notes, int(epochs)))
             run_id = cursor.lastrowid
-        return cls(con, run_id, flush_seconds=flush_seconds)
+        run = cls(con, run_id, flush_seconds=flush_seconds)
+        if heartbeat_seconds:
+            run._start_heartbeat(os.fspath(store), heartbeat_seconds, busy_timeout)
+        return run
 
     def log_step(self, step, epoch, exit_losses, lr, images_per_second=0.0, total_loss=None):
         """Training losses of every exit at global step ``step`` (logging a step again replaces it).
@@ -155,6 +188,7 @@ class Run:
     def _set_status(self, status, note=None):
         if not self.active:
             return
+        self._end_heartbeat()
         self.flush()
         now = time.time()
         with transaction(self._con):
@@ -167,6 +201,7 @@ class Run:
     def close(self):
         """Commits what is buffered and closes the connection."""
         if self.active:
+            self._end_heartbeat()
             self.flush()
             self._con.close()
             self._con = None

@@ -4,6 +4,7 @@ import sqlite3
 import struct
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
@@ -69,6 +70,19 @@ class StoreTests(unittest.TestCase):
         self.assertEqual(steps[4][2], 7.0)
         epoch = con.execute("SELECT validation_accuracy, validation_loss FROM epoch_metrics").fetchone()
         self.assertEqual((decode_floats(epoch[0]), decode_floats(epoch[1])), ([0.5, 0.75], [1.5, 1.25]))
+
+    def test_heartbeat_thread_keeps_a_quiet_run_alive_until_it_finishes(self):
+        run = Run.create(self.path, name="quiet", config={}, rank=0, heartbeat_seconds=0.05)
+        con = sqlite3.connect(self.path)
+        created = con.execute("SELECT heartbeat_at FROM runs").fetchone()[0]
+        time.sleep(0.4)
+        beat = con.execute("SELECT heartbeat_at FROM runs").fetchone()[0]
+        self.assertGreater(beat, created + 0.2)
+        run.finish()
+        finished = con.execute("SELECT heartbeat_at FROM runs").fetchone()[0]
+        time.sleep(0.2)
+        self.assertEqual(con.execute("SELECT heartbeat_at FROM runs").fetchone()[0], finished)
+        run.close()
 
     def test_exception_marks_the_run_failed_with_a_note(self):
         with self.assertRaises(ZeroDivisionError):
