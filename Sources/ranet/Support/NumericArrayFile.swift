@@ -17,13 +17,14 @@ enum NPYFile {
     static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
 
     static func read(_ path: String) throws -> NumericArray {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else {
             throw CLIError(FileManager.default.fileExists(atPath: path) ? "\(path): cannot read the file" : "\(path): file not found")
         }
-        return try parse([UInt8](data), path: path)
+        return try data.withUnsafeBytes { try parse($0, path: path) }
     }
 
-    static func parse(_ bytes: [UInt8], path: String) throws -> NumericArray {
+    /// Parses the bytes of a whole .npy file (read in place: a multi-gigabyte file is not copied).
+    static func parse(_ bytes: UnsafeRawBufferPointer, path: String) throws -> NumericArray {
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
             throw CLIError("\(path): not a .npy file (no \\x93NUMPY magic; \(bytes.count) bytes)")
         }
@@ -48,9 +49,7 @@ enum NPYFile {
             let what = available < count * dtype.width ? "truncated" : "has trailing bytes"
             throw CLIError("\(path): \(what): \(available) data bytes, shape \(shape) of '\(descr)' needs \(count * dtype.width)")
         }
-        let values = bytes.withUnsafeBytes { raw in
-            dtype.decode(UnsafeRawBufferPointer(rebasing: raw[dataStart...]), count: count)
-        }
+        let values = dtype.decode(UnsafeRawBufferPointer(rebasing: bytes[dataStart...]), count: count)
         return NumericArray(shape: shape, values: values, source: path)
     }
 
