@@ -36,4 +36,4 @@ with Run.create(os.environ.get("RANET_STORE", "ranet.sqlite"), name="RANet-pytor
         logits, labels = collect_outputs(model, test)                      # [exits, samples, classes], [samples]
         run.log_epoch(epoch, val_accuracy=[(l.argmax(1) == labels).float().mean() for l in logits],
                       val_loss=[F.cross_entropy(l, labels) for l in logits])
-    dump_logits("test.safetensors", logits, labels)     # ranet import-logits --test test.safetensors --flops ...
+    dump_logits("test.safetensors", logits, labels)   # + a held-out val split the same way, then ranet import-logits
