@@ -172,4 +172,47 @@ import Testing
         #expect(try opened.runs().map(\.name) == ["good"])
         #expect(try opened.evaluations(runID: 1).count == 2)
     }
+
+    /// .npy variants numpy writes: format 2.0 headers, float64 data, int32 labels; Fortran order and big-endian
+    /// data are refused with a way out.
+    @Test func npyVariantsAreReadOrRefusedClearly() throws {
+        let dir = try Self.temporaryDirectory("import-npy")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func write(_ name: String, descr: String, shape: String, fortran: Bool = false, payload: Data) throws {
+            var header = "{'descr': '\(descr)', 'fortran_order': \(fortran ? "True" : "False"), 'shape': \(shape), }"
+            header += String(repeating: " ", count: (64 - (12 + header.utf8.count + 1) % 64) % 64) + "\n"
+            var data = Data([0x93] + Array("NUMPY".utf8) + [2, 0])
+            withUnsafeBytes(of: UInt32(header.utf8.count).littleEndian) { data.append(contentsOf: $0) }
+            data.append(Data(header.utf8))
+            data.append(payload)
+            try data.write(to: URL(fileURLWithPath: "\(dir)/\(name)"))
+        }
+        var doubles = Data(), labels = Data()
+        for value in Self.test.probabilities { withUnsafeBytes(of: Double(value).bitPattern.littleEndian) { doubles.append(contentsOf: $0) } }
+        for label in Self.test.labels { withUnsafeBytes(of: Int32(label).littleEndian) { labels.append(contentsOf: $0) } }
+        try write("test.npy", descr: "<f8", shape: "(2, 4, 2)", payload: doubles)
+        try write("test.labels.npy", descr: "<i4", shape: "(4,)", payload: labels)
+        try write("fortran.npy", descr: "<f8", shape: "(2, 4, 2)", fortran: true, payload: doubles)
+        try write("big.npy", descr: ">f8", shape: "(2, 4, 2)", payload: doubles)
+
+        let store = "\(dir)/s.sqlite"
+        let ok = try CLI.run(["import-logits", "--run-name", "f64", "--test", "\(dir)/test.npy", "--flops", "0.1K,0.3K",
+                              "--json", "--store", store])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(ok.stdout.utf8)) as? [String: Any]
+        let splits = object?["splits"] as? [[String: Any]]
+        #expect(object?["run"] as? Int == 1 && splits?.count == 1)
+        #expect(splits?.first?["kind"] as? String == "probabilities" && splits?.first?["exitAccuracy"] as? [Double] == [0.5, 0.75])
+        let evaluation = try #require(try ExperimentStore(path: store).evaluations(runID: 1).first)
+        #expect(evaluation.exitFLOPs == [100, 300] && evaluation.split == "test")
+        // Without a validation split there are no thresholds to carry over: no budget curves.
+        #expect(try ExperimentStore(path: store).budgetCurves(evaluationID: try #require(evaluation.id)).isEmpty)
+
+        for (name, message) in [("fortran.npy", "Fortran order"), ("big.npy", "'>f8' is not supported")] {
+            let bad = try CLI.run(["import-logits", "--run-name", "x", "--test", "\(dir)/\(name)", "--test-labels",
+                                   "\(dir)/test.labels.npy", "--flops", "100,300", "--store", store])
+            #expect(bad.status != 0 && bad.stderr.contains(message), "\(bad.stderr)")
+        }
+        #expect(try ExperimentStore(path: store).runs().count == 1)
+    }
 }
