@@ -121,6 +121,9 @@ import Testing
         #expect(lines.first == "evaluation_id,split,policy,point,parameter,expected_flops,accuracy,threshold_exit1,threshold_exit2")
         #expect(lines.count == 1 + 3 * 39)
         #expect(lines.contains { $0.hasPrefix("\(testID),test,maxprob,19,1.0,200.0,0.75,0.83") }, "\(lines.prefix(3))")
+        let json = try CLI.run(["export", "--run", "1", "--what", "curves", "--format", "json", "--store", store])
+        let exported = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+        #expect(exported?.map { ($0["budgetCurves"] as? [Any])?.count } == [0, 3], "\(json.stderr)")
     }
 
     /// Every bad input fails with a message naming the problem, and the store is left exactly as it was.
