@@ -57,6 +57,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "AdaptiveNets", "Datasets", "NeuralEngine", "TestSupport"]),
         .testTarget(name: "AdaptiveInferenceTests", dependencies: ["AdaptiveInference", "AdaptiveNets", "ExitPolicies", "Datasets",
                                                                    "NeuralEngine", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Datasets"]),
+        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Datasets", "ExperimentStore", "AdaptiveNets",
+                                                    "Training", "NeuralEngine"]),
     ]
 )

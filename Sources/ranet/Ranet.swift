@@ -24,6 +24,9 @@ struct Ranet: ParsableCommand {
             RunsExportCommand.self,
             RunsRemoveCommand.self,
             StoreBenchCommand.self,
+            ImportLogitsCommand.self,
+            ExportWeightsCommand.self,
+            ImportWeightsCommand.self,
         ]
     )
 }

@@ -15,6 +15,8 @@ public enum ExportContent: String, CaseIterable, Sendable {
     case evaluations
     /// Per-sample records of one evaluation (the newest unless one is named).
     case samples
+    /// Budget curves of every evaluation (one row per operating point in CSV).
+    case curves
 }
 
 extension ExperimentStore {
@@ -42,6 +44,11 @@ extension ExperimentStore {
             let table = try sampleTable(evaluationID: evaluation.id ?? 0)
             if format == .csv { return StoreCSV.samples(table) }
             return try StoreCSV.json((0..<table.sampleCount).map(table.record(at:)))
+        case .curves:
+            let curves = try evaluations(runID: runID).filter { evaluationID == nil || $0.id == evaluationID }.map {
+                EvaluationExport(evaluation: $0, budgetCurves: try budgetCurves(evaluationID: $0.id ?? 0))
+            }
+            return format == .csv ? StoreCSV.curves(curves) : try StoreCSV.json(curves)
         }
     }
 
@@ -101,6 +108,22 @@ enum StoreCSV {
                 ["\(evaluation.id ?? 0)", "\(evaluation.runID)", quote(evaluation.checkpointPath),
                  quote(evaluation.split), "\(exit + 1)", "\(evaluation.exitFLOPs[exit])",
                  "\(evaluation.exitParams[exit])", "\(evaluation.exitAccuracy[exit])"]
+            }
+        }
+        return render(header: header, lines: lines)
+    }
+
+    /// One line per (evaluation, policy, operating point); thresholds become numbered columns.
+    static func curves(_ exports: [EvaluationExport]) -> String {
+        let exits = exports.map(\.evaluation.exitCount).max() ?? 0
+        let header = ["evaluation_id", "split", "policy", "point", "parameter", "expected_flops", "accuracy"]
+            + (0..<exits).map { "threshold_exit\($0 + 1)" }
+        let lines = exports.flatMap { export in
+            export.budgetCurves.flatMap { curve in
+                curve.points.enumerated().map { index, point in
+                    ["\(export.evaluation.id ?? 0)", quote(export.evaluation.split), quote(curve.policy), "\(index)",
+                     "\(point.parameter)", "\(point.expectedFLOPs)", "\(point.accuracy)"] + point.thresholds.map { "\($0)" }
+                }
             }
         }
         return render(header: header, lines: lines)

@@ -97,23 +97,12 @@ struct EvalCommand: ParsableCommand {
 enum EvaluationWriter {
     static func store(_ e: ExitEvaluation, split: String, data: Dataset, loaded: RunModel, store: ExperimentStore,
                       images: Int) throws -> Int64 {
-        let outputs = e.outputs, K = outputs.exitCount, N = outputs.sampleCount
         let record = EvaluationRecord(runID: loaded.runID, checkpointPath: loaded.checkpointPath, split: split,
                                       exitFLOPs: loaded.cumulativeFlops, exitParams: loaded.cost.cumulativeParams.map(Int64.init),
                                       exitAccuracy: e.anytime.map { Float($0.accuracy) })
-        let id = try store.addEvaluation(record)
-        var chunk: [SampleRecord] = []
-        for i in 0..<N {
-            let idx = (0..<K).map { $0 * N + i }
-            let image = i < images ? SampleImage(channels: data.channels, height: data.height, width: data.width,
-                                                 pixels: Array(data.image(at: i))) : nil
-            chunk.append(SampleRecord(sampleIndex: i, label: outputs.labels[i], maxProb: idx.map { outputs.maxProb[$0] },
-                                      entropy: idx.map { outputs.entropy[$0] }, margin: idx.map { outputs.margin[$0] },
-                                      predicted: idx.map { outputs.predicted[$0] }, image: image))
-            if chunk.count == 2000 { try store.appendSamples(evaluationID: id, chunk); chunk.removeAll() }
+        return try self.store(e.outputs, record: record, store: store) { i in
+            i < images ? SampleImage(channels: data.channels, height: data.height, width: data.width, pixels: Array(data.image(at: i))) : nil
         }
-        if !chunk.isEmpty { try store.appendSamples(evaluationID: id, chunk) }
-        return id
     }
 
     static func storeCurve(_ curve: BudgetedBatchCurve, evaluationID: Int64, exitCount: Int, store: ExperimentStore) throws {

@@ -9,7 +9,7 @@ extension ExportContent: ExpressibleByArgument {}
 struct RunsExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Export a run's metrics, epochs, evaluations or per-sample records as CSV or JSON.")
+        abstract: "Export a run's metrics, epochs, evaluations, per-sample records or budget curves as CSV or JSON.")
 
     @OptionGroup var storeOptions: StoreOptions
 
@@ -19,10 +19,10 @@ struct RunsExportCommand: ParsableCommand {
     @Option(name: .long, help: "Output format: csv or json.")
     var format: ExportFormat = .csv
 
-    @Option(name: .long, help: "What to export: metrics (per step), epochs, evaluations or samples.")
+    @Option(name: .long, help: "What to export: metrics (per step), epochs, evaluations, samples or curves (budget curves).")
     var what: ExportContent = .metrics
 
-    @Option(name: .long, help: "Evaluation id for --what samples (default: the run's newest evaluation).")
+    @Option(name: .long, help: "Evaluation id for --what samples or curves (default: the newest for samples, all for curves).")
     var evaluation: Int64?
 
     @Option(name: .long, help: "Write to this file instead of stdout.")
