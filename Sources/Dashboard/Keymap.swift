@@ -34,7 +34,7 @@ public enum Action: Hashable, Sendable {
     case showView(DashboardView)
     case moveUp, moveDown, pageUp, pageDown, top, bottom
     case startFilter, toggleOverlay, open
-    case toggleSmoothing, toggleLogY
+    case cycleSmoothing, toggleXAxis, toggleLogY
     /// Moves the budget slider by this many coarse (5 %) steps.
     case sliderCoarse(Int)
     /// Moves the budget slider by this many fine (0.5 %) steps.
@@ -42,7 +42,9 @@ public enum Action: Hashable, Sendable {
     case cycleBudgetMode, cyclePolicy
     case cycleExitFilter, cycleCorrectnessFilter, cycleClassFilter, toggleSortOrder
     case startTraining, stopTraining
-    // Not bound to keys: text entry, data and time.
+    /// Starts the run chosen in the new-run dialog.
+    case confirmNewRun
+    // Not bound to keys: text entry, data, time and what the shell reports back.
     case filterInput(Character), filterBackspace, filterCommit, filterCancel
     case dataLoaded(DashboardData)
     case loadFailed(String)
@@ -50,6 +52,12 @@ public enum Action: Hashable, Sendable {
     case tick(Double)
     /// The shell has taken `pendingCommands`.
     case commandsTaken
+    /// The shell started a training child.
+    case trainingStarted(TrainingChild)
+    /// Something the shell reports for the status line (a child could not start, a stop was sent, ...).
+    case shellMessage(String)
+    /// A training child ended with this status (128 + signal when killed).
+    case trainingExited(pid: Int32, status: Int32)
 }
 
 /// Groups of bindings in the help overlay.
@@ -60,6 +68,7 @@ public enum KeyCategory: String, CaseIterable, Hashable, Sendable {
     case training = "Training"
     case budget = "Budget"
     case samples = "Samples"
+    case newRun = "New run dialog (n)"
 }
 
 /// One row of the keymap: keys, what they do, and in which views.
@@ -70,21 +79,24 @@ public struct KeyBinding: Hashable, Sendable {
     public var category: KeyCategory
     /// Views where the binding applies; nil means everywhere.
     public var views: Set<DashboardView>?
+    /// Applies only while the new-run dialog is open (which then takes every key).
+    public var inDialog: Bool
     /// Creates a binding.
     public init(_ keys: [Key], _ action: Action, _ description: String, _ category: KeyCategory,
-                views: Set<DashboardView>? = nil) {
+                views: Set<DashboardView>? = nil, inDialog: Bool = false) {
         self.keys = keys
         self.action = action
         self.description = description
         self.category = category
         self.views = views
+        self.inDialog = inDialog
     }
 }
 
 /// The one keymap table; the help overlay and the key dispatch both read it.
 public enum Keymap {
     /// All bindings, in help order.
-    public static let bindings: [KeyBinding] = general + navigation + viewSpecific
+    public static let bindings: [KeyBinding] = general + navigation + viewSpecific + dialog
 
     static let general: [KeyBinding] = [
         KeyBinding([.character("q"), .controlC], .quit, "quit", .general),
@@ -110,10 +122,11 @@ public enum Keymap {
         KeyBinding([.character("/")], .startFilter, "regex filter (Esc clears)", .runs, views: [.runs]),
         KeyBinding([.character(" ")], .toggleOverlay, "select run to overlay", .runs, views: [.runs]),
         KeyBinding([.enter], .open, "open run", .runs, views: [.runs]),
-        KeyBinding([.character("s")], .toggleSmoothing, "smoothing (EMA) on/off", .training, views: [.training]),
+        KeyBinding([.character("s")], .cycleSmoothing, "smoothing off/EMA/mean", .training, views: [.training]),
+        KeyBinding([.character("w")], .toggleXAxis, "x axis step/wall time", .training, views: [.training]),
         KeyBinding([.character("l")], .toggleLogY, "log-y on/off", .training, views: [.training, .anytime]),
-        KeyBinding([.character("n")], .startTraining, "start a training run", .training, views: [.training, .runs]),
-        KeyBinding([.character("x")], .stopTraining, "stop the live run", .training, views: [.training]),
+        KeyBinding([.character("n")], .startTraining, "new training run…", .training, views: [.training, .runs]),
+        KeyBinding([.character("x")], .stopTraining, "stop run started here", .training, views: [.training, .runs]),
         KeyBinding([.left, .character("h")], .sliderCoarse(-1), "slider left", .budget, views: [.budget, .samples]),
         KeyBinding([.right, .character("l")], .sliderCoarse(1), "slider right", .budget, views: [.budget, .samples]),
         KeyBinding([.character("[")], .sliderFine(-1), "slider fine left", .budget, views: [.budget, .samples]),
@@ -129,8 +142,22 @@ public enum Keymap {
         KeyBinding([.enter], .open, "open / close sample", .samples, views: [.samples]),
     ]
 
+    static let dialog: [KeyBinding] = [
+        KeyBinding([.up, .character("k")], .moveUp, "previous field", .newRun, inDialog: true),
+        KeyBinding([.down, .character("j"), .tab], .moveDown, "next field", .newRun, inDialog: true),
+        KeyBinding([.left, .character("h")], .sliderCoarse(-1), "previous value", .newRun, inDialog: true),
+        KeyBinding([.right, .character("l"), .character(" ")], .sliderCoarse(1), "next value", .newRun, inDialog: true),
+        KeyBinding([.enter], .confirmNewRun, "start ranet train", .newRun, inDialog: true),
+        KeyBinding([.escape, .character("q")], .back, "cancel", .newRun, inDialog: true),
+    ]
+
     /// The action bound to `key` in `view`, if any (first match wins).
     public static func action(for key: Key, in view: DashboardView) -> Action? {
-        bindings.first { $0.keys.contains(key) && ($0.views?.contains(view) ?? true) }?.action
+        bindings.first { !$0.inDialog && $0.keys.contains(key) && ($0.views?.contains(view) ?? true) }?.action
+    }
+
+    /// The action bound to `key` while the new-run dialog is open.
+    public static func dialogAction(for key: Key) -> Action? {
+        bindings.first { $0.inDialog && $0.keys.contains(key) }?.action
     }
 }

@@ -20,6 +20,7 @@ public func render(_ state: DashboardState, size: Size) -> Screen {
     case .samples: SamplesView.draw(state, into: &screen, rect: body)
     }
     drawStatusBar(state, into: &screen)
+    if let dialog = state.newRun { NewRunDialogView.draw(dialog, state, into: &screen, rect: body) }
     if state.showHelp { HelpOverlay.draw(into: &screen, rect: body, ascii: state.options.ascii) }
     return screen
 }
@@ -63,8 +64,8 @@ func drawStatusBar(_ state: DashboardState, into screen: inout Screen) {
 
 func viewHint(_ view: DashboardView) -> String {
     switch view {
-    case .runs: "  / filter  Space overlay  Enter open"
-    case .training: "  s smooth  l log-y"
+    case .runs: "  / filter  Space overlay  Enter open  n new run"
+    case .training: "  s smooth  w x-axis  l log-y  n new run  x stop"
     case .anytime: "  l log-y"
     case .budget: "  ←→ [ ] slider  m mode  p policy"
     case .samples: "  e exit  c correct  t class  o sort  Enter open"
@@ -130,6 +131,9 @@ func fit(_ text: String, _ width: Int, alignRight: Bool = false) -> String {
 
 /// "28px", or "-" when the data source does not know the resolution.
 func resolutionText(_ resolution: Int) -> String { resolution > 0 ? "\(resolution)px" : "-" }
+
+/// 1-based sub-network number, or "-" when the run's config was not available.
+func subnetworkText(_ subnetwork: Int) -> String { subnetwork >= 0 ? String(subnetwork + 1) : "-" }
 
 /// Exit label, 1-based like in the papers.
 func exitName(_ index: Int) -> String { "exit \(index + 1)" }

@@ -42,6 +42,7 @@ public final class Terminal {
 
     /// Initialises ncurses (locale, cbreak, no echo, keypad, input timeout, colours, optional mouse).
     public init(theme: Theme, options: TerminalOptions, environment: [String: String]) {
+        Terminal.installSignalHandlers()
         setlocale(LC_ALL, "")
         _ = initscr()
         cbreak()
@@ -68,7 +69,6 @@ public final class Terminal {
             // BUTTON4_PRESSED | BUTTON5_PRESSED (wheel) | BUTTON1_CLICKED for ncurses mouse version 2.
             _ = mousemask(0x10000 | 0x200000 | 0x4, nil)
         }
-        Terminal.installSignalHandlers()
     }
 
     deinit { shutdown() }
@@ -80,7 +80,7 @@ public final class Terminal {
         endwin()
     }
 
-    /// Whether SIGINT or SIGTERM arrived.
+    /// Whether SIGINT, SIGTERM or SIGHUP arrived.
     public var quitRequested: Bool { TerminalSignals.quitRequested.load(ordering: .relaxed) }
 
     /// Changes the theme and repaints everything on the next draw.
@@ -152,11 +152,19 @@ public final class Terminal {
         _ = mvwadd_wch(ranet_stdscr(), y, x, &cchar)
     }
 
-    private static func installSignalHandlers() {
+    /// Quit on SIGINT, SIGTERM and SIGHUP (a closed terminal or SSH session), so the loop ends and `endwin` restores
+    /// the terminal. Runs before initscr and before any other thread starts, because a process started inside tmux
+    /// (or by a runner that blocks signals) can inherit them blocked or ignored: then Ctrl-C or a hangup would never
+    /// arrive, and an ignored SIGWINCH would keep ncurses from seeing resizes.
+    static func installSignalHandlers() {
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for signal in [SIGINT, SIGTERM, SIGHUP, SIGWINCH] { sigaddset(&unblock, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         let handler: @convention(c) (Int32) -> Void = { _ in
             TerminalSignals.quitRequested.store(true, ordering: .relaxed)
         }
-        signal(SIGINT, handler)
-        signal(SIGTERM, handler)
+        signal(SIGWINCH, SIG_DFL)
+        for quitSignal in [SIGINT, SIGTERM, SIGHUP] { signal(quitSignal, handler) }
     }
 }

@@ -10,6 +10,8 @@ final class StoreDataSource: DashboardDataSource {
     private let store: Store
     private let detector: StoreChangeDetector
     private let description: String
+    /// The database file actually opened (a temporary copy for read-only sample data).
+    let openPath: String
     /// Converted samples per evaluation with the row count they were read at: a finished evaluation is not
     /// re-read (and its images not re-queried) at every poll while a training run keeps the store changing.
     private let sampleCache = Mutex<[Int64: (count: Int, samples: [Dashboard.SampleRecord])]>([:])
@@ -26,6 +28,7 @@ final class StoreDataSource: DashboardDataSource {
             try FileManager.default.copyItem(atPath: path, toPath: copy.path)
             openPath = copy.path
         }
+        self.openPath = openPath
         store = try Store(path: openPath)
         detector = try StoreChangeDetector(store: store)
         description = (readOnly ? "sample data " : "store ") + path
@@ -36,10 +39,11 @@ final class StoreDataSource: DashboardDataSource {
     func snapshot(detailsFor runs: Set<Int64>) throws -> DashboardData {
         let summaries = try store.runSummaries()
         var details: [Int64: RunDetail] = [:]
-        let converted = summaries.map(Self.summary)
-        for summary in converted where runs.contains(summary.id) {
-            details[summary.id] = try detail(summary)
+        for stored in summaries {
+            let summary = Self.summary(stored)
+            if runs.contains(summary.id) { details[summary.id] = try detail(summary, stored.run) }
         }
+        let converted = summaries.map(Self.summary)
         return DashboardData(runs: converted, details: details, sourceDescription: description)
     }
 
@@ -52,18 +56,22 @@ final class StoreDataSource: DashboardDataSource {
             mflops: stored.lastExitFLOPs.map { Double($0) / 1e6 })
     }
 
-    private func detail(_ summary: Dashboard.RunSummary) throws -> RunDetail {
+    private func detail(_ summary: Dashboard.RunSummary, _ record: RunRecord) throws -> RunDetail {
         let steps = try store.stepMetrics(runID: summary.id)
         let epochs = try store.epochMetrics(runID: summary.id)
         var detail = RunDetail(run: summary, lossSeries: Self.lossSeries(steps), epochs: epochs.map {
             EpochMetrics(epoch: $0.epoch, validationLoss: $0.validationLoss.map(Double.init),
                          validationAccuracy: $0.validationAccuracy.map(Double.init))
         }, classNames: Self.classNames(dataset: summary.dataset))
-        if summary.status == .running { detail.progress = Self.progress(steps, run: summary) }
+        if summary.status == .running {
+            detail.progress = TrainingEstimate(run: record, steps: steps, epochs: epochs).progress
+        }
         let evaluations = try store.evaluations(runID: summary.id)
         if let test = evaluations.last(where: { $0.split == "test" }) ?? evaluations.last, let id = test.id {
+            let layout = ExitLayout.exits(configJSON: record.configJSON).flatMap { $0.count == test.exitFLOPs.count ? $0 : nil }
             detail.exits = test.exitFLOPs.indices.map { exit in
-                ExitInfo(subnetwork: exit, resolution: 0, cumulativeMFLOPs: Double(test.exitFLOPs[exit]) / 1e6,
+                ExitInfo(subnetwork: layout?[exit].subnetwork ?? -1, resolution: layout?[exit].resolution ?? 0,
+                         cumulativeMFLOPs: Double(test.exitFLOPs[exit]) / 1e6,
                          accuracy: exit < test.exitAccuracy.count ? Double(test.exitAccuracy[exit]) : 0)
             }
             detail.samples = try samples(evaluationID: id, withImages: true)
@@ -108,28 +116,15 @@ final class StoreDataSource: DashboardDataSource {
         Dashboard.SampleImage(width: stored.width, height: stored.height, channels: stored.channels, pixels: stored.pixels)
     }
 
+    /// One loss series per exit, with wall times made increasing across resumes (each process counts from 0).
     static func lossSeries(_ steps: [StoreStepMetric]) -> [StepSeries] {
         let exits = steps.map(\.exitLosses.count).max() ?? 0
+        let wallTimes = TrainingEstimate.continuousWallTimes(steps.map(\.wallTime))
         return (0..<exits).map { exit in
-            let rows = steps.filter { exit < $0.exitLosses.count }
-            return StepSeries(exit: exit, steps: rows.map(\.step), losses: rows.map { Double($0.exitLosses[exit]) })
+            let rows = steps.indices.filter { exit < steps[$0].exitLosses.count }
+            return StepSeries(exit: exit, steps: rows.map { steps[$0].step },
+                              losses: rows.map { Double(steps[$0].exitLosses[exit]) }, wallTimes: rows.map { wallTimes[$0] })
         }
-    }
-
-    /// Live progress from the newest step row; steps per epoch from the last completed epoch's rows.
-    static func progress(_ steps: [StoreStepMetric], run: Dashboard.RunSummary) -> TrainingProgress? {
-        guard let last = steps.last else { return nil }
-        let epochStart = steps.first(where: { $0.epoch == last.epoch })?.step ?? last.step
-        let previousStart = steps.first(where: { $0.epoch == last.epoch - 1 })?.step
-        let stepsPerEpoch = previousStart.map { max(1, epochStart - $0) } ?? max(1, last.step - epochStart + 1)
-        let stepInEpoch = last.step - epochStart
-        let remainingSteps = Double(max(0, run.epochsTotal - last.epoch - 1) * stepsPerEpoch + stepsPerEpoch - stepInEpoch)
-        let elapsed = steps.count > 1 ? last.wallTime - steps[steps.count - 2].wallTime : 0
-        let stepGap = steps.count > 1 ? Double(max(1, last.step - steps[steps.count - 2].step)) : 1
-        let eta = elapsed > 0 ? remainingSteps * elapsed / stepGap : nil
-        return TrainingProgress(epoch: last.epoch + 1, epochs: run.epochsTotal, stepInEpoch: stepInEpoch,
-                                stepsPerEpoch: stepsPerEpoch, learningRate: Double(last.learningRate),
-                                imagesPerSecond: Double(last.imagesPerSecond), etaSeconds: eta)
     }
 
     static func classNames(dataset: String) -> [String] {
