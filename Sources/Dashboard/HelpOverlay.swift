@@ -3,12 +3,14 @@ enum HelpOverlay {
     /// Lines of the help text: a header per category, then "keys  description" per binding.
     static func lines() -> [(text: String, isHeader: Bool)] {
         var lines: [(String, Bool)] = []
-        for category in KeyCategory.allCases {
-            let bindings = Keymap.bindings.filter { $0.category == category }
-            guard !bindings.isEmpty else { continue }
+        let groups = KeyCategory.allCases.map { category in
+            (category, mergedByDescription(Keymap.bindings.filter { $0.category == category }))
+        }
+        let keyWidth = min(14, (groups.flatMap { $0.1.map(\.keys.count) }.max() ?? 10) + 1)
+        for (category, bindings) in groups where !bindings.isEmpty {
             lines.append((category.rawValue, true))
-            for binding in mergedByDescription(bindings) {
-                lines.append((fit(binding.keys, 11) + binding.description, false))
+            for binding in bindings {
+                lines.append((fit(binding.keys, keyWidth) + binding.description, false))
             }
         }
         return lines
@@ -44,7 +46,7 @@ enum HelpOverlay {
             guard column < columns else { break }
             screen.write(line.text, x: inner.x + 1 + column * columnWidth, y: inner.y + row,
                          foreground: line.isHeader ? .title : .text, attributes: line.isHeader ? [.bold] : [],
-                         maxWidth: columnWidth - 2)
+                         maxWidth: columnWidth - 1)
         }
     }
 }

@@ -101,7 +101,7 @@ public enum Keymap {
     static let general: [KeyBinding] = [
         KeyBinding([.character("q"), .controlC], .quit, "quit", .general),
         KeyBinding([.character("?")], .toggleHelp, "toggle this help", .general),
-        KeyBinding([.escape], .back, "close, back, clear filter", .general),
+        KeyBinding([.escape], .back, "close, back, unfilter", .general),
         KeyBinding([.tab], .nextView, "next view", .general),
         KeyBinding([.backTab], .previousView, "previous view", .general),
     ] + DashboardView.allCases.map { view in
@@ -110,16 +110,16 @@ public enum Keymap {
 
     static let listViews: Set<DashboardView> = [.runs, .samples]
     static let navigation: [KeyBinding] = [
-        KeyBinding([.up, .character("k")], .moveUp, "move up", .navigation, views: listViews),
-        KeyBinding([.down, .character("j")], .moveDown, "move down", .navigation, views: listViews),
-        KeyBinding([.pageUp], .pageUp, "page up", .navigation, views: listViews),
-        KeyBinding([.pageDown], .pageDown, "page down", .navigation, views: listViews),
-        KeyBinding([.character("g"), .home], .top, "top of list", .navigation, views: listViews),
-        KeyBinding([.character("G"), .end], .bottom, "bottom of list", .navigation, views: listViews),
+        KeyBinding([.up, .character("k")], .moveUp, "move up / down", .navigation, views: listViews),
+        KeyBinding([.down, .character("j")], .moveDown, "move up / down", .navigation, views: listViews),
+        KeyBinding([.pageUp], .pageUp, "page up / down", .navigation, views: listViews),
+        KeyBinding([.pageDown], .pageDown, "page up / down", .navigation, views: listViews),
+        KeyBinding([.character("g"), .home], .top, "top / bottom of list", .navigation, views: listViews),
+        KeyBinding([.character("G"), .end], .bottom, "top / bottom of list", .navigation, views: listViews),
     ]
 
     static let viewSpecific: [KeyBinding] = [
-        KeyBinding([.character("/")], .startFilter, "regex filter (Esc clears)", .runs, views: [.runs]),
+        KeyBinding([.character("/")], .startFilter, "regex filter on runs", .runs, views: [.runs]),
         KeyBinding([.character(" ")], .toggleOverlay, "select run to overlay", .runs, views: [.runs]),
         KeyBinding([.enter], .open, "open run", .runs, views: [.runs]),
         KeyBinding([.character("s")], .cycleSmoothing, "smoothing off/EMA/mean", .training, views: [.training]),
@@ -127,10 +127,10 @@ public enum Keymap {
         KeyBinding([.character("l")], .toggleLogY, "log-y on/off", .training, views: [.training, .anytime]),
         KeyBinding([.character("n")], .startTraining, "new training run…", .training, views: [.training, .runs]),
         KeyBinding([.character("x")], .stopTraining, "stop run started here", .training, views: [.training, .runs]),
-        KeyBinding([.left, .character("h")], .sliderCoarse(-1), "slider left", .budget, views: [.budget, .samples]),
-        KeyBinding([.right, .character("l")], .sliderCoarse(1), "slider right", .budget, views: [.budget, .samples]),
-        KeyBinding([.character("[")], .sliderFine(-1), "slider fine left", .budget, views: [.budget, .samples]),
-        KeyBinding([.character("]")], .sliderFine(1), "slider fine right", .budget, views: [.budget, .samples]),
+        KeyBinding([.left, .character("h")], .sliderCoarse(-1), "slider left / right", .budget, views: [.budget, .samples]),
+        KeyBinding([.right, .character("l")], .sliderCoarse(1), "slider left / right", .budget, views: [.budget, .samples]),
+        KeyBinding([.character("[")], .sliderFine(-1), "slider fine steps", .budget, views: [.budget, .samples]),
+        KeyBinding([.character("]")], .sliderFine(1), "slider fine steps", .budget, views: [.budget, .samples]),
         KeyBinding([.character("m")], .cycleBudgetMode, "next budget mode", .budget,
                    views: [.budget]),
         KeyBinding([.character("p")], .cyclePolicy, "next exit policy", .budget,
@@ -138,15 +138,15 @@ public enum Keymap {
         KeyBinding([.character("e")], .cycleExitFilter, "filter by exit", .samples, views: [.samples]),
         KeyBinding([.character("c")], .cycleCorrectnessFilter, "filter correct/wrong", .samples, views: [.samples]),
         KeyBinding([.character("t")], .cycleClassFilter, "filter by class", .samples, views: [.samples]),
-        KeyBinding([.character("o")], .toggleSortOrder, "sort by confidence up/down", .samples, views: [.samples]),
+        KeyBinding([.character("o")], .toggleSortOrder, "confidence sort up/down", .samples, views: [.samples]),
         KeyBinding([.enter], .open, "open / close sample", .samples, views: [.samples]),
     ]
 
     static let dialog: [KeyBinding] = [
-        KeyBinding([.up, .character("k")], .moveUp, "previous field", .newRun, inDialog: true),
-        KeyBinding([.down, .character("j"), .tab], .moveDown, "next field", .newRun, inDialog: true),
-        KeyBinding([.left, .character("h")], .sliderCoarse(-1), "previous value", .newRun, inDialog: true),
-        KeyBinding([.right, .character("l"), .character(" ")], .sliderCoarse(1), "next value", .newRun, inDialog: true),
+        KeyBinding([.up, .character("k")], .moveUp, "field up / down", .newRun, inDialog: true),
+        KeyBinding([.down, .character("j"), .tab], .moveDown, "field up / down", .newRun, inDialog: true),
+        KeyBinding([.left, .character("h")], .sliderCoarse(-1), "value left / right", .newRun, inDialog: true),
+        KeyBinding([.right, .character("l"), .character(" ")], .sliderCoarse(1), "value left / right", .newRun, inDialog: true),
         KeyBinding([.enter], .confirmNewRun, "start ranet train", .newRun, inDialog: true),
         KeyBinding([.escape, .character("q")], .back, "cancel", .newRun, inDialog: true),
     ]

@@ -1,0 +1,120 @@
+import Testing
+@testable import Dashboard
+
+@Suite struct TrainingControlTests {
+    let choices = TrainingChoices(datasets: ["fashion-mnist", "cifar10"], presets: ["cifar10-paper", "fmnist-msdnet", "fmnist-small"],
+                                  epochs: [1, 4, 20])
+
+    func makeState(view: DashboardView = .training) -> DashboardState {
+        var state = loadedState(view: view)
+        state.trainingChoices = choices
+        return state
+    }
+
+    @Test func newRunDialogOpensOnTheFocusedRunsDatasetAndEditsEveryField() throws {
+        var state = reduce(makeState(), key: .character("n"))
+        let dialog = try #require(state.newRun)
+        #expect(dialog.request(choices) == TrainingRequest(dataset: "fashion-mnist", preset: "fmnist-msdnet", epochs: 4))
+        #expect(reduce(makeState(view: .runs), key: .character("n")).newRun != nil)
+        // While open, keys edit the dialog instead of switching views or quitting.
+        state = reduce(state, key: .character("l"))
+        #expect(state.newRun?.request(choices).dataset == "cifar10" && state.view == .training)
+        state = reduce(state, key: .right)  // wraps around
+        #expect(state.newRun?.request(choices).dataset == "fashion-mnist")
+        state = reduce(state, key: .character("h"))
+        #expect(state.newRun?.request(choices).dataset == "cifar10")
+        state = reduce(state, key: .down)
+        #expect(state.newRun?.field == .preset)
+        state = reduce(state, key: .character(" "))
+        #expect(state.newRun?.request(choices).preset == "fmnist-small")
+        state = reduce(state, key: .character("j"))
+        state = reduce(state, key: .left)
+        #expect(state.newRun?.request(choices).epochs == 1)
+        state = reduce(state, key: .tab)
+        #expect(state.newRun?.field == .dataset)
+        state = reduce(state, key: .character("k"))
+        state = reduce(state, key: .up)
+        #expect(state.newRun?.field == .preset)
+        #expect(reduce(state, key: .character("2")).view == .training)
+        #expect(!reduce(state, key: .character("q")).shouldQuit && reduce(state, key: .character("q")).newRun == nil)
+        #expect(reduce(state, key: .escape).newRun == nil && reduce(state, key: .escape).pendingCommands.isEmpty)
+        #expect(reduce(state, key: .controlC).shouldQuit)
+        state = reduce(state, key: .enter)
+        #expect(state.newRun == nil)
+        let request = TrainingRequest(dataset: "cifar10", preset: "fmnist-small", epochs: 1)
+        #expect(state.pendingCommands == [.startTraining(request)])
+        #expect(request.arguments == ["train", "--dataset", "cifar10", "--preset", "fmnist-small", "--epochs", "1"])
+        #expect(reduce(state, .commandsTaken).pendingCommands.isEmpty)
+    }
+
+    @Test func startedChildIsFollowedStoppedAndReported() throws {
+        var state = reduce(makeState(), .trainingStarted(TrainingChild(pid: 4242, runName: "new one", logPath: "/tmp/t.log")))
+        #expect(state.statusMessage?.contains("4242") == true)
+        // The run appears in the store: the training view follows it.
+        var data = FakeDataSource.standardData()
+        let run = RunSummary(id: 7, name: "new one", status: .running, dataset: "cifar10", architecture: "ranet",
+                             epochsDone: 0, epochsTotal: 1, bestAccuracy: nil, mflops: nil)
+        data.runs.append(run)
+        data.details[7] = RunDetail(run: run)
+        state.view = .anytime
+        state = reduce(state, .dataLoaded(data))
+        #expect(state.focusedRunID == 7 && state.view == .training && state.trainingChildren.first?.runID == 7)
+        // Later refreshes do not steal the focus back.
+        state.focusedRunID = 1
+        state = reduce(state, .dataLoaded(data))
+        #expect(state.focusedRunID == 1)
+        state.focusedRunID = 7
+        state = reduce(state, key: .character("x"))
+        #expect(state.pendingCommands == [.stopTraining(pid: 4242, runID: 7)])
+        state = reduce(state, .trainingExited(pid: 4242, status: 130))
+        #expect(state.statusMessage?.contains("--resume 7") == true)
+        #expect(reduce(state, .trainingExited(pid: 4242, status: 1)).statusMessage?.contains("/tmp/t.log") == true)
+        state = reduce(reduce(state, .commandsTaken), key: .character("x"))
+        #expect(state.pendingCommands.isEmpty)
+    }
+
+    @Test func stopRefusesRunsNotStartedHere() {
+        let finished = reduce(makeState(), key: .character("x"))
+        #expect(finished.pendingCommands.isEmpty && finished.statusMessage?.contains("finished") == true)
+        var live = makeState()
+        live.focusedRunID = 3
+        let refused = reduce(live, key: .character("x"))
+        #expect(refused.pendingCommands.isEmpty && refused.statusMessage?.contains("not started from this dashboard") == true)
+        #expect(reduce(live, .shellMessage("hello")).statusMessage == "hello")
+    }
+
+    @Test func smoothingIsComputedOnTheFullSeries() {
+        let values: [Double] = [0, 10, 0, 10, 0, 10]
+        #expect(slidingMean(values, window: 2) == [0, 5, 5, 5, 5, 5])
+        #expect(slidingMean(values, window: 10) == [0, 5, 10.0 / 3, 5, 4, 5])
+        #expect(Smoothing.off.apply(values) == values)
+        #expect(Smoothing.ema.apply([0, 10]) == [0, 1])
+        #expect(Smoothing.movingMean.apply(values).count == values.count)
+    }
+
+    @Test func lossChartUsesWallTimeInMinutesWhenAsked() throws {
+        var state = makeState()
+        let detail = try #require(state.focusedDetail)
+        state.xAxis = .wallTime
+        let series = TrainingView.lossSeries(state, detail)
+        let first = try #require(detail.lossSeries.first)
+        #expect(series.last?.xs == detail.lossSeries.last!.wallTimes.map { $0 / 60 })
+        #expect(first.wallTimes.count == first.steps.count)
+        let text = render(state, size: Size(width: 80, height: 24)).text
+        #expect(text.contains("Loss per exit vs wall time") && text.contains("wall min"))
+    }
+
+    @Test func etaCountsDownFromWhenItWasEstimated() {
+        let progress = TrainingProgress(epoch: 1, epochs: 2, stepInEpoch: 5, stepsPerEpoch: 10, learningRate: 0.1,
+                                        imagesPerSecond: 100, etaSeconds: 300, etaReferenceTime: 1_000)
+        #expect(remainingSeconds(progress, now: 1_060) == 240)
+        #expect(remainingSeconds(progress, now: 2_000) == 0)
+        #expect(remainingSeconds(progress, now: 0) == 300)
+    }
+
+    @Test(arguments: [Size(width: 80, height: 24), Size(width: 100, height: 30)])
+    func newRunDialogSnapshot(size: Size) throws {
+        let state = reduce(makeState(), key: .character("n"))
+        try assertSnapshot(render(state, size: size), named: "new-run-\(size.width)x\(size.height)")
+    }
+}
