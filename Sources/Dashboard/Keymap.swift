@@ -56,7 +56,7 @@ public enum Action: Hashable, Sendable {
     case trainingStarted(TrainingChild)
     /// Something the shell reports for the status line (a child could not start, a stop was sent, ...).
     case shellMessage(String)
-    /// A training child ended with this status (128 + signal when killed).
+    /// A training child ended with this exit status (minus the signal number when a signal killed it).
     case trainingExited(pid: Int32, status: Int32)
 }
 

@@ -84,10 +84,16 @@ public struct NewRunDialog: Hashable, Sendable {
     /// Opens on the focused run's dataset when it is offered, and on a preset that fits it.
     init(choices: TrainingChoices, dataset: String?) {
         datasetIndex = dataset.flatMap { name in choices.datasets.firstIndex { $0 == name.lowercased() } } ?? 0
-        let chosen = choices.datasets[datasetIndex]
-        let family = chosen.contains("mnist") ? "fmnist" : chosen
-        presetIndex = choices.presets.firstIndex { $0.hasPrefix(family) } ?? 0
+        presetIndex = NewRunDialog.defaultPreset(for: choices.datasets[datasetIndex], choices)
         epochsIndex = choices.epochs.firstIndex(of: 4) ?? 0
+    }
+
+    /// The preset `ranet train` would pick for a dataset: fmnist-small for (Fashion-)MNIST, DATASET-paper for CIFAR,
+    /// else the first whose name starts like the dataset.
+    static func defaultPreset(for dataset: String, _ choices: TrainingChoices) -> Int {
+        let family = dataset.contains("mnist") ? "fmnist" : dataset
+        let preferred = family == "fmnist" ? "fmnist-small" : dataset + "-paper"
+        return choices.presets.firstIndex(of: preferred) ?? choices.presets.firstIndex { $0.hasPrefix(family) } ?? 0
     }
 
     /// The request the current choices describe.
@@ -99,7 +105,10 @@ public struct NewRunDialog: Hashable, Sendable {
     mutating func change(by delta: Int, _ choices: TrainingChoices) {
         func step(_ index: Int, _ count: Int) -> Int { ((index + delta) % count + count) % count }
         switch field {
-        case .dataset: datasetIndex = step(datasetIndex, choices.datasets.count)
+        case .dataset:
+            datasetIndex = step(datasetIndex, choices.datasets.count)
+            // A preset for another input size would fail at start: follow the dataset.
+            presetIndex = NewRunDialog.defaultPreset(for: choices.datasets[datasetIndex], choices)
         case .preset: presetIndex = step(presetIndex, choices.presets.count)
         case .epochs: epochsIndex = step(epochsIndex, choices.epochs.count)
         }
@@ -192,7 +201,9 @@ extension DashboardState {
         let run = child.runID.map { "run \($0)" } ?? "training pid \(pid)"
         statusMessage = switch status {
         case 0: "\(run) finished"
+        // ranet train exits 130 after a SIGINT it handled: checkpoint written, run marked interrupted.
         case 130: "\(run) stopped: checkpoint written, resume with ranet train --resume \(child.runID.map(String.init) ?? "ID")"
+        case ..<0: "\(run) killed by signal \(-status) before it could checkpoint; see \(child.logPath)"
         default: "\(run) exited with status \(status); see \(child.logPath)"
         }
     }
@@ -203,6 +214,7 @@ extension DashboardState {
             guard let run = newData.runs.filter({ $0.name == trainingChildren[index].runName }).max(by: { $0.id < $1.id })
             else { continue }
             trainingChildren[index].runID = run.id
+            statusMessage = "following run \(run.id) (pid \(trainingChildren[index].pid)); x stops it"
             focusedRunID = run.id
             view = .training
             samples = SamplesSettings()

@@ -45,7 +45,7 @@ final class TrainingChildren {
             guard waitpid(pid, &status, WNOHANG) == pid else { continue }
             running.remove(pid)
             let signal = status & 0x7F
-            actions.append(.trainingExited(pid: pid, status: signal == 0 ? (status >> 8) & 0xFF : 128 + signal))
+            actions.append(.trainingExited(pid: pid, status: signal == 0 ? (status >> 8) & 0xFF : -signal))
         }
         return actions
     }

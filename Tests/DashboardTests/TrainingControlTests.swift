@@ -2,7 +2,8 @@ import Testing
 @testable import Dashboard
 
 @Suite struct TrainingControlTests {
-    let choices = TrainingChoices(datasets: ["fashion-mnist", "cifar10"], presets: ["cifar10-paper", "fmnist-msdnet", "fmnist-small"],
+    let choices = TrainingChoices(datasets: ["fashion-mnist", "cifar10"],
+                                  presets: ["cifar10-anytime", "cifar10-paper", "fmnist-msdnet", "fmnist-small"],
                                   epochs: [1, 4, 20])
 
     func makeState(view: DashboardView = .training) -> DashboardState {
@@ -14,11 +15,13 @@ import Testing
     @Test func newRunDialogOpensOnTheFocusedRunsDatasetAndEditsEveryField() throws {
         var state = reduce(makeState(), key: .character("n"))
         let dialog = try #require(state.newRun)
-        #expect(dialog.request(choices) == TrainingRequest(dataset: "fashion-mnist", preset: "fmnist-msdnet", epochs: 4))
+        #expect(dialog.request(choices) == TrainingRequest(dataset: "fashion-mnist", preset: "fmnist-small", epochs: 4))
         #expect(reduce(makeState(view: .runs), key: .character("n")).newRun != nil)
         // While open, keys edit the dialog instead of switching views or quitting.
         state = reduce(state, key: .character("l"))
-        #expect(state.newRun?.request(choices).dataset == "cifar10" && state.view == .training)
+        // The preset follows the dataset (another input size would not train).
+        #expect(state.newRun?.request(choices) == TrainingRequest(dataset: "cifar10", preset: "cifar10-paper", epochs: 4))
+        #expect(state.view == .training)
         state = reduce(state, key: .right)  // wraps around
         #expect(state.newRun?.request(choices).dataset == "fashion-mnist")
         state = reduce(state, key: .character("h"))
@@ -26,7 +29,7 @@ import Testing
         state = reduce(state, key: .down)
         #expect(state.newRun?.field == .preset)
         state = reduce(state, key: .character(" "))
-        #expect(state.newRun?.request(choices).preset == "fmnist-small")
+        #expect(state.newRun?.request(choices).preset == "fmnist-msdnet")
         state = reduce(state, key: .character("j"))
         state = reduce(state, key: .left)
         #expect(state.newRun?.request(choices).epochs == 1)
@@ -41,9 +44,9 @@ import Testing
         #expect(reduce(state, key: .controlC).shouldQuit)
         state = reduce(state, key: .enter)
         #expect(state.newRun == nil)
-        let request = TrainingRequest(dataset: "cifar10", preset: "fmnist-small", epochs: 1)
+        let request = TrainingRequest(dataset: "cifar10", preset: "fmnist-msdnet", epochs: 1)
         #expect(state.pendingCommands == [.startTraining(request)])
-        #expect(request.arguments == ["train", "--dataset", "cifar10", "--preset", "fmnist-small", "--epochs", "1"])
+        #expect(request.arguments == ["train", "--dataset", "cifar10", "--preset", "fmnist-msdnet", "--epochs", "1"])
         #expect(reduce(state, .commandsTaken).pendingCommands.isEmpty)
     }
 
@@ -59,6 +62,7 @@ import Testing
         state.view = .anytime
         state = reduce(state, .dataLoaded(data))
         #expect(state.focusedRunID == 7 && state.view == .training && state.trainingChildren.first?.runID == 7)
+        #expect(state.statusMessage == "following run 7 (pid 4242); x stops it")
         // Later refreshes do not steal the focus back.
         state.focusedRunID = 1
         state = reduce(state, .dataLoaded(data))
@@ -69,6 +73,9 @@ import Testing
         state = reduce(state, .trainingExited(pid: 4242, status: 130))
         #expect(state.statusMessage?.contains("--resume 7") == true)
         #expect(reduce(state, .trainingExited(pid: 4242, status: 1)).statusMessage?.contains("/tmp/t.log") == true)
+        #expect(reduce(state, .trainingExited(pid: 4242, status: -9)).statusMessage?.contains("killed by signal 9") == true)
+        #expect(reduce(state, .trainingExited(pid: 4242, status: 0)).statusMessage == "run 7 finished")
+        #expect(reduce(state, .trainingExited(pid: 1, status: 0)).statusMessage == state.statusMessage)
         state = reduce(reduce(state, .commandsTaken), key: .character("x"))
         #expect(state.pendingCommands.isEmpty)
     }
