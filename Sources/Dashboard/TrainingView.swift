@@ -6,8 +6,9 @@ enum TrainingView {
         let ascii = state.options.ascii
         guard let detail = state.focusedDetail else {
             let inner = drawPanel("Training", into: &screen, rect: rect, ascii: ascii)
-            screen.write("no run selected: open one in the Runs view (1, Enter)", x: inner.x + 1, y: inner.y + 1,
-                         foreground: .muted)
+            let message = state.focusedRunID.map { "loading run \($0)…" }
+                ?? "no run selected: open one in the Runs view (1, Enter)"
+            screen.write(message, x: inner.x + 1, y: inner.y + 1, foreground: .muted)
             return
         }
         let (top, bottom) = rect.splitRows(topHeight: rect.height * 3 / 5)
