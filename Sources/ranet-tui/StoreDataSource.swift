@@ -112,8 +112,16 @@ final class StoreDataSource: DashboardDataSource {
         }
     }
 
+    /// The store keeps pixels channel-major (CHW); the dashboard reads them interleaved (HWC).
     static func image(_ stored: StoreSampleImage) -> Dashboard.SampleImage {
-        Dashboard.SampleImage(width: stored.width, height: stored.height, channels: stored.channels, pixels: stored.pixels)
+        let plane = stored.width * stored.height, channels = stored.channels
+        var pixels = stored.pixels
+        if channels > 1, stored.pixels.count == plane * channels {
+            for index in 0..<plane {
+                for channel in 0..<channels { pixels[index * channels + channel] = stored.pixels[channel * plane + index] }
+            }
+        }
+        return Dashboard.SampleImage(width: stored.width, height: stored.height, channels: channels, pixels: pixels)
     }
 
     /// One loss series per exit, with wall times made increasing across resumes (each process counts from 0).
