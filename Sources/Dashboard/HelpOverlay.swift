@@ -50,3 +50,22 @@ enum HelpOverlay {
         }
     }
 }
+
+extension Keymap {
+    /// The keymap as a Markdown table for the README (the same merged rows as the `?` overlay, plus where each applies).
+    public static func markdownTable() -> String {
+        var lines = ["| keys | what | where |", "|---|---|---|"]
+        for category in KeyCategory.allCases {
+            let bindings = Keymap.bindings.filter { $0.category == category }
+            for row in HelpOverlay.mergedByDescription(bindings) {
+                let binding = bindings.first { $0.description == row.description }!
+                let keys = row.keys.split(separator: " ").map { "`\($0 == "|" ? "\\|" : String($0))`" }.joined(separator: " ")
+                let place = binding.inDialog ? "new-run dialog"
+                    : binding.views.map { views in views.sorted { $0.rawValue < $1.rawValue }.map(\.title).joined(separator: ", ") }
+                    ?? "everywhere"
+                lines.append("| \(keys) | \(row.description) | \(place) |")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

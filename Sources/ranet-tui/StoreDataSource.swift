@@ -31,7 +31,8 @@ final class StoreDataSource: DashboardDataSource {
         self.openPath = openPath
         store = try Store(path: openPath)
         detector = try StoreChangeDetector(store: store)
-        description = (readOnly ? "sample data " : "store ") + path
+        // The sample data is always the same bundled file: a short fixed label keeps screenshots stable.
+        description = readOnly ? "bundled sample data (read-only)" : "store " + path
     }
 
     func changeToken() throws -> Int64 { try detector.version() }

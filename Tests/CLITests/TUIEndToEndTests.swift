@@ -195,3 +195,46 @@ import TestSupport
         #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
     }
 }
+
+/// The README's text screenshots are `ranet-tui --dump-screen 100x30 --ascii ARGS` on the bundled sample data, run from
+/// the package root; RECORD_SNAPSHOTS=1 rewrites them.
+@Suite struct ReadmeScreenshotTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let marker = "<!-- dump-screen: "
+
+    /// With ./ranet.sqlite present the dashboard would open that instead of the sample data.
+    static let sampleDataWouldOpen = !FileManager.default.fileExists(atPath: "ranet.sqlite")
+        && FileManager.default.currentDirectoryPath == root.path
+
+    @Test(.enabled(if: sampleDataWouldOpen, "needs the package root as working directory, without ./ranet.sqlite"))
+    func readmeScreenshotsMatchTheDashboard() throws {
+        let readmeURL = Self.root.appendingPathComponent("README.md")
+        var text = try String(contentsOf: readmeURL, encoding: .utf8)
+        let binary = CLI.binary.deletingLastPathComponent().appendingPathComponent("ranet-tui").path
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "RANET_STORE")
+        var searchFrom = text.startIndex, count = 0
+        while let open = text.range(of: Self.marker, range: searchFrom..<text.endIndex) {
+            let header = try #require(text.range(of: " -->\n```text\n", range: open.upperBound..<text.endIndex))
+            let close = try #require(text.range(of: "\n```\n<!-- /dump-screen -->", range: header.upperBound..<text.endIndex))
+            let arguments = text[open.upperBound..<header.lowerBound].split(separator: " ").map(String.init)
+            let result = try ChildProcess.run(binary, ["--dump-screen", "100x30", "--ascii"] + arguments,
+                                              environment: environment, timeout: 60)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            let screen = result.stdout.hasSuffix("\n") ? String(result.stdout.dropLast()) : result.stdout
+            if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
+                text.replaceSubrange(header.upperBound..<close.lowerBound, with: screen)
+            } else {
+                #expect(String(text[header.upperBound..<close.lowerBound]) == screen,
+                        "README screenshot for \(arguments) is stale: re-record with RECORD_SNAPSHOTS=1")
+            }
+            searchFrom = text.range(of: "<!-- /dump-screen -->", range: header.upperBound..<text.endIndex)!.upperBound
+            count += 1
+        }
+        #expect(count >= 6, "README should show every view and a sample drill-down")
+        if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
+            try text.write(to: readmeURL, atomically: true, encoding: .utf8)
+        }
+    }
+}
