@@ -56,6 +56,8 @@ public enum Action: Hashable, Sendable {
     case trainingStarted(TrainingChild)
     /// Something the shell reports for the status line (a child could not start, a stop was sent, ...).
     case shellMessage(String)
+    /// A mouse click at a cell of a screen of `size`: selects the row (or tab) under it.
+    case click(x: Int, y: Int, size: Size)
     /// A training child ended with this exit status (minus the signal number when a signal killed it).
     case trainingExited(pid: Int32, status: Int32)
 }

@@ -66,6 +66,7 @@ public func reduce(_ state: DashboardState, _ action: Action) -> DashboardState 
     case .startTraining: next.openNewRunDialog()
     case .stopTraining: next.requestStop()
     case .confirmNewRun: next.applyDialogAction(action)
+    case .click(let x, let y, let size): next.click(x: x, y: y, size: size)
     case .trainingStarted(let child): next.childStarted(child)
     case .shellMessage(let message): next.statusMessage = message
     case .trainingExited(let pid, let status): next.childExited(pid: pid, status: status)
@@ -87,6 +88,22 @@ extension DashboardState {
         } else if samples.drillDown { samples.drillDown = false
         } else if !runFilter.isEmpty { runFilter = ""; clampCursors()
         } else if view != .runs { view = .runs }
+    }
+
+    /// A click on a tab switches to it; on a run or sample row it moves the cursor there (overlays stay put).
+    mutating func click(x: Int, y: Int, size: Size) {
+        guard size.width >= minimumSize.width, size.height >= minimumSize.height, !showHelp, newRun == nil,
+              !isEditingFilter else { return }
+        if y == 0, let tab = tabColumns().first(where: { $0.range.contains(x) }) {
+            view = tab.view
+            return
+        }
+        switch view {
+        case .runs: if let index = RunsView.run(atRow: y, self, rect: bodyRect(size)) { runCursor = index }
+        case .samples where !samples.drillDown:
+            if let index = SamplesView.sample(atRow: y, self, rect: bodyRect(size)) { samples.cursor = index }
+        default: break
+        }
     }
 
     mutating func moveCursor(by delta: Int) {

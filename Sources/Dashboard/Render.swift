@@ -11,7 +11,7 @@ public func render(_ state: DashboardState, size: Size) -> Screen {
         return screen
     }
     drawTabBar(state, into: &screen)
-    let body = Rect(x: 0, y: 1, width: size.width, height: size.height - 2)
+    let body = bodyRect(size)
     switch state.view {
     case .runs: RunsView.draw(state, into: &screen, rect: body)
     case .training: TrainingView.draw(state, into: &screen, rect: body)
@@ -23,6 +23,19 @@ public func render(_ state: DashboardState, size: Size) -> Screen {
     if let dialog = state.newRun { NewRunDialogView.draw(dialog, state, into: &screen, rect: body) }
     if state.showHelp { HelpOverlay.draw(into: &screen, rect: body, ascii: state.options.ascii) }
     return screen
+}
+
+/// Where the views draw: everything but the tab bar and the status line.
+func bodyRect(_ size: Size) -> Rect { Rect(x: 0, y: 1, width: size.width, height: size.height - 2) }
+
+/// The tab labels' columns in the tab bar, shared by drawing and mouse clicks.
+func tabColumns() -> [(view: DashboardView, range: Range<Int>)] {
+    var column = " ranet ".count
+    return DashboardView.allCases.map { view in
+        let width = " \(view.rawValue + 1) \(view.title) ".count
+        defer { column += width }
+        return (view, column..<(column + width))
+    }
 }
 
 func drawTabBar(_ state: DashboardState, into screen: inout Screen) {

@@ -10,6 +10,8 @@ import Glibc
 public enum TerminalEvent: Hashable, Sendable {
     case key(Key)
     case resize(Size)
+    /// A left click at this cell.
+    case click(x: Int, y: Int)
 }
 
 /// Start-up switches of the terminal.
@@ -112,6 +114,8 @@ public final class Terminal {
         guard getmouse(&event) == OK else { return nil }
         if event.bstate & 0x10000 != 0 { return .key(.up) }
         if event.bstate & 0x200000 != 0 { return .key(.down) }
+        // BUTTON1_CLICKED or BUTTON1_PRESSED.
+        if event.bstate & 0x6 != 0 { return .click(x: Int(event.x), y: Int(event.y)) }
         return nil
     }
 

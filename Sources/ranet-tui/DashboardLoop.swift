@@ -46,7 +46,11 @@ struct DashboardLoop {
                 needsDraw = false
             }
             if let event = terminal.nextEvent() {
-                if case .key(let key) = event { state = reduce(state, key: key) }
+                switch event {
+                case .key(let key): state = reduce(state, key: key)
+                case .click(let x, let y): state = reduce(state, .click(x: x, y: y, size: terminal.size))
+                case .resize: break
+                }
                 needsDraw = true
             }
             if !state.pendingCommands.isEmpty {

@@ -125,3 +125,42 @@ import Testing
         try assertSnapshot(render(state, size: size), named: "new-run-\(size.width)x\(size.height)")
     }
 }
+
+@Suite struct MouseTests {
+    let size = Size(width: 80, height: 24)
+
+    @Test func clickOnATabSwitchesView() {
+        let state = loadedState()
+        let text = render(state, size: size).text
+        let firstLine = String(text.split(separator: "\n")[0])
+        let column = firstLine.distance(from: firstLine.startIndex, to: firstLine.range(of: "4 Budget")!.lowerBound)
+        #expect(reduce(state, .click(x: column, y: 0, size: size)).view == .budget)
+        #expect(reduce(state, .click(x: 2, y: 0, size: size)).view == .runs)
+    }
+
+    @Test func clickOnARunRowMovesTheCursorThere() {
+        let state = loadedState()
+        let lines = render(state, size: size).text.split(separator: "\n").map(String.init)
+        let row = lines.firstIndex { $0.contains(" running ") }!
+        #expect(reduce(state, .click(x: 10, y: row, size: size)).runCursor == 2)
+        #expect(reduce(state, .click(x: 10, y: row + 1, size: size)).runCursor == 0, "below the last run")
+        #expect(reduce(state, .click(x: 10, y: 2, size: size)).runCursor == 0, "the header row")
+        #expect(reduce(state, .click(x: 10, y: row, size: Size(width: 60, height: 20))).runCursor == 0, "too small")
+    }
+
+    @Test func clickOnASampleRowSelectsThatSample() throws {
+        var state = loadedState(view: .samples)
+        state = reduce(state, key: .character("j"))
+        let lines = render(state, size: size).text.split(separator: "\n").map(String.init)
+        let rows = SampleList.visible(state)
+        let detail = try #require(state.focusedDetail)
+        // Pick the third sample line on screen and find which visible row it shows.
+        let sampleLines = lines.indices.filter { lines[$0].hasPrefix("│ #") }
+        let y = sampleLines[2]
+        let shown = lines[y].dropFirst(3).prefix { $0 != " " }
+        let clicked = reduce(state, .click(x: 5, y: y, size: size))
+        #expect(String(detail.samples[rows[clicked.samples.cursor].offset].index) == shown)
+        let header = try #require(lines.indices.first { lines[$0].hasPrefix("│ exit ") })
+        #expect(reduce(state, .click(x: 5, y: header, size: size)).samples.cursor == state.samples.cursor)
+    }
+}
