@@ -5,7 +5,7 @@ import Synchronization
 
 /// Reads the experiment store for the dashboard; runs on the poller's thread.
 final class StoreDataSource: DashboardDataSource {
-    /// Images are loaded one query each, so only this many samples per evaluation carry their image.
+    /// Only the first this many samples (by index) of an evaluation carry their image, to bound memory.
     static let imageLimit = 3_000
     private let store: Store
     private let detector: StoreChangeDetector
@@ -99,13 +99,14 @@ final class StoreDataSource: DashboardDataSource {
     private func readSamples(evaluationID: Int64, withImages: Bool) throws -> [Dashboard.SampleRecord] {
         let table = try store.sampleTable(evaluationID: evaluationID)
         let count = table.sampleCount, exits = table.exitCount
-        return try (0..<count).map { sample in
+        let limitIndex = count > Self.imageLimit ? Int(table.sampleIndices[Self.imageLimit]) : Int.max
+        let images = withImages ? try store.sampleImages(evaluationID: evaluationID, indexLimit: limitIndex) : [:]
+        return (0..<count).map { sample in
             func column<T>(_ values: [T]) -> [T] {
                 values.isEmpty ? [] : (0..<exits).map { values[$0 * count + sample] }
             }
             let index = Int(table.sampleIndices[sample])
-            let image = withImages && sample < Self.imageLimit
-                ? try store.sampleImage(evaluationID: evaluationID, sampleIndex: index).map(Self.image) : nil
+            let image = images[index].map(Self.image)
             let margins = column(table.margin)
             return Dashboard.SampleRecord(index: index, label: Int(table.labels[sample]), confidence: column(table.maxProb),
                                           predicted: column(table.predicted).map(Int.init), entropy: column(table.entropy),
