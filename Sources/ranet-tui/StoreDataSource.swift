@@ -65,7 +65,7 @@ final class StoreDataSource: DashboardDataSource {
                          validationAccuracy: $0.validationAccuracy.map(Double.init))
         }, classNames: Self.classNames(dataset: summary.dataset))
         if summary.status == .running {
-            detail.progress = TrainingEstimate(run: record, steps: steps, epochs: epochs).progress
+            detail.progress = StoredTrainingEstimate.progress(run: record, steps: steps, epochs: epochs)
         }
         let evaluations = try store.evaluations(runID: summary.id)
         if let test = evaluations.last(where: { $0.split == "test" }) ?? evaluations.last, let id = test.id {
@@ -129,7 +129,7 @@ final class StoreDataSource: DashboardDataSource {
     /// One loss series per exit, with wall times made increasing across resumes (each process counts from 0).
     static func lossSeries(_ steps: [StoreStepMetric]) -> [StepSeries] {
         let exits = steps.map(\.exitLosses.count).max() ?? 0
-        let wallTimes = TrainingEstimate.continuousWallTimes(steps.map(\.wallTime))
+        let wallTimes = Dashboard.TrainingEstimate.continuousWallTimes(steps.map(\.wallTime))
         return (0..<exits).map { exit in
             let rows = steps.indices.filter { exit < steps[$0].exitLosses.count }
             return StepSeries(exit: exit, steps: rows.map { steps[$0].step },
