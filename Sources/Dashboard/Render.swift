@@ -64,7 +64,8 @@ func drawStatusBar(_ state: DashboardState, into screen: inout Screen) {
     screen.write(right, x: max(0, rightStart), y: row, foreground: .muted, background: .selection)
     let left: String, color: ColorRole
     if state.isEditingFilter {
-        (left, color) = (" /" + state.runFilter + "▏", .title)
+        (left, color) = (" /" + state.runFilter + "▏" + (state.runFilterError.map { "  " + $0 } ?? ""),
+                         state.runFilterError == nil ? .title : .bad)
     } else if let error = state.loadError {
         (left, color) = (" error: " + error, .bad)
     } else if let message = state.statusMessage {

@@ -158,6 +158,12 @@ public struct DashboardState: Sendable {
         return ids
     }
 
+    /// Why the filter is not a valid regex (then every run is shown), nil when it is valid or empty.
+    public var runFilterError: String? {
+        guard !runFilter.isEmpty else { return nil }
+        return (try? NSRegularExpression(pattern: runFilter)) == nil ? "not a valid regex: showing every run" : nil
+    }
+
     /// Runs matching the filter regex (all when it is empty or invalid).
     public var visibleRuns: [RunSummary] {
         let runs = data?.runs ?? []

@@ -85,6 +85,11 @@ import Testing
         #expect(!state.isEditingFilter && state.visibleRuns.count == 2)
         state = reduce(state, key: .escape)
         #expect(state.runFilter.isEmpty && state.visibleRuns.count == 3)
+        var invalid = reduce(loadedState(), key: .character("/"))
+        invalid = reduce(invalid, key: .character("("))
+        #expect(invalid.visibleRuns.count == 3 && invalid.runFilterError != nil)
+        #expect(render(invalid, size: Size(width: 80, height: 24)).text.contains("not a valid regex"))
+        #expect(reduce(invalid, key: .backspace).runFilterError == nil)
         let cancelled = reduce(reduce(reduce(loadedState(), key: .character("/")), key: .character("x")), key: .escape)
         #expect(cancelled.runFilter.isEmpty && !cancelled.isEditingFilter)
     }
