@@ -40,6 +40,8 @@ struct DashboardLoop {
             if Int(now) != lastSecond {
                 lastSecond = Int(now)
                 state = reduce(state, .tick(now))
+                // The ETA counts down between store updates; unchanged cells are not redrawn.
+                needsDraw = state.view == .training
             }
             if needsDraw {
                 terminal.draw(render(state, size: terminal.size))
