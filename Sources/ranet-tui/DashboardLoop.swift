@@ -41,7 +41,7 @@ struct DashboardLoop {
                 lastSecond = Int(now)
                 state = reduce(state, .tick(now))
                 // The ETA counts down between store updates; unchanged cells are not redrawn.
-                needsDraw = state.view == .training
+                if state.view == .training { needsDraw = true }
             }
             if needsDraw {
                 terminal.draw(render(state, size: terminal.size))
