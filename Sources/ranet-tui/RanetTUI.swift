@@ -8,7 +8,13 @@ import TerminalUI
 struct RanetTUI: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ranet-tui",
-        abstract: "Watch training, sweep exit thresholds and browse easy vs hard samples.")
+        abstract: "Watch training, sweep exit thresholds and browse easy vs hard samples.",
+        discussion: """
+            Views: 1 Runs, 2 Training, 3 Anytime, 4 Budget, 5 Samples (Tab cycles). Press ? for every key. In the \
+            Runs or Training view, n starts `ranet train` (found beside ranet-tui) as a child writing into the same \
+            store, with its log in $TMPDIR; x stops it cleanly (SIGINT: checkpoint, run marked interrupted). q, \
+            Ctrl-C or a closed terminal quit and restore the terminal; training children keep running.
+            """)
 
     @Option(help: "Experiment store (default: $RANET_STORE, else ./ranet.sqlite, else the bundled sample-data/).")
     var store: String?
