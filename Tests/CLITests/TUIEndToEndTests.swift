@@ -114,6 +114,26 @@ import TestSupport
         #expect(try tmux(["display-message", "-p", "-t", session, "#{alternate_on}"]).hasPrefix("0"))
     }
 
+    static let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// Started with SIGINT and SIGHUP blocked and SIGINT ignored (as a process inside tmux or under some runners can
+    /// inherit them), Ctrl-C still quits: the dashboard unblocks and installs its handlers at start.
+    @Test(.enabled(if: tmuxPath != nil && python != nil, "needs tmux and python3"))
+    func ctrlCQuitsEvenWhenStartedWithSignalsBlocked() throws {
+        let binary = CLI.binary.deletingLastPathComponent().appendingPathComponent("ranet-tui").path
+        let wrapper = "import os, signal; signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGHUP}); "
+            + "signal.signal(signal.SIGINT, signal.SIG_IGN); os.execv(os.environ['TUI'], [os.environ['TUI'], '--fake-data'])"
+        let (dir, _, exitFile) = try prepare("blocked")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let command = "TERM=xterm-256color TUI='\(binary)' \(Self.python!) -c \"\(wrapper)\"; echo $? > '\(exitFile)'; sleep 30"
+        let session = "ranet-blocked-\(getpid())"
+        try tmux(["new-session", "-d", "-s", session, "-x", "100", "-y", "30", command])
+        defer { _ = try? tmux(["kill-session", "-t", session]) }
+        _ = try waitFor(session, "Runs")
+        try tmux(["send-keys", "-t", session, "C-c"])
+        #expect(waitForExitCode(exitFile) == "0", "Ctrl-C did not quit")
+    }
+
     static let fashionMNIST = FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")
 
     /// `n` starts `ranet train` from the dialog, the training view follows the new run, `x` stops it with SIGINT and
