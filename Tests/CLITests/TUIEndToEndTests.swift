@@ -128,8 +128,13 @@ import TestSupport
         let command = "TERM=xterm-256color TUI='\(binary)' \(Self.python!) -c \"\(wrapper)\"; echo $? > '\(exitFile)'; sleep 30"
         let session = "ranet-blocked-\(getpid())"
         try tmux(["new-session", "-d", "-s", session, "-x", "100", "-y", "30", command])
-        defer { _ = try? tmux(["kill-session", "-t", session]) }
         _ = try waitFor(session, "Runs")
+        let pid = try dashboardPid(session)
+        defer {
+            // With the signals still blocked a failing dashboard would outlive tmux's SIGHUP.
+            if let pid, waitForExitCode(exitFile, timeout: 0) == nil { kill(pid, SIGKILL) }
+            _ = try? tmux(["kill-session", "-t", session])
+        }
         try tmux(["send-keys", "-t", session, "C-c"])
         #expect(waitForExitCode(exitFile) == "0", "Ctrl-C did not quit")
     }
