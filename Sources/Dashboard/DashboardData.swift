@@ -52,6 +52,7 @@ public struct StepSeries: Hashable, Sendable {
 
 /// Validation metrics of every exit after one epoch.
 public struct EpochMetrics: Hashable, Sendable {
+    /// 1-based, as the trainer's progress line counts them.
     public var epoch: Int
     public var validationLoss: [Double]
     /// Top-1 accuracy per exit, fractions in [0, 1].
@@ -66,6 +67,7 @@ public struct EpochMetrics: Hashable, Sendable {
 
 /// Where a live run stands.
 public struct TrainingProgress: Hashable, Sendable {
+    /// 1-based epoch in progress.
     public var epoch: Int
     public var epochs: Int
     public var stepInEpoch: Int
