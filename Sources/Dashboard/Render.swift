@@ -146,6 +146,9 @@ func fit(_ text: String, _ width: Int, alignRight: Bool = false) -> String {
 /// "28px", or "-" when the data source does not know the resolution.
 func resolutionText(_ resolution: Int) -> String { resolution > 0 ? "\(resolution)px" : "-" }
 
+/// What an exit's stage is called: MSDNet exits end blocks, RANet exits end sub-networks of one resolution.
+func stageName(_ run: RunSummary) -> String { run.architecture.lowercased().contains("msd") ? "block" : "sub-network" }
+
 /// 1-based sub-network number, or "-" when the run's config was not available.
 func subnetworkText(_ subnetwork: Int) -> String { subnetwork >= 0 ? String(subnetwork + 1) : "-" }
 

@@ -58,7 +58,7 @@ enum SampleDetailView {
             y += 1
         }
         line("label " + detail.className(sample.label) + "   dataset index \(sample.index)", .title, [.bold])
-        line("leaves at \(exitName(row.exit)) (sub-network \(subnetworkText(detail.exits[row.exit].subnetwork)), "
+        line("leaves at \(exitName(row.exit)) (\(stageName(detail.run)) \(subnetworkText(detail.exits[row.exit].subnetwork)), "
              + "\(resolutionText(detail.exits[row.exit].resolution))) as \(detail.className(row.predicted)) "
              + (row.correct ? "- correct" : "- wrong"), row.correct ? .good : .bad)
         line("under \(state.budget.policy.rawValue) \(state.budgetResult?.sliderLabel ?? "")", .muted)

@@ -164,3 +164,17 @@ import Testing
         #expect(reduce(state, .click(x: 5, y: header, size: size)).samples.cursor == state.samples.cursor)
     }
 }
+
+@Suite struct StageNameTests {
+    @Test func drillDownNamesRANetSubNetworksAndMSDNetBlocks() {
+        var state = loadedState(view: .samples)
+        state = reduce(state, key: .enter)
+        #expect(render(state, size: Size(width: 100, height: 30)).text.contains("(sub-network "))
+        var msdnet = loadedState(view: .runs)
+        msdnet = reduce(reduce(msdnet, key: .down), key: .enter)
+        msdnet = reduce(msdnet, .dataLoaded(FakeDataSource.standardData()))
+        msdnet = reduce(reduce(msdnet, key: .character("5")), key: .enter)
+        #expect(msdnet.focusedDetail?.run.architecture == "MSDNet")
+        #expect(render(msdnet, size: Size(width: 100, height: 30)).text.contains("(block "))
+    }
+}
