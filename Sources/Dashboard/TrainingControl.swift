@@ -173,9 +173,12 @@ extension DashboardState {
         newRun = dialog
     }
 
-    /// Stops the focused run if this dashboard started it.
+    /// Stops the run under the cursor (Runs view) or the focused run (Training view) if this dashboard started it.
     mutating func requestStop() {
-        guard let run = focusedDetail?.run ?? data?.runs.first(where: { $0.id == focusedRunID }) else {
+        let runs = visibleRuns
+        let target = view == .runs && runs.indices.contains(runCursor) ? runs[runCursor]
+            : focusedDetail?.run ?? data?.runs.first(where: { $0.id == focusedRunID })
+        guard let run = target else {
             statusMessage = "no run selected"
             return
         }

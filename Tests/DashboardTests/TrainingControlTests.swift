@@ -88,6 +88,11 @@ import Testing
         let refused = reduce(live, key: .character("x"))
         #expect(refused.pendingCommands.isEmpty && refused.statusMessage?.contains("not started from this dashboard") == true)
         #expect(reduce(live, .shellMessage("hello")).statusMessage == "hello")
+        // In the Runs view x acts on the run under the cursor, not the focused one.
+        var list = makeState(view: .runs)
+        list.trainingChildren = [TrainingChild(pid: 99, runName: "cifar10-ranet-live", logPath: "/tmp/l", runID: 3)]
+        list = reduce(reduce(reduce(list, key: .down), key: .down), key: .character("x"))
+        #expect(list.focusedRunID == 1 && list.pendingCommands == [.stopTraining(pid: 99, runID: 3)])
     }
 
     @Test func smoothingIsComputedOnTheFullSeries() {
