@@ -41,7 +41,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ranet-tui", dependencies: [
-            "Dashboard", "TerminalUI", "ExperimentStore", "ExitPolicies",
+            "Dashboard", "TerminalUI", "ExperimentStore", "ExitPolicies", "AdaptiveNets",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ranet-bench", dependencies: ["NeuralEngine", "AdaptiveNets", "CBLAS"],

@@ -52,7 +52,7 @@ enum AnytimeView {
         screen.write(header, x: rect.x + 1, y: rect.y, foreground: .muted, attributes: [.bold], maxWidth: rect.width - 1)
         let count = detail.exits.count
         for (index, exit) in detail.exits.enumerated() where index + 1 < rect.height {
-            let text = fit(String(index + 1), 5) + fit(String(exit.subnetwork + 1), 4) + fit(resolutionText(exit.resolution), 5)
+            let text = fit(String(index + 1), 5) + fit(subnetworkText(exit.subnetwork), 4) + fit(resolutionText(exit.resolution), 5)
                 + fit(String(format: "%.2f", exit.cumulativeMFLOPs), 8, alignRight: true)
                 + fit(String(format: "%.2f", exit.accuracy * 100), 8, alignRight: true)
             screen.write(text, x: rect.x + 1, y: rect.y + 1 + index, maxWidth: rect.width - 1)

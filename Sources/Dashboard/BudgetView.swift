@@ -73,7 +73,7 @@ enum BudgetView {
             let threshold = index == count - 1 ? "rest"
                 : (result.thresholds[index].map { format(Double($0), decimals: 3) } ?? "none")
             let share = Double(samples) / Double(total)
-            let text = fit(String(index + 1), 5) + fit(String(exit.subnetwork + 1), 4) + fit(exit.resolution > 0 ? String(exit.resolution) : "-", 4)
+            let text = fit(String(index + 1), 5) + fit(subnetworkText(exit.subnetwork), 4) + fit(exit.resolution > 0 ? String(exit.resolution) : "-", 4)
                 + fit(threshold, 7) + " " + bar(Double(samples) / largest, width: barWidth, ascii: ascii)
                 + String(format: " %5d %5.1f%%", samples, share * 100)
             screen.write(text, x: rect.x + 1, y: rect.y + 1 + index, maxWidth: rect.width - 1)

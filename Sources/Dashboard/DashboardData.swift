@@ -39,16 +39,20 @@ public struct StepSeries: Hashable, Sendable {
     public var exit: Int
     public var steps: [Int]
     public var losses: [Double]
-    /// Creates a series; `steps` and `losses` are parallel arrays.
-    public init(exit: Int, steps: [Int], losses: [Double]) {
+    /// Seconds of training at each step, increasing across resumes (empty when unknown).
+    public var wallTimes: [Double]
+    /// Creates a series; `steps`, `losses` and `wallTimes` (when given) are parallel arrays.
+    public init(exit: Int, steps: [Int], losses: [Double], wallTimes: [Double] = []) {
         self.exit = exit
         self.steps = steps
         self.losses = losses
+        self.wallTimes = wallTimes
     }
 }
 
 /// Validation metrics of every exit after one epoch.
 public struct EpochMetrics: Hashable, Sendable {
+    /// 1-based, as the trainer's progress line counts them.
     public var epoch: Int
     public var validationLoss: [Double]
     /// Top-1 accuracy per exit, fractions in [0, 1].
@@ -63,6 +67,7 @@ public struct EpochMetrics: Hashable, Sendable {
 
 /// Where a live run stands.
 public struct TrainingProgress: Hashable, Sendable {
+    /// 1-based epoch in progress.
     public var epoch: Int
     public var epochs: Int
     public var stepInEpoch: Int
@@ -71,9 +76,12 @@ public struct TrainingProgress: Hashable, Sendable {
     public var imagesPerSecond: Double
     /// Remaining seconds as estimated by the trainer or the data source.
     public var etaSeconds: Double?
+    /// When (seconds since the epoch) `etaSeconds` was estimated; the view counts down from there.
+    public var etaReferenceTime: Double?
     /// Creates a progress record.
     public init(epoch: Int, epochs: Int, stepInEpoch: Int, stepsPerEpoch: Int, learningRate: Double,
-                imagesPerSecond: Double, etaSeconds: Double?) {
+                imagesPerSecond: Double, etaSeconds: Double?, etaReferenceTime: Double? = nil) {
+        self.etaReferenceTime = etaReferenceTime
         self.epoch = epoch
         self.epochs = epochs
         self.stepInEpoch = stepInEpoch
@@ -86,6 +94,7 @@ public struct TrainingProgress: Hashable, Sendable {
 
 /// One exit of an evaluated model: where it sits and what it achieves.
 public struct ExitInfo: Hashable, Sendable {
+    /// Sub-network (RANet) or block (MSDNet) the exit ends, 0-based; -1 when the run's config is unknown.
     public var subnetwork: Int
     /// Input side length the sub-network sees (e.g. 7, 14, 28).
     public var resolution: Int

@@ -62,7 +62,7 @@ public struct FakeDataSource: DashboardDataSource {
                 let spike = step % 530 == 0 && step > 0 ? 0.9 : 0
                 return base + 0.12 * (random.nextUnit() - 0.5) + spike
             }
-            return StepSeries(exit: exit, steps: stepIndices, losses: losses)
+            return StepSeries(exit: exit, steps: stepIndices, losses: losses, wallTimes: stepIndices.map { Double($0) * 0.6 })
         }
         let epochs = (1...max(1, run.epochsDone)).map { epoch in
             EpochMetrics(epoch: epoch,

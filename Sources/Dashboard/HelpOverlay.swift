@@ -3,12 +3,14 @@ enum HelpOverlay {
     /// Lines of the help text: a header per category, then "keys  description" per binding.
     static func lines() -> [(text: String, isHeader: Bool)] {
         var lines: [(String, Bool)] = []
-        for category in KeyCategory.allCases {
-            let bindings = Keymap.bindings.filter { $0.category == category }
-            guard !bindings.isEmpty else { continue }
+        let groups = KeyCategory.allCases.map { category in
+            (category, mergedByDescription(Keymap.bindings.filter { $0.category == category }))
+        }
+        let keyWidth = min(14, (groups.flatMap { $0.1.map(\.keys.count) }.max() ?? 10) + 1)
+        for (category, bindings) in groups where !bindings.isEmpty {
             lines.append((category.rawValue, true))
-            for binding in mergedByDescription(bindings) {
-                lines.append((fit(binding.keys, 11) + binding.description, false))
+            for binding in bindings {
+                lines.append((fit(binding.keys, keyWidth) + binding.description, false))
             }
         }
         return lines
@@ -44,7 +46,26 @@ enum HelpOverlay {
             guard column < columns else { break }
             screen.write(line.text, x: inner.x + 1 + column * columnWidth, y: inner.y + row,
                          foreground: line.isHeader ? .title : .text, attributes: line.isHeader ? [.bold] : [],
-                         maxWidth: columnWidth - 2)
+                         maxWidth: columnWidth - 1)
         }
+    }
+}
+
+extension Keymap {
+    /// The keymap as a Markdown table for the README (the same merged rows as the `?` overlay, plus where each applies).
+    public static func markdownTable() -> String {
+        var lines = ["| keys | what | where |", "|---|---|---|"]
+        for category in KeyCategory.allCases {
+            let bindings = Keymap.bindings.filter { $0.category == category }
+            for row in HelpOverlay.mergedByDescription(bindings) {
+                let binding = bindings.first { $0.description == row.description }!
+                let keys = row.keys.split(separator: " ").map { "`\($0 == "|" ? "\\|" : String($0))`" }.joined(separator: " ")
+                let place = binding.inDialog ? "new-run dialog"
+                    : binding.views.map { views in views.sorted { $0.rawValue < $1.rawValue }.map(\.title).joined(separator: ", ") }
+                    ?? "everywhere"
+                lines.append("| \(keys) | \(row.description) | \(place) |")
+            }
+        }
+        return lines.joined(separator: "\n")
     }
 }

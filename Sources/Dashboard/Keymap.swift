@@ -34,7 +34,7 @@ public enum Action: Hashable, Sendable {
     case showView(DashboardView)
     case moveUp, moveDown, pageUp, pageDown, top, bottom
     case startFilter, toggleOverlay, open
-    case toggleSmoothing, toggleLogY
+    case cycleSmoothing, toggleXAxis, toggleLogY
     /// Moves the budget slider by this many coarse (5 %) steps.
     case sliderCoarse(Int)
     /// Moves the budget slider by this many fine (0.5 %) steps.
@@ -42,7 +42,9 @@ public enum Action: Hashable, Sendable {
     case cycleBudgetMode, cyclePolicy
     case cycleExitFilter, cycleCorrectnessFilter, cycleClassFilter, toggleSortOrder
     case startTraining, stopTraining
-    // Not bound to keys: text entry, data and time.
+    /// Starts the run chosen in the new-run dialog.
+    case confirmNewRun
+    // Not bound to keys: text entry, data, time and what the shell reports back.
     case filterInput(Character), filterBackspace, filterCommit, filterCancel
     case dataLoaded(DashboardData)
     case loadFailed(String)
@@ -50,6 +52,14 @@ public enum Action: Hashable, Sendable {
     case tick(Double)
     /// The shell has taken `pendingCommands`.
     case commandsTaken
+    /// The shell started a training child.
+    case trainingStarted(TrainingChild)
+    /// Something the shell reports for the status line (a child could not start, a stop was sent, ...).
+    case shellMessage(String)
+    /// A mouse click at a cell of a screen of `size`: selects the row (or tab) under it.
+    case click(x: Int, y: Int, size: Size)
+    /// A training child ended with this exit status (minus the signal number when a signal killed it).
+    case trainingExited(pid: Int32, status: Int32)
 }
 
 /// Groups of bindings in the help overlay.
@@ -60,6 +70,7 @@ public enum KeyCategory: String, CaseIterable, Hashable, Sendable {
     case training = "Training"
     case budget = "Budget"
     case samples = "Samples"
+    case newRun = "New run dialog (n)"
 }
 
 /// One row of the keymap: keys, what they do, and in which views.
@@ -70,26 +81,29 @@ public struct KeyBinding: Hashable, Sendable {
     public var category: KeyCategory
     /// Views where the binding applies; nil means everywhere.
     public var views: Set<DashboardView>?
+    /// Applies only while the new-run dialog is open (which then takes every key).
+    public var inDialog: Bool
     /// Creates a binding.
     public init(_ keys: [Key], _ action: Action, _ description: String, _ category: KeyCategory,
-                views: Set<DashboardView>? = nil) {
+                views: Set<DashboardView>? = nil, inDialog: Bool = false) {
         self.keys = keys
         self.action = action
         self.description = description
         self.category = category
         self.views = views
+        self.inDialog = inDialog
     }
 }
 
 /// The one keymap table; the help overlay and the key dispatch both read it.
 public enum Keymap {
     /// All bindings, in help order.
-    public static let bindings: [KeyBinding] = general + navigation + viewSpecific
+    public static let bindings: [KeyBinding] = general + navigation + viewSpecific + dialog
 
     static let general: [KeyBinding] = [
         KeyBinding([.character("q"), .controlC], .quit, "quit", .general),
         KeyBinding([.character("?")], .toggleHelp, "toggle this help", .general),
-        KeyBinding([.escape], .back, "close, back, clear filter", .general),
+        KeyBinding([.escape], .back, "close, back, unfilter", .general),
         KeyBinding([.tab], .nextView, "next view", .general),
         KeyBinding([.backTab], .previousView, "previous view", .general),
     ] + DashboardView.allCases.map { view in
@@ -98,26 +112,27 @@ public enum Keymap {
 
     static let listViews: Set<DashboardView> = [.runs, .samples]
     static let navigation: [KeyBinding] = [
-        KeyBinding([.up, .character("k")], .moveUp, "move up", .navigation, views: listViews),
-        KeyBinding([.down, .character("j")], .moveDown, "move down", .navigation, views: listViews),
-        KeyBinding([.pageUp], .pageUp, "page up", .navigation, views: listViews),
-        KeyBinding([.pageDown], .pageDown, "page down", .navigation, views: listViews),
-        KeyBinding([.character("g"), .home], .top, "top of list", .navigation, views: listViews),
-        KeyBinding([.character("G"), .end], .bottom, "bottom of list", .navigation, views: listViews),
+        KeyBinding([.up, .character("k")], .moveUp, "move up / down", .navigation, views: listViews),
+        KeyBinding([.down, .character("j")], .moveDown, "move up / down", .navigation, views: listViews),
+        KeyBinding([.pageUp], .pageUp, "page up / down", .navigation, views: listViews),
+        KeyBinding([.pageDown], .pageDown, "page up / down", .navigation, views: listViews),
+        KeyBinding([.character("g"), .home], .top, "top / bottom of list", .navigation, views: listViews),
+        KeyBinding([.character("G"), .end], .bottom, "top / bottom of list", .navigation, views: listViews),
     ]
 
     static let viewSpecific: [KeyBinding] = [
-        KeyBinding([.character("/")], .startFilter, "regex filter (Esc clears)", .runs, views: [.runs]),
+        KeyBinding([.character("/")], .startFilter, "regex filter on runs", .runs, views: [.runs]),
         KeyBinding([.character(" ")], .toggleOverlay, "select run to overlay", .runs, views: [.runs]),
         KeyBinding([.enter], .open, "open run", .runs, views: [.runs]),
-        KeyBinding([.character("s")], .toggleSmoothing, "smoothing (EMA) on/off", .training, views: [.training]),
+        KeyBinding([.character("s")], .cycleSmoothing, "smoothing off/EMA/mean", .training, views: [.training]),
+        KeyBinding([.character("w")], .toggleXAxis, "x axis step/wall time", .training, views: [.training]),
         KeyBinding([.character("l")], .toggleLogY, "log-y on/off", .training, views: [.training, .anytime]),
-        KeyBinding([.character("n")], .startTraining, "start a training run", .training, views: [.training, .runs]),
-        KeyBinding([.character("x")], .stopTraining, "stop the live run", .training, views: [.training]),
-        KeyBinding([.left, .character("h")], .sliderCoarse(-1), "slider left", .budget, views: [.budget, .samples]),
-        KeyBinding([.right, .character("l")], .sliderCoarse(1), "slider right", .budget, views: [.budget, .samples]),
-        KeyBinding([.character("[")], .sliderFine(-1), "slider fine left", .budget, views: [.budget, .samples]),
-        KeyBinding([.character("]")], .sliderFine(1), "slider fine right", .budget, views: [.budget, .samples]),
+        KeyBinding([.character("n")], .startTraining, "new training run…", .training, views: [.training, .runs]),
+        KeyBinding([.character("x")], .stopTraining, "stop run started here", .training, views: [.training, .runs]),
+        KeyBinding([.left, .character("h")], .sliderCoarse(-1), "slider left / right", .budget, views: [.budget, .samples]),
+        KeyBinding([.right, .character("l")], .sliderCoarse(1), "slider left / right", .budget, views: [.budget, .samples]),
+        KeyBinding([.character("[")], .sliderFine(-1), "slider fine steps", .budget, views: [.budget, .samples]),
+        KeyBinding([.character("]")], .sliderFine(1), "slider fine steps", .budget, views: [.budget, .samples]),
         KeyBinding([.character("m")], .cycleBudgetMode, "next budget mode", .budget,
                    views: [.budget]),
         KeyBinding([.character("p")], .cyclePolicy, "next exit policy", .budget,
@@ -125,12 +140,26 @@ public enum Keymap {
         KeyBinding([.character("e")], .cycleExitFilter, "filter by exit", .samples, views: [.samples]),
         KeyBinding([.character("c")], .cycleCorrectnessFilter, "filter correct/wrong", .samples, views: [.samples]),
         KeyBinding([.character("t")], .cycleClassFilter, "filter by class", .samples, views: [.samples]),
-        KeyBinding([.character("o")], .toggleSortOrder, "sort by confidence up/down", .samples, views: [.samples]),
+        KeyBinding([.character("o")], .toggleSortOrder, "confidence sort up/down", .samples, views: [.samples]),
         KeyBinding([.enter], .open, "open / close sample", .samples, views: [.samples]),
+    ]
+
+    static let dialog: [KeyBinding] = [
+        KeyBinding([.up, .character("k")], .moveUp, "field up / down", .newRun, inDialog: true),
+        KeyBinding([.down, .character("j"), .tab], .moveDown, "field up / down", .newRun, inDialog: true),
+        KeyBinding([.left, .character("h")], .sliderCoarse(-1), "value left / right", .newRun, inDialog: true),
+        KeyBinding([.right, .character("l"), .character(" ")], .sliderCoarse(1), "value left / right", .newRun, inDialog: true),
+        KeyBinding([.enter], .confirmNewRun, "start ranet train", .newRun, inDialog: true),
+        KeyBinding([.escape, .character("q")], .back, "cancel", .newRun, inDialog: true),
     ]
 
     /// The action bound to `key` in `view`, if any (first match wins).
     public static func action(for key: Key, in view: DashboardView) -> Action? {
-        bindings.first { $0.keys.contains(key) && ($0.views?.contains(view) ?? true) }?.action
+        bindings.first { !$0.inDialog && $0.keys.contains(key) && ($0.views?.contains(view) ?? true) }?.action
+    }
+
+    /// The action bound to `key` while the new-run dialog is open.
+    public static func dialogAction(for key: Key) -> Action? {
+        bindings.first { $0.inDialog && $0.keys.contains(key) }?.action
     }
 }

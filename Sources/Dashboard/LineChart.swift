@@ -149,14 +149,15 @@ enum LineChart {
             let label = formatTick(value, step: x.step)
             let start = min(max(column - label.count / 2, plot.x - 1), plot.x + plot.width - label.count)
             screen.write(glyphs.xTick, x: column, y: axisRow, foreground: .border)
-            if start > nextFree {
+            // A label may start on the axis column itself; labels keep one blank between them.
+            if start >= nextFree {
                 screen.write(label, x: start, y: axisRow + 1, foreground: .muted)
-                nextFree = start + label.count
+                nextFree = start + label.count + 1
             }
         }
         let unit = style.xLabel
         let unitStart = plot.x + plot.width - unit.count
-        if unitStart > nextFree { screen.write(unit, x: unitStart, y: axisRow + 1, foreground: .muted) }
+        if unitStart >= nextFree { screen.write(unit, x: unitStart, y: axisRow + 1, foreground: .muted) }
     }
 
     static func drawLegend(_ series: [ChartSeries], into screen: inout Screen, rect: Rect, ascii: Bool) {

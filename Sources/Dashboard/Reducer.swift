@@ -15,6 +15,13 @@ public func reduce(_ state: DashboardState, key: Key) -> DashboardState {
         default: return state
         }
     }
+    if state.newRun != nil {
+        if key == .controlC { return reduce(state, .quit) }
+        guard let action = Keymap.dialogAction(for: key) else { return state }
+        var next = state
+        next.applyDialogAction(action)
+        return next
+    }
     if state.showHelp, key != .character("?"), key != .character("q"), key != .controlC {
         return key == .escape ? reduce(state, .toggleHelp) : state
     }
@@ -41,7 +48,9 @@ public func reduce(_ state: DashboardState, _ action: Action) -> DashboardState 
     case .startFilter: next.isEditingFilter = true
     case .toggleOverlay: next.toggleOverlayUnderCursor()
     case .open: next.openUnderCursor()
-    case .toggleSmoothing: next.smoothing.toggle()
+    case .cycleSmoothing:
+        next.smoothing = Smoothing(rawValue: (state.smoothing.rawValue + 1) % Smoothing.allCases.count)!
+    case .toggleXAxis: next.xAxis = state.xAxis == .steps ? .wallTime : .steps
     case .toggleLogY: next.logY.toggle()
     case .sliderCoarse(let steps): next.moveSlider(by: Double(steps) * 0.05)
     case .sliderFine(let steps): next.moveSlider(by: Double(steps) * 0.005)
@@ -54,8 +63,13 @@ public func reduce(_ state: DashboardState, _ action: Action) -> DashboardState 
         next.recomputeBudget()
     case .cycleExitFilter, .cycleCorrectnessFilter, .cycleClassFilter, .toggleSortOrder:
         next.applySampleFilterAction(action)
-    case .startTraining: next.requestTraining()
+    case .startTraining: next.openNewRunDialog()
     case .stopTraining: next.requestStop()
+    case .confirmNewRun: next.applyDialogAction(action)
+    case .click(let x, let y, let size): next.click(x: x, y: y, size: size)
+    case .trainingStarted(let child): next.childStarted(child)
+    case .shellMessage(let message): next.statusMessage = message
+    case .trainingExited(let pid, let status): next.childExited(pid: pid, status: status)
     case .filterInput(let character): next.runFilter.append(character); next.clampCursors()
     case .filterBackspace: if !next.runFilter.isEmpty { next.runFilter.removeLast() }; next.clampCursors()
     case .filterCommit: next.isEditingFilter = false
@@ -74,6 +88,22 @@ extension DashboardState {
         } else if samples.drillDown { samples.drillDown = false
         } else if !runFilter.isEmpty { runFilter = ""; clampCursors()
         } else if view != .runs { view = .runs }
+    }
+
+    /// A click on a tab switches to it; on a run or sample row it moves the cursor there (overlays stay put).
+    mutating func click(x: Int, y: Int, size: Size) {
+        guard size.width >= minimumSize.width, size.height >= minimumSize.height, !showHelp, newRun == nil,
+              !isEditingFilter else { return }
+        if y == 0, let tab = tabColumns().first(where: { $0.range.contains(x) }) {
+            view = tab.view
+            return
+        }
+        switch view {
+        case .runs: if let index = RunsView.run(atRow: y, self, rect: bodyRect(size)) { runCursor = index }
+        case .samples where !samples.drillDown:
+            if let index = SamplesView.sample(atRow: y, self, rect: bodyRect(size)) { samples.cursor = index }
+        default: break
+        }
     }
 
     mutating func moveCursor(by delta: Int) {
@@ -139,24 +169,11 @@ extension DashboardState {
         return value + 1 < count ? value + 1 : nil
     }
 
-    mutating func requestTraining() {
-        pendingCommands.append(.startTraining(dataset: focusedDetail?.run.dataset ?? "fashion-mnist"))
-        statusMessage = "starting a training run…"
-    }
-
-    mutating func requestStop() {
-        guard let run = focusedDetail?.run, run.status == .running else {
-            statusMessage = "no live run to stop"
-            return
-        }
-        pendingCommands.append(.stopTraining(runID: run.id))
-        statusMessage = "stopping run \(run.id)…"
-    }
-
     mutating func load(_ newData: DashboardData) {
         let oldDetail = focusedDetail
         data = newData
         loadError = nil
+        adoptChildRuns(newData)
         if focusedRunID == nil || !newData.runs.contains(where: { $0.id == focusedRunID }) {
             focusedRunID = newData.runs.first?.id
         }

@@ -11,7 +11,7 @@ public func render(_ state: DashboardState, size: Size) -> Screen {
         return screen
     }
     drawTabBar(state, into: &screen)
-    let body = Rect(x: 0, y: 1, width: size.width, height: size.height - 2)
+    let body = bodyRect(size)
     switch state.view {
     case .runs: RunsView.draw(state, into: &screen, rect: body)
     case .training: TrainingView.draw(state, into: &screen, rect: body)
@@ -20,8 +20,22 @@ public func render(_ state: DashboardState, size: Size) -> Screen {
     case .samples: SamplesView.draw(state, into: &screen, rect: body)
     }
     drawStatusBar(state, into: &screen)
+    if let dialog = state.newRun { NewRunDialogView.draw(dialog, state, into: &screen, rect: body) }
     if state.showHelp { HelpOverlay.draw(into: &screen, rect: body, ascii: state.options.ascii) }
     return screen
+}
+
+/// Where the views draw: everything but the tab bar and the status line.
+func bodyRect(_ size: Size) -> Rect { Rect(x: 0, y: 1, width: size.width, height: size.height - 2) }
+
+/// The tab labels' columns in the tab bar, shared by drawing and mouse clicks.
+func tabColumns() -> [(view: DashboardView, range: Range<Int>)] {
+    var column = " ranet ".count
+    return DashboardView.allCases.map { view in
+        let width = " \(view.rawValue + 1) \(view.title) ".count
+        defer { column += width }
+        return (view, column..<(column + width))
+    }
 }
 
 func drawTabBar(_ state: DashboardState, into screen: inout Screen) {
@@ -50,7 +64,8 @@ func drawStatusBar(_ state: DashboardState, into screen: inout Screen) {
     screen.write(right, x: max(0, rightStart), y: row, foreground: .muted, background: .selection)
     let left: String, color: ColorRole
     if state.isEditingFilter {
-        (left, color) = (" /" + state.runFilter + "▏", .title)
+        (left, color) = (" /" + state.runFilter + "▏" + (state.runFilterError.map { "  " + $0 } ?? ""),
+                         state.runFilterError == nil ? .title : .bad)
     } else if let error = state.loadError {
         (left, color) = (" error: " + error, .bad)
     } else if let message = state.statusMessage {
@@ -63,8 +78,8 @@ func drawStatusBar(_ state: DashboardState, into screen: inout Screen) {
 
 func viewHint(_ view: DashboardView) -> String {
     switch view {
-    case .runs: "  / filter  Space overlay  Enter open"
-    case .training: "  s smooth  l log-y"
+    case .runs: "  / filter  Space overlay  Enter open  n new run"
+    case .training: "  s smooth  w x-axis  l log-y  n new run  x stop"
     case .anytime: "  l log-y"
     case .budget: "  ←→ [ ] slider  m mode  p policy"
     case .samples: "  e exit  c correct  t class  o sort  Enter open"
@@ -130,6 +145,12 @@ func fit(_ text: String, _ width: Int, alignRight: Bool = false) -> String {
 
 /// "28px", or "-" when the data source does not know the resolution.
 func resolutionText(_ resolution: Int) -> String { resolution > 0 ? "\(resolution)px" : "-" }
+
+/// What an exit's stage is called: MSDNet exits end blocks, RANet exits end sub-networks of one resolution.
+func stageName(_ run: RunSummary) -> String { run.architecture.lowercased().contains("msd") ? "block" : "sub-network" }
+
+/// 1-based sub-network number, or "-" when the run's config was not available.
+func subnetworkText(_ subnetwork: Int) -> String { subnetwork >= 0 ? String(subnetwork + 1) : "-" }
 
 /// Exit label, 1-based like in the papers.
 func exitName(_ index: Int) -> String { "exit \(index + 1)" }

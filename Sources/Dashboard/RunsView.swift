@@ -17,7 +17,7 @@ enum RunsView {
             return
         }
         let visibleRows = max(1, inner.height - 1)
-        let firstRow = max(0, min(state.runCursor - visibleRows + 1, runs.count - visibleRows))
+        let firstRow = firstVisibleRow(cursor: state.runCursor, count: runs.count, visibleRows: visibleRows)
         for (offset, run) in runs.enumerated().dropFirst(firstRow).prefix(visibleRows) {
             let y = inner.y + 1 + offset - firstRow
             let selected = offset == state.runCursor
@@ -29,6 +29,19 @@ enum RunsView {
             let statusColumn = inner.x + 2 + widths(wide)[0] + widths(wide)[1] + 2
             screen.restyle(x: statusColumn, y: y, width: widths(wide)[2], foreground: statusColor(run.status))
         }
+    }
+
+    /// The run shown on the first list row: the list scrolls just enough to keep the cursor visible.
+    static func firstVisibleRow(cursor: Int, count: Int, visibleRows: Int) -> Int {
+        max(0, min(cursor - visibleRows + 1, count - visibleRows))
+    }
+
+    /// The run index drawn at screen row `y` of a body `rect`, if any.
+    static func run(atRow y: Int, _ state: DashboardState, rect: Rect) -> Int? {
+        let inner = rect.inset(1)
+        let visibleRows = max(1, inner.height - 1), count = state.visibleRuns.count
+        let index = firstVisibleRow(cursor: state.runCursor, count: count, visibleRows: visibleRows) + y - (inner.y + 1)
+        return y > inner.y && y < inner.y + inner.height && index < count ? index : nil
     }
 
     static func asciiMarks(_ marks: String) -> String {

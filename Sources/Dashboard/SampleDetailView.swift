@@ -58,7 +58,7 @@ enum SampleDetailView {
             y += 1
         }
         line("label " + detail.className(sample.label) + "   dataset index \(sample.index)", .title, [.bold])
-        line("leaves at \(exitName(row.exit)) (sub-network \(detail.exits[row.exit].subnetwork + 1), "
+        line("leaves at \(exitName(row.exit)) (\(stageName(detail.run)) \(subnetworkText(detail.exits[row.exit].subnetwork)), "
              + "\(resolutionText(detail.exits[row.exit].resolution))) as \(detail.className(row.predicted)) "
              + (row.correct ? "- correct" : "- wrong"), row.correct ? .good : .bad)
         line("under \(state.budget.policy.rawValue) \(state.budgetResult?.sliderLabel ?? "")", .muted)
@@ -73,7 +73,7 @@ enum SampleDetailView {
             let predicted = exit < sample.predicted.count ? sample.predicted[exit] : -1
             let correct = predicted == sample.label
             let marker = exit == row.exit ? (state.options.ascii ? " <- exits here" : " ◀ exits here") : ""
-            let text = fit(String(exit + 1), 5) + fit("\(info.subnetwork + 1) \(resolutionText(info.resolution))", 8)
+            let text = fit(String(exit + 1), 5) + fit("\(subnetworkText(info.subnetwork)) \(resolutionText(info.resolution))", 8)
                 + bar(confidence, width: barWidth, ascii: state.options.ascii) + String(format: " %.2f ", confidence)
                 + fit(detail.className(predicted), 10) + (correct ? (state.options.ascii ? "y" : "✓") : (state.options.ascii ? "n" : "✗"))
                 + marker

@@ -48,9 +48,8 @@ enum SamplesView {
             return
         }
         let lines = lines(rows)
-        let cursorLine = lines.firstIndex { if case .sample(let index) = $0 { index == state.samples.cursor } else { false } } ?? 0
         let height = rect.height - 1
-        let first = max(0, min(cursorLine - height / 2, lines.count - height))
+        let first = firstVisibleLine(lines, cursor: state.samples.cursor, height: height)
         let exitCount = detail.exits.count
         for (offset, line) in lines.dropFirst(first).prefix(height).enumerated() {
             let y = rect.y + 1 + offset
@@ -66,6 +65,21 @@ enum SamplesView {
                                into: &screen, x: rect.x, y: y, width: rect.width)
             }
         }
+    }
+
+    /// The list keeps the cursor's line in the middle where it can.
+    static func firstVisibleLine(_ lines: [Line], cursor: Int, height: Int) -> Int {
+        let cursorLine = lines.firstIndex { if case .sample(let index) = $0 { index == cursor } else { false } } ?? 0
+        return max(0, min(cursorLine - height / 2, lines.count - height))
+    }
+
+    /// The sample (index into the visible rows) drawn at screen row `y` of a body `rect`, if any.
+    static func sample(atRow y: Int, _ state: DashboardState, rect: Rect) -> Int? {
+        let inner = rect.inset(1), lines = lines(SampleList.visible(state))
+        let line = firstVisibleLine(lines, cursor: state.samples.cursor, height: inner.height - 1) + y - (inner.y + 1)
+        guard y > inner.y, y < inner.y + inner.height, lines.indices.contains(line),
+              case .sample(let index) = lines[line] else { return nil }
+        return index
     }
 
     static func drawSampleLine(_ row: SampleRow, _ detail: RunDetail, selected: Bool, ascii: Bool,

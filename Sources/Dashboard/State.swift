@@ -92,8 +92,10 @@ public struct DisplayOptions: Hashable, Sendable {
 
 /// Something the shell around the pure dashboard must do.
 public enum DashboardCommand: Hashable, Sendable {
-    case startTraining(dataset: String)
-    case stopTraining(runID: Int64)
+    /// Start `ranet train` as a child process; the shell answers with `.trainingStarted` or `.shellMessage`.
+    case startTraining(TrainingRequest)
+    /// Send SIGINT to a child the dashboard started (the trainer checkpoints and marks the run interrupted).
+    case stopTraining(pid: Int32, runID: Int64)
 }
 
 /// The whole dashboard state; a value, changed only by `reduce`.
@@ -108,8 +110,15 @@ public struct DashboardState: Sendable {
     public var runCursor = 0
     public var runFilter = ""
     public var isEditingFilter = false
-    public var smoothing = false
+    public var smoothing = Smoothing.off
+    public var xAxis = TrainingXAxis.steps
     public var logY = false
+    /// The new-run chooser, while it is open.
+    public var newRun: NewRunDialog?
+    /// What the chooser offers.
+    public var trainingChoices = TrainingChoices()
+    /// Training processes started from this dashboard.
+    public var trainingChildren: [TrainingChild] = []
     public var budget = BudgetSettings()
     /// Exact result of the budget settings on the focused run's samples, recomputed by the reducer.
     public var budgetResult: BudgetResult?
@@ -128,10 +137,12 @@ public struct DashboardState: Sendable {
     public var pendingCommands: [DashboardCommand] = []
 
     /// Creates a state.
-    public init(view: DashboardView = .runs, focusedRunID: Int64? = nil, options: DisplayOptions = DisplayOptions()) {
+    public init(view: DashboardView = .runs, focusedRunID: Int64? = nil, options: DisplayOptions = DisplayOptions(),
+                trainingChoices: TrainingChoices = TrainingChoices()) {
         self.view = view
         self.focusedRunID = focusedRunID
         self.options = options
+        self.trainingChoices = trainingChoices
     }
 
     /// The detail of the focused run, when loaded.
@@ -145,6 +156,12 @@ public struct DashboardState: Sendable {
         var ids = overlayRunIDs
         if let focusedRunID { ids.insert(focusedRunID) }
         return ids
+    }
+
+    /// Why the filter is not a valid regex (then every run is shown), nil when it is valid or empty.
+    public var runFilterError: String? {
+        guard !runFilter.isEmpty else { return nil }
+        return (try? NSRegularExpression(pattern: runFilter)) == nil ? "not a valid regex: showing every run" : nil
     }
 
     /// Runs matching the filter regex (all when it is empty or invalid).

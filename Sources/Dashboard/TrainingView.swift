@@ -6,14 +6,17 @@ enum TrainingView {
         let ascii = state.options.ascii
         guard let detail = state.focusedDetail else {
             let inner = drawPanel("Training", into: &screen, rect: rect, ascii: ascii)
-            screen.write("no run selected: open one in the Runs view (1, Enter)", x: inner.x + 1, y: inner.y + 1,
-                         foreground: .muted)
+            let message = state.focusedRunID.map { "loading run \($0)…" }
+                ?? "no run selected: open one in the Runs view (1, Enter)"
+            screen.write(message, x: inner.x + 1, y: inner.y + 1, foreground: .muted)
             return
         }
         let (top, bottom) = rect.splitRows(topHeight: rect.height * 3 / 5)
-        let lossTitle = "Loss per exit vs step" + (state.smoothing ? "  [EMA]" : "") + (state.logY ? "  [log y]" : "")
+        let lossTitle = "Loss per exit vs " + (state.xAxis == .steps ? "step" : "wall time")
+            + (state.smoothing == .off ? "" : "  [\(state.smoothing.title)]") + (state.logY ? "  [log y]" : "")
         let lossArea = drawPanel(lossTitle, into: &screen, rect: top, ascii: ascii)
-        LineChart.draw(lossSeries(state, detail), style: ChartStyle(xLabel: "step", logY: state.logY, ascii: ascii),
+        LineChart.draw(lossSeries(state, detail),
+                       style: ChartStyle(xLabel: state.xAxis.title, logY: state.logY, ascii: ascii),
                        into: &screen, rect: lossArea)
         let (left, right) = bottom.splitColumns(leftWidth: bottom.width / 2)
         let accuracyArea = drawPanel("Validation accuracy per epoch (%)", into: &screen, rect: left, ascii: ascii)
@@ -25,19 +28,20 @@ enum TrainingView {
 
     /// Loss of every exit of the focused run (on top), plus the last exit of overlaid runs in muted colour.
     static func lossSeries(_ state: DashboardState, _ detail: RunDetail) -> [ChartSeries] {
-        func prepared(_ series: StepSeries) -> [Double] {
-            state.smoothing ? exponentialMovingAverage(series.losses, alpha: 0.1) : series.losses
+        func xs(_ series: StepSeries) -> [Double] {
+            // Wall time in minutes; a series without wall times (old stores) falls back to steps.
+            state.xAxis == .wallTime && series.wallTimes.count == series.steps.count
+                ? series.wallTimes.map { $0 / 60 } : series.steps.map(Double.init)
         }
         var result: [ChartSeries] = []
         for id in state.overlayRunIDs.sorted() where id != detail.run.id {
             guard let other = state.data?.details[id], let last = other.lossSeries.last else { continue }
-            result.append(ChartSeries(label: "run \(id)", color: .muted, xs: last.steps.map(Double.init),
-                                      ys: prepared(last)))
+            result.append(ChartSeries(label: "run \(id)", color: .muted, xs: xs(last), ys: state.smoothing.apply(last.losses)))
         }
         let count = detail.lossSeries.count
         for series in detail.lossSeries {
             result.append(ChartSeries(label: String(series.exit + 1), color: exitColor(series.exit, of: count),
-                                      xs: series.steps.map(Double.init), ys: prepared(series)))
+                                      xs: xs(series), ys: state.smoothing.apply(series.losses)))
         }
         return result
     }
@@ -62,7 +66,7 @@ enum TrainingView {
                           + String(format: " %3.0f%%", fraction * 100), .title))
             lines.append(("step \(progress.stepInEpoch)/\(progress.stepsPerEpoch)", .text))
             lines.append((String(format: "lr %.4g   %.1f images/s", progress.learningRate, progress.imagesPerSecond), .text))
-            lines.append(("ETA " + (progress.etaSeconds.map(formatDuration) ?? "unknown"), .text))
+            lines.append(("ETA " + (remainingSeconds(progress, now: state.now).map(formatDuration) ?? "unknown"), .text))
         } else {
             let fraction = Double(run.epochsDone) / Double(max(1, run.epochsTotal))
             lines.append(("epochs \(run.epochsDone)/\(run.epochsTotal) " + bar(fraction, width: barWidth, ascii: state.options.ascii),
@@ -73,11 +77,18 @@ enum TrainingView {
             let accuracies = last.validationAccuracy.map { String(format: "%.1f", $0 * 100) }.joined(separator: " ")
             lines.append(("epoch \(last.epoch) acc/exit: " + accuracies, .muted))
         }
-        lines.append(("smoothing \(state.smoothing ? "on" : "off")  log-y \(state.logY ? "on" : "off")", .muted))
+        lines.append(("smoothing \(state.smoothing.title)  log-y \(state.logY ? "on" : "off")  x \(state.xAxis.title)", .muted))
         for (row, line) in lines.prefix(rect.height).enumerated() {
             screen.write(line.0, x: rect.x + 1, y: rect.y + row, foreground: line.1, maxWidth: rect.width - 1)
         }
     }
+}
+
+/// The ETA counted down from when it was estimated to `now` (no count-down without a clock or a reference).
+func remainingSeconds(_ progress: TrainingProgress, now: Double) -> Double? {
+    guard let eta = progress.etaSeconds else { return nil }
+    guard let reference = progress.etaReferenceTime, now > reference else { return eta }
+    return max(0, eta - (now - reference))
 }
 
 /// h:mm:ss.

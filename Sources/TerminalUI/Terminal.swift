@@ -10,6 +10,8 @@ import Glibc
 public enum TerminalEvent: Hashable, Sendable {
     case key(Key)
     case resize(Size)
+    /// A left click at this cell.
+    case click(x: Int, y: Int)
 }
 
 /// Start-up switches of the terminal.
@@ -42,6 +44,7 @@ public final class Terminal {
 
     /// Initialises ncurses (locale, cbreak, no echo, keypad, input timeout, colours, optional mouse).
     public init(theme: Theme, options: TerminalOptions, environment: [String: String]) {
+        Terminal.installSignalHandlers()
         setlocale(LC_ALL, "")
         _ = initscr()
         cbreak()
@@ -68,7 +71,6 @@ public final class Terminal {
             // BUTTON4_PRESSED | BUTTON5_PRESSED (wheel) | BUTTON1_CLICKED for ncurses mouse version 2.
             _ = mousemask(0x10000 | 0x200000 | 0x4, nil)
         }
-        Terminal.installSignalHandlers()
     }
 
     deinit { shutdown() }
@@ -80,7 +82,7 @@ public final class Terminal {
         endwin()
     }
 
-    /// Whether SIGINT or SIGTERM arrived.
+    /// Whether SIGINT, SIGTERM or SIGHUP arrived.
     public var quitRequested: Bool { TerminalSignals.quitRequested.load(ordering: .relaxed) }
 
     /// Changes the theme and repaints everything on the next draw.
@@ -112,6 +114,8 @@ public final class Terminal {
         guard getmouse(&event) == OK else { return nil }
         if event.bstate & 0x10000 != 0 { return .key(.up) }
         if event.bstate & 0x200000 != 0 { return .key(.down) }
+        // BUTTON1_CLICKED or BUTTON1_PRESSED.
+        if event.bstate & 0x6 != 0 { return .click(x: Int(event.x), y: Int(event.y)) }
         return nil
     }
 
@@ -152,11 +156,19 @@ public final class Terminal {
         _ = mvwadd_wch(ranet_stdscr(), y, x, &cchar)
     }
 
-    private static func installSignalHandlers() {
+    /// Quit on SIGINT, SIGTERM and SIGHUP (a closed terminal or SSH session), so the loop ends and `endwin` restores
+    /// the terminal. Runs before initscr and before any other thread starts, because a process started inside tmux
+    /// (or by a runner that blocks signals) can inherit them blocked or ignored: then Ctrl-C or a hangup would never
+    /// arrive, and an ignored SIGWINCH would keep ncurses from seeing resizes.
+    static func installSignalHandlers() {
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        for signal in [SIGINT, SIGTERM, SIGHUP, SIGWINCH] { sigaddset(&unblock, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         let handler: @convention(c) (Int32) -> Void = { _ in
             TerminalSignals.quitRequested.store(true, ordering: .relaxed)
         }
-        signal(SIGINT, handler)
-        signal(SIGTERM, handler)
+        signal(SIGWINCH, SIG_DFL)
+        for quitSignal in [SIGINT, SIGTERM, SIGHUP] { signal(quitSignal, handler) }
     }
 }

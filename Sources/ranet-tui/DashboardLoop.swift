@@ -11,8 +11,10 @@ struct DashboardLoop {
     let terminalOptions: TerminalOptions
     let ascii: Bool
     let environment: [String: String]
-    /// The --store given on the command line, handed to `ranet train` children.
+    /// The store `ranet train` children write into (nil for the bundled sample data's temporary copy).
     let storePath: String?
+    /// What the new-run dialog offers.
+    let trainingChoices: TrainingChoices
 
     func run() throws {
         let poller = Poller(source: source)
@@ -22,7 +24,8 @@ struct DashboardLoop {
             poller.stop()
         }
         var state = DashboardState(view: initialView, focusedRunID: runID,
-                                   options: DisplayOptions(ascii: ascii, monochrome: terminal.capability == .monochrome))
+                                   options: DisplayOptions(ascii: ascii, monochrome: terminal.capability == .monochrome),
+                                   trainingChoices: trainingChoices)
         poller.request(state.requestedRunIDs)
         poller.start()
         let children = TrainingChildren(environment: environment, storePath: storePath)
@@ -37,22 +40,38 @@ struct DashboardLoop {
             if Int(now) != lastSecond {
                 lastSecond = Int(now)
                 state = reduce(state, .tick(now))
+                // The ETA counts down between store updates; unchanged cells are not redrawn.
+                if state.view == .training { needsDraw = true }
             }
             if needsDraw {
                 terminal.draw(render(state, size: terminal.size))
                 needsDraw = false
             }
             if let event = terminal.nextEvent() {
-                if case .key(let key) = event { state = reduce(state, key: key) }
+                switch event {
+                case .key(let key): state = reduce(state, key: key)
+                case .click(let x, let y): state = reduce(state, .click(x: x, y: y, size: terminal.size))
+                case .resize: break
+                }
                 needsDraw = true
             }
             if !state.pendingCommands.isEmpty {
-                state.statusMessage = children.perform(state.pendingCommands)
+                let commands = state.pendingCommands
                 state = reduce(state, .commandsTaken)
+                for action in children.perform(commands) { state = reduce(state, action) }
+                needsDraw = true
+            }
+            for action in children.reap() {
+                state = reduce(state, action)
                 needsDraw = true
             }
             poller.request(state.requestedRunIDs)
         }
-        children.stopAll()
+        terminal.shutdown()
+        for pid in children.livePids {
+            // Training outlives the dashboard: say where it is and how to stop it.
+            FileHandle.standardError.write(Data(
+                "ranet-tui: training process \(pid) keeps running; stop it with kill -INT \(pid)\n".utf8))
+        }
     }
 }

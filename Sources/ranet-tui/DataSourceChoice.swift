@@ -14,18 +14,23 @@ struct NoDataFound: Error, CustomStringConvertible {
 
 /// Picks the data source: --store, $RANET_STORE, ./ranet.sqlite, then the bundled sample-data/ (read-only).
 enum DataSourceChoice {
-    static func make(storePath: String?, fake: Bool, environment: [String: String]) throws -> any DashboardDataSource {
-        if fake { return FakeDataSource(sampleCount: 400) }
+    /// The source, and the store file `ranet train` children should write so the dashboard sees their runs
+    /// (for the bundled sample data, its temporary copy; nil for the fake data).
+    static func make(storePath: String?, fake: Bool, environment: [String: String]) throws
+        -> (source: any DashboardDataSource, trainingStore: String?) {
+        if fake { return (FakeDataSource(sampleCount: 400), nil) }
         let explicit = storePath ?? environment["RANET_STORE"].flatMap { $0.isEmpty ? nil : $0 }
         let path = explicit ?? "ranet.sqlite"
         if FileManager.default.fileExists(atPath: path) || explicit != nil {
-            return try StoreDataSource(path: path, readOnly: false)
+            let source = try StoreDataSource(path: path, readOnly: false)
+            return (source, source.openPath)
         }
         let candidates = sampleDataCandidates()
         for directory in candidates {
             let store = directory.appendingPathComponent("ranet.sqlite")
             if FileManager.default.fileExists(atPath: store.path) {
-                return try StoreDataSource(path: store.path, readOnly: true)
+                let source = try StoreDataSource(path: store.path, readOnly: true)
+                return (source, source.openPath)
             }
         }
         throw NoDataFound(storePath: path, sampleDataPaths: candidates.map(\.path))

@@ -5,11 +5,13 @@ import Synchronization
 
 /// Reads the experiment store for the dashboard; runs on the poller's thread.
 final class StoreDataSource: DashboardDataSource {
-    /// Images are loaded one query each, so only this many samples per evaluation carry their image.
+    /// Only the first this many samples (by index) of an evaluation carry their image, to bound memory.
     static let imageLimit = 3_000
     private let store: Store
     private let detector: StoreChangeDetector
     private let description: String
+    /// The database file actually opened (a temporary copy for read-only sample data).
+    let openPath: String
     /// Converted samples per evaluation with the row count they were read at: a finished evaluation is not
     /// re-read (and its images not re-queried) at every poll while a training run keeps the store changing.
     private let sampleCache = Mutex<[Int64: (count: Int, samples: [Dashboard.SampleRecord])]>([:])
@@ -26,9 +28,11 @@ final class StoreDataSource: DashboardDataSource {
             try FileManager.default.copyItem(atPath: path, toPath: copy.path)
             openPath = copy.path
         }
+        self.openPath = openPath
         store = try Store(path: openPath)
         detector = try StoreChangeDetector(store: store)
-        description = (readOnly ? "sample data " : "store ") + path
+        // The sample data is always the same bundled file: a short fixed label keeps screenshots stable.
+        description = readOnly ? "bundled sample data (read-only)" : "store " + path
     }
 
     func changeToken() throws -> Int64 { try detector.version() }
@@ -36,10 +40,11 @@ final class StoreDataSource: DashboardDataSource {
     func snapshot(detailsFor runs: Set<Int64>) throws -> DashboardData {
         let summaries = try store.runSummaries()
         var details: [Int64: RunDetail] = [:]
-        let converted = summaries.map(Self.summary)
-        for summary in converted where runs.contains(summary.id) {
-            details[summary.id] = try detail(summary)
+        for stored in summaries {
+            let summary = Self.summary(stored)
+            if runs.contains(summary.id) { details[summary.id] = try detail(summary, stored.run) }
         }
+        let converted = summaries.map(Self.summary)
         return DashboardData(runs: converted, details: details, sourceDescription: description)
     }
 
@@ -52,18 +57,23 @@ final class StoreDataSource: DashboardDataSource {
             mflops: stored.lastExitFLOPs.map { Double($0) / 1e6 })
     }
 
-    private func detail(_ summary: Dashboard.RunSummary) throws -> RunDetail {
+    private func detail(_ summary: Dashboard.RunSummary, _ record: RunRecord) throws -> RunDetail {
         let steps = try store.stepMetrics(runID: summary.id)
         let epochs = try store.epochMetrics(runID: summary.id)
         var detail = RunDetail(run: summary, lossSeries: Self.lossSeries(steps), epochs: epochs.map {
-            EpochMetrics(epoch: $0.epoch, validationLoss: $0.validationLoss.map(Double.init),
+            // The store counts epochs from 0, the trainer's progress line and the dashboard from 1.
+            EpochMetrics(epoch: $0.epoch + 1, validationLoss: $0.validationLoss.map(Double.init),
                          validationAccuracy: $0.validationAccuracy.map(Double.init))
         }, classNames: Self.classNames(dataset: summary.dataset))
-        if summary.status == .running { detail.progress = Self.progress(steps, run: summary) }
+        if summary.status == .running {
+            detail.progress = StoredTrainingEstimate.progress(run: record, steps: steps, epochs: epochs)
+        }
         let evaluations = try store.evaluations(runID: summary.id)
         if let test = evaluations.last(where: { $0.split == "test" }) ?? evaluations.last, let id = test.id {
+            let layout = ExitLayout.exits(configJSON: record.configJSON).flatMap { $0.count == test.exitFLOPs.count ? $0 : nil }
             detail.exits = test.exitFLOPs.indices.map { exit in
-                ExitInfo(subnetwork: exit, resolution: 0, cumulativeMFLOPs: Double(test.exitFLOPs[exit]) / 1e6,
+                ExitInfo(subnetwork: layout?[exit].subnetwork ?? -1, resolution: layout?[exit].resolution ?? 0,
+                         cumulativeMFLOPs: Double(test.exitFLOPs[exit]) / 1e6,
                          accuracy: exit < test.exitAccuracy.count ? Double(test.exitAccuracy[exit]) : 0)
             }
             detail.samples = try samples(evaluationID: id, withImages: true)
@@ -90,13 +100,14 @@ final class StoreDataSource: DashboardDataSource {
     private func readSamples(evaluationID: Int64, withImages: Bool) throws -> [Dashboard.SampleRecord] {
         let table = try store.sampleTable(evaluationID: evaluationID)
         let count = table.sampleCount, exits = table.exitCount
-        return try (0..<count).map { sample in
+        let limitIndex = count > Self.imageLimit ? Int(table.sampleIndices[Self.imageLimit]) : Int.max
+        let images = withImages ? try store.sampleImages(evaluationID: evaluationID, indexLimit: limitIndex) : [:]
+        return (0..<count).map { sample in
             func column<T>(_ values: [T]) -> [T] {
                 values.isEmpty ? [] : (0..<exits).map { values[$0 * count + sample] }
             }
             let index = Int(table.sampleIndices[sample])
-            let image = withImages && sample < Self.imageLimit
-                ? try store.sampleImage(evaluationID: evaluationID, sampleIndex: index).map(Self.image) : nil
+            let image = images[index].map(Self.image)
             let margins = column(table.margin)
             return Dashboard.SampleRecord(index: index, label: Int(table.labels[sample]), confidence: column(table.maxProb),
                                           predicted: column(table.predicted).map(Int.init), entropy: column(table.entropy),
@@ -104,32 +115,27 @@ final class StoreDataSource: DashboardDataSource {
         }
     }
 
+    /// The store keeps pixels channel-major (CHW); the dashboard reads them interleaved (HWC).
     static func image(_ stored: StoreSampleImage) -> Dashboard.SampleImage {
-        Dashboard.SampleImage(width: stored.width, height: stored.height, channels: stored.channels, pixels: stored.pixels)
+        let plane = stored.width * stored.height, channels = stored.channels
+        var pixels = stored.pixels
+        if channels > 1, stored.pixels.count == plane * channels {
+            for index in 0..<plane {
+                for channel in 0..<channels { pixels[index * channels + channel] = stored.pixels[channel * plane + index] }
+            }
+        }
+        return Dashboard.SampleImage(width: stored.width, height: stored.height, channels: channels, pixels: pixels)
     }
 
+    /// One loss series per exit, with wall times made increasing across resumes (each process counts from 0).
     static func lossSeries(_ steps: [StoreStepMetric]) -> [StepSeries] {
         let exits = steps.map(\.exitLosses.count).max() ?? 0
+        let wallTimes = Dashboard.TrainingEstimate.continuousWallTimes(steps.map(\.wallTime))
         return (0..<exits).map { exit in
-            let rows = steps.filter { exit < $0.exitLosses.count }
-            return StepSeries(exit: exit, steps: rows.map(\.step), losses: rows.map { Double($0.exitLosses[exit]) })
+            let rows = steps.indices.filter { exit < steps[$0].exitLosses.count }
+            return StepSeries(exit: exit, steps: rows.map { steps[$0].step },
+                              losses: rows.map { Double(steps[$0].exitLosses[exit]) }, wallTimes: rows.map { wallTimes[$0] })
         }
-    }
-
-    /// Live progress from the newest step row; steps per epoch from the last completed epoch's rows.
-    static func progress(_ steps: [StoreStepMetric], run: Dashboard.RunSummary) -> TrainingProgress? {
-        guard let last = steps.last else { return nil }
-        let epochStart = steps.first(where: { $0.epoch == last.epoch })?.step ?? last.step
-        let previousStart = steps.first(where: { $0.epoch == last.epoch - 1 })?.step
-        let stepsPerEpoch = previousStart.map { max(1, epochStart - $0) } ?? max(1, last.step - epochStart + 1)
-        let stepInEpoch = last.step - epochStart
-        let remainingSteps = Double(max(0, run.epochsTotal - last.epoch - 1) * stepsPerEpoch + stepsPerEpoch - stepInEpoch)
-        let elapsed = steps.count > 1 ? last.wallTime - steps[steps.count - 2].wallTime : 0
-        let stepGap = steps.count > 1 ? Double(max(1, last.step - steps[steps.count - 2].step)) : 1
-        let eta = elapsed > 0 ? remainingSteps * elapsed / stepGap : nil
-        return TrainingProgress(epoch: last.epoch + 1, epochs: run.epochsTotal, stepInEpoch: stepInEpoch,
-                                stepsPerEpoch: stepsPerEpoch, learningRate: Double(last.learningRate),
-                                imagesPerSecond: Double(last.imagesPerSecond), etaSeconds: eta)
     }
 
     static func classNames(dataset: String) -> [String] {

@@ -57,11 +57,209 @@ import TestSupport
         try tmux(["send-keys", "-t", session, "5"])
         _ = try waitFor(session, "Samples")
         try tmux(["send-keys", "-t", session, "Enter"])
-        _ = try waitFor(session, "Sample #")
+        // The drill-down names each exit's sub-network and resolution from the run's stored config (fmnist-small:
+        // sub-networks at 7, 14 and 28 px).
+        let detail = try waitFor(session, "Sample #")
+        #expect(detail.contains("sub-network") && detail.contains("7px") && detail.contains("28px"))
+        try tmux(["send-keys", "-t", session, "2", "n"])
+        _ = try waitFor(session, "New training run")
+        try tmux(["send-keys", "-t", session, "Escape"])
+        _ = try waitFor(session, "Loss per exit")
         try tmux(["send-keys", "-t", session, "q"])
-        let deadline = Date().addingTimeInterval(10)
-        while !FileManager.default.fileExists(atPath: exitFile) && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
-        let code = (try? String(contentsOfFile: exitFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(code == "0", "ranet-tui exit code \(code ?? "missing")")
+        #expect(waitForExitCode(exitFile) == "0")
+    }
+
+    /// The exit code the wrapping shell wrote, once it shows up.
+    func waitForExitCode(_ path: String, timeout: Double = 10) -> String? {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !FileManager.default.fileExists(atPath: path) && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        return (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// A scratch directory with a copy of the sample store, and the command line that runs ranet-tui on it in tmux
+    /// and writes its exit code to `exit-code`.
+    func prepare(_ name: String, extraArguments: String = "") throws -> (dir: URL, command: String, exitFile: String) {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ranet-tui-\(name)-\(getpid())")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let store = dir.appendingPathComponent("ranet.sqlite")
+        try FileManager.default.copyItem(at: Self.sampleStore, to: store)
+        let exitFile = dir.appendingPathComponent("exit-code").path
+        let binary = CLI.binary.deletingLastPathComponent().appendingPathComponent("ranet-tui").path
+        let command = "TERM=xterm-256color TMPDIR='\(dir.path)' '\(binary)' --store '\(store.path)' \(extraArguments); "
+            + "echo $? > '\(exitFile)'; sleep 30"
+        return (dir, command, exitFile)
+    }
+
+    /// The pid of ranet-tui: the only child of the pane's shell.
+    func dashboardPid(_ session: String) throws -> pid_t? {
+        let shell = try tmux(["display-message", "-p", "-t", session, "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let children = try? String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)
+        return children?.split(separator: " ").first.flatMap { pid_t($0) }
+    }
+
+    @Test(.enabled(if: tmuxPath != nil, "tmux is not installed (apt-get install tmux)"))
+    func hangupQuitsCleanlyAndRestoresTheTerminal() throws {
+        let (dir, command, exitFile) = try prepare("hup")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let session = "ranet-hup-\(getpid())"
+        try tmux(["new-session", "-d", "-s", session, "-x", "100", "-y", "30", command])
+        defer { _ = try? tmux(["kill-session", "-t", session]) }
+        _ = try waitFor(session, "Runs")
+        #expect(try tmux(["display-message", "-p", "-t", session, "#{alternate_on}"]).hasPrefix("1"))
+        let pid = try #require(try dashboardPid(session))
+        #expect(kill(pid, SIGHUP) == 0)
+        #expect(waitForExitCode(exitFile) == "0", "ranet-tui did not quit on SIGHUP")
+        // endwin ran: the pane is back on the normal screen.
+        #expect(try tmux(["display-message", "-p", "-t", session, "#{alternate_on}"]).hasPrefix("0"))
+    }
+
+    static let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+    /// Started with SIGINT and SIGHUP blocked and SIGINT ignored (as a process inside tmux or under some runners can
+    /// inherit them), Ctrl-C still quits: the dashboard unblocks and installs its handlers at start.
+    @Test(.enabled(if: tmuxPath != nil && python != nil, "needs tmux and python3"))
+    func ctrlCQuitsEvenWhenStartedWithSignalsBlocked() throws {
+        let binary = CLI.binary.deletingLastPathComponent().appendingPathComponent("ranet-tui").path
+        let wrapper = "import os, signal; signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGHUP}); "
+            + "signal.signal(signal.SIGINT, signal.SIG_IGN); os.execv(os.environ['TUI'], [os.environ['TUI'], '--fake-data'])"
+        let (dir, _, exitFile) = try prepare("blocked")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let command = "TERM=xterm-256color TUI='\(binary)' \(Self.python!) -c \"\(wrapper)\"; echo $? > '\(exitFile)'; sleep 30"
+        let session = "ranet-blocked-\(getpid())"
+        try tmux(["new-session", "-d", "-s", session, "-x", "100", "-y", "30", command])
+        _ = try waitFor(session, "Runs")
+        let pid = try dashboardPid(session)
+        defer {
+            // With the signals still blocked a failing dashboard would outlive tmux's SIGHUP.
+            if let pid, waitForExitCode(exitFile, timeout: 0) == nil { kill(pid, SIGKILL) }
+            _ = try? tmux(["kill-session", "-t", session])
+        }
+        try tmux(["send-keys", "-t", session, "C-c"])
+        #expect(waitForExitCode(exitFile) == "0", "Ctrl-C did not quit")
+    }
+
+    static let fashionMNIST = FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")
+
+    /// `n` starts `ranet train` from the dialog, the training view follows the new run, `x` stops it with SIGINT and
+    /// the trainer checkpoints and marks it interrupted.
+    @Test(.enabled(if: tmuxPath != nil && fashionMNIST, "needs tmux and Fashion-MNIST (apt-get install tmux dataset-fashion-mnist)"))
+    func newRunStartsFollowsAndStopsATrainingChild() throws {
+        let (dir, command, exitFile) = try prepare("train")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let session = "ranet-train-\(getpid())"
+        try tmux(["new-session", "-d", "-s", session, "-x", "120", "-y", "40", command])
+        defer { _ = try? tmux(["kill-session", "-t", session]) }
+        _ = try waitFor(session, "Runs")
+        try tmux(["send-keys", "-t", session, "n"])
+        _ = try waitFor(session, "New training run")
+        try tmux(["send-keys", "-t", session, "j", "j", "Left", "Left", "Enter"])  // epochs: 4 -> 1
+        _ = try waitFor(session, "following run 2", timeout: 60)
+        let following = try waitFor(session, "Loss per exit", timeout: 10)
+        #expect(following.contains("· running"), "screen:\n\(following)")
+        let logs = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".log") }
+        let log = dir.appendingPathComponent(try #require(logs.first)).path
+        // The trainer prints "run 2: ..." just before it installs its SIGINT handler.
+        let deadline = Date().addingTimeInterval(60)
+        while !((try? String(contentsOfFile: log, encoding: .utf8))?.contains("run 2:") ?? false) && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        Thread.sleep(forTimeInterval: 3)
+        try tmux(["send-keys", "-t", session, "x"])
+        let stopped = try waitFor(session, "run 2 stopped", timeout: 60)
+        #expect(stopped.contains("--resume 2"))
+        _ = try waitFor(session, "· interrupted", timeout: 10)
+        let logText = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        #expect(logText.contains("stopping after this step"), "log:\n\(logText)")
+        try tmux(["send-keys", "-t", session, "q"])
+        #expect(waitForExitCode(exitFile) == "0")
+    }
+}
+
+/// `ranet-tui --dump-screen`: the real data path (store, config, evaluation) rendered to text without a terminal.
+@Suite struct TUIDumpScreenTests {
+    func dashboard(_ arguments: [String]) throws -> ChildProcess.Result {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ranet-tui-dump-\(getpid())-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = dir.appendingPathComponent("ranet.sqlite")
+        try FileManager.default.copyItem(at: TUIEndToEndTests.sampleStore, to: store)
+        let binary = CLI.binary.deletingLastPathComponent().appendingPathComponent("ranet-tui").path
+        return try ChildProcess.run(binary, ["--store", store.path] + arguments, timeout: 60)
+    }
+
+    @Test func drillDownShowsSubNetworkAndResolutionOfEveryExit() throws {
+        let result = try dashboard(["--dump-screen", "100x30", "--ascii", "--view", "samples", "--press", "Enter"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 31 && lines.dropLast().allSatisfy { $0.count == 100 })
+        #expect(result.stdout.contains("Sample #") && result.stdout.contains("(sub-network "))
+        // fmnist-small: scales 1-2-3, nBlocks 2, blockStep 2: exits 1-2 on 7 px, 3-4 on 14 px, 5-6 on 28 px.
+        for (exit, subnetwork, side) in [(1, 1, 7), (2, 1, 7), (3, 2, 14), (4, 2, 14), (5, 3, 28), (6, 3, 28)] {
+            #expect(lines.contains { $0.hasPrefix("| \(exit)    \(subnetwork) \(side)px") }, "exit \(exit) row")
+        }
+        #expect(!result.stdout.unicodeScalars.contains { (0x2580...0x28FF).contains($0.value) }, "--ascii drew blocks")
+    }
+
+    @Test func budgetKeysMoveTheSlider() throws {
+        let before = try dashboard(["--dump-screen", "100x30", "--view", "budget"])
+        let after = try dashboard(["--dump-screen", "100x30", "--view", "budget", "--press", "Right", "--press", "]"])
+        #expect(before.stdout.contains("threshold 0.500") && after.stdout.contains("threshold 0.555"))
+    }
+
+    @Test(arguments: [
+        (["--dump-screen", "100"], "--dump-screen '100': expected WIDTHxHEIGHT"),
+        (["--dump-screen", "80x24", "--press", "Wiggle"], "--press 'Wiggle': not a key"),
+        (["--press", "q"], "--press only works with --dump-screen"),
+        (["--run", "99"], "--run 99: no such run"),
+        (["--view", "graphs"], "unknown view 'graphs'"),
+    ])
+    func badArgumentsSayWhatIsWrong(arguments: [String], message: String) throws {
+        let result = try dashboard(arguments)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains(message), "stderr: \(result.stderr)")
+    }
+}
+
+/// The README's text screenshots are `ranet-tui --dump-screen 100x30 --ascii ARGS` on the bundled sample data, run from
+/// the package root; RECORD_SNAPSHOTS=1 rewrites them.
+@Suite struct ReadmeScreenshotTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let marker = "<!-- dump-screen: "
+
+    /// With ./ranet.sqlite present the dashboard would open that instead of the sample data.
+    static let sampleDataWouldOpen = !FileManager.default.fileExists(atPath: "ranet.sqlite")
+        && FileManager.default.currentDirectoryPath == root.path
+
+    @Test(.enabled(if: sampleDataWouldOpen, "needs the package root as working directory, without ./ranet.sqlite"))
+    func readmeScreenshotsMatchTheDashboard() throws {
+        let readmeURL = Self.root.appendingPathComponent("README.md")
+        var text = try String(contentsOf: readmeURL, encoding: .utf8)
+        let binary = CLI.binary.deletingLastPathComponent().appendingPathComponent("ranet-tui").path
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "RANET_STORE")
+        var searchFrom = text.startIndex, count = 0
+        while let open = text.range(of: Self.marker, range: searchFrom..<text.endIndex) {
+            let header = try #require(text.range(of: " -->\n```text\n", range: open.upperBound..<text.endIndex))
+            let close = try #require(text.range(of: "\n```\n<!-- /dump-screen -->", range: header.upperBound..<text.endIndex))
+            let arguments = text[open.upperBound..<header.lowerBound].split(separator: " ").map(String.init)
+            let result = try ChildProcess.run(binary, ["--dump-screen", "100x30", "--ascii"] + arguments,
+                                              environment: environment, timeout: 60)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            let screen = result.stdout.hasSuffix("\n") ? String(result.stdout.dropLast()) : result.stdout
+            if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
+                text.replaceSubrange(header.upperBound..<close.lowerBound, with: screen)
+            } else {
+                #expect(String(text[header.upperBound..<close.lowerBound]) == screen,
+                        "README screenshot for \(arguments) is stale: re-record with RECORD_SNAPSHOTS=1")
+            }
+            searchFrom = text.range(of: "<!-- /dump-screen -->", range: header.upperBound..<text.endIndex)!.upperBound
+            count += 1
+        }
+        #expect(count >= 6, "README should show every view and a sample drill-down")
+        if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
+            try text.write(to: readmeURL, atomically: true, encoding: .utf8)
+        }
     }
 }

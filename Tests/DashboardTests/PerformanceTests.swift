@@ -17,11 +17,15 @@ import Testing
                                  sourceDescription: "perf")
         var state = reduce(DashboardState(view: .budget, focusedRunID: 9), .dataLoaded(data))
         let clock = ContinuousClock()
-        let elapsed = clock.measure {
-            for _ in 0..<5 { state = reduce(state, key: .right) }
+        // Every mode: one global threshold, the budgeted p-schedule, and the target-MFLOPs solver.
+        for mode in BudgetMode.allCases {
+            while state.budget.mode != mode { state = reduce(state, key: .character("m")) }
+            let elapsed = clock.measure {
+                for _ in 0..<5 { state = reduce(state, key: .right) }
+            }
+            #expect(state.budgetResult?.exitCounts.reduce(0, +) == 50_000)
+            print("5 slider moves on 50,000 x 8, \(mode.title):", elapsed)
+            #expect(elapsed < .milliseconds(5 * 200), "5 slider moves (\(mode.title)) took \(elapsed)")
         }
-        #expect(state.budgetResult?.exitCounts.reduce(0, +) == 50_000)
-        print("5 slider moves on 50,000 x 8:", elapsed)
-        #expect(elapsed < .milliseconds(5 * 200), "5 slider moves took \(elapsed)")
     }
 }

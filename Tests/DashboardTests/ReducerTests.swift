@@ -4,7 +4,12 @@ import Testing
 
 @Suite struct ReducerTests {
     @Test func everyBindingIsReachableFromItsKeysInItsViews() {
-        for binding in Keymap.bindings {
+        for binding in Keymap.bindings where binding.inDialog {
+            for key in binding.keys {
+                #expect(Keymap.dialogAction(for: key) == binding.action, "\(key.displayName) in the new-run dialog")
+            }
+        }
+        for binding in Keymap.bindings where !binding.inDialog {
             for view in binding.views ?? Set(DashboardView.allCases) {
                 for key in binding.keys {
                     // A key may be shadowed by an earlier binding only if that one does the same thing.
@@ -80,6 +85,11 @@ import Testing
         #expect(!state.isEditingFilter && state.visibleRuns.count == 2)
         state = reduce(state, key: .escape)
         #expect(state.runFilter.isEmpty && state.visibleRuns.count == 3)
+        var invalid = reduce(loadedState(), key: .character("/"))
+        invalid = reduce(invalid, key: .character("("))
+        #expect(invalid.visibleRuns.count == 3 && invalid.runFilterError != nil)
+        #expect(render(invalid, size: Size(width: 80, height: 24)).text.contains("not a valid regex"))
+        #expect(reduce(invalid, key: .backspace).runFilterError == nil)
         let cancelled = reduce(reduce(reduce(loadedState(), key: .character("/")), key: .character("x")), key: .escape)
         #expect(cancelled.runFilter.isEmpty && !cancelled.isEditingFilter)
     }
@@ -87,22 +97,17 @@ import Testing
     @Test func trainingToggles() {
         var state = loadedState(view: .training)
         state = reduce(state, key: .character("s"))
-        #expect(state.smoothing)
+        #expect(state.smoothing == .ema)
+        state = reduce(state, key: .character("s"))
+        #expect(state.smoothing == .movingMean)
+        #expect(reduce(state, key: .character("s")).smoothing == .off)
+        state = reduce(state, key: .character("w"))
+        #expect(state.xAxis == .wallTime)
+        #expect(reduce(state, key: .character("w")).xAxis == .steps)
         state = reduce(state, key: .character("l"))
         #expect(state.logY)
         let anytime = reduce(loadedState(view: .anytime), key: .character("l"))
         #expect(anytime.logY)
-    }
-
-    @Test func trainingChildCommands() {
-        let started = reduce(loadedState(view: .training), key: .character("n"))
-        #expect(started.pendingCommands == [.startTraining(dataset: "fashion-mnist")])
-        #expect(reduce(started, .commandsTaken).pendingCommands.isEmpty)
-        let finished = reduce(loadedState(view: .training), key: .character("x"))
-        #expect(finished.pendingCommands.isEmpty && finished.statusMessage == "no live run to stop")
-        var live = loadedState(view: .training)
-        live.focusedRunID = 3
-        #expect(reduce(live, key: .character("x")).pendingCommands == [.stopTraining(runID: 3)])
     }
 
     @Test func budgetSliderModeAndPolicy() throws {

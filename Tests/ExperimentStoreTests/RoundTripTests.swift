@@ -86,6 +86,12 @@ import Testing
             #expect(table.record(at: row) == withoutImage)
             #expect(try store.sampleImage(evaluationID: evaluationID, sampleIndex: sample.sampleIndex) == sample.image)
         }
+        // All images in one query, optionally only below a sample index.
+        let images = try store.sampleImages(evaluationID: evaluationID)
+        #expect(images.count == 20 && images.allSatisfy { index, image in
+            samples.first { $0.sampleIndex == index }?.image == image })
+        #expect(try store.sampleImages(evaluationID: evaluationID, indexLimit: 800).keys.sorted()
+                == samples.filter { $0.image != nil && $0.sampleIndex < 800 }.map(\.sampleIndex).sorted())
         // Exit-major layout: the second exit's values of all samples are contiguous.
         let secondExit = table.maxProb[table.sampleCount..<(2 * table.sampleCount)]
         #expect(secondExit.elementsEqual(sortedSamples.map { $0.maxProb[1] }))
