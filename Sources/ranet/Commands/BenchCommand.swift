@@ -73,11 +73,14 @@ struct BenchCommand: ParsableCommand {
     func printProfile(graph: Graph, step: () throws -> Void, model: any EarlyExitNetwork, batch: Int) throws {
         let p = OpProfile()
         graph.profile = p
+        GEMMClock.reset()
+        GEMMClock.enabled = true
         let repeats = 5
         let clock = ContinuousClock(), t = clock.now
         for _ in 0..<repeats { try step() }
         let d = clock.now - t
         graph.profile = nil
+        GEMMClock.enabled = false
         let total = (Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18) / Double(repeats)
         let flops = Double(try model.cost().cumulativeFlops.last!) * Double(batch) * 2 * (mode == .train ? 3 : 1)
         print("time per op kind (one step of \(String(format: "%.2f", total * 1000)) ms; conv+linear work \(String(format: "%.2f", flops / 1e9)) GFLOP)")
@@ -89,6 +92,10 @@ struct BenchCommand: ParsableCommand {
         }
         let conv = (p.forward["conv", default: 0] + p.backward["conv", default: 0]) / Double(repeats)
         print(String(format: "  conv achieved %.1f GFLOP/s (multiply-add = 2 FLOPs; backward counted as 2x forward)", flops / conv / 1e9))
+        let gemm = GEMMClock.seconds / Double(repeats)
+        print(String(format: "  sgemm inside conv and linear: %.2f ms per step (%.0f%% of conv+linear time) at %.1f GFLOP/s",
+                     gemm * 1000, gemm / (conv + (p.forward["linear", default: 0] + p.backward["linear", default: 0]) / Double(repeats)) * 100,
+                     GEMMClock.flops / GEMMClock.seconds / 1e9))
     }
 
     static func peakResidentMB() -> Double {
