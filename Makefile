@@ -28,9 +28,18 @@ run: build
 test: deps
 	$(SWIFT) test
 
+BENCH_PRESETS ?= fmnist-small cifar10-paper
+BENCH_THREADS ?= 1 2
+BENCH_ENV := env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE
+
 bench: deps
-	$(SWIFT) build -c release --product ranet-bench
-	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE .build/release/ranet-bench $(ARGS)
+	$(SWIFT) build -c release
+	$(BENCH_ENV) .build/release/ranet-bench $(ARGS)
+	@for preset in $(BENCH_PRESETS); do for threads in $(BENCH_THREADS); do \
+		$(BENCH_ENV) .build/release/ranet bench --preset $$preset --mode train --threads $$threads --profile || exit 1; \
+		$(BENCH_ENV) .build/release/ranet bench --preset $$preset --mode eval --threads $$threads || exit 1; \
+		$(BENCH_ENV) .build/release/ranet bench --preset $$preset --mode latency --threads $$threads || exit 1; \
+	done; done
 
 clean:
 	rm -rf .build
