@@ -23,6 +23,40 @@ import TestSupport
         try compareConv(n: 8, c: 64, h: 32, w: 32, m: 2, k: 3, stride: 1, pad: 1, bias: false, rng: &rng, trial: 101)
     }
 
+    /// Stride-1 convs that narrow the channels get dx from a transposed conv: padding 0, 1 and 2 (transposed padding
+    /// 2, 1, 0), kernels 3 and 5, and an input feeding two convs, so the second dx adds into the first.
+    @Test func narrowingConvDxByTransposedConvAddsIntoSharedInput() throws {
+        var rng = TestRNG(seed: 13)
+        for (trial, (k, pad)) in [(3, 0), (3, 1), (3, 2), (5, 2)].enumerated() {
+            try compareConv(n: 3, c: 7, h: 9, w: 6, m: 3, k: k, stride: 1, pad: pad, bias: false, rng: &rng, trial: 200 + trial)
+        }
+        // Both convs read x; one backward through their concatenation adds the second dx into the first.
+        let (n, c, h, w, m) = (2, 6, 7, 7, 2)
+        let x = rng.array(n * c * h * w), w1 = rng.array(m * c * 9), w2 = rng.array(m * c * 9)
+        let g = ConvGeometry(input: NCHW(n, c, h, w), outChannels: m, kernelH: 3, kernelW: 3, stride: 1, padding: 1)
+        let dy = rng.array(n * 2 * m * h * w)
+        // Split the concatenated gradient [n][2m][h][w] into the two convs' halves.
+        let plane = m * h * w
+        var dy1: [Float] = [], dy2: [Float] = []
+        for img in 0..<n {
+            let start = 2 * img * plane
+            dy1 += dy[start..<(start + plane)]
+            dy2 += dy[(start + plane)..<(start + 2 * plane)]
+        }
+        let expected = zip(NaiveConv.backward(x: x, weight: w1, dy: dy1, geometry: g).0,
+                           NaiveConv.backward(x: x, weight: w2, dy: dy2, geometry: g).0).map { $0 + $1 }
+        let store = ParameterStore()
+        let xp = store.parameter("x", [n, c, h, w]), p1 = store.parameter("w1", [m, c, 3, 3]), p2 = store.parameter("w2", [m, c, 3, 3])
+        xp.value.copy(from: Tensor(shape: [n, c, h, w], values: x))
+        p1.value.copy(from: Tensor(shape: [m, c, 3, 3], values: w1))
+        p2.value.copy(from: Tensor(shape: [m, c, 3, 3], values: w2))
+        let graph = Graph(training: true)
+        let xNode = graph.parameter(xp)
+        let y = try graph.concat([try graph.conv2d(xNode, weight: p1, padding: 1), try graph.conv2d(xNode, weight: p2, padding: 1)])
+        try graph.backward(y, seed: Tensor(shape: y.shape, values: dy))
+        #expect(scaledMaxError(xp.grad.array, expected) < 1e-5)
+    }
+
     func compareConv(n: Int, c: Int, h: Int, w: Int, m: Int, k: Int, stride: Int, pad: Int, bias: Bool,
                      rng: inout TestRNG, trial: Int) throws {
         let g = ConvGeometry(input: NCHW(n, c, h, w), outChannels: m, kernelH: k, kernelW: k, stride: stride, padding: pad)

@@ -23,17 +23,26 @@ public enum ConvKernels {
         !usesPerImageGEMM(g) && imagesPerChunk(g) >= g.input.n
     }
 
-    /// y = conv(x, w) (+ bias). y is overwritten. `keepColumns` (whole batch in one chunk) receives the im2col
-    /// matrix so backward need not rebuild it.
+    /// Whether backward computes dx as a convolution of dy with the flipped, transposed weight instead of building
+    /// d(columns) and folding it back with col2im. Stride-1 convs that narrow the channels (dense-block 3x3 convs:
+    /// 96 -> 24) then multiply a 9*out-row column matrix instead of writing and re-reading a 9*in-row one, and the
+    /// GEMM's inner dimension grows from out to 9*out channels.
+    static func computesDxByTransposedConv(_ g: ConvGeometry) -> Bool {
+        g.stride == 1 && !g.isPointwise && g.kernelH == g.kernelW && g.padding <= g.kernelH - 1
+            && g.outChannels < g.input.c
+    }
+
+    /// y = conv(x, w) (+ bias). y is overwritten (or added to with `accumulate`). `keepColumns` (whole batch in one
+    /// chunk) receives the im2col matrix so backward need not rebuild it.
     public static func forward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                y: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, scratch: Scratch,
-                               keepColumns: UnsafeMutablePointer<Float>? = nil) {
+                               keepColumns: UnsafeMutablePointer<Float>? = nil, accumulate: Bool = false) {
         let M = g.outChannels, K = g.patch, P = g.outPlane, N = g.input.n
         if usesPerImageGEMM(g) {
             // Large planes: one GEMM per image straight on the NCHW planes, no copies.
             for img in 0..<N {
                 sgemm(transA: false, transB: false, m: M, n: P, k: K, a: weight, lda: K,
-                      b: x + img * K * P, ldb: P, beta: 0, c: y + img * M * P, ldc: P)
+                      b: x + img * K * P, ldb: P, beta: accumulate ? 1 : 0, c: y + img * M * P, ldc: P)
             }
         } else {
             let chunk = imagesPerChunk(g)
@@ -48,7 +57,8 @@ public enum ConvKernels {
                 }
                 sgemm(transA: false, transB: false, m: M, n: cols, k: K, a: weight, lda: K, b: colBuf, ldb: cols,
                       beta: 0, c: outBuf, ldc: cols)
-                scatterChannelMajor(outBuf, channels: M, plane: P, first: first, count: count, into: y, accumulate: false)
+                scatterChannelMajor(outBuf, channels: M, plane: P, first: first, count: count, into: y,
+                                    accumulate: accumulate)
                 first += count
             }
         }
@@ -85,7 +95,8 @@ public enum ConvKernels {
             }
             return
         }
-        if let dx, dxBeta == 0, !g.isPointwise { dx.update(repeating: 0, count: g.input.count) }
+        let transposedDx = dx != nil && computesDxByTransposedConv(g)
+        if let dx, dxBeta == 0, !g.isPointwise, !transposedDx { dx.update(repeating: 0, count: g.input.count) }
         let chunk = imagesPerChunk(g)
         var first = 0
         while first < N {
@@ -106,7 +117,7 @@ public enum ConvKernels {
             gatherChannelMajor(dy, channels: M, plane: P, first: first, count: count, into: dyBuf)
             sgemm(transA: false, transB: true, m: M, n: K, k: cols, a: dyBuf, lda: cols, b: columns, ldb: cols,
                   beta: 1, c: dWeight, ldc: K)
-            if let dx {
+            if let dx, !transposedDx {
                 // The column buffer is free again: reuse it for d(cols).
                 sgemm(transA: true, transB: false, m: K, n: cols, k: M, a: weight, lda: K, b: dyBuf, ldb: cols,
                       beta: 0, c: colBuf, ldc: cols)
@@ -119,6 +130,21 @@ public enum ConvKernels {
             }
             first += count
         }
+        if transposedDx, let dx { transposedConvDx(weight: weight, dy: dy, dx: dx, accumulate: dxBeta != 0, g, scratch) }
+    }
+
+    /// dx = conv(dy, w'), w'[c][m][kh-1-i][kw-1-j] = w[m][c][i][j], padding kh-1-pad: the stride-1 transposed conv.
+    static func transposedConvDx(weight: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
+                                 accumulate: Bool, _ g: ConvGeometry, _ scratch: Scratch) {
+        let (M, C, kh, kw) = (g.outChannels, g.input.c, g.kernelH, g.kernelW)
+        // Slot 2: forward below uses slots 0 and 1 for its columns and output.
+        let flipped = scratch.buffer(2, count: C * M * kh * kw)
+        for m in 0..<M { for c in 0..<C { for i in 0..<kh { for j in 0..<kw {
+            flipped[((c * M + m) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)] = weight[((m * C + c) * kh + i) * kw + j]
+        } } } }
+        let transposed = ConvGeometry(input: g.output, outChannels: C, kernelH: kh, kernelW: kw, stride: 1,
+                                      padding: kh - 1 - g.padding)
+        forward(x: dy, weight: flipped, bias: nil, y: dx, geometry: transposed, scratch: scratch, accumulate: accumulate)
     }
 }
 
