@@ -105,27 +105,27 @@ func col2imAdd(_ cols: UnsafePointer<Float>, _ g: ConvGeometry, first: Int, coun
 /// the loops above cost more than the copies (measured: ~6 ns per element for 4x4 -> 2x2 classifier convs).
 let smallPlaneWidth = 8
 
-/// For each kernel tap and output position, the input offset it reads inside a plane, or -1 in the padding.
-func tapTable(_ g: ConvGeometry) -> [Int32] {
+/// Calls `body` with, for each kernel tap and output position, the input offset it reads inside a plane, or -1 in
+/// the padding. The table lives on the stack when small: at batch 1 a heap allocation per conv would show.
+func withTapTable<R>(_ g: ConvGeometry, _ body: (UnsafePointer<Int32>) -> R) -> R {
     let (kh, kw, s, pad, oh, ow) = (g.kernelH, g.kernelW, g.stride, g.padding, g.outH, g.outW)
     let P = oh * ow
-    var table = [Int32](repeating: -1, count: kh * kw * P)
-    for i in 0..<kh { for j in 0..<kw { for oy in 0..<oh { for ox in 0..<ow {
-        let iy = oy * s - pad + i, ix = ox * s - pad + j
-        if iy >= 0 && iy < g.input.h && ix >= 0 && ix < g.input.w {
-            table[(i * kw + j) * P + oy * ow + ox] = Int32(iy * g.input.w + ix)
-        }
-    } } } }
-    return table
+    return withUnsafeTemporaryAllocation(of: Int32.self, capacity: kh * kw * P) { table in
+        for i in 0..<kh { for j in 0..<kw { for oy in 0..<oh { for ox in 0..<ow {
+            let iy = oy * s - pad + i, ix = ox * s - pad + j
+            let inside = iy >= 0 && iy < g.input.h && ix >= 0 && ix < g.input.w
+            table[(i * kw + j) * P + oy * ow + ox] = inside ? Int32(iy * g.input.w + ix) : -1
+        } } } }
+        return body(UnsafePointer(table.baseAddress!))
+    }
 }
 
-/// im2col through `tapTable`; one job per input channel, covering every image of the chunk.
+/// im2col through the tap table; one job per input channel, covering every image of the chunk.
 func im2colSmallPlanes(_ x: UnsafePointer<Float>, _ g: ConvGeometry, first: Int, count: Int,
                        cols: UnsafeMutablePointer<Float>) {
     let (C, plane, taps, P) = (g.input.c, g.input.h * g.input.w, g.kernelH * g.kernelW, g.outPlane)
     let ld = count * P
-    tapTable(g).withUnsafeBufferPointer { table in
-        let table = table.baseAddress!
+    withTapTable(g) { table in
         parallelFor(C, work: g.patch * P * count) { c in
             for tap in 0..<taps {
                 let row = cols + (c * taps + tap) * ld, offsets = table + tap * P
@@ -138,13 +138,12 @@ func im2colSmallPlanes(_ x: UnsafePointer<Float>, _ g: ConvGeometry, first: Int,
     }
 }
 
-/// col2im through `tapTable`; one job per input channel, so threads never add into the same element.
+/// col2im through the tap table; one job per input channel, so threads never add into the same element.
 func col2imAddSmallPlanes(_ cols: UnsafePointer<Float>, _ g: ConvGeometry, first: Int, count: Int,
                           dx: UnsafeMutablePointer<Float>) {
     let (C, plane, taps, P) = (g.input.c, g.input.h * g.input.w, g.kernelH * g.kernelW, g.outPlane)
     let ld = count * P
-    tapTable(g).withUnsafeBufferPointer { table in
-        let table = table.baseAddress!
+    withTapTable(g) { table in
         parallelFor(C, work: g.patch * P * count) { c in
             for tap in 0..<taps {
                 let row = cols + (c * taps + tap) * ld, offsets = table + tap * P
