@@ -34,11 +34,7 @@ struct SweepCommand: ParsableCommand {
 
     func run() throws {
         let store = try storeOptions.openStore()
-        guard let run = try store.storedRun(id: runID) else { throw CLIError("no run \(runID) in the store \(store.path)") }
-        let config: ModelConfig
-        do { config = try JSONDecoder().decode(ModelConfig.self, from: Data(run.configJSON.utf8)) } catch {
-            throw CLIError("run \(runID): its stored model config is not readable (\(error))")
-        }
+        let config = try store.requiredRun(id: runID).modelConfig()
         let record = try StoredRecords.evaluation(store, runID: runID, split: split.rawValue, evaluationID: evaluation)
         let outputs = try StoredRecords.outputs(store, evaluation: record, classCount: config.classes)
         let flops = record.exitFLOPs, K = record.exitCount

@@ -25,10 +25,7 @@ struct ExportWeightsCommand: ParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
-        let run = try runID.map { id in
-            guard let run = try storeOptions.openStore().storedRun(id: id) else { throw CLIError("no run \(id) in the store") }
-            return run
-        }
+        let run = try runID.map { try storeOptions.openStore().requiredRun(id: $0) }
         guard let path = checkpoint ?? run?.checkpointPaths.last else {
             throw CLIError(run == nil ? "give --run ID or --checkpoint FILE" : "run \(runID!) has no checkpoint yet")
         }
@@ -65,10 +62,7 @@ struct ImportWeightsCommand: ParsableCommand {
 
     func run() throws {
         let store = try runID.map { _ in try storeOptions.openStore() }
-        let run = try runID.map { id in
-            guard let run = try store!.storedRun(id: id) else { throw CLIError("no run \(id) in the store") }
-            return run
-        }
+        let run = try runID.map { try store!.requiredRun(id: $0) }
         let header: SafeTensorsFile
         do { header = try SafeTensorsFile.read(weights) } catch let error as WeightsError { throw CLIError("\(error)") }
         let modelConfig = try WeightsTransfer.config(run: run, preset: preset ?? config, metadata: header.metadata)

@@ -18,14 +18,9 @@ struct RunModel {
     /// With only a checkpoint, the run is the one its metadata names (ranet train writes it).
     static func load(store: ExperimentStore, runID: Int64?, checkpoint: String?) throws -> RunModel {
         let id = try runID ?? CheckpointMetadata.runID(of: checkpoint, store: store)
-        guard let run = try store.storedRun(id: id) else {
-            throw CLIError("no run \(id) in the store \(store.path)" + (runID == nil ? " (named by checkpoint \(checkpoint ?? ""))" : ""))
-        }
+        let run = try store.requiredRun(id: id, context: runID == nil ? " (named by checkpoint \(checkpoint ?? ""))" : "")
         let settings = try RunSettings.decode(run.hyperParametersJSON)
-        let config: ModelConfig
-        do { config = try JSONDecoder().decode(ModelConfig.self, from: Data(run.configJSON.utf8)) } catch {
-            throw CLIError("run \(id): its stored model config is not readable (\(error))")
-        }
+        let config = try run.modelConfig()
         guard let path = checkpoint ?? run.checkpointPaths.last else {
             throw CLIError("run \(id) has no checkpoint yet (train at least one epoch, or pass --checkpoint PATH)")
         }

@@ -65,14 +65,11 @@ final class TrainingSession {
     }
 
     static func resume(runID: Int64, store: ExperimentStore) throws -> TrainingSession {
-        guard let run = try store.storedRun(id: runID) else { throw CLIError("no run \(runID) in the store") }
+        let run = try store.requiredRun(id: runID)
         guard run.status != .finished else { throw CLIError("run \(runID) already finished (\(run.epochsDone) epochs)") }
         guard let checkpoint = run.checkpointPaths.last else { throw CLIError("run \(runID) has no checkpoint to resume from") }
         let settings = try RunSettings.decode(run.hyperParametersJSON)
-        let config: ModelConfig
-        do { config = try JSONDecoder().decode(ModelConfig.self, from: Data(run.configJSON.utf8)) } catch {
-            throw CLIError("run \(runID): its stored model config is not readable (\(error))")
-        }
+        let config = try run.modelConfig()
         let model = try ModelFactory.build(config, seed: run.seed, initialize: false)
         let data = try settings.loadTrainingData(channels: model.inputShape[0])
         let session = TrainingSession(store: store, runID: runID, model: model, settings: settings, presetName: run.name,

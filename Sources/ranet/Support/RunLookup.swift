@@ -1,0 +1,20 @@
+import AdaptiveNets
+import ExperimentStore
+import Foundation
+
+extension ExperimentStore {
+    /// The run `id`, or an error naming it and this store (`context` says where the id came from).
+    func requiredRun(id: Int64, context: String = "") throws -> RunRecord {
+        guard let run = try storedRun(id: id) else { throw CLIError("no run \(id) in the store \(path)\(context)") }
+        return run
+    }
+}
+
+extension RunRecord {
+    /// The model config the run was created with, or an error naming the run.
+    func modelConfig() throws -> ModelConfig {
+        do { return try JSONDecoder().decode(ModelConfig.self, from: Data(configJSON.utf8)) } catch {
+            throw CLIError("run \(id ?? 0): its stored model config is not readable (\(error))")
+        }
+    }
+}
