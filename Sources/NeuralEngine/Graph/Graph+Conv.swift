@@ -23,13 +23,20 @@ extension Graph {
         // "columns" are a plain copy of the input that backward can redo as cheaply as it can read it back).
         let keep = out.requiresGrad && computes && !g.isPointwise && ConvKernels.columnsFitOneChunk(g)
             ? values.take([g.patch * g.input.n * g.outPlane]) : nil
-        if computes { ConvKernels.forward(x: x.value.data, weight: weight.value.data, bias: bias?.value.data, y: out.value.data,
-                            geometry: g, scratch: scratch, keepColumns: keep?.data) }
+        let shape = profile.map { _ in "\(ws[2])x\(ws[3])/\(stride) \(s.c)->\(ws[0]) at \(s.h)x\(s.w)" }
+        if computes {
+            let kernelStart = profile?.start()
+            ConvKernels.forward(x: x.value.data, weight: weight.value.data, bias: bias?.value.data, y: out.value.data,
+                                geometry: g, scratch: scratch, keepColumns: keep?.data)
+            if let shape { profile?.noteConv(shape, forward: true, kernelStart, macs: g.macs) }
+        }
         record(out, "conv") { [unowned self] dy in
             let dx = self.gradTarget(x)
+            let kernelStart = self.profile?.start()
             ConvKernels.backward(x: x.value.data, weight: weight.value.data, dy: dy.data, dWeight: wNode.grad!.data,
                                  dBias: bNode?.grad!.data, dx: dx?.0.data, dxBeta: dx?.1 ?? 0, geometry: g,
                                  scratch: self.scratch, savedColumns: keep.map { UnsafePointer($0.data) })
+            if let shape { self.profile?.noteConv(shape, forward: false, kernelStart, macs: g.macs * (dx == nil ? 1 : 2)) }
         }
         return out
     }

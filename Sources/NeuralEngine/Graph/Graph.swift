@@ -152,5 +152,19 @@ public final class OpProfile: @unchecked Sendable {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         if isForward { forward[kind, default: 0] += seconds } else { backward[kind, default: 0] += seconds }
     }
-    public func reset() { forward = [:]; backward = [:] }
+    /// Convolution time by shape (forward and backward together) and the multiply-adds done, so the benchmark can
+    /// name the layers that run far below the machine's GEMM speed.
+    public private(set) var convShapes: [String: ConvShapeTime] = [:]
+    public struct ConvShapeTime: Sendable {
+        public var forward = 0.0, backward = 0.0, macs = 0
+        public var seconds: Double { forward + backward }
+    }
+    func noteConv(_ shape: String, forward isForward: Bool, _ started: UInt64?, macs: Int) {
+        guard let started else { return }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        if isForward { convShapes[shape, default: ConvShapeTime()].forward += seconds }
+        else { convShapes[shape, default: ConvShapeTime()].backward += seconds }
+        convShapes[shape]!.macs += macs
+    }
+    public func reset() { forward = [:]; backward = [:]; convShapes = [:] }
 }

@@ -96,6 +96,14 @@ struct BenchCommand: ParsableCommand {
         print(String(format: "  sgemm inside conv and linear: %.2f ms per step (%.0f%% of conv+linear time) at %.1f GFLOP/s",
                      gemm * 1000, gemm / (conv + (p.forward["linear", default: 0] + p.backward["linear", default: 0]) / Double(repeats)) * 100,
                      GEMMClock.flops / GEMMClock.seconds / 1e9))
+        let shapes = p.convShapes.sorted { $0.value.seconds > $1.value.seconds }
+        print("  slowest conv shapes (kernel/stride in->out channels at input size, all layers of that shape):")
+        for (shape, time) in shapes.prefix(8) {
+            print("    " + shape.padding(toLength: 26, withPad: " ", startingAt: 0)
+                  + String(format: " fwd %7.2f ms  bwd %7.2f ms  %5.1f%% of step  %6.1f GFLOP/s",
+                           time.forward * 1000 / Double(repeats), time.backward * 1000 / Double(repeats),
+                           time.seconds / Double(repeats) / total * 100, 2 * Double(time.macs) / time.seconds / 1e9))
+        }
     }
 
     static func peakResidentMB() -> Double {
