@@ -19,7 +19,7 @@ struct RunModel {
     static func load(store: ExperimentStore, runID: Int64?, checkpoint: String?) throws -> RunModel {
         let id = try runID ?? CheckpointMetadata.runID(of: checkpoint, store: store)
         let run = try store.requiredRun(id: id, context: runID == nil ? " (named by checkpoint \(checkpoint ?? ""))" : "")
-        let settings = try RunSettings.decode(run.hyperParametersJSON)
+        let settings = try RunSettings.decode(run.hyperParametersJSON, run: id)
         let config = try run.modelConfig()
         guard let path = checkpoint ?? run.checkpointPaths.last else {
             throw CLIError("run \(id) has no checkpoint yet (train at least one epoch, or pass --checkpoint PATH)")

@@ -25,9 +25,17 @@ struct RunSettings: Codable {
         try dataset.load(.test, root: dataRoot, channels: channels, classNames: dataset == .folder ? classNames : nil)
     }
 
-    static func decode(_ json: String) throws -> RunSettings {
+    /// The settings `ranet train` stored for `run`. Runs logged by other tools (the Python `ranet_store` logger,
+    /// `import-logits`) keep their own recipe there, without the dataset ranet would need to rebuild their data.
+    static func decode(_ json: String, run: Int64) throws -> RunSettings {
+        let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any]
+        if let object, object["options"] == nil || object["dataset"] == nil {
+            throw CLIError("run \(run) was not trained by `ranet train` (logged by another tool, such as the Python "
+                + "ranet_store logger): ranet does not know its dataset and recipe, so it cannot rebuild its data. "
+                + "Evaluate it where it was trained and bring the outputs in with `ranet import-logits`")
+        }
         do { return try JSONDecoder().decode(RunSettings.self, from: Data(json.utf8)) } catch {
-            throw CLIError("the run's stored settings are not readable by this version of ranet (\(error))")
+            throw CLIError("run \(run)'s stored settings are not readable by this version of ranet (\(error))")
         }
     }
 

@@ -68,7 +68,7 @@ final class TrainingSession {
         let run = try store.requiredRun(id: runID)
         guard run.status != .finished else { throw CLIError("run \(runID) already finished (\(run.epochsDone) epochs)") }
         guard let checkpoint = run.checkpointPaths.last else { throw CLIError("run \(runID) has no checkpoint to resume from") }
-        let settings = try RunSettings.decode(run.hyperParametersJSON)
+        let settings = try RunSettings.decode(run.hyperParametersJSON, run: runID)
         let config = try run.modelConfig()
         let model = try ModelFactory.build(config, seed: run.seed, initialize: false)
         let data = try settings.loadTrainingData(channels: model.inputShape[0])
