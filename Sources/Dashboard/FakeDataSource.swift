@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 
 /// Deterministic in-memory data for tests, snapshots and running the dashboard without a store.
 public struct FakeDataSource: DashboardDataSource {
@@ -53,14 +54,14 @@ public struct FakeDataSource: DashboardDataSource {
 
     static func makeDetail(_ run: RunSummary, exits: [ExitInfo], steps: Int, seed: UInt64,
                            sampleCount: Int, live: Bool) -> RunDetail {
-        var random = SplitMix(seed: seed)
+        var random = SplitMix64(seed: seed)
         let exitCount = exits.isEmpty ? 5 : exits.count
         let series = (0..<exitCount).map { exit in
             let stepIndices = Array(stride(from: 0, to: steps, by: 10))
             let losses = stepIndices.map { step -> Double in
                 let base = 2.3 * exp(-Double(step) / (300 + 60 * Double(exit))) + 0.25 + 0.35 / Double(exit + 1)
                 let spike = step % 530 == 0 && step > 0 ? 0.9 : 0
-                return base + 0.12 * (random.nextUnit() - 0.5) + spike
+                return base + 0.12 * (random.unit() - 0.5) + spike
             }
             return StepSeries(exit: exit, steps: stepIndices, losses: losses, wallTimes: stepIndices.map { Double($0) * 0.6 })
         }
@@ -85,15 +86,15 @@ public struct FakeDataSource: DashboardDataSource {
                          budgetCurve: budget, samples: samples, classNames: fashionClasses)
     }
 
-    static func makeSample(index: Int, exitCount: Int, random: inout SplitMix, withImage: Bool = true) -> SampleRecord {
+    static func makeSample(index: Int, exitCount: Int, random: inout SplitMix64, withImage: Bool = true) -> SampleRecord {
         let label = index % 10
-        let difficulty = random.nextUnit()
+        let difficulty = random.unit()
         var confidence: [Float] = [], predicted: [Int] = [], entropy: [Float] = [], margin: [Float] = []
         for exit in 0..<exitCount {
             let depth = Double(exit + 1) / Double(exitCount)
-            let value = min(0.995, max(0.12, 0.35 + 0.6 * depth - 0.55 * difficulty + 0.1 * random.nextUnit()))
+            let value = min(0.995, max(0.12, 0.35 + 0.6 * depth - 0.55 * difficulty + 0.1 * random.unit()))
             confidence.append(Float(value))
-            let correct = random.nextUnit() < 0.55 + 0.45 * value
+            let correct = random.unit() < 0.55 + 0.45 * value
             predicted.append(correct ? label : (label + 1 + exit % 3) % 10)
             entropy.append(Float(-value * log(value) - (1 - value) * log((1 - value) / 9)))
             margin.append(Float(max(0, value - (1 - value) * 0.6)))
@@ -117,19 +118,4 @@ public struct FakeDataSource: DashboardDataSource {
         }
         return SampleImage(width: 28, height: 28, channels: 1, pixels: pixels)
     }
-}
-
-/// A tiny deterministic generator (SplitMix64) so fake data is identical on every platform.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// A uniform value in [0, 1).
-    mutating func nextUnit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

@@ -1,3 +1,5 @@
+import SeededRandom
+
 /// Training-time augmentation as torchvision's `RandomCrop(size, padding:)` then `RandomHorizontalFlip(0.5)`.
 /// Padding is zero (black) in the raw image, before normalisation, so padded pixels become (0 - mean) / std.
 public struct Augmentation: Sendable, Equatable, Codable {

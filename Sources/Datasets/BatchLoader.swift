@@ -1,3 +1,5 @@
+import SeededRandom
+
 /// One mini-batch, ready for the engine: normalised Float32 NCHW pixels and Int32 labels.
 public struct Batch: Sendable, Equatable {
     /// The epoch this batch belongs to.

@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 
 extension Dataset {
     /// Generated, learnable images for tests of other modules: class k is a stripe pattern at angle k*pi/classes

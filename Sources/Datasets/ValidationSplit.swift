@@ -1,3 +1,5 @@
+import SeededRandom
+
 /// A training set with a validation set held out of it, reproducible from `(size, seed)`.
 public struct TrainValidationSplit: Sendable {
     /// The images left for training, in their original file order.

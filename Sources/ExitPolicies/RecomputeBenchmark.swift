@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 
 /// Measures how long the dashboard's threshold slider takes to recompute (not a test: a figure to report).
 public enum RecomputeBenchmark {
@@ -36,7 +37,7 @@ public enum RecomputeBenchmark {
     /// Random but plausible statistics: confidence grows with depth, correctness follows confidence.
     static func syntheticOutputs(sampleCount: Int, exitCount: Int, classCount: Int,
                                  seed: UInt64) throws(ExitPolicyError) -> ExitOutputs {
-        var random = SplitMixGenerator(seed: seed)
+        var random = SplitMix64(seed: seed)
         let labels = (0..<sampleCount).map { _ in Int32(random.next() % UInt64(classCount)) }
         let count = exitCount * sampleCount
         var maxProb = [Float](repeating: 0, count: count)
@@ -44,8 +45,8 @@ public enum RecomputeBenchmark {
         for index in 0..<count {
             let depth = Float(index / sampleCount + 1) / Float(exitCount)
             let floor = 1 / Float(classCount)
-            maxProb[index] = floor + (1 - floor) * min(1, random.unit() * depth * 1.5)
-            let right = random.unit() < maxProb[index]
+            maxProb[index] = floor + (1 - floor) * min(1, random.unitFloat() * depth * 1.5)
+            let right = random.unitFloat() < maxProb[index]
             predicted[index] = right ? labels[index % sampleCount]
                 : Int32(random.next() % UInt64(classCount))
         }
@@ -55,22 +56,4 @@ public enum RecomputeBenchmark {
                                labels: labels, maxProb: maxProb, entropy: entropy, margin: margin,
                                predicted: predicted)
     }
-}
-
-/// SplitMix64, for reproducible synthetic data without depending on other modules.
-struct SplitMixGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A uniform Float in [0, 1).
-    mutating func unit() -> Float { Float(next() >> 40) / Float(1 << 24) }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 
 /// Insert and load rates of the store, measured on a throw-away run (`ranet store-bench`).
 public struct StoreBenchmarkResult: Sendable, Equatable {
@@ -94,19 +95,4 @@ public enum StoreBenchmark {
                 channels: 1, height: 28, width: 28,
                 pixels: (0..<784).map { UInt8(truncatingIfNeeded: $0 &+ index) }))
     }
-}
-
-/// Small deterministic generator so benchmark data does not depend on the system RNG.
-struct SplitMix64 {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    /// Uniform in [0, 1).
-    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

@@ -1,5 +1,6 @@
-import Testing
 import Datasets
+import SeededRandom
+import Testing
 
 /// Loader over a single 1x2x3 image with pixels 1...6, normalised as pixel / 255.
 private func tinyLoader(normalization: Normalization = .unit(channels: 1)) throws -> BatchLoader {

@@ -1,6 +1,7 @@
-import Foundation
-import Testing
 import Datasets
+import Foundation
+import SeededRandom
+import Testing
 
 @Suite struct SplitAndNormalizationTests {
     private let dataset = try! Dataset.synthetic(classes: 3, channels: 1, height: 2, width: 2, count: 100, seed: 1)

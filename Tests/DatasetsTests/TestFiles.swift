@@ -1,6 +1,7 @@
-import Foundation
-import TestSupport
 import Datasets
+import Foundation
+import SeededRandom
+import TestSupport
 
 /// A fresh temporary directory, removed when the value is released by `withTemporaryDirectory`.
 func withTemporaryDirectory<T>(_ body: (String) throws -> T) throws -> T {

@@ -1,3 +1,4 @@
+import SeededRandom
 import Testing
 @testable import ExitPolicies
 
@@ -23,16 +24,16 @@ import Testing
     func equalsNaivePerSampleLoop(seed: UInt64, policy: ExitPolicy) throws {
         let outputs = try randomOutputs(exits: 5, samples: 300, levels: 20, seed: seed)
         let flops: [Int64] = [3, 5, 8, 13, 21]
-        var random = SplitMixGenerator(seed: seed &+ 99)
+        var random = SplitMix64(seed: seed &+ 99)
         let range = policy.validRange(classCount: outputs.classCount)
         var reused = ExitSimulation()
         for trial in 0..<20 {
-            let draw = { (rng: inout SplitMixGenerator) -> Float in
-                range.lowerBound + (range.upperBound - range.lowerBound) * rng.unit()
+            let draw = { (rng: inout SplitMix64) -> Float in
+                range.lowerBound + (range.upperBound - range.lowerBound) * rng.unitFloat()
             }
             let thresholds: Thresholds = trial.isMultiple(of: 2)
                 ? .global(draw(&random))
-                : .perExit((0..<4).map { _ in random.unit() < 0.2 ? nil : draw(&random) })
+                : .perExit((0..<4).map { _ in random.unitFloat() < 0.2 ? nil : draw(&random) })
             try outputs.simulate(policy: policy, thresholds: thresholds, cumulativeFlops: flops, into: &reused)
             let naive = naiveSimulation(outputs, policy: policy, thresholds: thresholds, flops: flops)
             #expect(reused.exitIndex == naive.exits)

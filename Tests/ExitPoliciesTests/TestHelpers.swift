@@ -1,4 +1,5 @@
 import Foundation
+import SeededRandom
 @testable import ExitPolicies
 
 /// Builds outputs from per-exit max probabilities and predictions ([exit][sample]); entropy (within
@@ -15,7 +16,7 @@ func makeOutputs(maxProb: [[Float]], predicted: [[Int32]], labels: [Int32], clas
 /// Random outputs with confidences quantised to `levels` steps (so ties are frequent when `levels` is small).
 func randomOutputs(exits: Int, samples: Int, classes: Int = 4, levels: Int = 1 << 20, seed: UInt64) throws
     -> ExitOutputs {
-    var random = SplitMixGenerator(seed: seed)
+    var random = SplitMix64(seed: seed)
     let labels = (0..<samples).map { _ in Int32(random.next() % UInt64(classes)) }
     let maxProb = (0..<exits).map { _ in
         (0..<samples).map { _ in Float(random.next() % UInt64(levels)) / Float(levels) }

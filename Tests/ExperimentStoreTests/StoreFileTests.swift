@@ -1,6 +1,7 @@
-import Foundation
-import Testing
 @testable import ExperimentStore
+import Foundation
+import SeededRandom
+import Testing
 
 @Suite struct StoreFileTests {
     @Test func migratesANewAndAnEmptyFileToTheCurrentSchema() throws {

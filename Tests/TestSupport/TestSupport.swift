@@ -1,19 +1,14 @@
 import Foundation
 import NeuralEngine
+import SeededRandom
 
-/// Deterministic pseudo-random numbers for tests (SplitMix64).
+/// Deterministic pseudo-random numbers for tests (the project's SplitMix64 stream).
 public struct TestRNG {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    var generator: SplitMix64
+    public init(seed: UInt64) { generator = SplitMix64(seed: seed) }
+    public mutating func next() -> UInt64 { generator.next() }
     /// Uniform in [-1, 1).
-    public mutating func uniform() -> Float { Float(Double(next() >> 11) / Double(1 << 53)) * 2 - 1 }
+    public mutating func uniform() -> Float { Float(generator.unit()) * 2 - 1 }
     public mutating func array(_ n: Int, scale: Float = 1) -> [Float] { (0..<n).map { _ in uniform() * scale } }
     public mutating func int(_ upper: Int) -> Int { Int(next() % UInt64(upper)) }
 }

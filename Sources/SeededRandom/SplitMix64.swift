@@ -1,4 +1,5 @@
-// Reproducible randomness: our own generator and shuffle, because the standard library's shuffle and
+// Reproducible randomness, one generator for every module (data order, augmentation, initialisation seeds,
+// synthetic benchmark and fake dashboard data): our own generator and shuffle, because the standard library's shuffle and
 // `random(in:)` algorithms are not promised to stay the same across Swift releases, and a resumed run must
 // see exactly the order the interrupted run would have seen.
 
@@ -17,6 +18,12 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    /// Uniform in [0, 1) with 53 random bits.
+    public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+
+    /// Uniform in [0, 1) with 24 random bits (every value exactly representable as a Float).
+    public mutating func unitFloat() -> Float { Float(next() >> 40) / Float(1 << 24) }
 
     /// Returns a value in `0..<bound` (modulo reduction: the bias, below bound/2^64, is irrelevant here).
     public mutating func nextInt(below bound: Int) -> Int {
