@@ -21,7 +21,18 @@ public struct BatchNorm2d: Sendable {
 
 extension Graph {
     /// Batch normalisation: batch statistics in training mode (updating the running ones), running ones otherwise.
-    public func batchNorm(_ x: Node, _ bn: BatchNorm2d) throws -> Node {
+    public func batchNorm(_ x: Node, _ bn: BatchNorm2d) throws -> Node { try batchNorm(x, bn, relu: false) }
+
+    /// relu(batchNorm(x)) with the ReLU folded into the normalisation's passes (every conv block of RANet and MSDNet
+    /// ends so): no separate sweep over the activation forward or backward, and no buffer for the pre-ReLU values.
+    /// Evaluation-mode backward and the parity checks' kink probe take the two separate ops.
+    public func batchNormReLU(_ x: Node, _ bn: BatchNorm2d) throws -> Node {
+        if reluKinks != nil || (!training && recordsGradients) { return relu(try batchNorm(x, bn)) }
+        counter?.add(flops: x.value.count)  // the cost model counts ReLU elements
+        return try batchNorm(x, bn, relu: true)
+    }
+
+    private func batchNorm(_ x: Node, _ bn: BatchNorm2d, relu: Bool) throws -> Node {
         let opStart = profile?.start(); defer { profile?.stop("batchnorm", forward: true, opStart) }
         let op = "batchNorm(\(bn.weight.name))"
         let s = try NCHW(x.shape, op: op)
@@ -40,17 +51,24 @@ extension Graph {
             BatchNormKernels.forwardTraining(x: x.value.data, y: out.value.data, shape: s, gamma: bn.weight.value.data,
                                              beta: bn.bias.value.data, runningMean: bn.runningMean.value.data,
                                              runningVar: bn.runningVar.value.data, saveMean: mean.data,
-                                             saveInvStd: invStd.data, momentum: bn.momentum, eps: bn.eps)
+                                             saveInvStd: invStd.data, momentum: bn.momentum, eps: bn.eps, relu: relu)
             record(out, "batchnorm") { [unowned self] dy in
                 let dx = self.gradTarget(x)
-                BatchNormKernels.backwardTraining(x: x.value.data, dy: dy.data, shape: s, gamma: bn.weight.value.data,
+                var g = dy
+                if relu {
+                    // The gradient reaching BN is dy where the output is positive: one whole-tensor SIMD sweep (per
+                    // plane inside BN's loops it was slower on the 2x2 to 7x7 planes of the classifiers).
+                    g = self.gradients.take(x.shape)
+                    ElementwiseKernels.reluBackward(y: out.value.data, dy: dy.data, dx: g.data, count: dy.count, dxBeta: 0)
+                }
+                BatchNormKernels.backwardTraining(x: x.value.data, dy: g.data, shape: s, gamma: bn.weight.value.data,
                                                   mean: mean.data, invStd: invStd.data, dGamma: gNode.grad!.data,
                                                   dBeta: bNode.grad!.data, dx: dx?.0.data, dxBeta: dx?.1 ?? 0)
             }
         } else {
             BatchNormKernels.forwardInference(x: x.value.data, y: out.value.data, shape: s, gamma: bn.weight.value.data,
                                               beta: bn.bias.value.data, runningMean: bn.runningMean.value.data,
-                                              runningVar: bn.runningVar.value.data, eps: bn.eps)
+                                              runningVar: bn.runningVar.value.data, eps: bn.eps, relu: relu)
             record(out, "batchnorm") { [unowned self] dy in
                 let dx = self.gradTarget(x)
                 BatchNormKernels.backwardInference(x: x.value.data, dy: dy.data, shape: s, gamma: bn.weight.value.data,

@@ -9,7 +9,7 @@ public enum BatchNormKernels {
                                        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
                                        runningMean: UnsafeMutablePointer<Float>, runningVar: UnsafeMutablePointer<Float>,
                                        saveMean: UnsafeMutablePointer<Float>, saveInvStd: UnsafeMutablePointer<Float>,
-                                       momentum: Float, eps: Float) {
+                                       momentum: Float, eps: Float, relu: Bool = false) {
         let P = s.plane, m = s.n * P
         parallelFor(s.c, work: s.count * 3) { c in
             // Statistics follow PyTorch's CPU kernel bit for bit (sum in double, mean rounded to float, squared float
@@ -28,22 +28,29 @@ public enum BatchNormKernels {
             runningMean[c] = (1 - momentum) * runningMean[c] + momentum * mean
             runningVar[c] = (1 - momentum) * runningVar[c] + momentum * unbiased
             let scale = gamma[c] * invStd, shift = beta[c] - mean * scale
-            for n in 0..<s.n { affine(x + (n * s.c + c) * P, y + (n * s.c + c) * P, P, scale, shift) }
+            for n in 0..<s.n { affine(x + (n * s.c + c) * P, y + (n * s.c + c) * P, P, scale, shift, relu: relu) }
         }
     }
 
     /// y = x*scale + shift with one rounding (as the reference's fused multiply-add): the product of two floats is
     /// exact in double, so only the final conversion rounds.
+    /// With `relu`, max(0, y) in the same pass (the fused BN+ReLU of conv blocks).
     @inline(__always) static func affine(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int,
-                                         _ scale: Float, _ shift: Float) {
+                                         _ scale: Float, _ shift: Float, relu: Bool) {
         let a = SIMD8<Double>(repeating: Double(scale)), b = SIMD8<Double>(repeating: Double(shift))
+        let floor = SIMD8<Float>(repeating: relu ? 0 : -.infinity)
         var i = 0
         while i + 8 <= n {
             let v = SIMD8<Double>(UnsafeRawPointer(src + i).loadUnaligned(as: SIMD8<Float>.self))
-            UnsafeMutableRawPointer(dst + i).storeBytes(of: SIMD8<Float>(v * a + b), as: SIMD8<Float>.self)
+            let r = SIMD8<Float>(v * a + b)
+            UnsafeMutableRawPointer(dst + i).storeBytes(of: r.replacing(with: floor, where: r .< floor), as: SIMD8<Float>.self)
             i += 8
         }
-        while i < n { dst[i] = Float(Double(src[i]) * Double(scale) + Double(shift)); i += 1 }
+        while i < n {
+            let r = Float(Double(src[i]) * Double(scale) + Double(shift))
+            dst[i] = relu ? max(r, 0) : r
+            i += 1
+        }
     }
 
     @inline(__always) static func sumPlaneDouble(_ p: UnsafePointer<Float>, _ n: Int) -> Double {
@@ -88,13 +95,15 @@ public enum BatchNormKernels {
     /// Evaluation forward with the running statistics.
     public static func forwardInference(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, shape s: NCHW,
                                         gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
-                                        runningMean: UnsafePointer<Float>, runningVar: UnsafePointer<Float>, eps: Float) {
+                                        runningMean: UnsafePointer<Float>, runningVar: UnsafePointer<Float>, eps: Float,
+                                        relu: Bool = false) {
         let P = s.plane
         parallelFor(s.c, work: s.count) { c in
             let scale = gamma[c] / (runningVar[c] + eps).squareRoot(), shift = beta[c] - runningMean[c] * scale
             for n in 0..<s.n {
                 let src = x + (n * s.c + c) * P, dst = y + (n * s.c + c) * P
-                for p in 0..<P { dst[p] = src[p] * scale + shift }
+                if relu { for p in 0..<P { dst[p] = max(src[p] * scale + shift, 0) } }
+                else { for p in 0..<P { dst[p] = src[p] * scale + shift } }
             }
         }
     }

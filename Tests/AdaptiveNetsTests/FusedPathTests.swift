@@ -1,0 +1,36 @@
+import Testing
+import AdaptiveNets
+import NeuralEngine
+import TestSupport
+
+/// Training runs the fused BN+ReLU; verify-vectors runs the separate ops (its kink probe needs the pre-ReLU values).
+/// A whole training step must come out bit for bit the same either way, so the parity vectors vouch for training too.
+@Suite struct FusedPathTests {
+    static func step(_ model: any EarlyExitNetwork, probe: Bool, input: Tensor, labels: [Int32])
+        throws -> (logits: [[Float]], grads: [[Float]], buffers: [[Float]]) {
+        let saved = model.store.buffers.map { $0.value.clone() }
+        defer { for (b, s) in zip(model.store.buffers, saved) { b.value.copy(from: s) } }
+        let g = Graph(training: true)
+        if probe { g.reluKinks = ReluKinkProbe(flip: false) }
+        model.store.zeroGrad()
+        let logits = try model.forward(g, g.input(input))
+        let losses = try logits.map { try g.crossEntropy($0, labels: labels) }
+        try g.backward(try g.weightedSum(losses, weights: Array(repeating: 1, count: losses.count)))
+        return (logits.map(\.value.array), model.store.parameters.map(\.grad.array), model.store.buffers.map(\.value.array))
+    }
+
+    @Test(arguments: ["ranet", "msdnet"])
+    func trainingStepEqualsTheSeparateOps(arch: String) throws {
+        let model: any EarlyExitNetwork = arch == "ranet"
+            ? try ModelFactory.build(try #require(RANetConfig.presets["fmnist-small"]), seed: 4)
+            : try MSDNet(config: MSDNetShapeTests.mnistLinGrow, seed: 4)
+        var rng = TestRNG(seed: 9)
+        let input = Tensor(shape: [2, 1, 28, 28], values: rng.array(2 * 784))
+        let fused = try Self.step(model, probe: false, input: input, labels: [3, 8])
+        let separate = try Self.step(model, probe: true, input: input, labels: [3, 8])
+        #expect(fused.logits == separate.logits)
+        #expect(fused.grads == separate.grads)
+        #expect(fused.buffers == separate.buffers)
+        #expect(fused.grads.contains { $0.contains { $0 != 0 } })
+    }
+}
