@@ -23,9 +23,9 @@ extension Graph {
     /// Batch normalisation: batch statistics in training mode (updating the running ones), running ones otherwise.
     public func batchNorm(_ x: Node, _ bn: BatchNorm2d) throws -> Node { try batchNorm(x, bn, relu: false) }
 
-    /// relu(batchNorm(x)) with the ReLU folded into the normalisation's passes (every conv block of RANet and MSDNet
-    /// ends so): no separate sweep over the activation forward or backward, and no buffer for the pre-ReLU values.
-    /// Evaluation-mode backward and the parity checks' kink probe take the two separate ops.
+    /// relu(batchNorm(x)) with the ReLU folded into the normalisation's output pass (every conv block of RANet and
+    /// MSDNet ends so): no separate ReLU sweep forward and no buffer for the pre-ReLU values; backward masks dy once,
+    /// as the separate ReLU did. Evaluation-mode backward and the parity checks' kink probe take the two separate ops.
     public func batchNormReLU(_ x: Node, _ bn: BatchNorm2d) throws -> Node {
         if reluKinks != nil || (!training && recordsGradients) { return relu(try batchNorm(x, bn)) }
         counter?.add(flops: x.value.count)  // the cost model counts ReLU elements

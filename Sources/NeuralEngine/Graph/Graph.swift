@@ -152,8 +152,8 @@ public final class OpProfile: @unchecked Sendable {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         if isForward { forward[kind, default: 0] += seconds } else { backward[kind, default: 0] += seconds }
     }
-    /// Convolution time by shape (forward and backward together) and the multiply-adds done, so the benchmark can
-    /// name the layers that run far below the machine's GEMM speed.
+    /// Convolution time by shape (forward and backward) and the multiply-adds done, so the benchmark can name the
+    /// layers that run far below the machine's GEMM speed.
     public private(set) var convShapes: [String: ConvShapeTime] = [:]
     public struct ConvShapeTime: Sendable {
         public var forward = 0.0, backward = 0.0, macs = 0
