@@ -84,8 +84,10 @@ final class TrainingSession {
         let options = settings.options
         let trainLoader = try BatchLoader(dataset: train, batchSize: options.batchSize, normalization: settings.normalization,
                                           augmentation: settings.augmentation, seed: options.seed)
+        // Validation at the training batch size: its graph is alive beside the training graph, and at 256 it alone
+        // held more activations than a training step (peak RSS of fmnist-small training 1.2 GB at 256).
         let valLoader = validation.count > 0
-            ? try BatchLoader.evaluation(dataset: validation, batchSize: 256, normalization: settings.normalization) : nil
+            ? try BatchLoader.evaluation(dataset: validation, batchSize: options.batchSize, normalization: settings.normalization) : nil
         var trainer = try Trainer(model: model, options: options, train: trainLoader, validation: valLoader)
         if let resumeCheckpoint {
             let loaded = try Checkpoint.load(resumeCheckpoint, into: model, optimizer: trainer.optimizer)
