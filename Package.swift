@@ -43,7 +43,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ranet-tui", dependencies: [
-            "Dashboard", "TerminalUI", "ExperimentStore", "ExitPolicies", "AdaptiveNets",
+            "Dashboard", "TerminalUI", "ExperimentStore", "ExitPolicies", "AdaptiveNets", "NeuralEngine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "ranet-bench", dependencies: ["NeuralEngine", "AdaptiveNets", "CBLAS"],

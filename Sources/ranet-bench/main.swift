@@ -3,7 +3,10 @@ import Foundation
 import NeuralEngine
 
 // Release-mode benchmark of the engine's convolution (forward + backward) on RANet-like shapes.
-// Run with `make bench` (which lets OpenBLAS pick its own kernel) or `swift run -c release ranet-bench`.
+// Run with `make bench` (which lets OpenBLAS pick its own kernel, or its AVX2/AVX-512 one where it falls back to
+// generic kernels; see BLASKernelChoice) or `swift run -c release ranet-bench`.
+
+BLASKernelChoice.restartWithVectorKernelsIfNeeded()
 
 struct ConvShape {
     let channelsIn, channelsOut, kernel, size: Int

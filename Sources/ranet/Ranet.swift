@@ -1,4 +1,5 @@
 import ArgumentParser
+import NeuralEngine
 
 @main
 struct Ranet: ParsableCommand {
@@ -29,4 +30,9 @@ struct Ranet: ParsableCommand {
             ImportWeightsCommand.self,
         ]
     )
+
+    static func main() {
+        BLASKernelChoice.restartWithVectorKernelsIfNeeded()
+        main(nil)
+    }
 }
