@@ -48,13 +48,18 @@ public struct ExitEvaluator: Sendable {
     public let normalization: Normalization
     /// Images per forward pass.
     public let batchSize: Int
+    /// Parts each batch is split into, run side by side on one thread each (`EngineThreads.runParts`); 1 runs the
+    /// whole batch on the engine's threads. Logits do not depend on it.
+    public let workers: Int
 
-    /// Creates an evaluator; a batch size below 1 is refused.
-    public init(model: any EarlyExitNetwork, normalization: Normalization, batchSize: Int = 64) throws {
+    /// Creates an evaluator; a batch size or worker count below 1 is refused.
+    public init(model: any EarlyExitNetwork, normalization: Normalization, batchSize: Int = 64, workers: Int = 1) throws {
         try InputCheck.check(batchSize: batchSize, context: "evaluation")
+        guard workers >= 1 else { throw InferenceError.invalidArgument("evaluation: workers must be at least 1, got \(workers)") }
         self.model = model
         self.normalization = normalization
         self.batchSize = batchSize
+        self.workers = workers
     }
 
     /// Every exit's statistics (and logits if `keepLogits`) for every image of `dataset`; `progress(done, total)`
@@ -64,18 +69,27 @@ public struct ExitEvaluator: Sendable {
         try InputCheck.check(dataset, fits: model, context: "evaluation")
         let clock = ContinuousClock(), start = clock.now
         let loader = try BatchLoader.evaluation(dataset: dataset, batchSize: batchSize, normalization: normalization)
-        let runner = AllExitsRunner(model: model)
-        let staging = InputStaging()
+        let runners = (0..<workers).map { _ in AllExitsRunner(model: model) }
+        let stagings = (0..<workers).map { _ in InputStaging() }
         var table = ExitStatisticsTable(exitCount: model.exitCount, sampleCount: dataset.count)
         var logits = keepLogits ? [Float](repeating: 0, count: model.exitCount * dataset.count * model.classes) : nil
         var done = 0
         for batch in loader.batches(epoch: 0) {
-            let images = staging.tensor(shape: [batch.count, batch.channels, batch.height, batch.width],
-                                        values: batch.images)
-            let exitLogits = try runner.run(images)
-            for (exit, node) in exitLogits.enumerated() {
-                try table.record(node, exit: exit, firstSample: done)
-                if logits != nil { Self.copy(node, exit: exit, firstSample: done, samples: dataset.count, into: &logits!) }
+            // Contiguous parts of the batch, one per worker (fewer when the batch is small).
+            let parts = min(workers, batch.count), imageSize = batch.channels * batch.height * batch.width
+            let bounds = (0...parts).map { batch.count * $0 / parts }
+            let inputs = (0..<parts).map { part in
+                stagings[part].tensor(shape: [bounds[part + 1] - bounds[part], batch.channels, batch.height, batch.width],
+                                      values: Array(batch.images[bounds[part] * imageSize..<bounds[part + 1] * imageSize]))
+            }
+            try EngineThreads.runParts(parts) { part in try runners[part].run(inputs[part]) }
+            for part in 0..<parts {
+                for (exit, node) in runners[part].logits.enumerated() {
+                    try table.record(node, exit: exit, firstSample: done + bounds[part])
+                    if logits != nil {
+                        Self.copy(node, exit: exit, firstSample: done + bounds[part], samples: dataset.count, into: &logits!)
+                    }
+                }
             }
             done += batch.count
             progress?(done, dataset.count)
@@ -109,7 +123,11 @@ final class AllExitsRunner {
 
     init(model: any EarlyExitNetwork) { self.model = model }
 
+    /// The last run's logits.
+    private(set) var logits: [Node] = []
+
     /// Logits (rows, classes) of every exit, valid until the next call.
+    @discardableResult
     func run(_ images: Tensor) throws -> [Node] {
         try InputCheck.check(batch: images, fits: model, context: "all-exits inference")
         graph.reset()
@@ -118,6 +136,7 @@ final class AllExitsRunner {
             throw InferenceError.modelContract("forward returned \(logits.count) exits, the model declares "
                 + "\(model.exitCount)")
         }
+        self.logits = logits
         return logits
     }
 }

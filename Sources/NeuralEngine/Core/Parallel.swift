@@ -20,6 +20,29 @@ public enum EngineThreads {
         Int(openblas_get_num_threads())
     }
 
+    /// Runs `body(part)` for part in 0..<parts, each on its own thread with one engine thread and one OpenBLAS
+    /// thread, then restores the thread count; rethrows the first error. For independent work such as the parts of
+    /// an inference batch: measured 2.1-2.2x over the whole batch on two threads, whose small GEMMs and loops split
+    /// poorly (left at two threads each, the parts gain nothing). Call it from one thread at a time.
+    public static func runParts(_ parts: Int, _ body: (Int) throws -> Void) throws {
+        if parts <= 1 { try body(0); return }
+        let previous = count
+        set(1)
+        defer { set(previous) }
+        var errors = [Error?](repeating: nil, count: parts)
+        errors.withUnsafeMutableBufferPointer { slots in
+            let slots = UncheckedSendable(slots)
+            withoutActuallyEscaping(body) { body in
+                let job = UncheckedSendable(body)
+                // Each part writes its own error slot.
+                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    do { try job.value(part) } catch { slots.value[part] = error }
+                }
+            }
+        }
+        if let error = errors.lazy.compactMap({ $0 }).first { throw error }
+    }
+
     /// The OpenBLAS kernel in use (e.g. "Haswell", "Cooperlake").
     public static var blasCoreName: String {
         guard let p = openblas_get_corename() else { return "unknown" }

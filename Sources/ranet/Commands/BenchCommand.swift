@@ -9,9 +9,9 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure training or inference speed of a model on random input (no dataset needed).",
         discussion: """
-            train: forward + backward through all exits + SGD step; eval: forward through all exits; latency: eval at \
-            batch 1. Reports the median images/s over repeats after a warm-up, and with --profile the time per op kind \
-            of one step. Build with -c release; OpenBLAS's kernel is printed (its corename).
+            train: forward + backward through all exits + SGD step; eval: forward through all exits, the batch split into \
+            one part per thread as `ranet eval` does (whole with --profile); latency: eval at batch 1. Reports the \
+            median images/s over repeats after a warm-up, and with --profile the time per op kind of one step. Build with -c release; OpenBLAS's kernel is printed (its corename).
             """)
 
     enum Mode: String, ExpressibleByArgument, CaseIterable { case train, eval, latency }
@@ -36,6 +36,14 @@ struct BenchCommand: ParsableCommand {
         let graph = Graph(training: mode == .train)
         let sgd = try SGD(learningRate: 0.01)
         let ones = [Float](repeating: 1, count: model.exitCount)
+        // Batch-64 eval as `ranet eval` runs it: one part of the batch per thread, each on one thread.
+        // (--profile times one graph, so it keeps the whole batch together.)
+        let parts = mode == .eval && !profile ? min(EngineThreads.count, batch) : 1
+        let partGraphs = (0..<parts).map { _ in Graph(training: false) }
+        let partInputs = (0..<parts).map { part in
+            Tensor(viewOf: x, offset: batch * part / parts * x.count / batch,
+                   shape: [batch * (part + 1) / parts - batch * part / parts] + model.inputShape)
+        }
         func step() throws {
             graph.reset()
             if mode == .train {
@@ -43,6 +51,11 @@ struct BenchCommand: ParsableCommand {
                 let logits = try model.forward(graph, graph.input(x))
                 try graph.backward(try graph.weightedSum(try logits.map { try graph.crossEntropy($0, labels: labels) }, weights: ones))
                 sgd.step(model.store.parameters)
+            } else if parts > 1 {
+                try EngineThreads.runParts(parts) { part in
+                    partGraphs[part].reset()
+                    _ = try model.forward(partGraphs[part], partGraphs[part].input(partInputs[part]))
+                }
             } else {
                 _ = try model.forward(graph, graph.input(x))
             }

@@ -1,6 +1,7 @@
 import AdaptiveInference
 import AdaptiveNets
 import ArgumentParser
+import NeuralEngine
 import Datasets
 import ExitPolicies
 import ExperimentStore
@@ -31,7 +32,9 @@ struct EvalCommand: ParsableCommand {
         let store = try storeOptions.openStore()
         let loaded = try RunModel.load(store: store, runID: runID, checkpoint: checkpoint)
         let progress = ProgressLine()
-        let evaluator = try ExitEvaluator(model: loaded.model, normalization: loaded.settings.normalization, batchSize: batchSize)
+        // One part of each batch per engine thread, each on one thread: about 2x the images/s of one batch on two.
+        let evaluator = try ExitEvaluator(model: loaded.model, normalization: loaded.settings.normalization,
+                                          batchSize: batchSize, workers: EngineThreads.count)
         var results: [(String, ExitEvaluation, Int64)] = []
         for name in split == .both ? ["val", "test"] : [split.rawValue] {
             let data = name == "val" ? try loaded.validationData() : try loaded.testData()
