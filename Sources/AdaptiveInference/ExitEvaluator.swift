@@ -80,7 +80,8 @@ public struct ExitEvaluator: Sendable {
             let bounds = (0...parts).map { batch.count * $0 / parts }
             let inputs = (0..<parts).map { part in
                 stagings[part].tensor(shape: [bounds[part + 1] - bounds[part], batch.channels, batch.height, batch.width],
-                                      values: Array(batch.images[bounds[part] * imageSize..<bounds[part + 1] * imageSize]))
+                                      values: parts == 1 ? batch.images
+                                          : Array(batch.images[bounds[part] * imageSize..<bounds[part + 1] * imageSize]))
             }
             try EngineThreads.runParts(parts) { part in try runners[part].run(inputs[part]) }
             for part in 0..<parts {
