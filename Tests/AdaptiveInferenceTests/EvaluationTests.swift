@@ -73,18 +73,9 @@ import Testing
         #expect(largest < 1e-5)
     }
 
-    @Test func batchesSplitAcrossWorkersGiveTheSameLogits() throws {
-        // Parts of uneven size (10 -> 3, 3, 4), a short last batch, and more workers than images in a batch.
-        let data = try TinyModel.test()
-        let whole = try ExitEvaluator(model: try TinyModel.model(), normalization: TinyModel.normalization, batchSize: 10)
-            .evaluate(data, keepLogits: true)
-        for (batchSize, workers) in [(10, 3), (2, 3), (7, 2)] {
-            let split = try ExitEvaluator(model: try TinyModel.model(), normalization: TinyModel.normalization,
-                                          batchSize: batchSize, workers: workers).evaluate(data, keepLogits: true)
-            #expect(split.outputs.predicted == whole.outputs.predicted, "batch \(batchSize), \(workers) workers")
-            let largest = zip(try #require(split.logits), try #require(whole.logits)).map { abs($0 - $1) }.max() ?? 1
-            #expect(largest < 1e-5, "batch \(batchSize), \(workers) workers")
-        }
+    @Test func zeroWorkersAreRefused() {
+        // Splitting itself is tested through `ranet eval` in a child process (CLITests): it changes the process-wide
+        // thread count while it runs, which other suites' bitwise comparisons in this process must not see.
         #expect(throws: InferenceError.self) {
             try ExitEvaluator(model: try TinyModel.model(), normalization: TinyModel.normalization, workers: 0)
         }

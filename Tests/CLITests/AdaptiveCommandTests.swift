@@ -26,6 +26,29 @@ import TestSupport
         }
     }
 
+    @Test func evalSplitAcrossThreadsGivesTheSameRecords() throws {
+        // One engine thread evaluates whole batches; three split each batch of 7 into parts of 2, 2 and 3 (the last
+        // batch of 3 into single images), one thread each. Accuracies and every budget point (which depend on each
+        // sample's exit statistics) must agree.
+        let fixture = try AdaptiveFixture.get()
+        func eval(threads: String) throws -> [String: Any] {
+            let result = try CLI.run(["eval", "--run", "1", "--split", "both", "--batch-size", "7", "--images", "0",
+                                      "--store", fixture.store, "--json"], environment: ["OPENBLAS_NUM_THREADS": threads])
+            #expect(result.status == 0, "\(result.stderr)")
+            return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        }
+        let whole = try eval(threads: "1"), split = try eval(threads: "3")
+        let accuracies = { (o: [String: Any]) in (o["exits"] as? [[String: Any]] ?? []).map { $0["accuracy"] as? Double ?? -1 } }
+        #expect(accuracies(whole).count == 3 && accuracies(whole) == accuracies(split))
+        let points = { (o: [String: Any]) in
+            (o["budget"] as? [[String: Any]] ?? []).map { [$0["accuracy"] as? Double ?? -1, $0["averageFlops"] as? Double ?? -1] }
+        }
+        #expect(points(whole).count == 39)
+        for (a, b) in zip(points(whole), points(split)) {
+            #expect(a[0] == b[0] && abs(a[1] - b[1]) <= 1e-6 * a[1])
+        }
+    }
+
     @Test func sweepReplaysStoredRecords() throws {
         let fixture = try AdaptiveFixture.get()
         let exits = try #require(fixture.evalJSON["exits"] as? [[String: Any]])
