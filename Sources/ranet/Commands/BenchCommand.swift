@@ -11,7 +11,8 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             train: forward + backward through all exits + SGD step; eval: forward through all exits, the batch split into \
             one part per thread as `ranet eval` does (whole with --profile); latency: eval at batch 1. Reports the \
-            median images/s over repeats after a warm-up, and with --profile the time per op kind of one step. Build with -c release; OpenBLAS's kernel is printed (its corename).
+            median images/s over repeats after a warm-up, and with --profile the time per op kind of one step. Build \
+            with -c release; OpenBLAS's kernel is printed (its corename).
             """)
 
     enum Mode: String, ExpressibleByArgument, CaseIterable { case train, eval, latency }

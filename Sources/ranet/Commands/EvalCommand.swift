@@ -1,11 +1,11 @@
 import AdaptiveInference
 import AdaptiveNets
 import ArgumentParser
-import NeuralEngine
 import Datasets
 import ExitPolicies
 import ExperimentStore
 import Foundation
+import NeuralEngine
 
 /// `ranet eval`: every exit's outputs for every sample, stored; the anytime table and the budget curve.
 struct EvalCommand: ParsableCommand {
