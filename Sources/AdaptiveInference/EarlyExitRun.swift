@@ -128,7 +128,7 @@ extension EarlyExitExecutor {
         let clock = ContinuousClock()
         for batch in loader.batches(epoch: 0) {
             let images = staging.tensor(shape: [batch.count, batch.channels, batch.height, batch.width],
-                                        values: batch.images)
+                                        values: batch.images[...])
             let start = clock.now
             let result = try run(images)
             elapsed += clock.now - start

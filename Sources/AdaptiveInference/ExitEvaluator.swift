@@ -77,11 +77,10 @@ public struct ExitEvaluator: Sendable {
         for batch in loader.batches(epoch: 0) {
             // Contiguous parts of the batch, one per worker (fewer when the batch is small).
             let parts = min(workers, batch.count), imageSize = batch.channels * batch.height * batch.width
-            let bounds = (0...parts).map { batch.count * $0 / parts }
+            let bounds = EngineThreads.partBounds(batch.count, parts: parts)
             let inputs = (0..<parts).map { part in
                 stagings[part].tensor(shape: [bounds[part + 1] - bounds[part], batch.channels, batch.height, batch.width],
-                                      values: parts == 1 ? batch.images
-                                          : Array(batch.images[bounds[part] * imageSize..<bounds[part + 1] * imageSize]))
+                                      values: batch.images[bounds[part] * imageSize..<bounds[part + 1] * imageSize])
             }
             try EngineThreads.runParts(parts) { part in try runners[part].run(inputs[part]) }
             for part in 0..<parts {

@@ -64,7 +64,7 @@ final class InputStaging {
     private var storage = Tensor(zeros: [1])
 
     /// A tensor of `shape` holding `values` (valid until the next call).
-    func tensor(shape: [Int], values: [Float]) -> Tensor {
+    func tensor(shape: [Int], values: ArraySlice<Float>) -> Tensor {
         let count = shape.reduce(1, *)
         if storage.capacity < count { storage = Tensor(zeros: [count]) }
         let view = Tensor(viewOf: storage, shape: shape)

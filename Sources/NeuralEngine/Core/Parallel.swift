@@ -27,7 +27,7 @@ public enum EngineThreads {
     /// 0.3.21 has no per-thread count), so other engine work meanwhile runs on one thread and may round differently:
     /// call it from one thread at a time, and test it in a child process (see CLITests).
     public static func runParts(_ parts: Int, _ body: (Int) throws -> Void) throws {
-        if parts <= 1 { try body(0); return }
+        if parts <= 1 { if parts == 1 { try body(0) }; return }
         let previous = count
         set(1)
         defer { set(previous) }
@@ -43,6 +43,11 @@ public enum EngineThreads {
             }
         }
         if let error = errors.lazy.compactMap({ $0 }).first { throw error }
+    }
+
+    /// Where `count` items split into `parts` contiguous parts of near-equal size: part i is bounds[i]..<bounds[i+1].
+    public static func partBounds(_ count: Int, parts: Int) -> [Int] {
+        (0...parts).map { count * $0 / parts }
     }
 
     /// The OpenBLAS kernel in use (e.g. "Haswell", "Cooperlake").

@@ -41,9 +41,9 @@ struct BenchCommand: ParsableCommand {
         // (--profile times one graph, so it keeps the whole batch together.)
         let parts = mode == .eval && !profile ? min(EngineThreads.count, batch) : 1
         let partGraphs = (0..<parts).map { _ in Graph(training: false) }
+        let bounds = EngineThreads.partBounds(batch, parts: parts), imageSize = x.count / batch
         let partInputs = (0..<parts).map { part in
-            Tensor(viewOf: x, offset: batch * part / parts * x.count / batch,
-                   shape: [batch * (part + 1) / parts - batch * part / parts] + model.inputShape)
+            Tensor(viewOf: x, offset: bounds[part] * imageSize, shape: [bounds[part + 1] - bounds[part]] + model.inputShape)
         }
         func step() throws {
             graph.reset()
