@@ -20,6 +20,9 @@ public final class Trainer {
     public let model: any EarlyExitNetwork
     public let options: TrainingOptions
     public let optimizer: SGD
+    /// Parts each batch is split into, each trained on a thread of its own (`TrainingStep`); set it to the thread
+    /// count. While training runs OpenBLAS is then set to one thread process-wide.
+    public var replicas = 1
     let trainLoader: BatchLoader
     let validationLoader: BatchLoader?
     public private(set) var position: TrainingPosition
@@ -57,7 +60,7 @@ public final class Trainer {
 
     /// Runs until the planned epochs are done or `stop` is requested (then after the current step).
     public func run(observer: TrainingObserver?, checkpointPath: String?, stop: StopSignal = StopSignal()) throws -> Outcome {
-        let graph = Graph(training: true)
+        let step = TrainingStep(model: model, replicas: replicas)
         let weights = options.exitWeights ?? Array(repeating: 1, count: model.exitCount)
         let params = model.store.parameters
         var lossSums = [Double](repeating: 0, count: model.exitCount), stepsSinceReport = 0, imagesSinceReport = 0
@@ -65,17 +68,12 @@ public final class Trainer {
         while position.epoch < options.epochs {
             let epochStart = DispatchTime.now().uptimeNanoseconds
             for batch in trainLoader.batches(epoch: position.epoch, startingAt: position.batch) {
-                graph.reset()
-                model.store.zeroGrad()
                 let x = Tensor(shape: [batch.count, batch.channels, batch.height, batch.width], values: batch.images)
-                let logits = try model.forward(graph, graph.input(x))
-                let losses = try logits.map { try graph.crossEntropy($0, labels: batch.labels) }
-                let total = try graph.weightedSum(losses, weights: weights)
-                guard total.value[0].isFinite else { throw TrainingError.diverged(step: position.globalStep, loss: total.value[0]) }
-                try graph.backward(total)
+                let losses = try step.run(images: x, labels: batch.labels, weights: weights)
+                guard losses.total.isFinite else { throw TrainingError.diverged(step: position.globalStep, loss: losses.total) }
                 optimizer.learningRate = learningRate(epoch: position.epoch, batch: batch.index)
                 optimizer.step(params)
-                for (k, l) in losses.enumerated() { lossSums[k] += Double(l.value[0]) }
+                for (k, l) in losses.exits.enumerated() { lossSums[k] += Double(l) }
                 stepsSinceReport += 1
                 imagesSinceReport += batch.count
                 position = TrainingPosition(epoch: position.epoch, batch: batch.index + 1, globalStep: position.globalStep + 1)

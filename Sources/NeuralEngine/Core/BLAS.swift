@@ -1,14 +1,20 @@
 import CBLAS
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Time and FLOPs spent inside sgemm while `enabled` (the benchmark's profile uses it to split a convolution's time
-/// into GEMM and the data movement around it). Only the calling thread touches it: GEMMs are issued serially.
+/// into GEMM and the data movement around it). It counts only GEMMs issued on the thread that enabled it: with the
+/// batch split across threads the others would race on the totals (and the first part's times stand for the step).
 public enum GEMMClock {
-    nonisolated(unsafe) public static var enabled = false
+    nonisolated(unsafe) public static var enabled = false { didSet { owner = pthread_self() } }
+    nonisolated(unsafe) private static var owner = pthread_self()
     nonisolated(unsafe) public private(set) static var seconds = 0.0
     nonisolated(unsafe) public private(set) static var flops = 0.0
     public static func reset() { seconds = 0; flops = 0 }
     static func add(started: UInt64, m: Int, n: Int, k: Int) {
+        guard pthread_equal(owner, pthread_self()) != 0 else { return }
         seconds += Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         flops += 2 * Double(m) * Double(n) * Double(k)
     }

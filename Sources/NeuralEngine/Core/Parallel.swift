@@ -28,16 +28,26 @@ public enum EngineThreads {
     /// call it from one thread at a time, and test it in a child process (see CLITests).
     public static func runParts(_ parts: Int, _ body: (Int) throws -> Void) throws {
         if parts <= 1 { if parts == 1 { try body(0) }; return }
+        try withOneThreadEach { try runOnOwnThreads(parts, body) }
+    }
+
+    /// Runs `body` with the engine's loops and OpenBLAS on one thread, then restores the previous count: for work
+    /// split into parts that each run on a thread of their own.
+    public static func withOneThreadEach<T>(_ body: () throws -> T) rethrows -> T {
         let previous = count
         set(1)
         defer { set(previous) }
+        return try body()
+    }
+
+    private static func runOnOwnThreads(_ parts: Int, _ body: (Int) throws -> Void) throws {
         var errors = [Error?](repeating: nil, count: parts)
         errors.withUnsafeMutableBufferPointer { slots in
             let slots = UncheckedSendable(slots)
             withoutActuallyEscaping(body) { body in
                 let job = UncheckedSendable(body)
                 // Each part writes its own error slot.
-                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                OwnThreads.run(parts) { part in
                     do { try job.value(part) } catch { slots.value[part] = error }
                 }
             }

@@ -43,7 +43,9 @@ extension Graph {
         let out = output(x.shape, from: [x, gNode])
         counter?.add(flops: 0, params: 2 * bn.channels)
         if !computes { return out }
-        if training {
+        if training, let replica {
+            try batchNormSynced(x, bn, relu: relu, out: out, gNode: gNode, bNode: bNode, shape: s, replica: replica, op: op)
+        } else if training {
             guard s.n * s.plane > 1 else {
                 throw EngineError.shape(op: op, "training needs more than one value per channel, got \(x.shape)")
             }
@@ -79,5 +81,35 @@ extension Graph {
             }
         }
         return out
+    }
+
+    /// Training-mode batch norm of one replica's part with the whole batch's statistics (`ReplicaGroup`).
+    private func batchNormSynced(_ x: Node, _ bn: BatchNorm2d, relu: Bool, out: Node, gNode: Node, bNode: Node,
+                                 shape s: NCHW, replica: Replica, op: String) throws {
+        let mean = values.take([s.c]), invStd = values.take([s.c])
+        let statistics = BatchNormKernels.forwardTrainingSynced(
+            x: x.value.data, y: out.value.data, shape: s, gamma: bn.weight.value.data, beta: bn.bias.value.data,
+            runningMean: bn.runningMean.value.data, runningVar: bn.runningVar.value.data, saveMean: mean.data,
+            saveInvStd: invStd.data, momentum: bn.momentum, eps: bn.eps, relu: relu, replica: replica)
+        let count: Int
+        switch statistics {
+        case .aborted: throw EngineError.invalidArgument(op: op, "another replica of the batch failed")
+        case .tooFewValues:
+            throw EngineError.shape(op: op, "training needs more than one value per channel, got \(x.shape) in all")
+        case .done(let total): count = total
+        }
+        record(out, "batchnorm") { [unowned self] dy in
+            let dx = self.gradTarget(x)
+            var g = dy
+            if relu {
+                g = self.gradients.take(x.shape)
+                ElementwiseKernels.reluBackward(y: out.value.data, dy: dy.data, dx: g.data, count: dy.count, dxBeta: 0)
+            }
+            // On failure another replica has thrown; the step is abandoned, so there is nothing to repair here.
+            _ = BatchNormKernels.backwardTrainingSynced(
+                x: x.value.data, dy: g.data, shape: s, gamma: bn.weight.value.data, mean: mean.data,
+                invStd: invStd.data, count: count, dGamma: gNode.grad!.data, dBeta: bNode.grad!.data,
+                dx: dx?.0.data, dxBeta: dx?.1 ?? 0, replica: replica)
+        }
     }
 }

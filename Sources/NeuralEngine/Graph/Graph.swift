@@ -40,6 +40,9 @@ public final class Graph: @unchecked Sendable {
     public var reluKinks: ReluKinkProbe?
     /// Accumulates wall time per op kind, forward and backward, while set (for the benchmark's breakdown).
     public var profile: OpProfile?
+    /// Set when this graph runs one part of a batch beside other replicas (data-parallel training): batch norms then
+    /// use the whole batch's statistics, and parameter gradients of ranks above 0 go to the replica's own buffers.
+    public var replica: Replica?
     let values = Arena()
     let gradients = Arena()
     let scratch = Scratch()
@@ -50,11 +53,13 @@ public final class Graph: @unchecked Sendable {
         self.recordsGradients = recordsGradients ?? training
     }
 
-    /// Forgets the previous pass; its tensors are reused by the next one.
+    /// Forgets the previous pass; its tensors are reused by the next one. A replica's own gradients start again at 0
+    /// (rank 0's are the parameters', which the caller zeroes).
     public func reset() {
         values.reset()
         gradients.reset()
         tape.removeAll(keepingCapacity: true)
+        replica?.zeroLocalGradients()
     }
 
     public var arenaBytes: Int { values.bytes + gradients.bytes }
@@ -71,7 +76,7 @@ public final class Graph: @unchecked Sendable {
 
     /// A parameter as a graph node: backward adds into `parameter.grad`.
     public func parameter(_ p: Parameter) -> Node {
-        Node(value: p.value, requiresGrad: recordsGradients, parameterGrad: p.grad)
+        Node(value: p.value, requiresGrad: recordsGradients, parameterGrad: replica?.gradient(for: p) ?? p.grad)
     }
 
     func output(_ shape: [Int], from inputs: [Node]) -> Node {

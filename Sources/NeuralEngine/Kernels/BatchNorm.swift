@@ -125,17 +125,28 @@ public enum BatchNormKernels {
             }
             dGamma[c] += sumDyXhat
             dBeta[c] += sumDy
-            guard let dx else { return }
-            let k = gamma[c] * inv / m, meanDy = sumDy, meanDyXhat = sumDyXhat
-            // dx = k*m*dy - k*meanDy - k*meanDyXhat*inv*(x - mu): one multiply-add chain per element.
-            let a = k * m, b = k * meanDyXhat * inv, shift = -k * meanDy + b * mu
-            for n in 0..<s.n {
-                let xs = x + (n * s.c + c) * P, ds = dy + (n * s.c + c) * P, dd = dx + (n * s.c + c) * P
-                if dxBeta == 0 {
-                    for p in 0..<P { dd[p] = a * ds[p] - b * xs[p] + shift }
-                } else {
-                    for p in 0..<P { dd[p] += a * ds[p] - b * xs[p] + shift }
-                }
+            if let dx {
+                inputGradient(c, x: x, dy: dy, shape: s, gamma: gamma[c], mean: mu, invStd: inv, count: m,
+                              sumDy: sumDy, sumDyXhat: sumDyXhat, dx: dx, dxBeta: dxBeta)
+            }
+        }
+    }
+
+    /// dx of channel `c` given the channel's sums of dy and dy*xhat over all `count` values of the batch.
+    @inline(__always) static func inputGradient(_ c: Int, x: UnsafePointer<Float>, dy: UnsafePointer<Float>, shape s: NCHW,
+                                                gamma: Float, mean mu: Float, invStd inv: Float, count m: Float,
+                                                sumDy: Float, sumDyXhat: Float, dx: UnsafeMutablePointer<Float>,
+                                                dxBeta: Float) {
+        let P = s.plane
+        let k = gamma * inv / m
+        // dx = k*m*dy - k*sumDy - k*sumDyXhat*inv*(x - mu): one multiply-add chain per element.
+        let a = k * m, b = k * sumDyXhat * inv, shift = -k * sumDy + b * mu
+        for n in 0..<s.n {
+            let xs = x + (n * s.c + c) * P, ds = dy + (n * s.c + c) * P, dd = dx + (n * s.c + c) * P
+            if dxBeta == 0 {
+                for p in 0..<P { dd[p] = a * ds[p] - b * xs[p] + shift }
+            } else {
+                for p in 0..<P { dd[p] += a * ds[p] - b * xs[p] + shift }
             }
         }
     }

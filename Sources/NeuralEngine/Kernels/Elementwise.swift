@@ -1,5 +1,17 @@
 /// ReLU, pooling and channel concatenation kernels (NCHW).
 public enum ElementwiseKernels {
+    /// y += x over `count` floats.
+    public static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 16 <= count {
+            let a = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD16<Float>.self)
+            let b = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(y + i).storeBytes(of: a + b, as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < count { y[i] += x[i]; i += 1 }
+    }
+
     public static func reluForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int) {
         parallelFor((count + 65_535) / 65_536, work: count) { chunk in
             let lo = chunk * 65_536, hi = min(count, lo + 65_536)

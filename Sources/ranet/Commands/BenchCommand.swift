@@ -2,6 +2,7 @@ import AdaptiveNets
 import ArgumentParser
 import Foundation
 import NeuralEngine
+import Training
 
 /// `ranet bench`: one throughput measurement on random input, for side-by-side timing with other engines.
 struct BenchCommand: ParsableCommand {
@@ -34,7 +35,9 @@ struct BenchCommand: ParsableCommand {
         let x = Tensor(zeros: [batch] + model.inputShape)
         x.fillNormal(std: 1, rng: &rng)
         let labels = (0..<batch).map { Int32($0 % model.classes) }
-        let graph = Graph(training: mode == .train)
+        // Training as `ranet train` runs it: the batch split into one part per thread, with shared batch statistics.
+        let trainingStep = TrainingStep(model: model, replicas: mode == .train ? EngineThreads.count : 1)
+        let graph = mode == .train ? trainingStep.leadGraph : Graph(training: false)
         let sgd = try SGD(learningRate: 0.01)
         let ones = [Float](repeating: 1, count: model.exitCount)
         // Batch-64 eval as `ranet eval` runs it: one part of the batch per thread, each on one thread.
@@ -48,9 +51,7 @@ struct BenchCommand: ParsableCommand {
         func step() throws {
             graph.reset()
             if mode == .train {
-                model.store.zeroGrad()
-                let logits = try model.forward(graph, graph.input(x))
-                try graph.backward(try graph.weightedSum(try logits.map { try graph.crossEntropy($0, labels: labels) }, weights: ones))
+                _ = try trainingStep.run(images: x, labels: labels, weights: ones)
                 sgd.step(model.store.parameters)
             } else if parts > 1 {
                 try EngineThreads.runParts(parts) { part in

@@ -1,0 +1,193 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Replicas of one model, each running part of a training batch on its own thread, that meet at every batch-norm
+/// layer to add up their partial statistics (synchronised batch norm): the statistics, and so the step, are those of
+/// the whole batch, as one graph computes them (up to the order of additions).
+///
+/// Why replicas and not threads inside each op: a training step of these small networks is hundreds of small GEMMs
+/// and loops, which split across threads poorly (two threads bought 1.1x over one on fmnist-small), while two halves
+/// of the batch are independent except for the batch-norm sums.
+public final class ReplicaGroup: @unchecked Sendable {
+    public let count: Int
+    private let arrived = Atomic<Int>(0)
+    private let generation = Atomic<Int>(0)
+    private let broken = Atomic<Bool>(false)
+    /// Per rank, two sets of exchange slots used alternately: a rank that runs ahead writes the other set, so it never
+    /// overwrites values a slower rank is still reading (it cannot run two exchanges ahead: the barrier holds it).
+    private let slots: UnsafeMutablePointer<UnsafeMutablePointer<Double>>
+    private let capacities: UnsafeMutablePointer<Int>
+    /// Exchanges each rank has made in this run (its parity picks the slot set); each rank touches only its own.
+    private let rounds: UnsafeMutablePointer<Int>
+
+    /// Whether `run` sets OpenBLAS and the engine's loops to one thread while the replicas run (the fast setting;
+    /// the count is process-wide, so a process doing other engine work at the same time may pass false).
+    public let oneBLASThreadEach: Bool
+
+    public init(count: Int, oneBLASThreadEach: Bool = true) {
+        precondition(count >= 1, "a replica group needs at least one replica")
+        self.count = count
+        self.oneBLASThreadEach = oneBLASThreadEach
+        slots = .allocate(capacity: 2 * count)
+        capacities = .allocate(capacity: 2 * count)
+        rounds = .allocate(capacity: count)
+        rounds.initialize(repeating: 0, count: count)
+        for i in 0..<(2 * count) { slots[i] = .allocate(capacity: 1); capacities[i] = 1 }
+    }
+
+    deinit {
+        for i in 0..<(2 * count) { slots[i].deallocate() }
+        slots.deallocate()
+        capacities.deallocate()
+        rounds.deallocate()
+    }
+
+    /// Runs `body(rank)` for every rank at once, rank 0 on the calling thread and the others on threads of their own
+    /// (not a shared pool: a replica blocks at the barrier until all have arrived, so all must run at the same time).
+    /// OpenBLAS and the engine's loops run on one thread meanwhile (see `oneBLASThreadEach`). If a rank
+    /// throws, the others are released from their barriers and the first error is rethrown.
+    public func run(_ body: (Int) throws -> Void) throws {
+        broken.store(false, ordering: .relaxed)
+        arrived.store(0, ordering: .relaxed)
+        // An aborted run may have left ranks at different rounds.
+        rounds.update(repeating: 0, count: count)
+        var errors = [Error?](repeating: nil, count: count)
+        func runAll() {
+            errors.withUnsafeMutableBufferPointer { slots in
+                let slots = UncheckedSendable(slots)
+                withoutActuallyEscaping(body) { body in
+                    let job = UncheckedSendable(body)
+                    OwnThreads.run(count) { rank in
+                        do { try job.value(rank) } catch {
+                            slots.value[rank] = error
+                            self.abort()
+                        }
+                    }
+                }
+            }
+        }
+        if oneBLASThreadEach { EngineThreads.withOneThreadEach(runAll) } else { runAll() }
+        if let error = errors.lazy.compactMap({ $0 }).first { throw error }
+    }
+
+    /// Releases every rank waiting at a barrier (their exchanges then report failure).
+    func abort() { broken.store(true, ordering: .releasing) }
+
+    /// Waits until every rank has arrived. False when the group was aborted.
+    func barrier() -> Bool {
+        let gen = generation.load(ordering: .acquiring)
+        if arrived.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue == count {
+            arrived.store(0, ordering: .relaxed)
+            generation.wrappingAdd(1, ordering: .releasing)
+            return !broken.load(ordering: .acquiring)
+        }
+        var spins = 0
+        while generation.load(ordering: .acquiring) == gen {
+            if broken.load(ordering: .acquiring) { return false }
+            // Spin briefly (the other half of the batch is usually microseconds behind), then give the core away.
+            spins += 1
+            if spins > 4_000 { sched_yield() }
+        }
+        return !broken.load(ordering: .acquiring)
+    }
+
+    /// Replaces `values[0..<n]` of rank `rank` with their sum over all ranks, added in rank order so every rank gets
+    /// the same bits. False if the group was aborted.
+    func allReduce(_ values: UnsafeMutablePointer<Double>, _ n: Int, rank: Int) -> Bool {
+        let set = rounds[rank] & 1
+        rounds[rank] += 1
+        let mine = set * count + rank
+        if capacities[mine] < n {
+            slots[mine].deallocate()
+            slots[mine] = .allocate(capacity: n)
+            capacities[mine] = n
+        }
+        slots[mine].update(from: values, count: n)
+        guard barrier() else { return false }
+        values.update(from: slots[set * count], count: n)
+        for r in 1..<max(count, 1) {
+            let other = slots[set * count + r]
+            for i in 0..<n { values[i] += other[i] }
+        }
+        return true
+    }
+}
+
+/// One replica of a `ReplicaGroup`: set as a graph's `replica`, it makes the graph's batch norms synchronise with
+/// the other ranks and, for ranks above 0, gives the graph gradient buffers of its own (rank 0 adds into the
+/// parameters' gradients; `addGradients(into:)` adds the others' in afterwards).
+public final class Replica: @unchecked Sendable {
+    public let group: ReplicaGroup
+    public let rank: Int
+    private var reduceBuffer = [Double]()
+    private var localGradients: [ObjectIdentifier: Tensor] = [:]
+
+    public init(group: ReplicaGroup, rank: Int) {
+        precondition(rank >= 0 && rank < group.count, "rank \(rank) outside 0..<\(group.count)")
+        self.group = group
+        self.rank = rank
+    }
+
+    /// The buffer backward adds this rank's gradient of `p` into.
+    func gradient(for p: Parameter) -> Tensor {
+        if rank == 0 { return p.grad }
+        if let g = localGradients[ObjectIdentifier(p)] { return g }
+        let g = Tensor(zeros: p.shape)
+        localGradients[ObjectIdentifier(p)] = g
+        return g
+    }
+
+    func zeroLocalGradients() { for g in localGradients.values { g.fill(0) } }
+
+    /// Adds this rank's gradients into the parameters' own (call after every rank has finished backward).
+    public func addGradients(into parameters: [Parameter]) {
+        guard rank > 0 else { return }
+        for p in parameters {
+            guard let g = localGradients[ObjectIdentifier(p)] else { continue }
+            ElementwiseKernels.add(g.data, into: p.grad.data, count: g.count)
+        }
+    }
+
+    /// Sums `n` doubles across the ranks in place, through a buffer `fill` writes. False if the group was aborted.
+    func allReduce(_ n: Int, _ fill: (UnsafeMutablePointer<Double>) -> Void,
+                   _ read: (UnsafePointer<Double>) -> Void) -> Bool {
+        if reduceBuffer.count < n { reduceBuffer = [Double](repeating: 0, count: n) }
+        return reduceBuffer.withUnsafeMutableBufferPointer { buffer in
+            let p = buffer.baseAddress!
+            fill(p)
+            guard group.allReduce(p, n, rank: rank) else { return false }
+            read(p)
+            return true
+        }
+    }
+}
+
+/// Threads of their own for work that must run simultaneously (see `ReplicaGroup.run`).
+enum OwnThreads {
+    private final class Job {
+        let body: () -> Void
+        init(_ body: @escaping () -> Void) { self.body = body }
+    }
+
+    /// Runs `body(i)` for i in 0..<count: i = 0 on the calling thread, the others on new threads; returns when all end.
+    static func run(_ count: Int, _ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            let work = UncheckedSendable(body)
+            var threads: [pthread_t] = []
+            for i in 1..<max(count, 1) {
+                let job = Unmanaged.passRetained(Job { work.value(i) }).toOpaque()
+                var thread = pthread_t()
+                let status = pthread_create(&thread, nil, { raw in
+                    Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue().body()
+                    return nil
+                }, job)
+                precondition(status == 0, "pthread_create failed with \(status)")
+                threads.append(thread)
+            }
+            body(0)
+            for thread in threads { pthread_join(thread, nil) }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+@testable import NeuralEngine
+import Testing
+
+@Suite struct ReplicaGroupTests {
+    struct Failure: Error {}
+
+    @Test func everyRankGetsTheSameSumsOverManyRounds() throws {
+        let group = ReplicaGroup(count: 3, oneBLASThreadEach: false)
+        let replicas = (0..<3).map { Replica(group: group, rank: $0) }
+        var results = [[Double]](repeating: [], count: 3)
+        try results.withUnsafeMutableBufferPointer { slots in
+            nonisolated(unsafe) let slots = slots
+            try group.run { rank in
+                var seen: [Double] = []
+                // Sizes change between rounds, so slots grow while other ranks read the previous round's.
+                for round in 0..<500 {
+                    let n = 1 + (round * 7) % 33
+                    _ = replicas[rank].allReduce(n, { for i in 0..<n { $0[i] = Double(rank * 1000 + round + i) } },
+                                                 { seen.append($0[n - 1]) })
+                }
+                slots[rank] = seen
+            }
+        }
+        #expect(results[0] == results[1] && results[1] == results[2])
+        let expected = (0..<500).map { round -> Double in
+            let n = 1 + (round * 7) % 33
+            return Double((0..<3).map { $0 * 1000 + round + n - 1 }.reduce(0, +))
+        }
+        #expect(results[0] == expected)
+    }
+
+    @Test func aFailingRankReleasesTheOthersAndItsErrorIsRethrown() {
+        let group = ReplicaGroup(count: 2, oneBLASThreadEach: false)
+        let replicas = (0..<2).map { Replica(group: group, rank: $0) }
+        #expect(throws: Failure.self) {
+            try group.run { rank in
+                if rank == 1 { throw Failure() }
+                // Rank 1 never arrives: the exchange must report failure instead of waiting for ever.
+                let ok = replicas[0].allReduce(1, { $0[0] = 1 }, { _ in })
+                #expect(!ok)
+            }
+        }
+        // The group is usable again afterwards.
+        #expect(throws: Never.self) {
+            try group.run { rank in _ = replicas[rank].allReduce(1, { $0[0] = 1 }, { #expect($0[0] == 2) }) }
+        }
+    }
+}
