@@ -72,8 +72,12 @@ import TestSupport
     /// The exit code the wrapping shell wrote, once it shows up.
     func waitForExitCode(_ path: String, timeout: Double = 10) -> String? {
         let deadline = Date().addingTimeInterval(timeout)
-        while !FileManager.default.fileExists(atPath: path) && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
-        return (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        func read() -> String? {
+            (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        // The shell creates the file before `echo` writes the code into it: wait for the code, not the file.
+        while (read() ?? "").isEmpty && Date() < deadline { Thread.sleep(forTimeInterval: 0.2) }
+        return read()
     }
 
     /// A scratch directory with a copy of the sample store, and the command line that runs ranet-tui on it in tmux
@@ -132,7 +136,7 @@ import TestSupport
         let pid = try dashboardPid(session)
         defer {
             // With the signals still blocked a failing dashboard would outlive tmux's SIGHUP.
-            if let pid, waitForExitCode(exitFile, timeout: 0) == nil { kill(pid, SIGKILL) }
+            if let pid, (waitForExitCode(exitFile, timeout: 0) ?? "").isEmpty { kill(pid, SIGKILL) }
             _ = try? tmux(["kill-session", "-t", session])
         }
         try tmux(["send-keys", "-t", session, "C-c"])

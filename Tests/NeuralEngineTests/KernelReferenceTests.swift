@@ -30,8 +30,26 @@ import TestSupport
         for (trial, (k, pad)) in [(3, 0), (3, 1), (3, 2), (5, 2)].enumerated() {
             try compareConv(n: 3, c: 7, h: 9, w: 6, m: 3, k: k, stride: 1, pad: pad, bias: false, rng: &rng, trial: 200 + trial)
         }
-        // Both convs read x; one backward through their concatenation adds the second dx into the first.
-        let (n, c, h, w, m) = (2, 6, 7, 7, 2)
+        try expectSharedInputDxAdds(n: 2, c: 6, h: 7, w: 7, m: 2, rng: &rng)
+    }
+
+    /// Few channels on planes at least 12 wide take the direct kernel (`DirectConv`): widths that are and are not
+    /// whole vectors, output channel counts that leave 1 to 3 in the last block of four, with and without bias.
+    @Test func directConvMatchesNaive() throws {
+        var rng = TestRNG(seed: 14)
+        let shapes = [(1, 1, 12, 12, 1), (2, 5, 32, 32, 5), (2, 18, 14, 14, 9), (1, 3, 9, 13, 2), (3, 24, 16, 20, 12),
+                      (1, 7, 28, 28, 7), (2, 4, 5, 17, 3)]
+        for (trial, (n, c, h, w, m)) in shapes.enumerated() {
+            let g = ConvGeometry(input: NCHW(n, c, h, w), outChannels: m, kernelH: 3, kernelW: 3, stride: 1, padding: 1)
+            #expect(DirectConv.applies(g), "\(g.input) -> \(m) should take the direct kernel")
+            try compareConv(n: n, c: c, h: h, w: w, m: m, k: 3, stride: 1, pad: 1, bias: trial % 2 == 0, rng: &rng,
+                            trial: 300 + trial)
+        }
+        try expectSharedInputDxAdds(n: 2, c: 5, h: 14, w: 13, m: 3, rng: &rng)
+    }
+
+    /// Both convs read x; one backward through their concatenation adds the second dx into the first.
+    func expectSharedInputDxAdds(n: Int, c: Int, h: Int, w: Int, m: Int, rng: inout TestRNG) throws {
         let x = rng.array(n * c * h * w), w1 = rng.array(m * c * 9), w2 = rng.array(m * c * 9)
         let g = ConvGeometry(input: NCHW(n, c, h, w), outChannels: m, kernelH: 3, kernelW: 3, stride: 1, padding: 1)
         let dy = rng.array(n * 2 * m * h * w)

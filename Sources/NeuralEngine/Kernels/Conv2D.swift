@@ -26,7 +26,7 @@ public enum ConvKernels {
 
     /// Whether the whole batch's column matrix fits one chunk (then forward can keep it for backward).
     static func columnsFitOneChunk(_ g: ConvGeometry) -> Bool {
-        !usesPerImageGEMM(g) && imagesPerChunk(g) >= g.input.n
+        !usesPerImageGEMM(g) && !DirectConv.applies(g) && imagesPerChunk(g) >= g.input.n
     }
 
     /// Whether backward computes dx as a convolution of dy with the flipped, transposed weight instead of building
@@ -44,7 +44,9 @@ public enum ConvKernels {
                                y: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, scratch: Scratch,
                                keepColumns: UnsafeMutablePointer<Float>? = nil, accumulate: Bool = false) {
         let M = g.outChannels, K = g.patch, P = g.outPlane, N = g.input.n
-        if usesPerImageGEMM(g) {
+        if DirectConv.applies(g) {
+            DirectConv.forward(x: x, weight: weight, y: y, geometry: g, scratch: scratch, accumulate: accumulate)
+        } else if usesPerImageGEMM(g) {
             // Large planes: one GEMM per image straight on the NCHW planes, no copies.
             for img in 0..<N {
                 sgemm(transA: false, transB: false, m: M, n: P, k: K, a: weight, lda: K,
@@ -89,6 +91,11 @@ public enum ConvKernels {
                 for img in 0..<N { let row = dy + (img * M + m) * P; for p in 0..<P { s += row[p] } }
                 dBias[m] += s
             }
+        }
+        if DirectConv.applies(g) {
+            DirectConv.backward(x: x, weight: weight, dy: dy, dWeight: dWeight, dx: dx, dxBeta: dxBeta, geometry: g,
+                                scratch: scratch)
+            return
         }
         if usesPerImageGEMM(g) {
             for img in 0..<N {

@@ -1,0 +1,137 @@
+/// Direct 3x3 "same" convolution for few channels on wide planes (the 5->5 and 18->9 convs of dense layers at full
+/// resolution): as a GEMM these have 5 to 9 output rows and a 45-row column matrix that im2col writes and sgemm
+/// re-reads for every output, which ran at 8-20 GFLOP/s (15% of a cifar10-paper training step in one shape). Here
+/// each image's input is copied once into a zero-bordered buffer and every output row is accumulated in registers
+/// from shifted rows of it, four output channels at a time.
+///
+/// Works one image at a time on the calling thread: training and evaluation already run one part of the batch per
+/// thread (`ReplicaGroup`, `EngineThreads.runParts`).
+enum DirectConv {
+    typealias Lanes = SIMD8<Float>
+    static let lanes = 8
+
+    /// Shapes this kernel takes: stride 1, 3x3, padding 1, at most 24 input and 12 output channels, planes at least
+    /// 12 wide (narrower ones waste most of each 8-wide vector, and the GEMM path batches them across images).
+    static func applies(_ g: ConvGeometry) -> Bool {
+        g.stride == 1 && g.kernelH == 3 && g.kernelW == 3 && g.padding == 1
+            && g.input.c <= 24 && g.outChannels <= 12 && g.input.w >= 12
+    }
+
+    /// Width of a bordered row: the output row rounded up to whole vectors, plus the two border columns.
+    static func paddedWidth(_ g: ConvGeometry) -> Int { roundedWidth(g) + 2 }
+    static func roundedWidth(_ g: ConvGeometry) -> Int { (g.outW + lanes - 1) / lanes * lanes }
+
+    /// Copies image `img`'s channels into `padded` (C x (H+2) x paddedWidth), whose borders must be zero already.
+    static func fillPadded(_ x: UnsafePointer<Float>, _ g: ConvGeometry, image img: Int,
+                           _ padded: UnsafeMutablePointer<Float>) {
+        let (C, H, W) = (g.input.c, g.input.h, g.input.w), Wp = paddedWidth(g)
+        for c in 0..<C {
+            let src = x + (img * C + c) * H * W, dst = padded + (c * (H + 2) + 1) * Wp + 1
+            for row in 0..<H { (dst + row * Wp).update(from: src + row * W, count: W) }
+        }
+    }
+
+    /// y (+)= conv(x, w) for every image.
+    static func forward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                        geometry g: ConvGeometry, scratch: Scratch, accumulate: Bool) {
+        let (C, H, W, M) = (g.input.c, g.input.h, g.input.w, g.outChannels)
+        let Wp = paddedWidth(g), chunks = roundedWidth(g) / lanes
+        let paddedCount = C * (H + 2) * Wp
+        let padded = scratch.buffer(3, count: paddedCount)
+        padded.update(repeating: 0, count: paddedCount)
+        for img in 0..<g.input.n {
+            fillPadded(x, g, image: img, padded)
+            var m0 = 0
+            while m0 < M {
+                let block = min(4, M - m0)
+                for oy in 0..<H {
+                    for q in 0..<chunks {
+                        var a0 = Lanes(), a1 = Lanes(), a2 = Lanes(), a3 = Lanes()
+                        for c in 0..<C {
+                            let w0 = weight + ((m0 * C + c) * 9)
+                            for i in 0..<3 {
+                                let row = padded + (c * (H + 2) + oy + i) * Wp + q * lanes
+                                for j in 0..<3 {
+                                    let v = UnsafeRawPointer(row + j).loadUnaligned(as: Lanes.self)
+                                    let t = i * 3 + j
+                                    a0 += w0[t] * v
+                                    if block > 1 { a1 += w0[C * 9 + t] * v }
+                                    if block > 2 { a2 += w0[2 * C * 9 + t] * v }
+                                    if block > 3 { a3 += w0[3 * C * 9 + t] * v }
+                                }
+                            }
+                        }
+                        let ox = q * lanes, count = min(lanes, W - ox)
+                        let out = y + ((img * M + m0) * H + oy) * W + ox
+                        store(a0, out, count, accumulate)
+                        if block > 1 { store(a1, out + H * W, count, accumulate) }
+                        if block > 2 { store(a2, out + 2 * H * W, count, accumulate) }
+                        if block > 3 { store(a3, out + 3 * H * W, count, accumulate) }
+                    }
+                }
+                m0 += block
+            }
+        }
+    }
+
+    @inline(__always) static func store(_ v: Lanes, _ dst: UnsafeMutablePointer<Float>, _ count: Int, _ accumulate: Bool) {
+        if count == lanes {
+            let r = accumulate ? v + UnsafeRawPointer(dst).loadUnaligned(as: Lanes.self) : v
+            UnsafeMutableRawPointer(dst).storeBytes(of: r, as: Lanes.self)
+        } else {
+            for k in 0..<count { dst[k] = accumulate ? dst[k] + v[k] : v[k] }
+        }
+    }
+
+    /// dW += sum over images and pixels of dy[m] * (shifted x[c]); dx (+)= the transposed convolution of dy.
+    static func backward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+                         dWeight: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?, dxBeta: Float,
+                         geometry g: ConvGeometry, scratch: Scratch) {
+        let (C, H, W, M) = (g.input.c, g.input.h, g.input.w, g.outChannels)
+        let Wp = paddedWidth(g), Wr = roundedWidth(g), chunks = Wr / lanes
+        let paddedCount = C * (H + 2) * Wp, gradCount = M * H * Wr
+        let padded = scratch.buffer(3, count: paddedCount), grad = scratch.buffer(4, count: gradCount)
+        padded.update(repeating: 0, count: paddedCount)
+        // dy rows rounded up to whole vectors with zeros, so the columns past the plane add nothing.
+        grad.update(repeating: 0, count: gradCount)
+        for img in 0..<g.input.n {
+            fillPadded(x, g, image: img, padded)
+            for m in 0..<M {
+                for row in 0..<H { (grad + (m * H + row) * Wr).update(from: dy + ((img * M + m) * H + row) * W, count: W) }
+            }
+            for m in 0..<M {
+                for c in 0..<C {
+                    var s0 = Lanes(), s1 = Lanes(), s2 = Lanes(), s3 = Lanes(), s4 = Lanes()
+                    var s5 = Lanes(), s6 = Lanes(), s7 = Lanes(), s8 = Lanes()
+                    for oy in 0..<H {
+                        let d = grad + (m * H + oy) * Wr
+                        let r0 = padded + (c * (H + 2) + oy) * Wp, r1 = r0 + Wp, r2 = r1 + Wp
+                        for q in 0..<chunks {
+                            let o = q * lanes
+                            let v = UnsafeRawPointer(d + o).loadUnaligned(as: Lanes.self)
+                            s0 += v * UnsafeRawPointer(r0 + o).loadUnaligned(as: Lanes.self)
+                            s1 += v * UnsafeRawPointer(r0 + o + 1).loadUnaligned(as: Lanes.self)
+                            s2 += v * UnsafeRawPointer(r0 + o + 2).loadUnaligned(as: Lanes.self)
+                            s3 += v * UnsafeRawPointer(r1 + o).loadUnaligned(as: Lanes.self)
+                            s4 += v * UnsafeRawPointer(r1 + o + 1).loadUnaligned(as: Lanes.self)
+                            s5 += v * UnsafeRawPointer(r1 + o + 2).loadUnaligned(as: Lanes.self)
+                            s6 += v * UnsafeRawPointer(r2 + o).loadUnaligned(as: Lanes.self)
+                            s7 += v * UnsafeRawPointer(r2 + o + 1).loadUnaligned(as: Lanes.self)
+                            s8 += v * UnsafeRawPointer(r2 + o + 2).loadUnaligned(as: Lanes.self)
+                        }
+                    }
+                    let dw = dWeight + (m * C + c) * 9
+                    dw[0] += s0.sum(); dw[1] += s1.sum(); dw[2] += s2.sum()
+                    dw[3] += s3.sum(); dw[4] += s4.sum(); dw[5] += s5.sum()
+                    dw[6] += s6.sum(); dw[7] += s7.sum(); dw[8] += s8.sum()
+                }
+            }
+        }
+        guard let dx else { return }
+        // dx = conv(dy, w') with w'[c][m][2-i][2-j] = w[m][c][i][j]: again a 3x3 "same" conv, M -> C channels.
+        let flipped = scratch.buffer(5, count: C * M * 9)
+        for m in 0..<M { for c in 0..<C { for t in 0..<9 { flipped[(c * M + m) * 9 + 8 - t] = weight[(m * C + c) * 9 + t] } } }
+        let transposed = ConvGeometry(input: g.output, outChannels: C, kernelH: 3, kernelW: 3, stride: 1, padding: 1)
+        forward(x: dy, weight: flipped, y: dx, geometry: transposed, scratch: scratch, accumulate: dxBeta != 0)
+    }
+}
