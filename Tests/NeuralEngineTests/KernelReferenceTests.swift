@@ -48,6 +48,16 @@ import TestSupport
         try expectSharedInputDxAdds(n: 2, c: 5, h: 14, w: 13, m: 3, rng: &rng)
     }
 
+    /// "Same" stride-1 convs on planes up to 8 wide build their columns by masked shifts of the plane: kernels 1 to 5,
+    /// planes whose size is and is not a multiple of the 8-wide vector, rectangular ones.
+    @Test func smallSamePlaneColumnsMatchNaive() throws {
+        var rng = TestRNG(seed: 15)
+        for (trial, (h, w, k)) in [(7, 7, 3), (4, 4, 3), (2, 2, 3), (8, 8, 3), (5, 7, 5), (6, 3, 3), (3, 3, 1)].enumerated() {
+            try compareConv(n: 3, c: 4, h: h, w: w, m: 5, k: k, stride: 1, pad: k / 2, bias: false, rng: &rng,
+                            trial: 400 + trial)
+        }
+    }
+
     /// Both convs read x; one backward through their concatenation adds the second dx into the first.
     func expectSharedInputDxAdds(n: Int, c: Int, h: Int, w: Int, m: Int, rng: inout TestRNG) throws {
         let x = rng.array(n * c * h * w), w1 = rng.array(m * c * 9), w2 = rng.array(m * c * 9)
