@@ -43,6 +43,13 @@ import NeuralEngine
         #expect(m.rate(epoch: 0) == 0.1)
         #expect(abs(m.rate(epoch: 150) - 0.01) < 1e-8)
         #expect(abs(m.rate(epoch: 225) - 0.001) < 1e-9)
+        // The reference's `epoch >= epochs * 0.5` on odd and tiny epoch counts.
+        #expect(LRSchedule.paper(base: 0.1, epochs: 1).rate(epoch: 0) == 0.1)
+        let five = LRSchedule.paper(base: 0.1, epochs: 5)
+        let rates: [Float] = [0, 1, 2, 3, 4].map { five.rate(epoch: Double($0)) }
+        let expected: [Float] = [0.1, 0.1, 0.1, 0.1 * 0.1, 0.1 * 0.1 * 0.1]
+        #expect(rates == expected)
+        #expect(LRSchedule.paper(base: 0.1, epochs: 20) == .multistep(base: 0.1, milestones: [10, 15], gamma: 0.1))
         let c = LRSchedule.cosine(base: 0.1, totalEpochs: 10)
         #expect(c.rate(epoch: 0) == 0.1)
         #expect(abs(c.rate(epoch: 5) - 0.05) < 1e-7)

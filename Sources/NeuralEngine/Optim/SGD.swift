@@ -67,9 +67,11 @@ public enum LRSchedule: Sendable, Equatable {
     /// base * (1 + cos(pi * epoch / total)) / 2, evaluated at fractional epochs.
     case cosine(base: Float, totalEpochs: Int)
 
-    /// The paper's recipe: divide by 10 at 50% and 75% of the epochs.
+    /// The paper's recipe: divide by 10 at 50% and 75% of the epochs. The reference compares the epoch with
+    /// `epochs * 0.5` and `epochs * 0.75`, so the milestones round up: a 1-epoch run keeps the base rate, a 5-epoch
+    /// one decays from epoch 3 (0-based) and again from epoch 4.
     public static func paper(base: Float, epochs: Int) -> LRSchedule {
-        .multistep(base: base, milestones: [epochs / 2, epochs * 3 / 4], gamma: 0.1)
+        .multistep(base: base, milestones: [(epochs + 1) / 2, (3 * epochs + 3) / 4], gamma: 0.1)
     }
 
     /// The rate for `epoch` (0-based; fractions allowed for per-step cosine decay).
