@@ -150,6 +150,37 @@ import TestSupport
         #expect(throws: EngineError.self) { try graph.crossEntropy(graph.input(Tensor(zeros: [1, 3])), labels: [3]) }
     }
 
+    /// Backward hands a gradient back once the op that produced its node has run: a chain of 12 convs needs a couple of
+    /// gradient buffers, not 12, and later steps allocate none.
+    @Test func gradientBuffersAreReusedWithinAndAcrossSteps() throws {
+        var rng = SeededRNG(seed: 3)
+        let store = ParameterStore()
+        let x = store.parameter("x", [2, 3, 8, 8])
+        x.value.fillNormal(std: 1, rng: &rng)
+        let weights = (0..<12).map { i -> Parameter in
+            let w = store.parameter("w\(i)", [3, 3, 3, 3])
+            w.value.fillNormal(std: 0.3, rng: &rng)
+            return w
+        }
+        let graph = Graph(training: true)
+        var bytes: [Int] = [], gradients: [[Float]] = []
+        for _ in 0..<3 {
+            graph.reset()
+            store.zeroGrad()
+            var y = graph.parameter(x)
+            for w in weights { y = graph.relu(try graph.conv2d(y, weight: w, padding: 1)) }
+            try graph.backward(y, seed: Tensor(shape: y.shape, values: [Float](repeating: 1, count: y.value.count)))
+            bytes.append(graph.gradientBytes)
+            gradients.append(x.grad.array)
+        }
+        let tensorBytes = 2 * 3 * 8 * 8 * 4
+        #expect(bytes[0] <= 3 * tensorBytes, "gradient buffers hold \(bytes[0]) bytes for 24 gradients of \(tensorBytes)")
+        #expect(bytes[1] == bytes[0] && bytes[2] == bytes[0])
+        // Reuse must not change the result: every step computes the same input gradient.
+        #expect(gradients[1] == gradients[0] && gradients[2] == gradients[0])
+        #expect(gradients[0].contains { $0 != 0 })
+    }
+
     @Test func arenaReusesStorageAcrossSteps() throws {
         let store = ParameterStore()
         let w = store.parameter("w", [2, 1, 3, 3])

@@ -39,3 +39,48 @@ public final class Scratch: @unchecked Sendable {
         return slots[slot].data
     }
 }
+
+/// Gradient buffers that backward hands back as soon as they are dead, for later gradients to reuse.
+///
+/// A node's gradient is dead once the op that produced the node has run its backward step (every consumer added
+/// into it before, the tape runs in reverse). Holding every gradient of a step until its end, as the activation arena
+/// does, doubled a training step's memory; with reuse the live gradients at any moment are those of one frontier of
+/// the graph. Requests take the smallest free buffer that fits, so after the first steps a training loop allocates
+/// nothing (the same sequence of requests and releases finds the same buffers).
+public final class GradientPool: @unchecked Sendable {
+    private var buffers: [Tensor] = []
+    private var isFree: [Bool] = []
+    private var owner: [UnsafeMutableRawPointer: Int] = [:]
+
+    public init() {}
+
+    /// Makes every buffer free again (the start of a step).
+    public func reset() { for i in isFree.indices { isFree[i] = true } }
+
+    /// A tensor of `shape`, contents unspecified.
+    public func take(_ shape: [Int]) -> Tensor {
+        let n = max(shape.reduce(1, *), 1)
+        var best = -1
+        for i in buffers.indices where isFree[i] && buffers[i].capacity >= n {
+            if best < 0 || buffers[i].capacity < buffers[best].capacity { best = i }
+        }
+        if best < 0 {
+            best = buffers.count
+            let t = Tensor(zeros: [n])
+            buffers.append(t)
+            isFree.append(true)
+            owner[UnsafeMutableRawPointer(t.data)] = best
+        }
+        isFree[best] = false
+        return Tensor(viewOf: buffers[best], shape: shape)
+    }
+
+    /// Hands back a tensor `take` returned; using it afterwards reads whatever a later gradient wrote.
+    public func release(_ t: Tensor) {
+        guard let i = owner[UnsafeMutableRawPointer(t.data)] else { return }
+        isFree[i] = true
+    }
+
+    /// Bytes held by the pool.
+    public var bytes: Int { buffers.reduce(0) { $0 + $1.capacity * 4 } }
+}

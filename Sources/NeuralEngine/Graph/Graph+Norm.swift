@@ -66,6 +66,7 @@ extension Graph {
                 BatchNormKernels.backwardTraining(x: x.value.data, dy: g.data, shape: s, gamma: bn.weight.value.data,
                                                   mean: mean.data, invStd: invStd.data, dGamma: gNode.grad!.data,
                                                   dBeta: bNode.grad!.data, dx: dx?.0.data, dxBeta: dx?.1 ?? 0)
+                if relu { self.gradients.release(g) }
             }
         } else {
             BatchNormKernels.forwardInference(x: x.value.data, y: out.value.data, shape: s, gamma: bn.weight.value.data,
@@ -110,6 +111,7 @@ extension Graph {
                 x: x.value.data, dy: g.data, shape: s, gamma: bn.weight.value.data, mean: mean.data,
                 invStd: invStd.data, count: count, dGamma: gNode.grad!.data, dBeta: bNode.grad!.data,
                 dx: dx?.0.data, dxBeta: dx?.1 ?? 0, replica: replica)
+            if relu { self.gradients.release(g) }
         }
     }
 }

@@ -18,7 +18,9 @@ public final class Node: @unchecked Sendable {
     }
 
     public var shape: [Int] { value.shape }
-    /// The gradient accumulated by the last backward pass (nil when none reached this node).
+    /// The gradient accumulated by the last backward pass (nil when none reached this node). Gradients of op outputs
+    /// are handed back for reuse once backward has passed them (see `GradientPool`): this is for inputs and
+    /// parameters, and for an op's output only until backward reaches that op.
     public var gradient: Tensor? { gradWritten ? grad : nil }
 }
 
@@ -44,7 +46,7 @@ public final class Graph: @unchecked Sendable {
     /// use the whole batch's statistics, and parameter gradients of ranks above 0 go to the replica's own buffers.
     public var replica: Replica?
     let values = Arena()
-    let gradients = Arena()
+    let gradients = GradientPool()
     let scratch = Scratch()
     var tape: [() -> Void] = []
 
@@ -63,6 +65,8 @@ public final class Graph: @unchecked Sendable {
     }
 
     public var arenaBytes: Int { values.bytes + gradients.bytes }
+    /// Bytes of gradient buffers (reused within a step as backward goes).
+    public var gradientBytes: Int { gradients.bytes }
 
     /// An input that needs no gradient (images).
     public func input(_ tensor: Tensor) -> Node { Node(value: tensor, requiresGrad: false) }
@@ -91,6 +95,12 @@ public final class Graph: @unchecked Sendable {
             let started = self.profile?.start()
             step(g)
             self.profile?.stop(kind, forward: false, started)
+            // Every consumer of `out` has added into g before (the tape runs in reverse): it is dead now.
+            if !out.accumulatesIntoParameter {
+                self.gradients.release(g)
+                out.grad = nil
+                out.gradWritten = false
+            }
         }
     }
 
