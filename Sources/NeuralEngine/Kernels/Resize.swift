@@ -1,52 +1,105 @@
 /// Bilinear resizing with align_corners=True, as torch.nn.functional.interpolate computes it on the CPU:
 /// src = dst * (in-1)/(out-1) in Float32, i0 = floor(src), i1 = min(i0+1, in-1), lambda = src - i0.
+///
+/// Both directions work separably, one plane at a time: forward blends each input row horizontally once (the
+/// parenthesised terms of PyTorch's h0*(w0*a + w1*b) + h1*(w0*c + w1*d), so the result is bit for bit the same), then
+/// blends pairs of those rows vertically, eight outputs at a time; backward runs the transposed steps. Against the
+/// per-output-pixel form this replaced (four taps read through Swift arrays per output), cifar10-paper training
+/// measured backward ~15% faster and forward unchanged: these planes are small and the sweeps memory-bound.
 public enum ResizeKernels {
-    struct Taps { var i0: [Int]; var i1: [Int]; var l0: [Float]; var l1: [Float] }
+    /// Source indices and weights along one axis.
+    final class Taps {
+        let i0: UnsafeMutablePointer<Int>, i1: UnsafeMutablePointer<Int>
+        let l0: UnsafeMutablePointer<Float>, l1: UnsafeMutablePointer<Float>
+        let count: Int
 
-    static func taps(input: Int, output: Int) -> Taps {
-        let scale: Float = output > 1 ? Float(input - 1) / Float(output - 1) : 0
-        var t = Taps(i0: [], i1: [], l0: [], l1: [])
-        for o in 0..<output {
-            let src = scale * Float(o)
-            let i0 = min(Int(src), input - 1)
-            let lambda = min(max(src - Float(i0), 0), 1)
-            t.i0.append(i0)
-            t.i1.append(i0 + (i0 < input - 1 ? 1 : 0))
-            t.l1.append(lambda)
-            t.l0.append(1 - lambda)
+        init(input: Int, output: Int) {
+            count = output
+            i0 = .allocate(capacity: output); i1 = .allocate(capacity: output)
+            l0 = .allocate(capacity: output); l1 = .allocate(capacity: output)
+            let scale: Float = output > 1 ? Float(input - 1) / Float(output - 1) : 0
+            for o in 0..<output {
+                let src = scale * Float(o)
+                let a = min(Int(src), input - 1)
+                let lambda = min(max(src - Float(a), 0), 1)
+                i0[o] = a
+                i1[o] = a + (a < input - 1 ? 1 : 0)
+                l1[o] = lambda
+                l0[o] = 1 - lambda
+            }
         }
-        return t
+
+        deinit { i0.deallocate(); i1.deallocate(); l0.deallocate(); l1.deallocate() }
     }
 
     public static func forward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, input s: NCHW, outH: Int, outW: Int) {
-        let ty = taps(input: s.h, output: outH), tx = taps(input: s.w, output: outW)
+        let ty = Taps(input: s.h, output: outH), tx = Taps(input: s.w, output: outW)
+        let rows = UncheckedSendable(ty), cols = UncheckedSendable(tx)
         parallelFor(s.n * s.c, work: s.n * s.c * outH * outW * 4) { nc in
-            let src = x + nc * s.plane, dst = y + nc * outH * outW
-            for oy in 0..<outH {
-                let r0 = src + ty.i0[oy] * s.w, r1 = src + ty.i1[oy] * s.w, h0 = ty.l0[oy], h1 = ty.l1[oy]
-                for ox in 0..<outW {
-                    let a = tx.i0[ox], b = tx.i1[ox], w0 = tx.l0[ox], w1 = tx.l1[ox]
-                    dst[oy * outW + ox] = h0 * (w0 * r0[a] + w1 * r0[b]) + h1 * (w0 * r1[a] + w1 * r1[b])
+            let ty = rows.value, tx = cols.value
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: s.h * outW) { buffer in
+                let blended = buffer.baseAddress!, src = x + nc * s.plane, dst = y + nc * outH * outW
+                for iy in 0..<s.h {
+                    let row = src + iy * s.w, out = blended + iy * outW
+                    for ox in 0..<outW { out[ox] = tx.l0[ox] * row[tx.i0[ox]] + tx.l1[ox] * row[tx.i1[ox]] }
+                }
+                for oy in 0..<outH {
+                    blendRows(blended + ty.i0[oy] * outW, ty.l0[oy], blended + ty.i1[oy] * outW, ty.l1[oy],
+                              into: dst + oy * outW, count: outW)
                 }
             }
         }
     }
 
-    /// Adds the gradient of each output back to its four source pixels (dx must be initialised).
+    /// out = w0 * a + w1 * b, elementwise.
+    @inline(__always) static func blendRows(_ a: UnsafePointer<Float>, _ w0: Float, _ b: UnsafePointer<Float>, _ w1: Float,
+                                            into out: UnsafeMutablePointer<Float>, count: Int) {
+        var i = 0
+        while i + 8 <= count {
+            let va = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
+            let vb = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(out + i).storeBytes(of: w0 * va + w1 * vb, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { out[i] = w0 * a[i] + w1 * b[i]; i += 1 }
+    }
+
+    /// Adds the gradient of each output back to its four source pixels (dx must be initialised): first down the
+    /// columns into one row per input row, then along each row.
     public static func backwardAdd(dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, input s: NCHW, outH: Int, outW: Int) {
-        let ty = taps(input: s.h, output: outH), tx = taps(input: s.w, output: outW)
+        let ty = Taps(input: s.h, output: outH), tx = Taps(input: s.w, output: outW)
+        let rows = UncheckedSendable(ty), cols = UncheckedSendable(tx)
         parallelFor(s.n * s.c, work: s.n * s.c * outH * outW * 4) { nc in
-            let src = dy + nc * outH * outW, dst = dx + nc * s.plane
-            for oy in 0..<outH {
-                let r0 = dst + ty.i0[oy] * s.w, r1 = dst + ty.i1[oy] * s.w, h0 = ty.l0[oy], h1 = ty.l1[oy]
-                for ox in 0..<outW {
-                    let g = src[oy * outW + ox], a = tx.i0[ox], b = tx.i1[ox], w0 = tx.l0[ox], w1 = tx.l1[ox]
-                    r0[a] += h0 * w0 * g
-                    r0[b] += h0 * w1 * g
-                    r1[a] += h1 * w0 * g
-                    r1[b] += h1 * w1 * g
+            let ty = rows.value, tx = cols.value
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: s.h * outW) { buffer in
+                let gathered = buffer.baseAddress!, src = dy + nc * outH * outW, dst = dx + nc * s.plane
+                gathered.update(repeating: 0, count: s.h * outW)
+                for oy in 0..<outH {
+                    let g = src + oy * outW
+                    addScaled(g, ty.l0[oy], into: gathered + ty.i0[oy] * outW, count: outW)
+                    addScaled(g, ty.l1[oy], into: gathered + ty.i1[oy] * outW, count: outW)
+                }
+                for iy in 0..<s.h {
+                    let t = gathered + iy * outW, row = dst + iy * s.w
+                    for ox in 0..<outW {
+                        row[tx.i0[ox]] += tx.l0[ox] * t[ox]
+                        row[tx.i1[ox]] += tx.l1[ox] * t[ox]
+                    }
                 }
             }
         }
+    }
+
+    /// out += w * g, elementwise.
+    @inline(__always) static func addScaled(_ g: UnsafePointer<Float>, _ w: Float, into out: UnsafeMutablePointer<Float>,
+                                            count: Int) {
+        var i = 0
+        while i + 8 <= count {
+            let vg = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self)
+            let vo = UnsafeRawPointer(out + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(out + i).storeBytes(of: vo + w * vg, as: SIMD8<Float>.self)
+            i += 8
+        }
+        while i < count { out[i] += w * g[i]; i += 1 }
     }
 }
