@@ -110,8 +110,7 @@ public enum ElementwiseKernels {
                                              plane: Int, dxBeta: Float) {
         for img in 0..<n {
             let s = dy + (img * cy + offset) * plane, d = dx + img * cx * plane
-            if dxBeta == 0 { d.update(from: s, count: cx * plane) }
-            else { for i in 0..<(cx * plane) { d[i] += s[i] } }
+            if dxBeta == 0 { d.update(from: s, count: cx * plane) } else { add(s, into: d, count: cx * plane) }
         }
     }
 }
