@@ -97,7 +97,7 @@ public final class Trainer {
                 }
             }
             if let validationLoader {
-                let (losses, accuracies) = try Validation.run(model: model, loader: validationLoader)
+                let (losses, accuracies) = try Validation.run(model: model, loader: validationLoader, parts: replicas)
                 observer?.epoch(EpochReport(epoch: position.epoch, exitLosses: losses, exitAccuracies: accuracies,
                                             seconds: Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9))
             }
@@ -119,26 +119,47 @@ public final class Trainer {
 
 /// Per-exit mean cross-entropy and top-1 accuracy in evaluation mode.
 public enum Validation {
-    public static func run(model: any EarlyExitNetwork, loader: BatchLoader) throws -> (losses: [Float], accuracies: [Float]) {
-        let graph = Graph(training: false, recordsGradients: false)
-        var lossSums = [Double](repeating: 0, count: model.exitCount), correct = [Int](repeating: 0, count: model.exitCount)
+    /// `parts`: each batch is split into this many parts, each run on a thread of its own (`EngineThreads.runParts`,
+    /// whose `oneThreadEach` is passed on), as `ranet eval` does; the results do not depend on the split beyond the
+    /// float rounding of the loss sums.
+    public static func run(model: any EarlyExitNetwork, loader: BatchLoader, parts: Int = 1,
+                           oneThreadEach: Bool = true) throws -> (losses: [Float], accuracies: [Float]) {
+        let graphs = (0..<max(parts, 1)).map { _ in Graph(training: false, recordsGradients: false) }
+        let K = model.exitCount
+        // Per part: loss sums (already multiplied by the part's image count) and correct counts, per exit.
+        var lossSums = [[Double]](repeating: [Double](repeating: 0, count: K), count: graphs.count)
+        var correct = [[Int]](repeating: [Int](repeating: 0, count: K), count: graphs.count)
         var seen = 0
         for batch in loader.batches(epoch: 0) {
-            graph.reset()
             let x = Tensor(shape: [batch.count, batch.channels, batch.height, batch.width], values: batch.images)
-            let logits = try model.forward(graph, graph.input(x))
-            for (k, l) in logits.enumerated() {
-                lossSums[k] += Double(try graph.crossEntropy(l, labels: batch.labels).value[0]) * Double(batch.count)
-                let classes = l.shape[1]
-                for i in 0..<batch.count {
-                    var best = 0
-                    for c in 1..<classes where l.value[i * classes + c] > l.value[i * classes + best] { best = c }
-                    if Int32(best) == batch.labels[i] { correct[k] += 1 }
+            let n = min(graphs.count, batch.count), bounds = EngineThreads.partBounds(batch.count, parts: n)
+            let imageSize = x.count / batch.count
+            try lossSums.withUnsafeMutableBufferPointer { lossSlots in
+                try correct.withUnsafeMutableBufferPointer { correctSlots in
+                    nonisolated(unsafe) let lossSlots = lossSlots, correctSlots = correctSlots
+                    try EngineThreads.runParts(n, oneThreadEach: oneThreadEach) { part in
+                        let lo = bounds[part], hi = bounds[part + 1], graph = graphs[part]
+                        graph.reset()
+                        let input = Tensor(viewOf: x, offset: lo * imageSize, shape: [hi - lo] + x.shape.dropFirst())
+                        let labels = Array(batch.labels[lo..<hi])
+                        let logits = try model.forward(graph, graph.input(input))
+                        for (k, l) in logits.enumerated() {
+                            lossSlots[part][k] += Double(try graph.crossEntropy(l, labels: labels).value[0]) * Double(hi - lo)
+                            let classes = l.shape[1]
+                            for i in 0..<(hi - lo) {
+                                var best = 0
+                                for c in 1..<classes where l.value[i * classes + c] > l.value[i * classes + best] { best = c }
+                                if Int32(best) == labels[i] { correctSlots[part][k] += 1 }
+                            }
+                        }
+                    }
                 }
             }
             seen += batch.count
         }
         let n = Double(max(seen, 1))
-        return (lossSums.map { Float($0 / n) }, correct.map { Float(Double($0) / n) })
+        let losses = (0..<K).map { k in Float(lossSums.reduce(0) { $0 + $1[k] } / n) }
+        let accuracies = (0..<K).map { k in Float(Double(correct.reduce(0) { $0 + $1[k] }) / n) }
+        return (losses, accuracies)
     }
 }

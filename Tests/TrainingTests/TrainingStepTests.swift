@@ -1,4 +1,5 @@
 import AdaptiveNets
+import Datasets
 import NeuralEngine
 import Testing
 import Training
@@ -66,5 +67,19 @@ import Training
     @Test func oneImagePerReplicaStillUsesTheWholeBatchStatistics() throws {
         // Each part alone has one value per channel in the 1x1 classifier planes: only the shared sums make it work.
         try expectSameStep({ try MSDNet(config: Self.msdnet, seed: 6) }, batchSize: 3, replicas: 3)
+    }
+}
+
+@Suite struct ValidationSplitTests {
+    /// Validation split into parts (one thread each) counts the same images and finds the same accuracies.
+    @Test func splitValidationMatchesWhole() throws {
+        let data = try Dataset.synthetic(classes: 5, channels: 3, height: 16, width: 16, count: 45, seed: 8)
+        let loader = try BatchLoader.evaluation(dataset: data, batchSize: 16, normalization: Normalization.compute(from: data))
+        let model = try RANet(config: TrainingStepTests.ranet, seed: 5)
+        let whole = try Validation.run(model: model, loader: loader)
+        let split = try Validation.run(model: model, loader: loader, parts: 3, oneThreadEach: false)
+        #expect(whole.accuracies == split.accuracies)
+        for (a, b) in zip(whole.losses, split.losses) { #expect(abs(a - b) <= 1e-5 * max(1, abs(a))) }
+        #expect(whole.accuracies.contains { $0 > 0 })
     }
 }

@@ -26,9 +26,10 @@ public enum EngineThreads {
     /// poorly (left at two threads each, the parts gain nothing). The count is process-wide while it runs (OpenBLAS
     /// 0.3.21 has no per-thread count), so other engine work meanwhile runs on one thread and may round differently:
     /// call it from one thread at a time, and test it in a child process (see CLITests).
-    public static func runParts(_ parts: Int, _ body: (Int) throws -> Void) throws {
+    /// `oneThreadEach: false` leaves the thread count alone (for tests, which share the process with other suites).
+    public static func runParts(_ parts: Int, oneThreadEach: Bool = true, _ body: (Int) throws -> Void) throws {
         if parts <= 1 { if parts == 1 { try body(0) }; return }
-        try withOneThreadEach { try runOnOwnThreads(parts, body) }
+        if oneThreadEach { try withOneThreadEach { try runOnOwnThreads(parts, body) } } else { try runOnOwnThreads(parts, body) }
     }
 
     /// Runs `body` with the engine's loops and OpenBLAS on one thread, then restores the previous count: for work
