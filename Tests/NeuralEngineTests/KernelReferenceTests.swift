@@ -48,12 +48,16 @@ import TestSupport
         try expectSharedInputDxAdds(n: 2, c: 5, h: 14, w: 13, m: 3, rng: &rng)
     }
 
-    /// "Same" stride-1 convs on planes up to 8 wide build their columns by masked shifts of the plane: kernels 1 to 5,
-    /// planes whose size is and is not a multiple of the 8-wide vector, rectangular ones.
-    @Test func smallSamePlaneColumnsMatchNaive() throws {
+    /// Convs on planes up to 8 wide: "same" stride-1 ones build their columns by masked shifts of the plane, the
+    /// others through the tap table. Kernels 1 to 5, strides 1 to 3, planes whose size is and is not a multiple of the
+    /// 8-wide vector, rectangular ones, paddings below "same".
+    @Test func smallPlaneColumnsMatchNaive() throws {
         var rng = TestRNG(seed: 15)
-        for (trial, (h, w, k)) in [(7, 7, 3), (4, 4, 3), (2, 2, 3), (8, 8, 3), (5, 7, 5), (6, 3, 3), (3, 3, 1)].enumerated() {
-            try compareConv(n: 3, c: 4, h: h, w: w, m: 5, k: k, stride: 1, pad: k / 2, bias: false, rng: &rng,
+        let shapes = [(7, 7, 3, 1, 1), (4, 4, 3, 1, 1), (2, 2, 3, 1, 1), (8, 8, 3, 1, 1), (5, 7, 5, 1, 2), (6, 3, 3, 1, 1),
+                      (3, 3, 1, 1, 0), (7, 7, 3, 2, 1), (4, 4, 3, 2, 1), (8, 8, 3, 2, 1), (14, 14, 3, 2, 1),
+                      (9, 6, 5, 2, 2), (8, 8, 3, 2, 0), (7, 5, 1, 2, 0), (6, 6, 3, 3, 1)]
+        for (trial, (h, w, k, stride, pad)) in shapes.enumerated() {
+            try compareConv(n: 3, c: 4, h: h, w: w, m: 5, k: k, stride: stride, pad: pad, bias: false, rng: &rng,
                             trial: 400 + trial)
         }
     }
