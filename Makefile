@@ -2,7 +2,7 @@
 APT_PACKAGES := libncurses-dev libopenblas-dev libpng-dev libsqlite3-dev zlib1g-dev dataset-fashion-mnist tmux
 SWIFT ?= swift
 
-.PHONY: deps build run test bench clean
+.PHONY: deps build run test bench bench-compare clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -40,6 +40,11 @@ bench: deps
 		$(BENCH_ENV) .build/release/ranet bench --preset $$preset --mode eval --threads $$threads || exit 1; \
 		$(BENCH_ENV) .build/release/ranet bench --preset $$preset --mode latency --threads $$threads || exit 1; \
 	done; done
+
+# The same measurements beside the lean PyTorch RANet of python/bench (needs `pip install torch`).
+bench-compare: deps
+	$(SWIFT) build -c release
+	python3 python/bench/compare.py $(ARGS)
 
 clean:
 	rm -rf .build
