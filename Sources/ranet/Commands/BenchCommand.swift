@@ -10,8 +10,10 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure training or inference speed of a model on random input (no dataset needed).",
         discussion: """
-            train: forward + backward through all exits + SGD step; eval: forward through all exits, the batch split into \
-            one part per thread as `ranet eval` does (whole with --profile); latency: eval at batch 1. Reports the \
+            train: forward + backward through all exits + SGD step, the batch split into one part per thread with \
+            shared batch-norm statistics as `ranet train` does (--profile then times the first part, waits included); \
+            eval: forward through all exits, the batch split into one part per thread as `ranet eval` does (whole with \
+            --profile); latency: eval at batch 1. Reports the \
             median images/s over repeats after a warm-up, and with --profile the time per op kind of one step. Build \
             with -c release; OpenBLAS's kernel is printed (its corename).
             """)

@@ -35,7 +35,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Use only the first N training images (after the validation split).") var trainLimit: Int?
     @Option(help: "Comma-separated loss weight per exit (default: all 1).") var exitWeights: String?
     @Option(help: "Seed for initialisation, split, shuffling and augmentation.") var seed: UInt64 = 0
-    @Option(help: "Threads for OpenBLAS and the engine's loops.") var threads: Int?
+    @Option(help: "Threads: each batch is split into one part per thread, with shared batch-norm statistics (default: OpenBLAS's thread count).") var threads: Int?
     @Option(help: "Run name (default: preset and dataset).") var name: String?
     @Option(help: "Continue the run with this id from its latest checkpoint.") var resume: Int64?
     @Option(help: "Directory for checkpoints (default: ranet-checkpoints next to the store).") var checkpointDir: String?
