@@ -188,6 +188,40 @@ import TestSupport
         #expect(gradients[0].contains { $0 != 0 })
     }
 
+    /// An inference graph hands an activation back when its node goes away: a 12-conv chain holds a few buffers, a
+    /// node still referenced keeps its values, and a node outliving its pass does not free the next pass's buffers.
+    @Test func inferenceActivationsAreRecycledWhenTheirNodeGoesAway() throws {
+        var rng = SeededRNG(seed: 4)
+        let store = ParameterStore()
+        let weights = (0..<12).map { i -> Parameter in
+            let w = store.parameter("w\(i)", [3, 3, 3, 3])
+            w.value.fillNormal(std: 0.3, rng: &rng)
+            return w
+        }
+        let input = Tensor(zeros: [2, 3, 8, 8])
+        input.fillNormal(std: 1, rng: &rng)
+        let graph = Graph(training: false, recordsGradients: false)
+        let first = try graph.conv2d(graph.input(input), weight: weights[0], padding: 1)
+        let kept = first.value.array
+        var y = first
+        for w in weights.dropFirst() { y = graph.relu(try graph.conv2d(y, weight: w, padding: 1)) }
+        let tensorBytes = 2 * 3 * 8 * 8 * 4
+        #expect(graph.arenaBytes <= 4 * tensorBytes, "\(graph.arenaBytes) bytes for 23 activations of \(tensorBytes)")
+        #expect(first.value.array == kept, "a live node's activation was overwritten")
+
+        // A fresh graph has one buffer, so the second pass's first activation reuses the first pass's.
+        let fresh = Graph(training: false, recordsGradients: false)
+        var old: Node? = try fresh.conv2d(fresh.input(input), weight: weights[0], padding: 1)
+        let oldStorage = old!.value.data
+        fresh.reset()
+        let a = try fresh.conv2d(fresh.input(input), weight: weights[1], padding: 1)
+        #expect(a.value.data == oldStorage)
+        old = nil  // released after the reset: must not free `a`'s buffer
+        let b = try fresh.conv2d(fresh.input(input), weight: weights[2], padding: 1)
+        #expect(a.value.data != b.value.data, "a stale release handed a live buffer out again")
+        _ = old
+    }
+
     @Test func arenaReusesStorageAcrossSteps() throws {
         let store = ParameterStore()
         let w = store.parameter("w", [2, 1, 3, 3])

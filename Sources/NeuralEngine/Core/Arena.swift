@@ -40,22 +40,29 @@ public final class Scratch: @unchecked Sendable {
     }
 }
 
-/// Gradient buffers that backward hands back as soon as they are dead, for later gradients to reuse.
+/// Buffers handed back as soon as they are dead, for later requests to reuse: gradients, which backward releases once
+/// the op that produced their node has run, and the activations of inference graphs, which their node releases when
+/// it goes away (nothing keeps an activation for a backward pass there).
 ///
 /// A node's gradient is dead once the op that produced the node has run its backward step (every consumer added
 /// into it before, the tape runs in reverse). Holding every gradient of a step until its end, as the activation arena
 /// does, doubled a training step's memory; with reuse the live gradients at any moment are those of one frontier of
-/// the graph. Requests take the smallest free buffer that fits, so after the first steps a training loop allocates
-/// nothing (the same sequence of requests and releases finds the same buffers).
-public final class GradientPool: @unchecked Sendable {
+/// the graph. Requests take the smallest free buffer that fits, so after the first steps a loop allocates nothing
+/// (the same sequence of requests and releases finds the same buffers).
+public final class BufferPool: @unchecked Sendable {
     private var buffers: [Tensor] = []
     private var isFree: [Bool] = []
     private var owner: [UnsafeMutableRawPointer: Int] = [:]
+    /// Counts resets, so a release from before the last reset (a node outliving its pass) is ignored.
+    public private(set) var generation = 0
 
     public init() {}
 
     /// Makes every buffer free again (the start of a step).
-    public func reset() { for i in isFree.indices { isFree[i] = true } }
+    public func reset() {
+        for i in isFree.indices { isFree[i] = true }
+        generation &+= 1
+    }
 
     /// A tensor of `shape`, contents unspecified.
     public func take(_ shape: [Int]) -> Tensor {
@@ -75,9 +82,10 @@ public final class GradientPool: @unchecked Sendable {
         return Tensor(viewOf: buffers[best], shape: shape)
     }
 
-    /// Hands back a tensor `take` returned; using it afterwards reads whatever a later gradient wrote.
-    public func release(_ t: Tensor) {
-        guard let i = owner[UnsafeMutableRawPointer(t.data)] else { return }
+    /// Hands back a tensor `take` returned in generation `generation` (by default the current one); using it
+    /// afterwards reads whatever a later request wrote.
+    public func release(_ t: Tensor, generation taken: Int? = nil) {
+        guard taken ?? generation == generation, let i = owner[UnsafeMutableRawPointer(t.data)] else { return }
         isFree[i] = true
     }
 

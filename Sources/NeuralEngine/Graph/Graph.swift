@@ -9,17 +9,24 @@ public final class Node: @unchecked Sendable {
     let requiresGrad: Bool
     let accumulatesIntoParameter: Bool
 
-    init(value: Tensor, requiresGrad: Bool, parameterGrad: Tensor? = nil) {
+    /// For activations of inference graphs: the pool `value` came from and when, so the node can hand it back.
+    private let recycle: (pool: BufferPool, generation: Int)?
+
+    init(value: Tensor, requiresGrad: Bool, parameterGrad: Tensor? = nil,
+         recycle: (pool: BufferPool, generation: Int)? = nil) {
         self.value = value
         self.requiresGrad = requiresGrad
         grad = parameterGrad
         gradWritten = parameterGrad != nil
         accumulatesIntoParameter = parameterGrad != nil
+        self.recycle = recycle
     }
+
+    deinit { if let recycle { recycle.pool.release(value, generation: recycle.generation) } }
 
     public var shape: [Int] { value.shape }
     /// The gradient accumulated by the last backward pass (nil when none reached this node). Gradients of op outputs
-    /// are handed back for reuse once backward has passed them (see `GradientPool`): this is for inputs and
+    /// are handed back for reuse once backward has passed them (see `BufferPool`): this is for inputs and
     /// parameters, and for an op's output only until backward reaches that op.
     public var gradient: Tensor? { gradWritten ? grad : nil }
 }
@@ -46,7 +53,10 @@ public final class Graph: @unchecked Sendable {
     /// use the whole batch's statistics, and parameter gradients of ranks above 0 go to the replica's own buffers.
     public var replica: Replica?
     let values = Arena()
-    let gradients = GradientPool()
+    let gradients = BufferPool()
+    /// Activations of graphs that record no backward: each is handed back when its node goes away, so an evaluation
+    /// pass holds only the activations still referenced (measured: see `output`).
+    let inferenceValues = BufferPool()
     let scratch = Scratch()
     var tape: [() -> Void] = []
 
@@ -60,11 +70,12 @@ public final class Graph: @unchecked Sendable {
     public func reset() {
         values.reset()
         gradients.reset()
+        inferenceValues.reset()
         tape.removeAll(keepingCapacity: true)
         replica?.zeroLocalGradients()
     }
 
-    public var arenaBytes: Int { values.bytes + gradients.bytes }
+    public var arenaBytes: Int { values.bytes + gradients.bytes + inferenceValues.bytes }
     /// Bytes of gradient buffers (reused within a step as backward goes).
     public var gradientBytes: Int { gradients.bytes }
 
@@ -84,7 +95,11 @@ public final class Graph: @unchecked Sendable {
     }
 
     func output(_ shape: [Int], from inputs: [Node]) -> Node {
-        Node(value: values.take(shape), requiresGrad: recordsGradients && inputs.contains { $0.requiresGrad })
+        if !recordsGradients {
+            return Node(value: inferenceValues.take(shape), requiresGrad: false,
+                        recycle: (inferenceValues, inferenceValues.generation))
+        }
+        return Node(value: values.take(shape), requiresGrad: inputs.contains { $0.requiresGrad })
     }
 
     /// Registers a backward step for `out`; it runs only if a gradient reached `out`.
