@@ -40,6 +40,13 @@ import Testing
                 #expect(!ok)
             }
         }
+        // Ranks that stopped because another failed do not hide the cause, whatever their rank.
+        #expect(throws: Failure.self) {
+            try group.run { rank in
+                if rank == 1 { throw Failure() }
+                if !replicas[0].allReduce(1, { $0[0] = 1 }, { _ in }) { throw EngineError.replicaAborted(op: "test") }
+            }
+        }
         // The group is usable again afterwards.
         #expect(throws: Never.self) {
             try group.run { rank in _ = replicas[rank].allReduce(1, { $0[0] = 1 }, { #expect($0[0] == 2) }) }

@@ -2,11 +2,14 @@
 public enum EngineError: Error, CustomStringConvertible, Equatable {
     case shape(op: String, String)
     case invalidArgument(op: String, String)
+    /// Another replica of a split batch failed first (`ReplicaGroup.run` reports that replica's error instead).
+    case replicaAborted(op: String)
 
     public var description: String {
         switch self {
         case let .shape(op, message): return "\(op): shape mismatch: \(message)"
         case let .invalidArgument(op, message): return "\(op): \(message)"
+        case let .replicaAborted(op): return "\(op): another replica of the batch failed"
         }
     }
 }

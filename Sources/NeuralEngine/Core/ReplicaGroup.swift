@@ -47,7 +47,8 @@ public final class ReplicaGroup: @unchecked Sendable {
     /// Runs `body(rank)` for every rank at once, rank 0 on the calling thread and the others on threads of their own
     /// (not a shared pool: a replica blocks at the barrier until all have arrived, so all must run at the same time).
     /// OpenBLAS and the engine's loops run on one thread meanwhile (see `oneBLASThreadEach`). If a rank
-    /// throws, the others are released from their barriers and the first error is rethrown.
+    /// throws, the others are released from their barriers (their batch norms throw `replicaAborted`) and the
+    /// failing rank's error is rethrown.
     public func run(_ body: (Int) throws -> Void) throws {
         broken.store(false, ordering: .relaxed)
         arrived.store(0, ordering: .relaxed)
@@ -69,7 +70,14 @@ public final class ReplicaGroup: @unchecked Sendable {
             }
         }
         if oneBLASThreadEach { EngineThreads.withOneThreadEach(runAll) } else { runAll() }
-        if let error = errors.lazy.compactMap({ $0 }).first { throw error }
+        // The cause, not the replicas that stopped because of it.
+        let thrown = errors.compactMap { $0 }
+        if let error = thrown.first(where: { !Self.isAbort($0) }) ?? thrown.first { throw error }
+    }
+
+    static func isAbort(_ error: Error) -> Bool {
+        if case .replicaAborted = error as? EngineError { return true }
+        return false
     }
 
     /// Releases every rank waiting at a barrier (their exchanges then report failure).

@@ -94,7 +94,7 @@ extension Graph {
             saveInvStd: invStd.data, momentum: bn.momentum, eps: bn.eps, relu: relu, replica: replica)
         let count: Int
         switch statistics {
-        case .aborted: throw EngineError.invalidArgument(op: op, "another replica of the batch failed")
+        case .aborted: throw EngineError.replicaAborted(op: op)
         case .tooFewValues:
             throw EngineError.shape(op: op, "training needs more than one value per channel, got \(x.shape) in all")
         case .done(let total): count = total
