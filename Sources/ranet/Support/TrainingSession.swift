@@ -96,8 +96,8 @@ final class TrainingSession {
             for (name, buffer) in momentum { trainer.optimizer.setBuffer(name, buffer) }
             progress.message("resuming run \(runID) at epoch \(loaded.position.epoch + 1), batch \(loaded.position.batch)")
         }
-        // Batch split into one part per thread, each on one thread (`TrainingStep`; measured 2.0x over one graph, whose
-        // small GEMMs and loops split across two threads gave 1.1x), and validation likewise.
+        // Batch split into one part per thread, each on one thread (`TrainingStep`; measured 2.0x of one thread, where
+        // one graph on two threads, its small GEMMs and loops split, gave 1.1-1.2x), and validation likewise.
         trainer.replicas = EngineThreads.count
         let cost = try model.cost()
         trainer.checkpointMetadata = ["run": "\(runID)", "architecture": model.architecture,
