@@ -46,14 +46,15 @@ public final class TrainingStep {
         let bounds = EngineThreads.partBounds(n, parts: replicas), imageSize = images.count / n
         var partLosses = [[Float]](repeating: [], count: replicas)
         try partLosses.withUnsafeMutableBufferPointer { results in
-            let results = UncheckedBox(results)
+            // Each rank writes its own slot.
+            nonisolated(unsafe) let results = results
             try group.run { rank in
                 let lo = bounds[rank], hi = bounds[rank + 1]
                 let part = Tensor(viewOf: images, offset: lo * imageSize, shape: [hi - lo] + images.shape.dropFirst())
                 // Each part's mean loss counts for its share of the batch, so the gradients add up to the batch mean's.
                 let losses = try Self.forwardBackward(model, graphs[rank], part, Array(labels[lo..<hi]), weights,
-                                                           share: Float(hi - lo) / Float(n))
-                results.value[rank] = losses.exits
+                                                      share: Float(hi - lo) / Float(n))
+                results[rank] = losses.exits
             }
         }
         for graph in graphs.dropFirst() { graph.replica!.addGradients(into: model.store.parameters) }
@@ -75,9 +76,4 @@ public final class TrainingStep {
         try graph.backward(total, seed: Tensor(shape: [1], values: [share]))
         return Losses(exits: losses.map { $0.value[0] }, total: total.value[0])
     }
-}
-
-private struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

@@ -56,13 +56,7 @@ extension Graph {
                                              saveInvStd: invStd.data, momentum: bn.momentum, eps: bn.eps, relu: relu)
             record(out, "batchnorm") { [unowned self] dy in
                 let dx = self.gradTarget(x)
-                var g = dy
-                if relu {
-                    // The gradient reaching BN is dy where the output is positive: one whole-tensor SIMD sweep (per
-                    // plane inside BN's loops it was slower on the 2x2 to 7x7 planes of the classifiers).
-                    g = self.gradients.take(x.shape)
-                    ElementwiseKernels.reluBackward(y: out.value.data, dy: dy.data, dx: g.data, count: dy.count, dxBeta: 0)
-                }
+                let g = relu ? self.reluMasked(dy, by: out) : dy
                 BatchNormKernels.backwardTraining(x: x.value.data, dy: g.data, shape: s, gamma: bn.weight.value.data,
                                                   mean: mean.data, invStd: invStd.data, dGamma: gNode.grad!.data,
                                                   dBeta: bNode.grad!.data, dx: dx?.0.data, dxBeta: dx?.1 ?? 0)
@@ -101,11 +95,7 @@ extension Graph {
         }
         record(out, "batchnorm") { [unowned self] dy in
             let dx = self.gradTarget(x)
-            var g = dy
-            if relu {
-                g = self.gradients.take(x.shape)
-                ElementwiseKernels.reluBackward(y: out.value.data, dy: dy.data, dx: g.data, count: dy.count, dxBeta: 0)
-            }
+            let g = relu ? self.reluMasked(dy, by: out) : dy
             // On failure another replica has thrown; the step is abandoned, so there is nothing to repair here.
             _ = BatchNormKernels.backwardTrainingSynced(
                 x: x.value.data, dy: g.data, shape: s, gamma: bn.weight.value.data, mean: mean.data,
@@ -113,5 +103,14 @@ extension Graph {
                 dx: dx?.0.data, dxBeta: dx?.1 ?? 0, replica: replica)
             if relu { self.gradients.release(g) }
         }
+    }
+
+    /// The gradient reaching a fused BN+ReLU's normalisation: dy where the output is positive, in a buffer the caller
+    /// releases. One whole-tensor SIMD sweep (per plane inside BN's loops it was slower on the 2x2 to 7x7 planes of
+    /// the classifiers).
+    private func reluMasked(_ dy: Tensor, by out: Node) -> Tensor {
+        let g = gradients.take(dy.shape)
+        ElementwiseKernels.reluBackward(y: out.value.data, dy: dy.data, dx: g.data, count: dy.count, dxBeta: 0)
+        return g
     }
 }
