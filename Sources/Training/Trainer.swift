@@ -133,14 +133,13 @@ public enum Validation {
         for batch in loader.batches(epoch: 0) {
             let x = Tensor(shape: [batch.count, batch.channels, batch.height, batch.width], values: batch.images)
             let n = min(graphs.count, batch.count), bounds = EngineThreads.partBounds(batch.count, parts: n)
-            let imageSize = x.count / batch.count
             try lossSums.withUnsafeMutableBufferPointer { lossSlots in
                 try correct.withUnsafeMutableBufferPointer { correctSlots in
                     nonisolated(unsafe) let lossSlots = lossSlots, correctSlots = correctSlots
                     try EngineThreads.runParts(n, oneThreadEach: oneThreadEach) { part in
                         let lo = bounds[part], hi = bounds[part + 1], graph = graphs[part]
                         graph.reset()
-                        let input = Tensor(viewOf: x, offset: lo * imageSize, shape: [hi - lo] + x.shape.dropFirst())
+                        let input = x.rows(lo..<hi)
                         let labels = Array(batch.labels[lo..<hi])
                         let logits = try model.forward(graph, graph.input(input))
                         for (k, l) in logits.enumerated() {

@@ -43,14 +43,14 @@ public final class TrainingStep {
             return try Self.forwardBackward(model, graphs.count == 1 ? graphs[0] : wholeBatchGraph, images, labels,
                                             weights, share: 1)
         }
-        let bounds = EngineThreads.partBounds(n, parts: replicas), imageSize = images.count / n
+        let bounds = EngineThreads.partBounds(n, parts: replicas)
         var partLosses = [[Float]](repeating: [], count: replicas)
         try partLosses.withUnsafeMutableBufferPointer { results in
             // Each rank writes its own slot.
             nonisolated(unsafe) let results = results
             try group.run { rank in
                 let lo = bounds[rank], hi = bounds[rank + 1]
-                let part = Tensor(viewOf: images, offset: lo * imageSize, shape: [hi - lo] + images.shape.dropFirst())
+                let part = images.rows(lo..<hi)
                 // Each part's mean loss counts for its share of the batch, so the gradients add up to the batch mean's.
                 let losses = try Self.forwardBackward(model, graphs[rank], part, Array(labels[lo..<hi]), weights,
                                                       share: Float(hi - lo) / Float(n))

@@ -52,6 +52,13 @@ public final class Tensor: @unchecked Sendable {
         return Tensor(viewOf: self, shape: newShape)
     }
 
+    /// A view of rows `range` of the first axis (a contiguous part of a batch).
+    public func rows(_ range: Range<Int>) -> Tensor {
+        precondition(rank >= 1 && range.lowerBound >= 0 && range.upperBound <= shape[0], "rows \(range) of \(shape)")
+        let rowSize = shape.dropFirst().reduce(1, *)
+        return Tensor(viewOf: self, offset: range.lowerBound * rowSize, shape: [range.count] + shape.dropFirst())
+    }
+
     public func fill(_ value: Float) { data.update(repeating: value, count: count) }
 
     public func copy(from other: Tensor) {

@@ -46,12 +46,9 @@ struct BenchCommand: ParsableCommand {
         // (--profile times one graph, so it keeps the whole batch together.)
         let parts = mode == .eval && !profile ? min(EngineThreads.count, batch) : 1
         let partGraphs = (0..<parts).map { _ in Graph(training: false) }
-        let bounds = EngineThreads.partBounds(batch, parts: parts), imageSize = x.count / batch
-        let partInputs = (0..<parts).map { part in
-            Tensor(viewOf: x, offset: bounds[part] * imageSize, shape: [bounds[part + 1] - bounds[part]] + model.inputShape)
-        }
+        let bounds = EngineThreads.partBounds(batch, parts: parts)
+        let partInputs = (0..<parts).map { x.rows(bounds[$0]..<bounds[$0 + 1]) }
         func step() throws {
-            graph.reset()
             if mode == .train {
                 _ = try trainingStep.run(images: x, labels: labels, weights: ones)
                 sgd.step(model.store.parameters)
@@ -61,6 +58,7 @@ struct BenchCommand: ParsableCommand {
                     _ = try model.forward(partGraphs[part], partGraphs[part].input(partInputs[part]))
                 }
             } else {
+                graph.reset()
                 _ = try model.forward(graph, graph.input(x))
             }
         }
