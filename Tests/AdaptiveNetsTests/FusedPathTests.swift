@@ -33,4 +33,24 @@ import TestSupport
         #expect(fused.buffers == separate.buffers)
         #expect(fused.grads.contains { $0.contains { $0 != 0 } })
     }
+
+    /// Evaluation without gradients folds every BN+ReLU into its conv and (RANet) appends dense blocks in place; its
+    /// logits must match an evaluation graph that records gradients (separate ops, copying concatenation).
+    @Test(arguments: ["ranet", "msdnet"])
+    func inferenceGraphEqualsTheRecordingEvaluationGraph(arch: String) throws {
+        let model: any EarlyExitNetwork = arch == "ranet"
+            ? try ModelFactory.build(try #require(RANetConfig.presets["fmnist-small"]), seed: 5)
+            : try MSDNet(config: MSDNetShapeTests.mnistLinGrow, seed: 5)
+        var rng = TestRNG(seed: 12)
+        for b in model.store.buffers {  // running statistics away from 0 / 1, so the fold has work to do
+            let values = rng.array(b.value.count, scale: 0.2).map { b.name.hasSuffix("running_var") ? 1 + 2 * abs($0) : $0 }
+            b.value.copy(from: Tensor(shape: b.value.shape, values: values))
+        }
+        let input = Tensor(shape: [3, 1, 28, 28], values: rng.array(3 * 784))
+        let fast = Graph(training: false, recordsGradients: false)
+        let reference = Graph(training: false, recordsGradients: true)
+        let a = try model.forward(fast, fast.input(input)), b = try model.forward(reference, reference.input(input))
+        #expect(a.count == model.exitCount && b.count == model.exitCount)
+        for (x, y) in zip(a, b) { #expect(scaledMaxError(x.value.array, y.value.array) < 1e-5) }
+    }
 }

@@ -57,7 +57,7 @@ public struct ConvBasic: Sendable {
     public var outChannels: Int { weight.shape[0] }
 
     func callAsFunction(_ g: Graph, _ x: Node) throws -> Node {
-        try g.batchNormReLU(try g.conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding), bn)
+        try g.convBNReLU(x, weight: weight, bias: bias, stride: stride, padding: padding, bn)
     }
 }
 
@@ -77,8 +77,8 @@ public struct BottleneckConv: Sendable {
     }
 
     func callAsFunction(_ g: Graph, _ x: Node) throws -> Node {
-        let h = try g.batchNormReLU(try g.conv2d(x, weight: reduce), bn1)
-        return try g.batchNormReLU(try g.conv2d(h, weight: conv, stride: stride, padding: 1), bn2)
+        let h = try g.convBNReLU(x, weight: reduce, bn1)
+        return try g.convBNReLU(h, weight: conv, stride: stride, padding: 1, bn2)
     }
 }
 

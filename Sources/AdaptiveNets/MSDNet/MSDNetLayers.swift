@@ -25,8 +25,8 @@ struct MSDNConvBN: Sendable {
 
     func callAsFunction(_ g: Graph, _ x: Node) throws -> Node {
         var h = x
-        if let reduce { h = try g.batchNormReLU(try g.conv2d(x, weight: reduce.weight), reduce.bn) }
-        return try g.batchNormReLU(try g.conv2d(h, weight: conv, stride: stride, padding: 1), bn)
+        if let reduce { h = try g.convBNReLU(x, weight: reduce.weight, reduce.bn) }
+        return try g.convBNReLU(h, weight: conv, stride: stride, padding: 1, bn)
     }
 }
 

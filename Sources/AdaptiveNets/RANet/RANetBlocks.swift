@@ -1,9 +1,11 @@
 import NeuralEngine
 
-/// Dense layer: y = concat[x, BC(x -> g)].
+/// Dense layer: y = concat[x, BC(x -> g)]. `reserve` is the block's final width: inference appends in place up to it.
 struct DenseLayer: Sendable {
     let branch: BottleneckConv
-    func callAsFunction(_ g: Graph, _ x: Node) throws -> Node { try g.concat([x, try branch(g, x)]) }
+    func callAsFunction(_ g: Graph, _ x: Node, reserve: Int) throws -> Node {
+        try g.concat([x, try branch(g, x)], reserveChannels: reserve)
+    }
 }
 
 /// Fusion layer: y = concat[resize(x), resize(BC(low -> u)), BC(x -> g-u, stride 1|2)], resized to the last branch's size.
@@ -11,11 +13,11 @@ struct FusionLayer: Sendable {
     let up: BottleneckConv
     let normal: BottleneckConv
 
-    func callAsFunction(_ g: Graph, _ x: Node, low: Node) throws -> Node {
+    func callAsFunction(_ g: Graph, _ x: Node, low: Node, reserve: Int) throws -> Node {
         let r = try normal(g, x)
         let (h, w) = (r.shape[2], r.shape[3])
         let u = try g.resize(try up(g, low), height: h, width: w)
-        return try g.concat([try g.resize(x, height: h, width: w), u, r])
+        return try g.concat([try g.resize(x, height: h, width: w), u, r], reserveChannels: reserve)
     }
 }
 
@@ -27,6 +29,11 @@ struct RANetBlock: Sendable {
     /// Channels of the cumulative outputs (input, after each layer) and of the block's final output.
     let cumulativeChannels: [Int]
     let outChannels: Int
+    /// Channels of the last concatenation (before the transition): the room an inference pass reserves for the block.
+    var outWidth: Int {
+        if case let .fusion(_, last) = kind { return cumulativeChannels.last! + last.outChannels }
+        return cumulativeChannels.last!
+    }
 
     /// Runs the block; `lows` are the matching block's cumulative outputs in the coarser sub-network.
     /// Returns the block output and its own cumulative outputs (for the next sub-network).
@@ -35,14 +42,14 @@ struct RANetBlock: Sendable {
         var cumulative = [input]
         switch kind {
         case let .dense(layers):
-            for layer in layers { x = try layer(g, x); cumulative.append(x) }
+            for layer in layers { x = try layer(g, x, reserve: outWidth); cumulative.append(x) }
         case let .fusion(layers, last):
             guard let lows, lows.count == layers.count + 1 else {
                 throw EngineError.invalidArgument(op: "RANet fusion block", "expected \(layers.count + 1) coarser features")
             }
-            for (i, layer) in layers.enumerated() { x = try layer(g, x, low: lows[i]); cumulative.append(x) }
+            for (i, layer) in layers.enumerated() { x = try layer(g, x, low: lows[i], reserve: outWidth); cumulative.append(x) }
             let extra = try g.resize(try last(g, lows[layers.count]), height: x.shape[2], width: x.shape[3])
-            x = try g.concat([x, extra])
+            x = try g.concat([x, extra], reserveChannels: outWidth)
         }
         if let transition { x = try transition(g, x) }
         return (x, cumulative)

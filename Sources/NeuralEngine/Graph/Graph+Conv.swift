@@ -1,6 +1,39 @@
 extension Graph {
     /// 2-D convolution, weight OIHW, optional bias.
     public func conv2d(_ x: Node, weight: Parameter, bias: Parameter? = nil, stride: Int = 1, padding: Int = 0) throws -> Node {
+        try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, epilogue: nil)
+    }
+
+    /// relu(batchNorm(conv2d(x))), the unit every RANet and MSDNet layer is built from. An inference graph (no
+    /// training, no gradients) applies the batch norm, the bias and the ReLU to the convolution's output as it is
+    /// written, instead of in a pass over a second buffer.
+    public func convBNReLU(_ x: Node, weight: Parameter, bias: Parameter? = nil, stride: Int = 1, padding: Int = 0,
+                           _ bn: BatchNorm2d) throws -> Node {
+        guard !training, !recordsGradients, computes, reluKinks == nil else {
+            return try batchNormReLU(try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding), bn)
+        }
+        let m = bn.channels
+        guard weight.shape.first == m else {
+            throw EngineError.shape(op: "batchNorm(\(bn.weight.name))", "conv \(weight.name) has \(weight.shape.first ?? 0) "
+                                    + "output channels, the layer \(m)")
+        }
+        return try withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * m) { buffer in
+            let scale = buffer.baseAddress!, shift = scale + m
+            let gamma = bn.weight.value.data, beta = bn.bias.value.data
+            let mean = bn.runningMean.value.data, variance = bn.runningVar.value.data, b = bias?.value.data
+            for c in 0..<m {
+                scale[c] = gamma[c] / (variance[c] + bn.eps).squareRoot()
+                shift[c] = beta[c] + ((b?[c] ?? 0) - mean[c]) * scale[c]
+            }
+            let out = try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding,
+                                 epilogue: ChannelAffine(scale: scale, shift: shift, relu: true))
+            counter?.add(flops: out.value.count, params: 2 * m)  // as batchNormReLU counts
+            return out
+        }
+    }
+
+    func conv2d(_ x: Node, weight: Parameter, bias: Parameter?, stride: Int, padding: Int,
+                epilogue: ChannelAffine?) throws -> Node {
         let opStart = profile?.start(); defer { profile?.stop("conv", forward: true, opStart) }
         let op = "conv2d(\(weight.name))"
         let s = try NCHW(x.shape, op: op)
@@ -12,7 +45,8 @@ extension Graph {
             throw EngineError.shape(op: op, "bias \(bias.shape) vs weight \(ws)")
         }
         guard stride >= 1, padding >= 0 else { throw EngineError.invalidArgument(op: op, "stride \(stride), padding \(padding)") }
-        let g = ConvGeometry(input: s, outChannels: ws[0], kernelH: ws[2], kernelW: ws[3], stride: stride, padding: padding)
+        let g = ConvGeometry(input: s, outChannels: ws[0], kernelH: ws[2], kernelW: ws[3], stride: stride, padding: padding,
+                             inputImageStride: x.imageStride)
         guard s.h + 2 * padding >= ws[2], s.w + 2 * padding >= ws[3], g.outH > 0, g.outW > 0 else {
             throw EngineError.shape(op: op, "input \(x.shape) too small for kernel \(ws[2])x\(ws[3]) stride \(stride)")
         }
@@ -25,18 +59,19 @@ extension Graph {
             ? values.take([g.patch * g.input.n * g.outPlane]) : nil
         let shape = profile.map { _ in "\(ws[2])x\(ws[3])/\(stride) \(s.c)->\(ws[0]) at \(s.h)x\(s.w)" }
         if computes {
-            let kernelStart = profile?.start()
-            ConvKernels.forward(x: x.value.data, weight: weight.value.data, bias: bias?.value.data, y: out.value.data,
-                                geometry: g, scratch: scratch, keepColumns: keep?.data)
-            if let shape { profile?.noteConv(shape, forward: true, kernelStart, macs: g.macs) }
+            let kernelStart = profile?.start(), gemmBefore = GEMMClock.seconds
+            ConvKernels.forward(x: x.storage.data, weight: weight.value.data, bias: epilogue == nil ? bias?.value.data : nil,
+                                y: out.value.data, geometry: g, scratch: scratch, keepColumns: keep?.data,
+                                epilogue: epilogue)
+            if let shape { profile?.noteConv(shape, forward: true, kernelStart, gemmBefore: gemmBefore, macs: g.macs) }
         }
         record(out, "conv") { [unowned self] dy in
             let dx = self.gradTarget(x)
-            let kernelStart = self.profile?.start()
+            let kernelStart = self.profile?.start(), gemmBefore = GEMMClock.seconds
             ConvKernels.backward(x: x.value.data, weight: weight.value.data, dy: dy.data, dWeight: wNode.grad!.data,
                                  dBias: bNode?.grad!.data, dx: dx?.0.data, dxBeta: dx?.1 ?? 0, geometry: g,
                                  scratch: self.scratch, savedColumns: keep.map { UnsafePointer($0.data) })
-            if let shape { self.profile?.noteConv(shape, forward: false, kernelStart, macs: g.macs * (dx == nil ? 1 : 2)) }
+            if let shape { self.profile?.noteConv(shape, forward: false, kernelStart, gemmBefore: gemmBefore, macs: g.macs * (dx == nil ? 1 : 2)) }
         }
         return out
     }

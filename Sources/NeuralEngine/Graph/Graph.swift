@@ -1,7 +1,14 @@
 import Dispatch
 /// A value flowing through a graph, with its gradient once backward reaches it.
 public final class Node: @unchecked Sendable {
-    public let value: Tensor
+    /// What the ops read. For a concatenation appended in place (inference graphs, see `ChannelBuffer`) this is a view
+    /// into a wider channel buffer whose images lie `imageStride` floats apart; `value` is then a dense copy.
+    let storage: Tensor
+    /// Floats between consecutive images of `storage` (C*H*W unless the node lives in a wider channel buffer).
+    let imageStride: Int
+    /// The shared buffer of a concatenation appended in place; nodes viewing it keep it alive.
+    let channelBuffer: ChannelBuffer?
+    private var denseCopy: Tensor?
     /// Gradient storage; for parameters this is the parameter's own (accumulating) gradient.
     var grad: Tensor?
     /// False until something has written `grad` this step, so the first writer overwrites instead of adding.
@@ -14,7 +21,9 @@ public final class Node: @unchecked Sendable {
 
     init(value: Tensor, requiresGrad: Bool, parameterGrad: Tensor? = nil,
          recycle: (pool: BufferPool, generation: Int)? = nil) {
-        self.value = value
+        storage = value
+        imageStride = value.rank >= 1 ? value.shape.dropFirst().reduce(1, *) : 1
+        channelBuffer = nil
         self.requiresGrad = requiresGrad
         grad = parameterGrad
         gradWritten = parameterGrad != nil
@@ -22,13 +31,57 @@ public final class Node: @unchecked Sendable {
         self.recycle = recycle
     }
 
-    deinit { if let recycle { recycle.pool.release(value, generation: recycle.generation) } }
+    /// The first `channels` channels of `buffer` (an inference activation: no gradient).
+    init(channelsOf buffer: ChannelBuffer, channels: Int) {
+        let s = buffer.shape
+        storage = Tensor(viewOf: buffer.tensor, shape: [s.n, channels, s.h, s.w])
+        imageStride = s.c * s.plane
+        channelBuffer = buffer
+        requiresGrad = false
+        accumulatesIntoParameter = false
+        recycle = nil
+    }
 
-    public var shape: [Int] { value.shape }
+    deinit { if let recycle { recycle.pool.release(storage, generation: recycle.generation) } }
+
+    /// Whether the images of `storage` are contiguous (every node but an in-place concatenation's).
+    var isDense: Bool { channelBuffer == nil || storage.shape[1] == channelBuffer!.shape.c }
+
+    /// The node's values as a dense tensor (a copy, made once, for a view into a wider channel buffer).
+    public var value: Tensor {
+        if isDense { return storage }
+        if let denseCopy { return denseCopy }
+        let copy = Tensor(zeros: storage.shape)
+        let n = storage.shape[0], perImage = copy.count / max(n, 1)
+        for img in 0..<n { (copy.data + img * perImage).update(from: storage.data + img * imageStride, count: perImage) }
+        denseCopy = copy
+        return copy
+    }
+
+    public var shape: [Int] { storage.shape }
     /// The gradient accumulated by the last backward pass (nil when none reached this node). Gradients of op outputs
     /// are handed back for reuse once backward has passed them (see `BufferPool`): this is for inputs and
     /// parameters, and for an op's output only until backward reaches that op.
     public var gradient: Tensor? { gradWritten ? grad : nil }
+}
+
+/// Storage of a concatenation that grows by appending (dense blocks in inference graphs): room for `shape.c`
+/// channels per image, of which the first `filled` are written. A concatenation whose first input is the newest view
+/// of such a buffer copies only the other inputs, behind it, instead of the whole growing feature map again.
+final class ChannelBuffer {
+    let tensor: Tensor
+    let shape: NCHW
+    var filled = 0
+    private let pool: BufferPool, generation: Int
+
+    init(_ shape: NCHW, pool: BufferPool) {
+        self.shape = shape
+        self.pool = pool
+        generation = pool.generation
+        tensor = pool.take([shape.count])
+    }
+
+    deinit { pool.release(tensor, generation: generation) }
 }
 
 /// A recorded forward pass (a tape) whose backward runs the recorded closures in reverse.
@@ -188,14 +241,17 @@ public final class OpProfile: @unchecked Sendable {
     public private(set) var convShapes: [String: ConvShapeTime] = [:]
     public struct ConvShapeTime: Sendable {
         public var forward = 0.0, backward = 0.0, macs = 0
+        /// Of `seconds`, the time inside sgemm (when `GEMMClock` runs on this thread).
+        public var gemm = 0.0
         public var seconds: Double { forward + backward }
     }
-    func noteConv(_ shape: String, forward isForward: Bool, _ started: UInt64?, macs: Int) {
+    func noteConv(_ shape: String, forward isForward: Bool, _ started: UInt64?, gemmBefore: Double, macs: Int) {
         guard let started else { return }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         if isForward { convShapes[shape, default: ConvShapeTime()].forward += seconds }
         else { convShapes[shape, default: ConvShapeTime()].backward += seconds }
         convShapes[shape]!.macs += macs
+        convShapes[shape]!.gemm += GEMMClock.seconds - gemmBefore
     }
     public func reset() { forward = [:]; backward = [:]; convShapes = [:] }
 }

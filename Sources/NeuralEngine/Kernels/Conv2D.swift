@@ -44,15 +44,19 @@ public enum ConvKernels {
     /// chunk) receives the im2col matrix so backward need not rebuild it.
     public static func forward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                y: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, scratch: Scratch,
-                               keepColumns: UnsafeMutablePointer<Float>? = nil, accumulate: Bool = false) {
+                               keepColumns: UnsafeMutablePointer<Float>? = nil, accumulate: Bool = false,
+                               epilogue: ChannelAffine? = nil) {
         let M = g.outChannels, K = g.patch, P = g.outPlane, N = g.input.n
+        precondition(epilogue == nil || (bias == nil && !accumulate), "conv epilogue: fold the bias into its shift")
         if DirectConv.applies(g) {
             DirectConv.forward(x: x, weight: weight, y: y, geometry: g, scratch: scratch, accumulate: accumulate)
+            epilogue?.apply(inPlace: y, images: N, channels: M, plane: P)
         } else if usesPerImageGEMM(g) {
             // Large planes: one GEMM per image straight on the NCHW planes, no copies.
             for img in 0..<N {
                 sgemm(transA: false, transB: false, m: M, n: P, k: K, a: weight, lda: K,
-                      b: x + img * K * P, ldb: P, beta: accumulate ? 1 : 0, c: y + img * M * P, ldc: P)
+                      b: x + img * g.inputImageStride, ldb: P, beta: accumulate ? 1 : 0, c: y + img * M * P, ldc: P)
+                epilogue?.apply(inPlace: y + img * M * P, images: 1, channels: M, plane: P)
             }
         } else {
             let chunk = imagesPerChunk(g, budget: keepColumns == nil ? streamingColumnBudget : columnBudget)
@@ -61,14 +65,15 @@ public enum ConvKernels {
                 let count = min(chunk, N - first), cols = count * P
                 let colBuf = keepColumns ?? scratch.buffer(0, count: K * cols), outBuf = scratch.buffer(1, count: M * cols)
                 if g.isPointwise {
-                    gatherChannelMajor(x, channels: K, plane: P, first: first, count: count, into: colBuf)
+                    gatherChannelMajor(x, channels: K, plane: P, first: first, count: count,
+                                       imageStride: g.inputImageStride, into: colBuf)
                 } else {
                     im2col(x, g, first: first, count: count, cols: colBuf)
                 }
                 sgemm(transA: false, transB: false, m: M, n: cols, k: K, a: weight, lda: K, b: colBuf, ldb: cols,
                       beta: 0, c: outBuf, ldc: cols)
                 scatterChannelMajor(outBuf, channels: M, plane: P, first: first, count: count, into: y,
-                                    accumulate: accumulate)
+                                    accumulate: accumulate, epilogue: epilogue)
                 first += count
             }
         }
@@ -87,6 +92,7 @@ public enum ConvKernels {
                                 geometry g: ConvGeometry, scratch: Scratch,
                                 savedColumns: UnsafePointer<Float>? = nil) {
         let M = g.outChannels, K = g.patch, P = g.outPlane, N = g.input.n
+        precondition(g.inputIsDense, "conv backward: the input must be a dense tensor")
         if let dBias {
             for m in 0..<M {
                 var s: Float = 0

@@ -3,9 +3,14 @@ public struct ConvGeometry: Equatable, Sendable {
     public let input: NCHW
     public let outChannels, kernelH, kernelW, stride, padding: Int
     public let outH, outW: Int
+    /// Floats between consecutive input images: C*H*W, or more for a view into a wider channel buffer (an inference
+    /// graph's in-place concatenation). Only forward reads such inputs.
+    public let inputImageStride: Int
 
-    public init(input: NCHW, outChannels: Int, kernelH: Int, kernelW: Int, stride: Int, padding: Int) {
+    public init(input: NCHW, outChannels: Int, kernelH: Int, kernelW: Int, stride: Int, padding: Int,
+                inputImageStride: Int? = nil) {
         self.input = input
+        self.inputImageStride = inputImageStride ?? input.c * input.plane
         self.outChannels = outChannels
         self.kernelH = kernelH
         self.kernelW = kernelW
@@ -20,6 +25,7 @@ public struct ConvGeometry: Equatable, Sendable {
     public var patch: Int { input.c * kernelH * kernelW }
     public var outPlane: Int { outH * outW }
     /// A 1x1, stride-1, unpadded convolution is a plain matrix product over the input planes.
+    public var inputIsDense: Bool { inputImageStride == input.c * input.plane }
     public var isPointwise: Bool { kernelH == 1 && kernelW == 1 && stride == 1 && padding == 0 }
     /// Multiply-adds of the forward pass.
     public var macs: Int { input.n * outChannels * patch * outPlane }
@@ -46,7 +52,7 @@ func im2col(_ x: UnsafePointer<Float>, _ g: ConvGeometry, first: Int, count: Int
     let P = oh * ow, ld = count * P
     parallelFor(C * count, work: g.patch * P * count) { job in
         let c = job / count, img = job % count
-        let src = x + ((first + img) * C + c) * H * W
+        let src = x + (first + img) * g.inputImageStride + c * H * W
         for i in 0..<kh {
             for j in 0..<kw {
                 let dst = cols + ((c * kh + i) * kw + j) * ld + img * P
@@ -133,7 +139,7 @@ func im2colSmallPlanes(_ x: UnsafePointer<Float>, _ g: ConvGeometry, first: Int,
             for tap in 0..<taps {
                 let row = cols + (c * taps + tap) * ld, offsets = table + tap * P
                 for img in 0..<count {
-                    let src = x + ((first + img) * C + c) * plane, dst = row + img * P
+                    let src = x + (first + img) * g.inputImageStride + c * plane, dst = row + img * P
                     for p in 0..<P { let k = Int(offsets[p]); dst[p] = k >= 0 ? src[k] : 0 }
                 }
             }
@@ -168,7 +174,7 @@ func im2colSmallSamePlanes(_ x: UnsafePointer<Float>, _ g: ConvGeometry, first: 
                 let base = buffer.baseAddress!, plane = base + margin
                 base.update(repeating: 0, count: P + 2 * margin)
                 for img in 0..<count {
-                    plane.update(from: x + ((first + img) * C + c) * P, count: P)
+                    plane.update(from: x + (first + img) * g.inputImageStride + c * P, count: P)
                     for tap in 0..<taps {
                         let from = plane + Int(shiftTable[tap]), mask = validTable + tap * P
                         let to = cols + (c * taps + tap) * ld + img * P
@@ -206,21 +212,25 @@ func col2imAddSmallPlanes(_ cols: UnsafePointer<Float>, _ g: ConvGeometry, first
 }
 
 /// Copies planes laid out [img][ch][P] (NCHW) into [ch][img*P] (channel-major), or back.
+/// `imageStride`: floats between source images (channels * P when dense).
 func gatherChannelMajor(_ src: UnsafePointer<Float>, channels: Int, plane P: Int, first: Int, count: Int,
-                        into dst: UnsafeMutablePointer<Float>) {
+                        imageStride: Int? = nil, into dst: UnsafeMutablePointer<Float>) {
+    let stride = imageStride ?? channels * P
     parallelFor(channels, work: channels * P * count) { c in
         for img in 0..<count {
-            let d = dst + c * count * P + img * P, s = src + ((first + img) * channels + c) * P
+            let d = dst + c * count * P + img * P, s = src + (first + img) * stride + c * P
             for t in 0..<P { d[t] = s[t] }
         }
     }
 }
 
+/// The inverse of `gatherChannelMajor`; with `epilogue`, the values are transformed on the way.
 func scatterChannelMajor(_ src: UnsafePointer<Float>, channels: Int, plane P: Int, first: Int, count: Int,
-                         into dst: UnsafeMutablePointer<Float>, accumulate: Bool) {
+                         into dst: UnsafeMutablePointer<Float>, accumulate: Bool, epilogue: ChannelAffine? = nil) {
     parallelFor(channels, work: channels * P * count) { c in
         for img in 0..<count {
             let d = dst + ((first + img) * channels + c) * P, s = src + c * count * P + img * P
+            if let epilogue { epilogue.apply(s, into: d, count: P, channel: c); continue }
             if accumulate { for t in 0..<P { d[t] += s[t] } } else { for t in 0..<P { d[t] = s[t] } }
         }
     }

@@ -26,7 +26,7 @@ enum DirectConv {
                            _ padded: UnsafeMutablePointer<Float>) {
         let (C, H, W) = (g.input.c, g.input.h, g.input.w), Wp = paddedWidth(g)
         for c in 0..<C {
-            let src = x + (img * C + c) * H * W, dst = padded + (c * (H + 2) + 1) * Wp + 1
+            let src = x + img * g.inputImageStride + c * H * W, dst = padded + (c * (H + 2) + 1) * Wp + 1
             for row in 0..<H { (dst + row * Wp).update(from: src + row * W, count: W) }
         }
     }

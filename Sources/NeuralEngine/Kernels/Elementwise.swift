@@ -97,10 +97,12 @@ public enum ElementwiseKernels {
     }
 
     /// Copies `x` (n, cx, plane) into channels [offset, offset+cx) of `y` (n, cy, plane).
-    public static func copyChannels(from x: UnsafePointer<Float>, channels cx: Int, into y: UnsafeMutablePointer<Float>,
-                                    channels cy: Int, offset: Int, batch n: Int, plane: Int) {
+    public static func copyChannels(from x: UnsafePointer<Float>, channels cx: Int, imageStride: Int? = nil,
+                                    into y: UnsafeMutablePointer<Float>, channels cy: Int, offset: Int, batch n: Int,
+                                    plane: Int) {
+        let stride = imageStride ?? cx * plane
         for img in 0..<n {
-            (y + (img * cy + offset) * plane).update(from: x + img * cx * plane, count: cx * plane)
+            (y + (img * cy + offset) * plane).update(from: x + img * stride, count: cx * plane)
         }
     }
 

@@ -113,11 +113,12 @@ struct BenchCommand: ParsableCommand {
                      GEMMClock.flops / GEMMClock.seconds / 1e9))
         let shapes = p.convShapes.sorted { $0.value.seconds > $1.value.seconds }
         print("  slowest conv shapes (kernel/stride in->out channels at input size, all layers of that shape):")
-        for (shape, time) in shapes.prefix(8) {
+        for (shape, time) in shapes.prefix(12) {
             print("    " + shape.padding(toLength: 26, withPad: " ", startingAt: 0)
-                  + String(format: " fwd %7.2f ms  bwd %7.2f ms  %5.1f%% of step  %6.1f GFLOP/s",
+                  + String(format: " fwd %7.2f ms  bwd %7.2f ms  %5.1f%% of step  %6.1f GFLOP/s  sgemm %3.0f%%",
                            time.forward * 1000 / Double(repeats), time.backward * 1000 / Double(repeats),
-                           time.seconds / Double(repeats) / total * 100, 2 * Double(time.macs) / time.seconds / 1e9))
+                           time.seconds / Double(repeats) / total * 100, 2 * Double(time.macs) / time.seconds / 1e9,
+                           time.gemm / time.seconds * 100))
         }
     }
 
