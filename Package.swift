@@ -1,10 +1,33 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+import Foundation
+
+/// The engine's code is compiled for AVX2 and FMA (x86-64-v3, Intel Haswell / AMD Excavator and later) when the
+/// building machine has them, as `make run` builds for the machine it runs on: Swift's SIMD types and loops otherwise
+/// get SSE2 code. Measured side by side (release, 1 thread, OpenBLAS SkylakeX): fmnist-small batch-64 evaluation
+/// +12-16%, training +7-15%. `RANET_TARGET_CPU=generic swift build ...` makes a binary for any x86-64 (or name
+/// another LLVM CPU).
+let targetCPU: String? = {
+    if let forced = ProcessInfo.processInfo.environment["RANET_TARGET_CPU"], !forced.isEmpty {
+        return forced == "generic" ? nil : forced
+    }
+    #if arch(x86_64) && os(Linux)
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
+    let flags = Set(line.split(separator: " ").map(String.init))
+    return flags.contains("avx2") && flags.contains("fma") ? "haswell" : nil
+    #else
+    return nil
+    #endif
+}()
+
 // Hot loops in the engine skip overflow/bounds traps in release builds; shapes are checked at the API surface.
 let engineFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
                                    // Tests exercise real training steps: unoptimised kernels would make them crawl.
                                    .unsafeFlags(["-O"], .when(configuration: .debug))]
+    + (targetCPU.map { [.unsafeFlags(["-target-cpu", $0]), .define("RANET_TARGET_CPU_SET"),
+                        .define("RANET_CPU_" + $0.uppercased().replacingOccurrences(of: "-", with: "_"))] } ?? [])
 
 let package = Package(
     name: "ranet",

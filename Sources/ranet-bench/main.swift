@@ -44,7 +44,8 @@ let repeats = arguments.firstIndex(of: "--repeats").flatMap { Int(arguments[$0 +
 if let t = arguments.firstIndex(of: "--threads").flatMap({ Int(arguments[$0 + 1]) }) { EngineThreads.set(t) }
 
 print("ranet-bench: conv2d forward+backward, batch \(batch), median of \(repeats) after 2 warm-ups")
-print("openblas_get_corename(): \(EngineThreads.blasCoreName), threads: \(EngineThreads.count)")
+print("openblas_get_corename(): \(EngineThreads.blasCoreName), threads: \(EngineThreads.count), "
+      + "engine code: \(EngineThreads.codeTarget)")
 print("OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)")")
 print("shape                        fwd ms   fwd GFLOP/s   bwd ms   bwd GFLOP/s   fwd+bwd GFLOP/s")
 var shapes: [ConvShape] = []

@@ -50,7 +50,7 @@ def main():
                 t = statistics.median(o["imagesPerSecond"] for o in theirs)
                 print(f"{preset:14} {mode:8} {threads:>3} {r:12.1f} {t:12.1f} {r / t:6.2f} "
                       f"{max(o['peakRSSMB'] for o in ours):8.0f}MB {max(o['peakRSSMB'] for o in theirs):8.0f}MB  "
-                      f"{ours[0]['corename']}", flush=True)
+                      f"{ours[0]['corename']}, {ours[0].get('codeTarget', '?')}", flush=True)
 
 
 if __name__ == "__main__":

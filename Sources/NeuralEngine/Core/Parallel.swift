@@ -61,6 +61,18 @@ public enum EngineThreads {
         (0...parts).map { count * $0 / parts }
     }
 
+    /// The vector instructions the engine's own loops were compiled for (see Package.swift: the building machine's,
+    /// when it has AVX2 and FMA).
+    public static var codeTarget: String {
+        #if RANET_CPU_HASWELL
+        return "haswell (AVX2, FMA)"
+        #elseif RANET_TARGET_CPU_SET
+        return "the CPU named by RANET_TARGET_CPU at build time"
+        #else
+        return "generic (SSE2)"
+        #endif
+    }
+
     /// The OpenBLAS kernel in use (e.g. "Haswell", "Cooperlake").
     public static var blasCoreName: String {
         guard let p = openblas_get_corename() else { return "unknown" }

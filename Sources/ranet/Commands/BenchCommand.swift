@@ -75,12 +75,13 @@ struct BenchCommand: ParsableCommand {
         let peakRSS = Self.peakResidentMB()
         if json {
             let object: [String: Any] = ["preset": preset, "mode": mode.rawValue, "batchSize": batch, "threads": EngineThreads.count,
-                                         "imagesPerSecond": median, "corename": EngineThreads.blasCoreName, "peakRSSMB": peakRSS]
+                                         "imagesPerSecond": median, "corename": EngineThreads.blasCoreName, "peakRSSMB": peakRSS,
+                                         "codeTarget": EngineThreads.codeTarget]
             print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
         } else {
             print(String(format: "%@ %@ batch %d, %d thread(s), BLAS %@: %.1f images/s (median of %d steps; %.2f ms/step), peak RSS %.0f MB",
                          preset, mode.rawValue, batch, EngineThreads.count, EngineThreads.blasCoreName, median, rates.count,
-                         Double(batch) / median * 1000, peakRSS))
+                         Double(batch) / median * 1000, peakRSS) + "; engine code: " + EngineThreads.codeTarget)
         }
         if profile { try printProfile(graph: graph, step: step, model: model, batch: batch) }
     }
