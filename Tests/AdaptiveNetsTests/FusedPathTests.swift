@@ -19,11 +19,15 @@ import TestSupport
         return (logits.map(\.value.array), model.store.parameters.map(\.grad.array), model.store.buffers.map(\.value.array))
     }
 
+    /// RANet fmnist-small or a small MSDNet, both on 1x28x28 inputs.
+    static func model(_ arch: String, seed: UInt64) throws -> any EarlyExitNetwork {
+        arch == "ranet" ? try ModelFactory.build(try #require(RANetConfig.presets["fmnist-small"]), seed: seed)
+                        : try MSDNet(config: MSDNetShapeTests.mnistLinGrow, seed: seed)
+    }
+
     @Test(arguments: ["ranet", "msdnet"])
     func trainingStepEqualsTheSeparateOps(arch: String) throws {
-        let model: any EarlyExitNetwork = arch == "ranet"
-            ? try ModelFactory.build(try #require(RANetConfig.presets["fmnist-small"]), seed: 4)
-            : try MSDNet(config: MSDNetShapeTests.mnistLinGrow, seed: 4)
+        let model = try Self.model(arch, seed: 4)
         var rng = TestRNG(seed: 9)
         let input = Tensor(shape: [2, 1, 28, 28], values: rng.array(2 * 784))
         let fused = try Self.step(model, probe: false, input: input, labels: [3, 8])
@@ -38,9 +42,7 @@ import TestSupport
     /// logits must match an evaluation graph that records gradients (separate ops, copying concatenation).
     @Test(arguments: ["ranet", "msdnet"])
     func inferenceGraphEqualsTheRecordingEvaluationGraph(arch: String) throws {
-        let model: any EarlyExitNetwork = arch == "ranet"
-            ? try ModelFactory.build(try #require(RANetConfig.presets["fmnist-small"]), seed: 5)
-            : try MSDNet(config: MSDNetShapeTests.mnistLinGrow, seed: 5)
+        let model = try Self.model(arch, seed: 5)
         var rng = TestRNG(seed: 12)
         for b in model.store.buffers {  // running statistics away from 0 / 1, so the fold has work to do
             let values = rng.array(b.value.count, scale: 0.2).map { b.name.hasSuffix("running_var") ? 1 + 2 * abs($0) : $0 }

@@ -29,7 +29,9 @@ public enum EngineThreads {
     /// `oneThreadEach: false` leaves the thread count alone (for tests, which share the process with other suites).
     public static func runParts(_ parts: Int, oneThreadEach: Bool = true, _ body: (Int) throws -> Void) throws {
         if parts <= 1 { if parts == 1 { try body(0) }; return }
-        if oneThreadEach { try withOneThreadEach { try runOnOwnThreads(parts, body) } } else { try runOnOwnThreads(parts, body) }
+        func runAll() -> [Error?] { OwnThreads.collectingErrors(parts, body) }
+        let errors = oneThreadEach ? withOneThreadEach(runAll) : runAll()
+        if let error = errors.lazy.compactMap({ $0 }).first { throw error }
     }
 
     /// Runs `body` with the engine's loops and OpenBLAS on one thread, then restores the previous count: for work
@@ -39,21 +41,6 @@ public enum EngineThreads {
         set(1)
         defer { set(previous) }
         return try body()
-    }
-
-    private static func runOnOwnThreads(_ parts: Int, _ body: (Int) throws -> Void) throws {
-        var errors = [Error?](repeating: nil, count: parts)
-        errors.withUnsafeMutableBufferPointer { slots in
-            let slots = UncheckedSendable(slots)
-            withoutActuallyEscaping(body) { body in
-                let job = UncheckedSendable(body)
-                // Each part writes its own error slot.
-                OwnThreads.run(parts) { part in
-                    do { try job.value(part) } catch { slots.value[part] = error }
-                }
-            }
-        }
-        if let error = errors.lazy.compactMap({ $0 }).first { throw error }
     }
 
     /// Where `count` items split into `parts` contiguous parts of near-equal size: part i is bounds[i]..<bounds[i+1].

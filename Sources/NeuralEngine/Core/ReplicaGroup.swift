@@ -54,22 +54,8 @@ public final class ReplicaGroup: @unchecked Sendable {
         arrived.store(0, ordering: .relaxed)
         // An aborted run may have left ranks at different rounds.
         rounds.update(repeating: 0, count: count)
-        var errors = [Error?](repeating: nil, count: count)
-        func runAll() {
-            errors.withUnsafeMutableBufferPointer { slots in
-                let slots = UncheckedSendable(slots)
-                withoutActuallyEscaping(body) { body in
-                    let job = UncheckedSendable(body)
-                    OwnThreads.run(count) { rank in
-                        do { try job.value(rank) } catch {
-                            slots.value[rank] = error
-                            self.abort()
-                        }
-                    }
-                }
-            }
-        }
-        if oneBLASThreadEach { EngineThreads.withOneThreadEach(runAll) } else { runAll() }
+        func runAll() -> [Error?] { OwnThreads.collectingErrors(count, failed: abort, body) }
+        let errors = oneBLASThreadEach ? EngineThreads.withOneThreadEach(runAll) : runAll()
         // The cause, not the replicas that stopped because of it.
         let thrown = errors.compactMap { $0 }
         if let error = thrown.first(where: { !Self.isAbort($0) }) ?? thrown.first { throw error }
@@ -177,6 +163,28 @@ enum OwnThreads {
     private final class Job {
         let body: () -> Void
         init(_ body: @escaping () -> Void) { self.body = body }
+    }
+
+    /// `run` for throwing work: each part's error (nil when it succeeded); `failed` runs on the failing part's thread
+    /// right after its error (e.g. to release parts waiting for it).
+    static func collectingErrors(_ count: Int, failed: () -> Void = {}, _ body: (Int) throws -> Void) -> [Error?] {
+        var errors = [Error?](repeating: nil, count: count)
+        errors.withUnsafeMutableBufferPointer { slots in
+            let slots = UncheckedSendable(slots)
+            withoutActuallyEscaping(body) { body in
+                withoutActuallyEscaping(failed) { failed in
+                    let job = UncheckedSendable(body), onFailure = UncheckedSendable(failed)
+                    // Each part writes its own error slot.
+                    run(count) { i in
+                        do { try job.value(i) } catch {
+                            slots.value[i] = error
+                            onFailure.value()
+                        }
+                    }
+                }
+            }
+        }
+        return errors
     }
 
     /// Runs `body(i)` for i in 0..<count: i = 0 on the calling thread, the others on new threads; returns when all end.

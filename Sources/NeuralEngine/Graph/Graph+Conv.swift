@@ -22,8 +22,9 @@ extension Graph {
             let gamma = bn.weight.value.data, beta = bn.bias.value.data
             let mean = bn.runningMean.value.data, variance = bn.runningVar.value.data, b = bias?.value.data
             for c in 0..<m {
-                scale[c] = gamma[c] / (variance[c] + bn.eps).squareRoot()
-                shift[c] = beta[c] + ((b?[c] ?? 0) - mean[c]) * scale[c]
+                (scale[c], shift[c]) = BatchNormKernels.inferenceAffine(gamma[c], beta[c], mean: mean[c],
+                                                                        variance: variance[c], eps: bn.eps,
+                                                                        bias: b?[c] ?? 0)
             }
             let out = try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding,
                                  epilogue: ChannelAffine(scale: scale, shift: shift, relu: true))

@@ -119,7 +119,7 @@ extension Graph {
             channels += s.c
         }
         if computes && !recordsGradients {
-            if let appended = appendInPlace(xs, NCHW(s0.n, channels, s0.h, s0.w), reserve: reserveChannels) {
+            if let appended = try appendInPlace(xs, NCHW(s0.n, channels, s0.h, s0.w), reserve: reserveChannels) {
                 return appended
             }
         }
@@ -148,7 +148,7 @@ extension Graph {
     /// The in-place concatenation of an inference graph (see `concat`), or nil when neither the first input's buffer
     /// has room behind it nor a reservation covers the result. Measured at one thread, batch 64: evaluation of
     /// cifar10-paper spent 23% of its time copying dense blocks' growing feature maps.
-    private func appendInPlace(_ xs: [Node], _ out: NCHW, reserve: Int) -> Node? {
+    private func appendInPlace(_ xs: [Node], _ out: NCHW, reserve: Int) throws -> Node? {
         let head = xs[0]
         var buffer: ChannelBuffer, sources = xs[...], offset = 0
         if let b = head.channelBuffer, b.filled == head.shape[1], b.shape.c >= out.c {
@@ -156,7 +156,7 @@ extension Graph {
             sources = xs.dropFirst()
             offset = head.shape[1]
         } else if reserve >= out.c {
-            buffer = ChannelBuffer(NCHW(out.n, reserve, out.h, out.w), pool: inferenceValues)
+            buffer = try ChannelBuffer(output([out.n, reserve, out.h, out.w], from: []))
         } else {
             return nil
         }

@@ -69,19 +69,17 @@ public final class Node: @unchecked Sendable {
 /// channels per image, of which the first `filled` are written. A concatenation whose first input is the newest view
 /// of such a buffer copies only the other inputs, behind it, instead of the whole growing feature map again.
 final class ChannelBuffer {
-    let tensor: Tensor
+    /// The full-width activation holding the storage: it goes back to the inference pool when the last view goes.
+    private let owner: Node
     let shape: NCHW
     var filled = 0
-    private let pool: BufferPool, generation: Int
 
-    init(_ shape: NCHW, pool: BufferPool) {
-        self.shape = shape
-        self.pool = pool
-        generation = pool.generation
-        tensor = pool.take([shape.count])
+    init(_ owner: Node) throws {
+        self.owner = owner
+        shape = try NCHW(owner.shape, op: "concat")
     }
 
-    deinit { pool.release(tensor, generation: generation) }
+    var tensor: Tensor { owner.storage }
 }
 
 /// A recorded forward pass (a tape) whose backward runs the recorded closures in reverse.

@@ -99,13 +99,21 @@ public enum BatchNormKernels {
                                         relu: Bool = false) {
         let P = s.plane
         parallelFor(s.c, work: s.count) { c in
-            let scale = gamma[c] / (runningVar[c] + eps).squareRoot(), shift = beta[c] - runningMean[c] * scale
+            let (scale, shift) = inferenceAffine(gamma[c], beta[c], mean: runningMean[c], variance: runningVar[c], eps: eps)
             for n in 0..<s.n {
                 let src = x + (n * s.c + c) * P, dst = y + (n * s.c + c) * P
                 if relu { for p in 0..<P { dst[p] = max(src[p] * scale + shift, 0) } }
                 else { for p in 0..<P { dst[p] = src[p] * scale + shift } }
             }
         }
+    }
+
+    /// Evaluation-mode normalisation as y = x*scale + shift; `bias`, a preceding conv's, is folded into the shift
+    /// (the fused conv+BN+ReLU of inference graphs uses the same coefficients).
+    @inline(__always) static func inferenceAffine(_ gamma: Float, _ beta: Float, mean: Float, variance: Float, eps: Float,
+                                                  bias: Float = 0) -> (scale: Float, shift: Float) {
+        let scale = gamma / (variance + eps).squareRoot()
+        return (scale, beta + (bias - mean) * scale)
     }
 
     /// Training backward: dgamma/dbeta accumulate; dx is written (beta 0) or added (beta 1).

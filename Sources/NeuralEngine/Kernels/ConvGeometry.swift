@@ -24,8 +24,9 @@ public struct ConvGeometry: Equatable, Sendable {
     /// Rows of the im2col matrix: one per (input channel, kernel tap).
     public var patch: Int { input.c * kernelH * kernelW }
     public var outPlane: Int { outH * outW }
-    /// A 1x1, stride-1, unpadded convolution is a plain matrix product over the input planes.
+    /// Whether the input's images are contiguous (C*H*W apart).
     public var inputIsDense: Bool { inputImageStride == input.c * input.plane }
+    /// A 1x1, stride-1, unpadded convolution is a plain matrix product over the input planes.
     public var isPointwise: Bool { kernelH == 1 && kernelW == 1 && stride == 1 && padding == 0 }
     /// Multiply-adds of the forward pass.
     public var macs: Int { input.n * outChannels * patch * outPlane }
