@@ -42,11 +42,16 @@ import TestSupport
         var rng = TestRNG(seed: 14)
         let shapes = [(1, 1, 12, 12, 1), (2, 5, 32, 32, 5), (2, 18, 14, 14, 9), (1, 3, 9, 13, 2), (3, 24, 16, 20, 12),
                       (1, 7, 28, 28, 7), (2, 4, 5, 17, 3)]
-        for (trial, (n, c, h, w, m)) in shapes.enumerated() {
-            let g = ConvGeometry(input: NCHW(n, c, h, w), outChannels: m, kernelH: 3, kernelW: 3, stride: 1, padding: 1)
-            #expect(DirectConv.applies(g), "\(g.input) -> \(m) should take the direct kernel")
-            try compareConv(n: n, c: c, h: h, w: w, m: m, k: 3, stride: 1, pad: 1, bias: trial % 2 == 0, rng: &rng,
-                            trial: 300 + trial)
+        let built = DirectConv.pairsChunks
+        defer { DirectConv.pairsChunks = built }
+        for pairs in [true, false] {  // rows of 2 to 4 chunks, odd counts included
+            DirectConv.pairsChunks = pairs
+            for (trial, (n, c, h, w, m)) in shapes.enumerated() {
+                let g = ConvGeometry(input: NCHW(n, c, h, w), outChannels: m, kernelH: 3, kernelW: 3, stride: 1, padding: 1)
+                #expect(DirectConv.applies(g), "\(g.input) -> \(m) should take the direct kernel")
+                try compareConv(n: n, c: c, h: h, w: w, m: m, k: 3, stride: 1, pad: 1, bias: trial % 2 == 0, rng: &rng,
+                                trial: 300 + trial)
+            }
         }
         try expectSharedInputDxAdds(n: 2, c: 5, h: 14, w: 13, m: 3, rng: &rng)
     }
