@@ -134,14 +134,18 @@ func im2colSmallPlanes(_ x: UnsafePointer<Float>, _ g: ConvGeometry, first: Int,
         return im2colSmallSamePlanes(x, g, first: first, count: count, cols: cols)
     }
     let (C, plane, taps, P) = (g.input.c, g.input.h * g.input.w, g.kernelH * g.kernelW, g.outPlane)
-    let ld = count * P
+    let ld = count * P, entries = taps * P
     withTapTable(g) { table in
-        parallelFor(C, work: g.patch * P * count) { c in
-            for tap in 0..<taps {
-                let row = cols + (c * taps + tap) * ld, offsets = table + tap * P
+        // One flat loop over every (tap, position) of an image: with 4 to 16 positions per tap, a loop per tap was
+        // mostly loop overhead. `rowOffset[e]` is where entry e lands relative to the image's first column.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: entries) { rowOffset in
+            for e in 0..<entries { rowOffset[e] = e / P * ld + e % P }
+            let targets = UnsafePointer(rowOffset.baseAddress!)
+            parallelFor(C, work: g.patch * P * count) { c in
+                let rows = cols + c * taps * ld
                 for img in 0..<count {
-                    let src = x + (first + img) * g.inputImageStride + c * plane, dst = row + img * P
-                    for p in 0..<P { let k = Int(offsets[p]); dst[p] = k >= 0 ? src[k] : 0 }
+                    let src = x + (first + img) * g.inputImageStride + c * plane, dst = rows + img * P
+                    for e in 0..<entries { let k = Int(table[e]); dst[targets[e]] = k >= 0 ? src[k] : 0 }
                 }
             }
         }
