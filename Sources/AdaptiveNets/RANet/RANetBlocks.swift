@@ -29,27 +29,36 @@ struct RANetBlock: Sendable {
     /// Channels of the cumulative outputs (input, after each layer) and of the block's final output.
     let cumulativeChannels: [Int]
     let outChannels: Int
-    /// Channels of the last concatenation (before the transition): the room an inference pass reserves for the block.
+    /// Channels of the last concatenation (before the transition).
     var outWidth: Int {
         if case let .fusion(_, last) = kind { return cumulativeChannels.last! + last.outChannels }
         return cumulativeChannels.last!
     }
 
-    /// Runs the block; `lows` are the matching block's cumulative outputs in the coarser sub-network.
-    /// Returns the block output and its own cumulative outputs (for the next sub-network).
-    func callAsFunction(_ g: Graph, _ input: Node, lows: [Node]?) throws -> (Node, [Node]) {
+    /// Whether the block's first concatenation starts with its input as it is (no layer halves it first), so the
+    /// input's channel buffer can keep growing here.
+    var extendsInput: Bool {
+        if case let .fusion(layers, _) = kind { return layers.first.map { $0.normal.stride == 1 } ?? true }
+        return true
+    }
+
+    /// Runs the block; `lows` are the matching block's cumulative outputs in the coarser sub-network. `reserve` is
+    /// the width an inference pass reserves for the block's concatenations (at least `outWidth`; more when the next
+    /// block goes on growing the same buffer). Returns the block output and its own cumulative outputs (for the
+    /// next sub-network).
+    func callAsFunction(_ g: Graph, _ input: Node, lows: [Node]?, reserve: Int) throws -> (Node, [Node]) {
         var x = input
         var cumulative = [input]
         switch kind {
         case let .dense(layers):
-            for layer in layers { x = try layer(g, x, reserve: outWidth); cumulative.append(x) }
+            for layer in layers { x = try layer(g, x, reserve: reserve); cumulative.append(x) }
         case let .fusion(layers, last):
             guard let lows, lows.count == layers.count + 1 else {
                 throw EngineError.invalidArgument(op: "RANet fusion block", "expected \(layers.count + 1) coarser features")
             }
-            for (i, layer) in layers.enumerated() { x = try layer(g, x, low: lows[i], reserve: outWidth); cumulative.append(x) }
+            for (i, layer) in layers.enumerated() { x = try layer(g, x, low: lows[i], reserve: reserve); cumulative.append(x) }
             let extra = try g.resize(try last(g, lows[layers.count]), height: x.shape[2], width: x.shape[3])
-            x = try g.concat([x, extra], reserveChannels: outWidth)
+            x = try g.concat([x, extra], reserveChannels: reserve)
         }
         if let transition { x = try transition(g, x) }
         return (x, cumulative)
