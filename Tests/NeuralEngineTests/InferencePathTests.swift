@@ -36,7 +36,9 @@ import TestSupport
         n["fork"] = try g.concat([n["c2"]!, try g.conv2d(n["c1"]!, weight: w.conv("c4", 3, 6, 1))])
         n["wide"] = try g.conv2d(n["c2"]!, weight: w.conv("c5", 13, 8, 3), padding: 1)         // im2col, 12 wide
         n["down"] = try g.conv2d(n["c2"]!, weight: w.conv("c6", 3, 8, 3), stride: 2, padding: 1)  // table im2col
-        n["resized"] = try g.resize(n["c2"]!, height: 7, width: 7)
+        n["resized"] = try g.resize(n["c2"]!, height: 7, width: 7, reserveChannels: 11)  // written into a buffer
+        n["r1"] = try g.concat([n["resized"]!, try g.conv2d(n["resized"]!, weight: w.conv("c10", 3, 8, 1))],
+                               reserveChannels: 11)
         n["norm"] = try g.batchNorm(n["c2"]!, w.norm("n0", 8))
         let small = try g.resize(n["c3"]!, height: 6, width: 6)
         n["s1"] = try g.concat([small, try g.conv2d(small, weight: w.conv("c7", 2, 10, 1))], reserveChannels: 15)
@@ -61,6 +63,7 @@ import TestSupport
         #expect(!a["c2"]!.isDense && a["c3"]!.isDense)
         #expect(a["fork"]!.channelBuffer == nil)
         #expect(a["s4"]!.storage.data == a["s1"]!.storage.data)
+        #expect(a["r1"]!.storage.data == a["resized"]!.storage.data, "the resize's concatenation copied it")
         #expect(b["c2"]!.storage.data != b["c1"]!.storage.data)
     }
 
@@ -104,5 +107,22 @@ import TestSupport
         #expect(fused.shape == separate.shape)
         #expect(scaledMaxError(fused.value.array, separate.value.array) < 2e-6)
         #expect(fused.value.array.contains(0) && fused.value.array.contains { $0 > 0 })
+
+        // The same output written into the first channels of a wider buffer, which a concatenation then extends.
+        let reserved = try fast.convBNReLU(fast.input(input), weight: conv, bias: b, stride: stride, padding: kernel / 2,
+                                           bn, reserveChannels: out + 2)
+        #expect(!reserved.isDense && reserved.imageStride == (out + 2) * fused.shape[2] * fused.shape[3])
+        #expect(reserved.value.array.elementsEqual(fused.value.array))
+        let extra = fast.input(Tensor(shape: [3, 2] + fused.shape.suffix(2),
+                                      values: rng.array(6 * fused.shape[2] * fused.shape[3])))
+        let grown = try fast.concat([reserved, extra], reserveChannels: out + 2)
+        #expect(grown.storage.data == reserved.storage.data && grown.isDense)
+        let plane = fused.shape[2] * fused.shape[3], g = grown.value.array, f = fused.value.array, e = extra.value.array
+        for img in 0..<3 {
+            #expect(Array(g[(img * (out + 2)) * plane..<(img * (out + 2) + out) * plane]) ==
+                    Array(f[img * out * plane..<(img + 1) * out * plane]), "image \(img): the conv's channels")
+            #expect(Array(g[(img * (out + 2) + out) * plane..<(img + 1) * (out + 2) * plane]) ==
+                    Array(e[img * 2 * plane..<(img + 1) * 2 * plane]), "image \(img): the appended channels")
+        }
     }
 }

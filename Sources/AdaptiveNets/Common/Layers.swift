@@ -56,8 +56,9 @@ public struct ConvBasic: Sendable {
 
     public var outChannels: Int { weight.shape[0] }
 
-    func callAsFunction(_ g: Graph, _ x: Node) throws -> Node {
-        try g.convBNReLU(x, weight: weight, bias: bias, stride: stride, padding: padding, bn)
+    /// `reserve`: the width of the concatenation the output starts, if any (see `Graph.convBNReLU`).
+    func callAsFunction(_ g: Graph, _ x: Node, reserve: Int = 0) throws -> Node {
+        try g.convBNReLU(x, weight: weight, bias: bias, stride: stride, padding: padding, bn, reserveChannels: reserve)
     }
 }
 

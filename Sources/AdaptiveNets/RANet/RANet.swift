@@ -24,6 +24,13 @@ public final class RANet: EarlyExitNetwork, @unchecked Sendable {
     /// copies were the largest of an fmnist-small evaluation step).
     let reserves: [[Int]]
 
+    /// The width the producer of block j's input (a stem conv or the previous block's transition) reserves, so the
+    /// block's first concatenation appends behind the input instead of copying it; 0 when the block halves its
+    /// input first (or j is past the last block).
+    func inputReserve(_ h: Int, _ j: Int) -> Int {
+        j < flows[h].count && flows[h][j].extendsInput ? reserves[h][j] : 0
+    }
+
     /// Builds the model with freshly initialised weights (`initialize: false` leaves them at zero, for cost tables or
     /// weights loaded next); a config that cannot run throws a `ConfigError`.
     public init(config: RANetConfig, seed: UInt64 = 0, initialize: Bool = true) throws {
@@ -105,8 +112,10 @@ public final class RANet: EarlyExitNetwork, @unchecked Sendable {
         var features: [Node] = []
         var cur = x
         for (i, layer) in stem.enumerated() {
-            cur = try layer(g, cur)
-            if i == 0 && config.isImageNetStem { cur = try g.maxPool(cur, kernel: 3, stride: 2, padding: 1) }
+            // (The ImageNet stem's first output goes through max pooling, which needs a dense input.)
+            let pooled = i == 0 && config.isImageNetStem
+            cur = try layer(g, cur, reserve: pooled ? 0 : inputReserve(config.subnetworks - 1 - i, 0))
+            if pooled { cur = try g.maxPool(cur, kernel: 3, stride: 2, padding: 1) }
             features.append(cur)
         }
         return features.reversed()
@@ -127,7 +136,7 @@ public final class RANet: EarlyExitNetwork, @unchecked Sendable {
                 lows = Array(lowFlat.prefix(layers.count + 1))
                 lowFlat.removeFirst(layers.count + 1)
             }
-            let (out, cum) = try block(g, x, lows: lows, reserve: reserves[h][j])
+            let (out, cum) = try block(g, x, lows: lows, reserve: reserves[h][j], nextReserve: inputReserve(h, j + 1))
             x = out
             cumulative += cum
             if j + 1 > config.blocks(h - 1) {

@@ -17,7 +17,9 @@ struct FusionLayer: Sendable {
         let r = try normal(g, x)
         let (h, w) = (r.shape[2], r.shape[3])
         let u = try g.resize(try up(g, low), height: h, width: w)
-        return try g.concat([try g.resize(x, height: h, width: w), u, r], reserveChannels: reserve)
+        // A halving layer's resized input starts a new buffer: written straight into it.
+        return try g.concat([try g.resize(x, height: h, width: w, reserveChannels: reserve), u, r],
+                            reserveChannels: reserve)
     }
 }
 
@@ -44,9 +46,10 @@ struct RANetBlock: Sendable {
 
     /// Runs the block; `lows` are the matching block's cumulative outputs in the coarser sub-network. `reserve` is
     /// the width an inference pass reserves for the block's concatenations (at least `outWidth`; more when the next
-    /// block goes on growing the same buffer). Returns the block output and its own cumulative outputs (for the
-    /// next sub-network).
-    func callAsFunction(_ g: Graph, _ input: Node, lows: [Node]?, reserve: Int) throws -> (Node, [Node]) {
+    /// block goes on growing the same buffer); `nextReserve` the one the transition's output starts for the next
+    /// block (0: none). Returns the block output and its own cumulative outputs (for the next sub-network).
+    func callAsFunction(_ g: Graph, _ input: Node, lows: [Node]?, reserve: Int, nextReserve: Int = 0)
+        throws -> (Node, [Node]) {
         var x = input
         var cumulative = [input]
         switch kind {
@@ -60,7 +63,7 @@ struct RANetBlock: Sendable {
             let extra = try g.resize(try last(g, lows[layers.count]), height: x.shape[2], width: x.shape[3])
             x = try g.concat([x, extra], reserveChannels: reserve)
         }
-        if let transition { x = try transition(g, x) }
+        if let transition { x = try transition(g, x, reserve: nextReserve) }
         return (x, cumulative)
     }
 }

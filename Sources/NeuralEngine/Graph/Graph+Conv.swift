@@ -7,8 +7,12 @@ extension Graph {
     /// relu(batchNorm(conv2d(x))), the unit every RANet and MSDNet layer is built from. An inference graph (no
     /// training, no gradients) applies the batch norm, the bias and the ReLU to the convolution's output as it is
     /// written, instead of in a pass over a second buffer.
+    ///
+    /// `reserveChannels`: the width of the concatenation this output will start (see `concat`); an inference graph
+    /// then writes the output into the first channels of a buffer that wide, so the concatenation appends behind it
+    /// instead of copying it.
     public func convBNReLU(_ x: Node, weight: Parameter, bias: Parameter? = nil, stride: Int = 1, padding: Int = 0,
-                           _ bn: BatchNorm2d) throws -> Node {
+                           _ bn: BatchNorm2d, reserveChannels: Int = 0) throws -> Node {
         guard !training, !recordsGradients, computes, reluKinks == nil else {
             return try batchNormReLU(try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding), bn)
         }
@@ -27,14 +31,15 @@ extension Graph {
                                                                         bias: b?[c] ?? 0)
             }
             let out = try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding,
-                                 epilogue: ChannelAffine(scale: scale, shift: shift, relu: true))
-            counter?.add(flops: out.value.count, params: 2 * m)  // as batchNormReLU counts
+                                 epilogue: ChannelAffine(scale: scale, shift: shift, relu: true),
+                                 reserveChannels: reserveChannels)
+            counter?.add(flops: out.shape.reduce(1, *), params: 2 * m)  // as batchNormReLU counts
             return out
         }
     }
 
     func conv2d(_ x: Node, weight: Parameter, bias: Parameter?, stride: Int, padding: Int,
-                epilogue: ChannelAffine?) throws -> Node {
+                epilogue: ChannelAffine?, reserveChannels: Int = 0) throws -> Node {
         let opStart = profile?.start(); defer { profile?.stop("conv", forward: true, opStart) }
         let op = "conv2d(\(weight.name))"
         let s = try NCHW(x.shape, op: op)
@@ -46,13 +51,14 @@ extension Graph {
             throw EngineError.shape(op: op, "bias \(bias.shape) vs weight \(ws)")
         }
         guard stride >= 1, padding >= 0 else { throw EngineError.invalidArgument(op: op, "stride \(stride), padding \(padding)") }
-        let g = ConvGeometry(input: s, outChannels: ws[0], kernelH: ws[2], kernelW: ws[3], stride: stride, padding: padding,
+        var g = ConvGeometry(input: s, outChannels: ws[0], kernelH: ws[2], kernelW: ws[3], stride: stride, padding: padding,
                              inputImageStride: x.imageStride)
         guard s.h + 2 * padding >= ws[2], s.w + 2 * padding >= ws[3], g.outH > 0, g.outW > 0 else {
             throw EngineError.shape(op: op, "input \(x.shape) too small for kernel \(ws[2])x\(ws[3]) stride \(stride)")
         }
         let wNode = parameter(weight), bNode = bias.map { parameter($0) }
-        let out = output(g.output.array, from: [x, wNode])
+        let out = try output(g.output.array, from: [x, wNode], reserveChannels: reserveChannels)
+        g.outputImageStride = out.imageStride
         counter?.add(flops: g.macs, params: weight.value.count + (bias?.value.count ?? 0))
         // Keep the column matrix for backward when it is built once for the whole batch (not for 1x1 convs, whose
         // "columns" are a plain copy of the input that backward can redo as cheaply as it can read it back).
@@ -62,7 +68,7 @@ extension Graph {
         if computes {
             let kernelStart = profile?.start(), gemmBefore = GEMMClock.seconds
             ConvKernels.forward(x: x.storage.data, weight: weight.value.data, bias: epilogue == nil ? bias?.value.data : nil,
-                                y: out.value.data, geometry: g, scratch: scratch, keepColumns: keep?.data,
+                                y: out.storage.data, geometry: g, scratch: scratch, keepColumns: keep?.data,
                                 epilogue: epilogue)
             if let shape { profile?.noteConv(shape, forward: true, kernelStart, gemmBefore: gemmBefore, macs: g.macs) }
         }

@@ -80,17 +80,18 @@ extension Graph {
     }
 
     /// Bilinear resize with align_corners=True; the same size returns `x` itself (an exact identity).
-    public func resize(_ x: Node, height: Int, width: Int) throws -> Node {
+    /// `reserveChannels`: as for `convBNReLU`, the width of the concatenation the output will start.
+    public func resize(_ x: Node, height: Int, width: Int, reserveChannels: Int = 0) throws -> Node {
         let opStart = profile?.start(); defer { profile?.stop("resize", forward: true, opStart) }
         let s = try NCHW(x.shape, op: "resize")
         guard height >= 1, width >= 1, s.h >= 1, s.w >= 1 else {
             throw EngineError.shape(op: "resize", "cannot resize \(x.shape) to \(height)x\(width)")
         }
         if s.h == height && s.w == width { return x }
-        let out = output([s.n, s.c, height, width], from: [x])
+        let out = try output([s.n, s.c, height, width], from: [x], reserveChannels: reserveChannels)
         if computes {
-            ResizeKernels.forward(x: x.storage.data, imageStride: x.imageStride, y: out.value.data, input: s, outH: height,
-                                  outW: width)
+            ResizeKernels.forward(x: x.storage.data, imageStride: x.imageStride, y: out.storage.data,
+                                  outputImageStride: out.imageStride, input: s, outH: height, outW: width)
         }
         record(out, "resize") { [unowned self] dy in
             guard let dx = self.gradAccumulator(x) else { return }

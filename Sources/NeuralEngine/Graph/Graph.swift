@@ -154,6 +154,18 @@ public final class Graph: @unchecked Sendable {
         return Node(value: values.take(shape), requiresGrad: inputs.contains { $0.requiresGrad })
     }
 
+    /// An output that convs and resize can write straight into the first channels of a wider buffer: in an inference
+    /// graph, with `reserveChannels` beyond the output's own, a channel buffer that wide whose first channels are
+    /// the output, so the concatenation it starts appends behind it (see `concat`). Otherwise a plain output.
+    func output(_ shape: [Int], from inputs: [Node], reserveChannels: Int) throws -> Node {
+        guard !recordsGradients, computes, shape.count == 4, reserveChannels > shape[1] else {
+            return output(shape, from: inputs)
+        }
+        let buffer = try ChannelBuffer(output([shape[0], reserveChannels, shape[2], shape[3]], from: []))
+        buffer.filled = shape[1]
+        return Node(channelsOf: buffer, channels: shape[1])
+    }
+
     /// Registers a backward step for `out`; it runs only if a gradient reached `out`.
     func record(_ out: Node, _ kind: String = "other", _ step: @escaping (Tensor) -> Void) {
         guard out.requiresGrad else { return }

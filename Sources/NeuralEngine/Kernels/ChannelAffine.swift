@@ -25,13 +25,11 @@ public struct ChannelAffine {
         }
     }
 
-    /// Applies the affine in place to `images` consecutive NCHW images of `channels` planes of `plane` values.
-    func apply(inPlace y: UnsafeMutablePointer<Float>, images: Int, channels: Int, plane: Int) {
-        for img in 0..<images {
-            for c in 0..<channels {
-                let row = y + (img * channels + c) * plane
-                apply(row, into: row, count: plane, channel: c)
-            }
+    /// Applies the affine in place to one NCHW image of `channels` planes of `plane` values.
+    func apply(inPlace y: UnsafeMutablePointer<Float>, channels: Int, plane: Int) {
+        for c in 0..<channels {
+            let row = y + c * plane
+            apply(row, into: row, count: plane, channel: c)
         }
     }
 }

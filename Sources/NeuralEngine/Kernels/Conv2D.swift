@@ -50,13 +50,14 @@ public enum ConvKernels {
         precondition(epilogue == nil || (bias == nil && !accumulate), "conv epilogue: fold the bias into its shift")
         if DirectConv.applies(g) {
             DirectConv.forward(x: x, weight: weight, y: y, geometry: g, scratch: scratch, accumulate: accumulate)
-            epilogue?.apply(inPlace: y, images: N, channels: M, plane: P)
+            for img in 0..<N { epilogue?.apply(inPlace: y + img * g.outputImageStride, channels: M, plane: P) }
         } else if usesPerImageGEMM(g) {
             // Large planes: one GEMM per image straight on the NCHW planes, no copies.
             for img in 0..<N {
                 sgemm(transA: false, transB: false, m: M, n: P, k: K, a: weight, lda: K,
-                      b: x + img * g.inputImageStride, ldb: P, beta: accumulate ? 1 : 0, c: y + img * M * P, ldc: P)
-                epilogue?.apply(inPlace: y + img * M * P, images: 1, channels: M, plane: P)
+                      b: x + img * g.inputImageStride, ldb: P, beta: accumulate ? 1 : 0, c: y + img * g.outputImageStride,
+                      ldc: P)
+                epilogue?.apply(inPlace: y + img * g.outputImageStride, channels: M, plane: P)
             }
         } else {
             let chunk = imagesPerChunk(g, budget: keepColumns == nil ? streamingColumnBudget : columnBudget)
@@ -73,13 +74,13 @@ public enum ConvKernels {
                 sgemm(transA: false, transB: false, m: M, n: cols, k: K, a: weight, lda: K, b: colBuf, ldb: cols,
                       beta: 0, c: outBuf, ldc: cols)
                 scatterChannelMajor(outBuf, channels: M, plane: P, first: first, count: count, into: y,
-                                    accumulate: accumulate, epilogue: epilogue)
+                                    imageStride: g.outputImageStride, accumulate: accumulate, epilogue: epilogue)
                 first += count
             }
         }
         if let bias {
             parallelFor(N * M, work: N * M * P) { job in
-                let b = bias[job % M], row = y + job * P
+                let b = bias[job % M], row = y + job / M * g.outputImageStride + job % M * P
                 for p in 0..<P { row[p] += b }
             }
         }
@@ -92,7 +93,7 @@ public enum ConvKernels {
                                 geometry g: ConvGeometry, scratch: Scratch,
                                 savedColumns: UnsafePointer<Float>? = nil) {
         let M = g.outChannels, K = g.patch, P = g.outPlane, N = g.input.n
-        precondition(g.inputIsDense, "conv backward: the input must be a dense tensor")
+        precondition(g.inputIsDense && g.outputIsDense, "conv backward: input and output must be dense tensors")
         if let dBias {
             for m in 0..<M {
                 var s: Float = 0

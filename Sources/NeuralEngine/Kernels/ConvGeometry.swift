@@ -6,9 +6,12 @@ public struct ConvGeometry: Equatable, Sendable {
     /// Floats between consecutive input images: C*H*W, or more for a view into a wider channel buffer (an inference
     /// graph's in-place concatenation). Only forward reads such inputs.
     public let inputImageStride: Int
+    /// Floats between consecutive output images: M*outH*outW, or more when forward writes into a wider channel
+    /// buffer (the first channels of an inference graph's in-place concatenation).
+    public var outputImageStride: Int
 
     public init(input: NCHW, outChannels: Int, kernelH: Int, kernelW: Int, stride: Int, padding: Int,
-                inputImageStride: Int? = nil) {
+                inputImageStride: Int? = nil, outputImageStride: Int? = nil) {
         self.input = input
         self.inputImageStride = inputImageStride ?? input.c * input.plane
         self.outChannels = outChannels
@@ -18,6 +21,7 @@ public struct ConvGeometry: Equatable, Sendable {
         self.padding = padding
         outH = (input.h + 2 * padding - kernelH) / stride + 1
         outW = (input.w + 2 * padding - kernelW) / stride + 1
+        self.outputImageStride = outputImageStride ?? outChannels * outH * outW
     }
 
     public var output: NCHW { NCHW(input.n, outChannels, outH, outW) }
@@ -26,6 +30,8 @@ public struct ConvGeometry: Equatable, Sendable {
     public var outPlane: Int { outH * outW }
     /// Whether the input's images are contiguous (C*H*W apart).
     public var inputIsDense: Bool { inputImageStride == input.c * input.plane }
+    /// Whether the output's images are contiguous (M*outH*outW apart).
+    public var outputIsDense: Bool { outputImageStride == outChannels * outPlane }
     /// A 1x1, stride-1, unpadded convolution is a plain matrix product over the input planes.
     public var isPointwise: Bool { kernelH == 1 && kernelW == 1 && stride == 1 && padding == 0 }
     /// Multiply-adds of the forward pass.
@@ -229,12 +235,15 @@ func gatherChannelMajor(_ src: UnsafePointer<Float>, channels: Int, plane P: Int
     }
 }
 
-/// The inverse of `gatherChannelMajor`; with `epilogue`, the values are transformed on the way.
+/// The inverse of `gatherChannelMajor` (`imageStride`: floats between destination images); with `epilogue`, the
+/// values are transformed on the way.
 func scatterChannelMajor(_ src: UnsafePointer<Float>, channels: Int, plane P: Int, first: Int, count: Int,
-                         into dst: UnsafeMutablePointer<Float>, accumulate: Bool, epilogue: ChannelAffine? = nil) {
+                         into dst: UnsafeMutablePointer<Float>, imageStride: Int? = nil, accumulate: Bool,
+                         epilogue: ChannelAffine? = nil) {
+    let stride = imageStride ?? channels * P
     parallelFor(channels, work: channels * P * count) { c in
         for img in 0..<count {
-            let d = dst + ((first + img) * channels + c) * P, s = src + c * count * P + img * P
+            let d = dst + (first + img) * stride + c * P, s = src + c * count * P + img * P
             if let epilogue { epilogue.apply(s, into: d, count: P, channel: c); continue }
             if accumulate { for t in 0..<P { d[t] += s[t] } } else { for t in 0..<P { d[t] = s[t] } }
         }

@@ -77,7 +77,7 @@ enum DirectConv {
                                 }
                             }
                         }
-                        let out = y + ((img * M + m0) * H + oy) * W
+                        let out = y + img * g.outputImageStride + (m0 * H + oy) * W
                         storeBlock(a0, a1, a2, a3, block, out, q * lanes, W, H * W, accumulate)
                         if two { storeBlock(b0, b1, b2, b3, block, out, (q + 1) * lanes, W, H * W, accumulate) }
                         q += two ? 2 : 1

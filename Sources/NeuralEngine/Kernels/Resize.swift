@@ -32,16 +32,18 @@ public enum ResizeKernels {
         deinit { i0.deallocate(); i1.deallocate(); l0.deallocate(); l1.deallocate() }
     }
 
-    /// `imageStride`: floats between the input's images when it is a view into a wider channel buffer.
-    public static func forward(x: UnsafePointer<Float>, imageStride: Int? = nil, y: UnsafeMutablePointer<Float>, input s: NCHW,
-                               outH: Int, outW: Int) {
-        let stride = imageStride ?? s.c * s.plane
+    /// `imageStride` / `outputImageStride`: floats between the input's / output's images when it is a view into a
+    /// wider channel buffer.
+    public static func forward(x: UnsafePointer<Float>, imageStride: Int? = nil, y: UnsafeMutablePointer<Float>,
+                               outputImageStride: Int? = nil, input s: NCHW, outH: Int, outW: Int) {
+        let stride = imageStride ?? s.c * s.plane, outStride = outputImageStride ?? s.c * outH * outW
         let ty = Taps(input: s.h, output: outH), tx = Taps(input: s.w, output: outW)
         let rows = UncheckedSendable(ty), cols = UncheckedSendable(tx)
         parallelFor(s.n * s.c, work: s.n * s.c * outH * outW * 4) { nc in
             let ty = rows.value, tx = cols.value
             withUnsafeTemporaryAllocation(of: Float.self, capacity: s.h * outW) { buffer in
-                let blended = buffer.baseAddress!, src = x + nc / s.c * stride + nc % s.c * s.plane, dst = y + nc * outH * outW
+                let blended = buffer.baseAddress!, src = x + nc / s.c * stride + nc % s.c * s.plane
+                let dst = y + nc / s.c * outStride + nc % s.c * outH * outW
                 for iy in 0..<s.h {
                     let row = src + iy * s.w, out = blended + iy * outW
                     for ox in 0..<outW { out[ox] = tx.l0[ox] * row[tx.i0[ox]] + tx.l1[ox] * row[tx.i1[ox]] }
