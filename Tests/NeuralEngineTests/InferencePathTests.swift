@@ -41,10 +41,18 @@ import TestSupport
                                reserveChannels: 11)
         n["norm"] = try g.batchNorm(n["c2"]!, w.norm("n0", 8))
         let small = try g.resize(n["c3"]!, height: 6, width: 6)
-        n["s1"] = try g.concat([small, try g.conv2d(small, weight: w.conv("c7", 2, 10, 1))], reserveChannels: 15)
+        n["s1"] = try g.concat([small, try g.conv2d(small, weight: w.conv("c7", 2, 10, 1))], reserveChannels: 18)
         n["s2"] = try g.conv2d(n["s1"]!, weight: w.conv("c8", 3, 12, 3), padding: 1)            // small "same" planes
         n["s3"] = try g.conv2d(n["s1"]!, weight: w.conv("c9", 4, 12, 1))                        // gathered 1x1
-        n["s4"] = try g.concat([n["s1"]!, n["s2"]!], reserveChannels: 15)
+        n["s4"] = try g.concat([n["s1"]!, n["s2"]!], reserveChannels: 18)
+        // Outputs written into their places behind s4 (a conv and an identity resize), then concatenated in order.
+        let convSlot = g.slot(after: n["s4"]!, channels: 2), copySlot = g.slot(after: n["s4"]!, skipping: 2, channels: 1)
+        n["placedConv"] = try g.convBNReLU(n["s4"]!, weight: w.conv("c11", 2, 15, 1), w.norm("n1", 2), into: convSlot)
+        let one = try g.conv2d(n["s4"]!, weight: w.conv("c12", 1, 15, 1))
+        n["placedCopy"] = try g.resize(one, height: 6, width: 6, into: copySlot)
+        // A concatenation of s4 with something else meanwhile must not touch the claimed places.
+        n["other"] = try g.concat([n["s4"]!, one])
+        n["s5"] = try g.concat([n["s4"]!, n["placedConv"]!, n["placedCopy"]!], reserveChannels: 18)
         return n
     }
 
@@ -64,6 +72,9 @@ import TestSupport
         #expect(a["fork"]!.channelBuffer == nil)
         #expect(a["s4"]!.storage.data == a["s1"]!.storage.data)
         #expect(a["r1"]!.storage.data == a["resized"]!.storage.data, "the resize's concatenation copied it")
+        #expect(a["s5"]!.storage.data == a["s4"]!.storage.data && a["s5"]!.isDense)
+        #expect(a["placedConv"]!.channelBuffer === a["s4"]!.channelBuffer && a["placedConv"]!.channelOffset == 15)
+        #expect(a["placedCopy"]!.channelOffset == 17 && a["other"]!.channelBuffer !== a["s4"]!.channelBuffer)
         #expect(b["c2"]!.storage.data != b["c1"]!.storage.data)
     }
 

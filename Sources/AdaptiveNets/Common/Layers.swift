@@ -77,9 +77,15 @@ public struct BottleneckConv: Sendable {
         self.stride = stride
     }
 
-    func callAsFunction(_ g: Graph, _ x: Node) throws -> Node {
+    var outChannels: Int { conv.shape[0] }
+
+    /// Output height and width for an input of `h` x `w` (3x3, padding 1).
+    func outputSize(_ h: Int, _ w: Int) -> (Int, Int) { ((h - 1) / stride + 1, (w - 1) / stride + 1) }
+
+    /// `slot`: where in a concatenation's buffer the output goes (see `Graph.slot`).
+    func callAsFunction(_ g: Graph, _ x: Node, into slot: ChannelSlot? = nil) throws -> Node {
         let h = try g.convBNReLU(x, weight: reduce, bn1)
-        return try g.convBNReLU(h, weight: conv, stride: stride, padding: 1, bn2)
+        return try g.convBNReLU(h, weight: conv, stride: stride, padding: 1, bn2, into: slot)
     }
 }
 

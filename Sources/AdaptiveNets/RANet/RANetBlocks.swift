@@ -1,10 +1,12 @@
 import NeuralEngine
 
-/// Dense layer: y = concat[x, BC(x -> g)]. `reserve` is the block's final width: inference appends in place up to it.
+/// Dense layer: y = concat[x, BC(x -> g)]. `reserve` is the block's final width: inference appends in place up to
+/// it, the branch writing its output straight behind x.
 struct DenseLayer: Sendable {
     let branch: BottleneckConv
     func callAsFunction(_ g: Graph, _ x: Node, reserve: Int) throws -> Node {
-        try g.concat([x, try branch(g, x)], reserveChannels: reserve)
+        let slot = g.slot(after: x, channels: branch.outChannels)
+        return try g.concat([x, try branch(g, x, into: slot)], reserveChannels: reserve)
     }
 }
 
@@ -14,12 +16,22 @@ struct FusionLayer: Sendable {
     let normal: BottleneckConv
 
     func callAsFunction(_ g: Graph, _ x: Node, low: Node, reserve: Int) throws -> Node {
-        let r = try normal(g, x)
-        let (h, w) = (r.shape[2], r.shape[3])
-        let u = try g.resize(try up(g, low), height: h, width: w)
-        // A halving layer's resized input starts a new buffer: written straight into it.
-        return try g.concat([try g.resize(x, height: h, width: w, reserveChannels: reserve), u, r],
-                            reserveChannels: reserve)
+        guard g.concatenatesInPlace else {
+            // Recording graphs keep the reference's order of ops (and so of the gradient sums into x).
+            let r = try normal(g, x)
+            let (h, w) = (r.shape[2], r.shape[3])
+            let u = try g.resize(try up(g, low), height: h, width: w)
+            return try g.concat([try g.resize(x, height: h, width: w), u, r])
+        }
+        // The resized input first (a halving layer's starts a new buffer, written straight into it), then both
+        // branches written into their places behind it.
+        let (h, w) = normal.outputSize(x.shape[2], x.shape[3])
+        let head = try g.resize(x, height: h, width: w, reserveChannels: reserve)
+        let uSlot = g.slot(after: head, channels: up.outChannels)
+        let rSlot = g.slot(after: head, skipping: up.outChannels, channels: normal.outChannels)
+        let r = try normal(g, x, into: rSlot)
+        let u = try g.resize(try up(g, low), height: h, width: w, into: uSlot)
+        return try g.concat([head, u, r], reserveChannels: reserve)
     }
 }
 
@@ -60,7 +72,8 @@ struct RANetBlock: Sendable {
                 throw EngineError.invalidArgument(op: "RANet fusion block", "expected \(layers.count + 1) coarser features")
             }
             for (i, layer) in layers.enumerated() { x = try layer(g, x, low: lows[i], reserve: reserve); cumulative.append(x) }
-            let extra = try g.resize(try last(g, lows[layers.count]), height: x.shape[2], width: x.shape[3])
+            let slot = g.slot(after: x, channels: last.outChannels)
+            let extra = try g.resize(try last(g, lows[layers.count]), height: x.shape[2], width: x.shape[3], into: slot)
             x = try g.concat([x, extra], reserveChannels: reserve)
         }
         if let transition { x = try transition(g, x, reserve: nextReserve) }

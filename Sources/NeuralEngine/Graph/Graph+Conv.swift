@@ -10,9 +10,9 @@ extension Graph {
     ///
     /// `reserveChannels`: the width of the concatenation this output will start (see `concat`); an inference graph
     /// then writes the output into the first channels of a buffer that wide, so the concatenation appends behind it
-    /// instead of copying it.
+    /// instead of copying it. `slot`: where in such a buffer the output goes instead (see `slot(after:)`).
     public func convBNReLU(_ x: Node, weight: Parameter, bias: Parameter? = nil, stride: Int = 1, padding: Int = 0,
-                           _ bn: BatchNorm2d, reserveChannels: Int = 0) throws -> Node {
+                           _ bn: BatchNorm2d, reserveChannels: Int = 0, into slot: ChannelSlot? = nil) throws -> Node {
         guard !training, !recordsGradients, computes, reluKinks == nil else {
             return try batchNormReLU(try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding), bn)
         }
@@ -32,14 +32,14 @@ extension Graph {
             }
             let out = try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding,
                                  epilogue: ChannelAffine(scale: scale, shift: shift, relu: true),
-                                 reserveChannels: reserveChannels)
+                                 reserveChannels: reserveChannels, into: slot)
             counter?.add(flops: out.shape.reduce(1, *), params: 2 * m)  // as batchNormReLU counts
             return out
         }
     }
 
     func conv2d(_ x: Node, weight: Parameter, bias: Parameter?, stride: Int, padding: Int,
-                epilogue: ChannelAffine?, reserveChannels: Int = 0) throws -> Node {
+                epilogue: ChannelAffine?, reserveChannels: Int = 0, into slot: ChannelSlot? = nil) throws -> Node {
         let opStart = profile?.start(); defer { profile?.stop("conv", forward: true, opStart) }
         let op = "conv2d(\(weight.name))"
         let s = try NCHW(x.shape, op: op)
@@ -57,7 +57,7 @@ extension Graph {
             throw EngineError.shape(op: op, "input \(x.shape) too small for kernel \(ws[2])x\(ws[3]) stride \(stride)")
         }
         let wNode = parameter(weight), bNode = bias.map { parameter($0) }
-        let out = try output(g.output.array, from: [x, wNode], reserveChannels: reserveChannels)
+        let out = try output(g.output.array, from: [x, wNode], reserveChannels: reserveChannels, into: slot)
         g.outputImageStride = out.imageStride
         counter?.add(flops: g.macs, params: weight.value.count + (bias?.value.count ?? 0))
         // Keep the column matrix for backward when it is built once for the whole batch (not for 1x1 convs, whose

@@ -80,15 +80,24 @@ extension Graph {
     }
 
     /// Bilinear resize with align_corners=True; the same size returns `x` itself (an exact identity).
-    /// `reserveChannels`: as for `convBNReLU`, the width of the concatenation the output will start.
-    public func resize(_ x: Node, height: Int, width: Int, reserveChannels: Int = 0) throws -> Node {
+    /// `reserveChannels` / `slot`: as for `convBNReLU`, the width of the concatenation the output will start, or
+    /// its place in one.
+    public func resize(_ x: Node, height: Int, width: Int, reserveChannels: Int = 0, into slot: ChannelSlot? = nil)
+        throws -> Node {
         let opStart = profile?.start(); defer { profile?.stop("resize", forward: true, opStart) }
         let s = try NCHW(x.shape, op: "resize")
         guard height >= 1, width >= 1, s.h >= 1, s.w >= 1 else {
             throw EngineError.shape(op: "resize", "cannot resize \(x.shape) to \(height)x\(width)")
         }
-        if s.h == height && s.w == width { return x }
-        let out = try output([s.n, s.c, height, width], from: [x], reserveChannels: reserveChannels)
+        if s.h == height && s.w == width {
+            // An identity; asked for a place in a concatenation's buffer, it is a copy into it.
+            guard let slot, let placed = slot.node(x.shape) else { return x }
+            ElementwiseKernels.copyChannels(from: x.storage.data, channels: s.c, imageStride: x.imageStride,
+                                            into: slot.buffer.tensor.data, channels: slot.buffer.shape.c,
+                                            offset: slot.offset, batch: s.n, plane: s.plane)
+            return placed
+        }
+        let out = try output([s.n, s.c, height, width], from: [x], reserveChannels: reserveChannels, into: slot)
         if computes {
             ResizeKernels.forward(x: x.storage.data, imageStride: x.imageStride, y: out.storage.data,
                                   outputImageStride: out.imageStride, input: s, outH: height, outW: width)
@@ -119,7 +128,7 @@ extension Graph {
             }
             channels += s.c
         }
-        if computes && !recordsGradients {
+        if concatenatesInPlace {
             if let appended = try appendInPlace(xs, NCHW(s0.n, channels, s0.h, s0.w), reserve: reserveChannels) {
                 return appended
             }
@@ -152,10 +161,12 @@ extension Graph {
     private func appendInPlace(_ xs: [Node], _ out: NCHW, reserve: Int) throws -> Node? {
         let head = xs[0]
         var buffer: ChannelBuffer, sources = xs[...], offset = 0
-        if let b = head.channelBuffer, b.filled == head.shape[1], b.shape.c >= out.c {
+        if let b = head.channelBuffer, head.channelOffset == 0, b.shape.c >= out.c,
+           case let placed = Self.alreadyPlaced(xs, in: b), b.filled == head.shape[1] + placed.channels {
+            // Inputs written into their slots behind the head (see `slot`) are in place; the rest are copied.
             buffer = b
-            sources = xs.dropFirst()
-            offset = head.shape[1]
+            sources = xs.dropFirst(1 + placed.inputs)
+            offset = head.shape[1] + placed.channels
         } else if reserve >= out.c {
             buffer = try ChannelBuffer(output([out.n, reserve, out.h, out.w], from: []))
         } else {
@@ -169,5 +180,16 @@ extension Graph {
         }
         buffer.filled = out.c
         return Node(channelsOf: buffer, channels: out.c)
+    }
+
+    /// How many inputs after the head already sit in `buffer` right behind it and each other, and their channels.
+    private static func alreadyPlaced(_ xs: [Node], in buffer: ChannelBuffer) -> (inputs: Int, channels: Int) {
+        var position = xs[0].shape[1], count = 0
+        for x in xs.dropFirst() {
+            guard x.channelBuffer === buffer, x.channelOffset == position else { break }
+            position += x.shape[1]
+            count += 1
+        }
+        return (count, position - xs[0].shape[1])
     }
 }

@@ -8,6 +8,9 @@ public final class Node: @unchecked Sendable {
     let imageStride: Int
     /// The shared buffer of a concatenation appended in place; nodes viewing it keep it alive.
     let channelBuffer: ChannelBuffer?
+    /// The first of the buffer's channels this node views (0 for a concatenation; more for an output written
+    /// straight into its place behind another node, see `Graph.slot`).
+    let channelOffset: Int
     private var denseCopy: Tensor?
     /// Gradient storage; for parameters this is the parameter's own (accumulating) gradient.
     var grad: Tensor?
@@ -24,6 +27,7 @@ public final class Node: @unchecked Sendable {
         storage = value
         imageStride = value.rank >= 1 ? value.shape.dropFirst().reduce(1, *) : 1
         channelBuffer = nil
+        channelOffset = 0
         self.requiresGrad = requiresGrad
         grad = parameterGrad
         gradWritten = parameterGrad != nil
@@ -31,12 +35,13 @@ public final class Node: @unchecked Sendable {
         self.recycle = recycle
     }
 
-    /// The first `channels` channels of `buffer` (an inference activation: no gradient).
-    init(channelsOf buffer: ChannelBuffer, channels: Int) {
+    /// Channels offset ..< offset+channels of `buffer` (an inference activation: no gradient).
+    init(channelsOf buffer: ChannelBuffer, offset: Int = 0, channels: Int) {
         let s = buffer.shape
-        storage = Tensor(viewOf: buffer.tensor, shape: [s.n, channels, s.h, s.w])
+        storage = Tensor(viewOf: buffer.tensor, offset: offset * s.plane, shape: [s.n, channels, s.h, s.w])
         imageStride = s.c * s.plane
         channelBuffer = buffer
+        channelOffset = offset
         requiresGrad = false
         accumulatesIntoParameter = false
         recycle = nil
@@ -44,7 +49,7 @@ public final class Node: @unchecked Sendable {
 
     deinit { if let recycle { recycle.pool.release(storage, generation: recycle.generation) } }
 
-    /// Whether the images of `storage` are contiguous (every node but an in-place concatenation's).
+    /// Whether the images of `storage` are contiguous (every node but a view into a wider channel buffer).
     var isDense: Bool { channelBuffer == nil || storage.shape[1] == channelBuffer!.shape.c }
 
     /// The node's values as a dense tensor (a copy, made once, for a view into a wider channel buffer).
@@ -63,6 +68,20 @@ public final class Node: @unchecked Sendable {
     /// are handed back for reuse once backward has passed them (see `BufferPool`): this is for inputs and
     /// parameters, and for an op's output only until backward reaches that op.
     public var gradient: Tensor? { gradWritten ? grad : nil }
+}
+
+/// Channels of a `ChannelBuffer` set aside for one op's output (see `Graph.slot`).
+public struct ChannelSlot {
+    let buffer: ChannelBuffer
+    let offset: Int
+    let channels: Int
+
+    /// The output node in the slot, or nil when `shape` does not fit it (the op then writes a plain output).
+    func node(_ shape: [Int]) -> Node? {
+        let s = buffer.shape
+        guard shape == [s.n, channels, s.h, s.w] else { return nil }
+        return Node(channelsOf: buffer, offset: offset, channels: channels)
+    }
 }
 
 /// Storage of a concatenation that grows by appending (dense blocks in inference graphs): room for `shape.c`
@@ -157,13 +176,30 @@ public final class Graph: @unchecked Sendable {
     /// An output that convs and resize can write straight into the first channels of a wider buffer: in an inference
     /// graph, with `reserveChannels` beyond the output's own, a channel buffer that wide whose first channels are
     /// the output, so the concatenation it starts appends behind it (see `concat`). Otherwise a plain output.
-    func output(_ shape: [Int], from inputs: [Node], reserveChannels: Int) throws -> Node {
-        guard !recordsGradients, computes, shape.count == 4, reserveChannels > shape[1] else {
+    func output(_ shape: [Int], from inputs: [Node], reserveChannels: Int, into slot: ChannelSlot? = nil) throws -> Node {
+        if let slot, let placed = slot.node(shape) { return placed }
+        guard concatenatesInPlace, shape.count == 4, reserveChannels > shape[1] else {
             return output(shape, from: inputs)
         }
         let buffer = try ChannelBuffer(output([shape[0], reserveChannels, shape[2], shape[3]], from: []))
         buffer.filled = shape[1]
         return Node(channelsOf: buffer, channels: shape[1])
+    }
+
+    /// Whether concatenations may append in place and ops write into reserved channel buffers: inference graphs
+    /// (nothing is kept for a backward pass) that compute.
+    public var concatenatesInPlace: Bool { !recordsGradients && computes }
+
+    /// In an inference graph, room for `channels` channels right behind `head` and `skipping` more channels of
+    /// the buffer `head` starts (nil when there is none): an op given the slot writes its output there, so a
+    /// concatenation [head, ..., that output] finds it in place and copies nothing. The room is claimed at once, so
+    /// no other concatenation on `head` can write over it.
+    public func slot(after head: Node, skipping: Int = 0, channels: Int) -> ChannelSlot? {
+        guard concatenatesInPlace, let buffer = head.channelBuffer, head.channelOffset == 0 else { return nil }
+        let offset = head.shape[1] + skipping
+        guard buffer.filled == offset, offset + channels <= buffer.shape.c else { return nil }
+        buffer.filled = offset + channels
+        return ChannelSlot(buffer: buffer, offset: offset, channels: channels)
     }
 
     /// Registers a backward step for `out`; it runs only if a gradient reached `out`.
