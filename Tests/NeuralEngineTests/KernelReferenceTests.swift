@@ -133,6 +133,33 @@ import TestSupport
         #expect(same === y, "resizing to the same size is the identity, not a copy")
     }
 
+    /// Bilinear resize (align_corners) bit for bit against PyTorch's formula, h0*(w0*a + w1*b) + h1*(w0*c + w1*d), on
+    /// output rows of 3 to 28 values (the vertical pass's 4-wide, 8-wide and overlapping last steps).
+    @Test func resizeMatchesThePerPixelFormula() throws {
+        var rng = TestRNG(seed: 31)
+        for (h, w, oh, ow) in [(7, 7, 14, 14), (14, 14, 7, 7), (28, 28, 14, 14), (14, 14, 28, 28), (5, 9, 3, 13),
+                               (4, 3, 11, 8), (6, 20, 9, 5)] {
+            let x = Tensor(shape: [2, 3, h, w], values: rng.array(6 * h * w))
+            let graph = Graph(training: false, recordsGradients: false)
+            let y = try graph.resize(graph.input(x), height: oh, width: ow).value.array
+            func taps(_ input: Int, _ output: Int, _ o: Int) -> (Int, Int, Float, Float) {
+                let scale: Float = output > 1 ? Float(input - 1) / Float(output - 1) : 0
+                let src = scale * Float(o), i0 = min(Int(src), input - 1)
+                let lambda = min(max(src - Float(i0), 0), 1)
+                return (i0, i0 + (i0 < input - 1 ? 1 : 0), 1 - lambda, lambda)
+            }
+            var expected: [Float] = []
+            for plane in 0..<6 { for oy in 0..<oh { for ox in 0..<ow {
+                let (r0, r1, h0, h1) = taps(h, oh, oy), (c0, c1, w0, w1) = taps(w, ow, ox)
+                let p = plane * h * w
+                let top = w0 * x[p + r0 * w + c0] + w1 * x[p + r0 * w + c1]
+                let bottom = w0 * x[p + r1 * w + c0] + w1 * x[p + r1 * w + c1]
+                expected.append(h0 * top + h1 * bottom)
+            } } }
+            #expect(y.elementsEqual(expected), "\(h)x\(w) -> \(oh)x\(ow)")
+        }
+    }
+
     @Test func batchNormRunningStatisticsUseUnbiasedVariance() throws {
         let store = ParameterStore()
         let bn = BatchNorm2d(store, "bn", channels: 1)

@@ -56,16 +56,22 @@ public enum ResizeKernels {
         }
     }
 
-    /// out = w0 * a + w1 * b, elementwise.
+    /// out = w0 * a + w1 * b, elementwise. Rows of 7 to 28 values are common: a row of at least 8 ends with an
+    /// 8-wide step that overlaps the previous one (it rewrites the same values), shorter ones take a 4-wide step.
     @inline(__always) static func blendRows(_ a: UnsafePointer<Float>, _ w0: Float, _ b: UnsafePointer<Float>, _ w1: Float,
                                             into out: UnsafeMutablePointer<Float>, count: Int) {
-        var i = 0
-        while i + 8 <= count {
-            let va = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
-            let vb = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(out + i).storeBytes(of: w0 * va + w1 * vb, as: SIMD8<Float>.self)
-            i += 8
+        @inline(__always) func step<V: SIMD>(_ i: Int, _: V.Type) where V.Scalar == Float {
+            let va = UnsafeRawPointer(a + i).loadUnaligned(as: V.self)
+            let vb = UnsafeRawPointer(b + i).loadUnaligned(as: V.self)
+            UnsafeMutableRawPointer(out + i).storeBytes(of: w0 * va + w1 * vb, as: V.self)
         }
+        var i = 0
+        if count >= 8 {
+            while i + 8 <= count { step(i, SIMD8<Float>.self); i += 8 }
+            if i < count { step(count - 8, SIMD8<Float>.self) }
+            return
+        }
+        if count >= 4 { step(0, SIMD4<Float>.self); i = 4 }
         while i < count { out[i] = w0 * a[i] + w1 * b[i]; i += 1 }
     }
 
