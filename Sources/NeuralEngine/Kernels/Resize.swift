@@ -46,7 +46,17 @@ public enum ResizeKernels {
                 let dst = y + nc / s.c * outStride + nc % s.c * outH * outW
                 for iy in 0..<s.h {
                     let row = src + iy * s.w, out = blended + iy * outW
-                    for ox in 0..<outW { out[ox] = tx.l0[ox] * row[tx.i0[ox]] + tx.l1[ox] * row[tx.i1[ox]] }
+                    var ox = 0
+                    // Eight outputs at a time: the taps are gathered lane by lane, the weights and the blend are vectors.
+                    while ox + 8 <= outW {
+                        var va = SIMD8<Float>(), vb = SIMD8<Float>()
+                        for k in 0..<8 { va[k] = row[tx.i0[ox + k]]; vb[k] = row[tx.i1[ox + k]] }
+                        let w0 = UnsafeRawPointer(tx.l0 + ox).loadUnaligned(as: SIMD8<Float>.self)
+                        let w1 = UnsafeRawPointer(tx.l1 + ox).loadUnaligned(as: SIMD8<Float>.self)
+                        UnsafeMutableRawPointer(out + ox).storeBytes(of: w0 * va + w1 * vb, as: SIMD8<Float>.self)
+                        ox += 8
+                    }
+                    while ox < outW { out[ox] = tx.l0[ox] * row[tx.i0[ox]] + tx.l1[ox] * row[tx.i1[ox]]; ox += 1 }
                 }
                 for oy in 0..<outH {
                     blendRows(blended + ty.i0[oy] * outW, ty.l0[oy], blended + ty.i1[oy] * outW, ty.l1[oy],
