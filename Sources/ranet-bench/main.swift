@@ -49,7 +49,13 @@ print("openblas_get_corename(): \(EngineThreads.blasCoreName), threads: \(Engine
 print("OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "(unset)")")
 print("shape                        fwd ms   fwd GFLOP/s   bwd ms   bwd GFLOP/s   fwd+bwd GFLOP/s")
 var shapes: [ConvShape] = []
-for size in [32, 16, 8] {
+// `--shape IN,OUT,K,SIZE` (repeatable) times only those shapes, e.g. one profile line of `ranet bench --profile`.
+for (i, a) in arguments.enumerated() where a == "--shape" && i + 1 < arguments.count {
+    let v = arguments[i + 1].split(separator: ",").compactMap { Int($0) }
+    guard v.count == 4 else { print("--shape wants IN,OUT,K,SIZE, got \(arguments[i + 1])"); exit(2) }
+    shapes.append(ConvShape(channelsIn: v[0], channelsOut: v[1], kernel: v[2], size: v[3]))
+}
+for size in [32, 16, 8] where shapes.isEmpty || arguments.contains("--all") {
     for (cin, cout) in [(16, 16), (64, 64), (128, 32), (256, 256)] where !(size == 32 && cin > 64) {
         shapes.append(ConvShape(channelsIn: cin, channelsOut: cout, kernel: 3, size: size))
         shapes.append(ConvShape(channelsIn: cin, channelsOut: cout, kernel: 1, size: size))

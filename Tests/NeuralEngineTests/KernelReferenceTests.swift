@@ -160,6 +160,47 @@ import TestSupport
         }
     }
 
+    /// Resize backward against a per-output scatter of each gradient to its four source pixels, up, down (some
+    /// inputs then get nothing) and mixed sizes: written into a fresh gradient (the resize reads an identity 1x1
+    /// conv's output) and added to one holding values already (it reads a parameter whose gradient is pre-filled).
+    @Test func resizeBackwardMatchesThePerOutputScatter() throws {
+        var rng = TestRNG(seed: 32)
+        for (trial, (h, w, oh, ow)) in [(7, 7, 14, 14), (7, 7, 28, 28), (14, 14, 7, 7), (14, 14, 4, 4), (5, 9, 3, 13),
+                                        (5, 9, 8, 2), (20, 6, 9, 5), (3, 4, 1, 1)].enumerated() {
+            let store = ParameterStore()
+            let x = store.parameter("x", [2, 3, h, w])
+            x.value.copy(from: Tensor(shape: [2, 3, h, w], values: rng.array(6 * h * w)))
+            let identity = store.parameter("i", [3, 3, 1, 1])
+            for c in 0..<3 { identity.value[c * 4] = 1 }
+            let seed = Tensor(shape: [2, 3, oh, ow], values: rng.array(6 * oh * ow))
+            let before = rng.array(6 * h * w)
+            let throughConv = trial % 2 == 0
+            let graph = Graph(training: true)
+            for _ in 0..<2 {  // the second pass gets the first's gradient buffers back, holding stale values
+                graph.reset()
+                x.grad.copy(from: Tensor(shape: [2, 3, h, w], values: throughConv ? [Float](repeating: 0, count: 6 * h * w) : before))
+                var source = graph.parameter(x)
+                if throughConv { source = try graph.conv2d(source, weight: identity) }
+                try graph.backward(try graph.resize(source, height: oh, width: ow), seed: seed)
+            }
+            var expected = throughConv ? [Double](repeating: 0, count: 6 * h * w) : before.map { Double($0) }
+            func taps(_ input: Int, _ output: Int, _ o: Int) -> (Int, Int, Double, Double) {
+                let scale: Float = output > 1 ? Float(input - 1) / Float(output - 1) : 0
+                let src = scale * Float(o), i0 = min(Int(src), input - 1)
+                let lambda = min(max(src - Float(i0), 0), 1)
+                return (i0, i0 + (i0 < input - 1 ? 1 : 0), Double(1 - lambda), Double(lambda))
+            }
+            for plane in 0..<6 { for oy in 0..<oh { for ox in 0..<ow {
+                let (r0, r1, h0, h1) = taps(h, oh, oy), (c0, c1, w0, w1) = taps(w, ow, ox)
+                let d = Double(seed[(plane * oh + oy) * ow + ox]), p = plane * h * w
+                expected[p + r0 * w + c0] += h0 * w0 * d; expected[p + r0 * w + c1] += h0 * w1 * d
+                expected[p + r1 * w + c0] += h1 * w0 * d; expected[p + r1 * w + c1] += h1 * w1 * d
+            } } }
+            #expect(scaledMaxError(x.grad.array, expected.map { Float($0) }) < 1e-6,
+                    "\(h)x\(w) -> \(oh)x\(ow), \(throughConv ? "written" : "added")")
+        }
+    }
+
     @Test func batchNormRunningStatisticsUseUnbiasedVariance() throws {
         let store = ParameterStore()
         let bn = BatchNorm2d(store, "bn", channels: 1)

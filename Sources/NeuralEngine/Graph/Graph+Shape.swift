@@ -103,8 +103,8 @@ extension Graph {
                                   outputImageStride: out.imageStride, input: s, outH: height, outW: width)
         }
         record(out, "resize") { [unowned self] dy in
-            guard let dx = self.gradAccumulator(x) else { return }
-            ResizeKernels.backwardAdd(dy: dy.data, dx: dx.data, input: s, outH: height, outW: width)
+            guard let (dx, beta) = self.gradTarget(x) else { return }
+            ResizeKernels.backward(dy: dy.data, dx: dx.data, accumulate: beta != 0, input: s, outH: height, outW: width)
         }
         return out
     }
