@@ -6,11 +6,12 @@ import TestSupport
 /// Training runs the fused BN+ReLU; verify-vectors runs the separate ops (its kink probe needs the pre-ReLU values).
 /// A whole training step must come out bit for bit the same either way, so the parity vectors vouch for training too.
 @Suite struct FusedPathTests {
-    static func step(_ model: any EarlyExitNetwork, probe: Bool, input: Tensor, labels: [Int32])
+    static func step(_ model: any EarlyExitNetwork, probe: Bool, copies: Bool = false, input: Tensor, labels: [Int32])
         throws -> (logits: [[Float]], grads: [[Float]], buffers: [[Float]]) {
         let saved = model.store.buffers.map { $0.value.clone() }
         defer { for (b, s) in zip(model.store.buffers, saved) { b.value.copy(from: s) } }
         let g = Graph(training: true)
+        g.copiesConcatenations = copies
         if probe { g.reluKinks = ReluKinkProbe(flip: false) }
         model.store.zeroGrad()
         let logits = try model.forward(g, g.input(input))
@@ -36,6 +37,20 @@ import TestSupport
         #expect(fused.grads == separate.grads)
         #expect(fused.buffers == separate.buffers)
         #expect(fused.grads.contains { $0.contains { $0 != 0 } })
+    }
+
+    /// Training graphs append concatenations in place (branches and transitions writing into their places in the
+    /// block's buffer); a whole step must equal, bit for bit, one that copies every concatenation.
+    @Test(arguments: ["ranet", "msdnet"])
+    func trainingStepInPlaceEqualsCopies(arch: String) throws {
+        let model = try Self.model(arch, seed: 6)
+        var rng = TestRNG(seed: 10)
+        let input = Tensor(shape: [3, 1, 28, 28], values: rng.array(3 * 784))
+        let inPlace = try Self.step(model, probe: false, input: input, labels: [1, 4, 9])
+        let copied = try Self.step(model, probe: false, copies: true, input: input, labels: [1, 4, 9])
+        #expect(inPlace.logits == copied.logits)
+        #expect(inPlace.grads == copied.grads)
+        #expect(inPlace.buffers == copied.buffers)
     }
 
     /// Evaluation without gradients folds every BN+ReLU into its conv and (RANet) appends dense blocks in place; its

@@ -2,8 +2,9 @@ import Testing
 @testable import NeuralEngine
 import TestSupport
 
-/// Inference graphs (no training, no gradients) append concatenations in place and fold batch norm + ReLU into the
-/// convolution; a graph that records gradients takes neither shortcut, so it is the reference here.
+/// Graphs append concatenations in place (training ones too), and inference graphs (no training, no gradients) fold
+/// batch norm + ReLU into the convolution; a graph that records gradients and copies every concatenation takes
+/// neither shortcut, so it is the reference here.
 @Suite struct InferencePathTests {
     final class Weights {
         let store = ParameterStore()
@@ -61,6 +62,7 @@ import TestSupport
         let input = Tensor(shape: [2, 3, 12, 12], values: rng.array(2 * 3 * 144))
         let fast = Graph(training: false, recordsGradients: false)
         let reference = Graph(training: false, recordsGradients: true)
+        reference.copiesConcatenations = true
         let a = try Self.chain(fast, Weights(), input), b = try Self.chain(reference, Weights(), input)
         for (name, node) in a {
             #expect(node.shape == b[name]!.shape, "\(name)")
@@ -76,6 +78,42 @@ import TestSupport
         #expect(a["placedConv"]!.channelBuffer === a["s4"]!.channelBuffer && a["placedConv"]!.channelOffset == 15)
         #expect(a["placedCopy"]!.channelOffset == 17 && a["other"]!.channelBuffer !== a["s4"]!.channelBuffer)
         #expect(b["c2"]!.storage.data != b["c1"]!.storage.data)
+    }
+
+    /// Training graphs append in place too: the same chain forward and backward (every node pooled into one output)
+    /// gives bit for bit the values, parameter gradients and running statistics of the copying graph.
+    @Test func trainingConcatenationsInPlaceEqualCopies() throws {
+        var rng = TestRNG(seed: 7)
+        let input = Tensor(shape: [2, 3, 12, 12], values: rng.array(2 * 3 * 144))
+        var runs: [(nodes: [String: Node], weights: Weights)] = []
+        for copies in [false, true] {
+            let g = Graph(training: true)
+            g.copiesConcatenations = copies
+            let w = Weights()
+            let nodes = try Self.chain(g, w, input)
+            let pooled = try nodes.keys.sorted().map { try g.avgPool(nodes[$0]!, kernel: nodes[$0]!.shape[2]) }
+            let all = try g.concat(pooled)
+            var seedRNG = TestRNG(seed: 8)
+            try g.backward(all, seed: Tensor(shape: all.shape, values: seedRNG.array(all.shape.reduce(1, *))))
+            runs.append((nodes, w))
+        }
+        let (fast, reference) = (runs[0], runs[1])
+        #expect(fast.nodes["c3"]!.storage.data == fast.nodes["c1"]!.storage.data, "the training chain copied")
+        #expect(fast.nodes["placedConv"]!.channelBuffer === fast.nodes["s4"]!.channelBuffer)
+        #expect(reference.nodes["c2"]!.storage.data != reference.nodes["c1"]!.storage.data)
+        for (name, node) in fast.nodes {
+            #expect(node.value.array.elementsEqual(reference.nodes[name]!.value.array), "\(name) differs")
+        }
+        let names = Set(reference.weights.store.parameters.map(\.name))
+        #expect(fast.weights.store.parameters.count == names.count && names.count >= 12)
+        for (p, q) in zip(fast.weights.store.parameters, reference.weights.store.parameters) {
+            #expect(p.name == q.name)
+            #expect(p.grad.array.elementsEqual(q.grad.array), "gradient of \(p.name) differs")
+            #expect(p.grad.array.contains { $0 != 0 }, "no gradient reached \(p.name)")
+        }
+        for (p, q) in zip(fast.weights.store.buffers, reference.weights.store.buffers) {
+            #expect(p.value.array.elementsEqual(q.value.array), "\(p.name) differs")
+        }
     }
 
     @Test func aBufferOutlivesItsFirstViewAndIsRecycledAfterTheLast() throws {

@@ -16,16 +16,19 @@ struct FusionLayer: Sendable {
     let normal: BottleneckConv
 
     func callAsFunction(_ g: Graph, _ x: Node, low: Node, reserve: Int) throws -> Node {
-        guard g.concatenatesInPlace else {
-            // Recording graphs keep the reference's order of ops (and so of the gradient sums into x).
-            let r = try normal(g, x)
-            let (h, w) = (r.shape[2], r.shape[3])
-            let u = try g.resize(try up(g, low), height: h, width: w)
-            return try g.concat([try g.resize(x, height: h, width: w), u, r])
+        let (h, w) = normal.outputSize(x.shape[2], x.shape[3])
+        if g.recordsGradients || !g.concatenatesInPlace {
+            // Recording graphs keep the reference's order of ops (and so of the gradient sums into x): r, u, then x's
+            // resize. When that resize is the identity x heads the buffer, and both branches write into their slots.
+            let keepsSize = h == x.shape[2] && w == x.shape[3]
+            let uSlot = keepsSize ? g.slot(after: x, channels: up.outChannels) : nil
+            let rSlot = keepsSize ? g.slot(after: x, skipping: up.outChannels, channels: normal.outChannels) : nil
+            let r = try normal(g, x, into: rSlot)
+            let u = try g.resize(try up(g, low), height: h, width: w, into: uSlot)
+            return try g.concat([try g.resize(x, height: h, width: w), u, r], reserveChannels: reserve)
         }
         // The resized input first (a halving layer's starts a new buffer, written straight into it), then both
         // branches written into their places behind it.
-        let (h, w) = normal.outputSize(x.shape[2], x.shape[3])
         let head = try g.resize(x, height: h, width: w, reserveChannels: reserve)
         let uSlot = g.slot(after: head, channels: up.outChannels)
         let rSlot = g.slot(after: head, skipping: up.outChannels, channels: normal.outChannels)

@@ -14,7 +14,8 @@ extension Graph {
     public func convBNReLU(_ x: Node, weight: Parameter, bias: Parameter? = nil, stride: Int = 1, padding: Int = 0,
                            _ bn: BatchNorm2d, reserveChannels: Int = 0, into slot: ChannelSlot? = nil) throws -> Node {
         guard !training, !recordsGradients, computes, reluKinks == nil else {
-            return try batchNormReLU(try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding), bn)
+            return try batchNormReLU(try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding), bn,
+                                     reserveChannels: reserveChannels, into: slot)
         }
         let m = bn.channels
         guard weight.shape.first == m else {
@@ -72,11 +73,14 @@ extension Graph {
                                 epilogue: epilogue)
             if let shape { profile?.noteConv(shape, forward: true, kernelStart, gemmBefore: gemmBefore, macs: g.macs) }
         }
+        // Backward reads x where it lies (maybe a view into a concatenation's buffer); dy is dense.
+        var backwardGeometry = g
+        backwardGeometry.outputImageStride = g.outChannels * g.outPlane
         record(out, "conv") { [unowned self] dy in
             let dx = self.gradTarget(x)
             let kernelStart = self.profile?.start(), gemmBefore = GEMMClock.seconds
-            ConvKernels.backward(x: x.value.data, weight: weight.value.data, dy: dy.data, dWeight: wNode.grad!.data,
-                                 dBias: bNode?.grad!.data, dx: dx?.0.data, dxBeta: dx?.1 ?? 0, geometry: g,
+            ConvKernels.backward(x: x.storage.data, weight: weight.value.data, dy: dy.data, dWeight: wNode.grad!.data,
+                                 dBias: bNode?.grad!.data, dx: dx?.0.data, dxBeta: dx?.1 ?? 0, geometry: backwardGeometry,
                                  scratch: self.scratch, savedColumns: keep.map { UnsafePointer($0.data) })
             if let shape { self.profile?.noteConv(shape, forward: false, kernelStart, gemmBefore: gemmBefore, macs: g.macs * (dx == nil ? 1 : 2)) }
         }

@@ -26,13 +26,18 @@ extension Graph {
     /// relu(batchNorm(x)) with the ReLU folded into the normalisation's output pass (every conv block of RANet and
     /// MSDNet ends so): no separate ReLU sweep forward and no buffer for the pre-ReLU values; backward masks dy once,
     /// as the separate ReLU did. Evaluation-mode backward and the parity checks' kink probe take the two separate ops.
-    public func batchNormReLU(_ x: Node, _ bn: BatchNorm2d) throws -> Node {
+    ///
+    /// `reserveChannels` / `slot`: as for `convBNReLU`, the width of the concatenation the output starts, or its place
+    /// in one (the separate ops of the parity probe write a plain output).
+    public func batchNormReLU(_ x: Node, _ bn: BatchNorm2d, reserveChannels: Int = 0, into slot: ChannelSlot? = nil)
+        throws -> Node {
         if reluKinks != nil || (!training && recordsGradients) { return relu(try batchNorm(x, bn)) }
-        counter?.add(flops: x.value.count)  // the cost model counts ReLU elements
-        return try batchNorm(x, bn, relu: true)
+        counter?.add(flops: x.shape.reduce(1, *))  // the cost model counts ReLU elements
+        return try batchNorm(x, bn, relu: true, reserveChannels: reserveChannels, into: slot)
     }
 
-    private func batchNorm(_ x: Node, _ bn: BatchNorm2d, relu: Bool) throws -> Node {
+    private func batchNorm(_ x: Node, _ bn: BatchNorm2d, relu: Bool, reserveChannels: Int = 0,
+                           into slot: ChannelSlot? = nil) throws -> Node {
         let opStart = profile?.start(); defer { profile?.stop("batchnorm", forward: true, opStart) }
         let op = "batchNorm(\(bn.weight.name))"
         let s = try NCHW(x.shape, op: op)
@@ -40,7 +45,7 @@ extension Graph {
             throw EngineError.shape(op: op, "input \(x.shape) has \(s.c) channels, the layer \(bn.channels)")
         }
         let gNode = parameter(bn.weight), bNode = parameter(bn.bias)
-        let out = output(x.shape, from: [x, gNode])
+        let out = try output(x.shape, from: [x, gNode], reserveChannels: reserveChannels, into: slot)
         counter?.add(flops: 0, params: 2 * bn.channels)
         if !computes { return out }
         if training, let replica {
@@ -50,7 +55,8 @@ extension Graph {
                 throw EngineError.shape(op: op, "training needs more than one value per channel, got \(x.shape)")
             }
             let mean = values.take([s.c]), invStd = values.take([s.c])
-            BatchNormKernels.forwardTraining(x: x.value.data, y: out.value.data, shape: s, gamma: bn.weight.value.data,
+            BatchNormKernels.forwardTraining(x: x.value.data, y: out.storage.data, yImageStride: out.imageStride, shape: s,
+                                             gamma: bn.weight.value.data,
                                              beta: bn.bias.value.data, runningMean: bn.runningMean.value.data,
                                              runningVar: bn.runningVar.value.data, saveMean: mean.data,
                                              saveInvStd: invStd.data, momentum: bn.momentum, eps: bn.eps, relu: relu)
@@ -63,7 +69,8 @@ extension Graph {
                 if relu { self.gradients.release(g) }
             }
         } else {
-            BatchNormKernels.forwardInference(x: x.value.data, y: out.value.data, shape: s, gamma: bn.weight.value.data,
+            BatchNormKernels.forwardInference(x: x.value.data, y: out.storage.data, yImageStride: out.imageStride, shape: s,
+                                              gamma: bn.weight.value.data,
                                               beta: bn.bias.value.data, runningMean: bn.runningMean.value.data,
                                               runningVar: bn.runningVar.value.data, eps: bn.eps, relu: relu)
             record(out, "batchnorm") { [unowned self] dy in
@@ -83,7 +90,8 @@ extension Graph {
                                  shape s: NCHW, replica: Replica, op: String) throws {
         let mean = values.take([s.c]), invStd = values.take([s.c])
         let statistics = BatchNormKernels.forwardTrainingSynced(
-            x: x.value.data, y: out.value.data, shape: s, gamma: bn.weight.value.data, beta: bn.bias.value.data,
+            x: x.value.data, y: out.storage.data, yImageStride: out.imageStride, shape: s, gamma: bn.weight.value.data,
+            beta: bn.bias.value.data,
             runningMean: bn.runningMean.value.data, runningVar: bn.runningVar.value.data, saveMean: mean.data,
             saveInvStd: invStd.data, momentum: bn.momentum, eps: bn.eps, relu: relu, replica: replica)
         let count: Int
@@ -106,11 +114,19 @@ extension Graph {
     }
 
     /// The gradient reaching a fused BN+ReLU's normalisation: dy where the output is positive, in a buffer the caller
-    /// releases. One whole-tensor SIMD sweep (per plane inside BN's loops it was slower on the 2x2 to 7x7 planes of
-    /// the classifiers).
+    /// releases. One whole-tensor SIMD sweep, or one per image when the output lies in a wider channel buffer (per
+    /// plane inside BN's loops it was slower on the 2x2 to 7x7 planes of the classifiers).
     private func reluMasked(_ dy: Tensor, by out: Node) -> Tensor {
         let g = gradients.take(dy.shape)
-        ElementwiseKernels.reluBackward(y: out.value.data, dy: dy.data, dx: g.data, count: dy.count, dxBeta: 0)
+        if out.isDense {
+            ElementwiseKernels.reluBackward(y: out.storage.data, dy: dy.data, dx: g.data, count: dy.count, dxBeta: 0)
+        } else {
+            let n = dy.shape[0], perImage = dy.count / max(n, 1)
+            for img in 0..<n {
+                ElementwiseKernels.reluBackward(y: out.storage.data + img * out.imageStride, dy: dy.data + img * perImage,
+                                                dx: g.data + img * perImage, count: perImage, dxBeta: 0)
+            }
+        }
         return g
     }
 }

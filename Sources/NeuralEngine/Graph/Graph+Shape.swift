@@ -91,10 +91,16 @@ extension Graph {
         }
         if s.h == height && s.w == width {
             // An identity; asked for a place in a concatenation's buffer, it is a copy into it.
-            guard let slot, let placed = slot.node(x.shape) else { return x }
+            guard let slot, let placed = slot.node(x.shape, requiresGrad: recordsGradients && x.requiresGrad) else {
+                return x
+            }
             ElementwiseKernels.copyChannels(from: x.storage.data, channels: s.c, imageStride: x.imageStride,
                                             into: slot.buffer.tensor.data, channels: slot.buffer.shape.c,
                                             offset: slot.offset, batch: s.n, plane: s.plane)
+            record(placed, "resize") { [unowned self] dy in
+                guard let (dx, beta) = self.gradTarget(x) else { return }
+                if beta == 0 { dx.copy(from: dy) } else { ElementwiseKernels.add(dy.data, into: dx.data, count: dy.count) }
+            }
             return placed
         }
         let out = try output([s.n, s.c, height, width], from: [x], reserveChannels: reserveChannels, into: slot)
@@ -111,10 +117,11 @@ extension Graph {
 
     /// Concatenation along channels; every input must share N, H and W.
     ///
-    /// `reserveChannels` (the width a chain of concatenations will reach, e.g. a dense block's output) lets an inference
-    /// graph append in place: the first concatenation of the chain allocates that many channels per image, and each
-    /// later one whose first input is the chain's newest node copies only its other inputs. Without it, or while
-    /// recording gradients, every concatenation copies all its inputs into a new tensor.
+    /// `reserveChannels` (the width a chain of concatenations will reach, e.g. a dense block's output) lets a graph
+    /// append in place: the first concatenation of the chain allocates that many channels per image, and each
+    /// later one whose first input is the chain's newest node copies only its other inputs (none when they were
+    /// written into their slots, see `slot`). Without it every concatenation copies all its inputs into a new
+    /// tensor. Backward is the same either way: each input gets its slice of the output's gradient.
     public func concat(_ xs: [Node], reserveChannels: Int = 0) throws -> Node {
         let opStart = profile?.start(); defer { profile?.stop("concat", forward: true, opStart) }
         guard let first = xs.first else { throw EngineError.invalidArgument(op: "concat", "no inputs") }
@@ -128,22 +135,22 @@ extension Graph {
             }
             channels += s.c
         }
-        if concatenatesInPlace {
-            if let appended = try appendInPlace(xs, NCHW(s0.n, channels, s0.h, s0.w), reserve: reserveChannels) {
-                return appended
-            }
-        }
-        let out = output([s0.n, channels, s0.h, s0.w], from: xs)
-        var offset = 0
         var offsets: [Int] = []
-        for x in xs {
-            offsets.append(offset)
+        var offset = 0
+        for x in xs { offsets.append(offset); offset += x.shape[1] }
+        let out: Node
+        if concatenatesInPlace,
+           let appended = try appendInPlace(xs, NCHW(s0.n, channels, s0.h, s0.w), reserve: reserveChannels) {
+            out = appended
+        } else {
+            out = output([s0.n, channels, s0.h, s0.w], from: xs)
             if computes {
-                ElementwiseKernels.copyChannels(from: x.storage.data, channels: x.shape[1], imageStride: x.imageStride,
-                                                into: out.value.data, channels: channels, offset: offset, batch: s0.n,
-                                                plane: s0.plane)
+                for (x, offset) in zip(xs, offsets) {
+                    ElementwiseKernels.copyChannels(from: x.storage.data, channels: x.shape[1], imageStride: x.imageStride,
+                                                    into: out.value.data, channels: channels, offset: offset,
+                                                    batch: s0.n, plane: s0.plane)
+                }
             }
-            offset += x.shape[1]
         }
         record(out, "concat") { [unowned self] dy in
             for (x, offset) in zip(xs, offsets) {
@@ -155,8 +162,8 @@ extension Graph {
         return out
     }
 
-    /// The in-place concatenation of an inference graph (see `concat`), or nil when neither the first input's buffer
-    /// has room behind it nor a reservation covers the result. Measured at one thread, batch 64: evaluation of
+    /// The in-place concatenation (see `concat`), or nil when neither the first input's buffer has room behind it nor
+    /// a reservation covers the result. Measured at one thread, batch 64: evaluation of
     /// cifar10-paper spent 23% of its time copying dense blocks' growing feature maps.
     private func appendInPlace(_ xs: [Node], _ out: NCHW, reserve: Int) throws -> Node? {
         let head = xs[0]
@@ -179,7 +186,7 @@ extension Graph {
             offset += x.shape[1]
         }
         buffer.filled = out.c
-        return Node(channelsOf: buffer, channels: out.c)
+        return Node(channelsOf: buffer, channels: out.c, requiresGrad: recordsGradients && xs.contains { $0.requiresGrad })
     }
 
     /// How many inputs after the head already sit in `buffer` right behind it and each other, and their channels.

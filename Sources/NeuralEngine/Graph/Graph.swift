@@ -1,8 +1,9 @@
 import Dispatch
 /// A value flowing through a graph, with its gradient once backward reaches it.
 public final class Node: @unchecked Sendable {
-    /// What the ops read. For a concatenation appended in place (inference graphs, see `ChannelBuffer`) this is a view
-    /// into a wider channel buffer whose images lie `imageStride` floats apart; `value` is then a dense copy.
+    /// What the ops read. For a concatenation appended in place (see `ChannelBuffer`) this is a view into a wider
+    /// channel buffer whose images lie `imageStride` floats apart; `value` is then a dense copy. (Gradients are always
+    /// dense, of `shape`.)
     let storage: Tensor
     /// Floats between consecutive images of `storage` (C*H*W unless the node lives in a wider channel buffer).
     let imageStride: Int
@@ -35,14 +36,14 @@ public final class Node: @unchecked Sendable {
         self.recycle = recycle
     }
 
-    /// Channels offset ..< offset+channels of `buffer` (an inference activation: no gradient).
-    init(channelsOf buffer: ChannelBuffer, offset: Int = 0, channels: Int) {
+    /// Channels offset ..< offset+channels of `buffer`.
+    init(channelsOf buffer: ChannelBuffer, offset: Int = 0, channels: Int, requiresGrad: Bool = false) {
         let s = buffer.shape
         storage = Tensor(viewOf: buffer.tensor, offset: offset * s.plane, shape: [s.n, channels, s.h, s.w])
         imageStride = s.c * s.plane
         channelBuffer = buffer
         channelOffset = offset
-        requiresGrad = false
+        self.requiresGrad = requiresGrad
         accumulatesIntoParameter = false
         recycle = nil
     }
@@ -77,10 +78,10 @@ public struct ChannelSlot {
     let channels: Int
 
     /// The output node in the slot, or nil when `shape` does not fit it (the op then writes a plain output).
-    func node(_ shape: [Int]) -> Node? {
+    func node(_ shape: [Int], requiresGrad: Bool = false) -> Node? {
         let s = buffer.shape
         guard shape == [s.n, channels, s.h, s.w] else { return nil }
-        return Node(channelsOf: buffer, offset: offset, channels: channels)
+        return Node(channelsOf: buffer, offset: offset, channels: channels, requiresGrad: requiresGrad)
     }
 }
 
@@ -177,18 +178,23 @@ public final class Graph: @unchecked Sendable {
     /// graph, with `reserveChannels` beyond the output's own, a channel buffer that wide whose first channels are
     /// the output, so the concatenation it starts appends behind it (see `concat`). Otherwise a plain output.
     func output(_ shape: [Int], from inputs: [Node], reserveChannels: Int, into slot: ChannelSlot? = nil) throws -> Node {
-        if let slot, let placed = slot.node(shape) { return placed }
+        let requiresGrad = recordsGradients && inputs.contains { $0.requiresGrad }
+        if let slot, let placed = slot.node(shape, requiresGrad: requiresGrad) { return placed }
         guard concatenatesInPlace, shape.count == 4, reserveChannels > shape[1] else {
             return output(shape, from: inputs)
         }
         let buffer = try ChannelBuffer(output([shape[0], reserveChannels, shape[2], shape[3]], from: []))
         buffer.filled = shape[1]
-        return Node(channelsOf: buffer, channels: shape[1])
+        return Node(channelsOf: buffer, channels: shape[1], requiresGrad: requiresGrad)
     }
 
-    /// Whether concatenations may append in place and ops write into reserved channel buffers: inference graphs
-    /// (nothing is kept for a backward pass) that compute.
-    public var concatenatesInPlace: Bool { !recordsGradients && computes }
+    /// Whether concatenations may append in place and ops write into reserved channel buffers (graphs that compute,
+    /// unless `copiesConcatenations`). Training graphs too: a concatenation's backward only slices its gradient, and
+    /// the ops reading such views (convs, resize, concat) take their strides forward and backward.
+    public var concatenatesInPlace: Bool { computes && !copiesConcatenations }
+
+    /// Makes every concatenation copy its inputs (for tests comparing the two ways).
+    public var copiesConcatenations = false
 
     /// In an inference graph, room for `channels` channels right behind `head` and `skipping` more channels of
     /// the buffer `head` starts (nil when there is none): an op given the slot writes its output there, so a
@@ -224,7 +230,7 @@ public final class Graph: @unchecked Sendable {
         guard node.requiresGrad else { return nil }
         if node.accumulatesIntoParameter { return (node.grad!, 1) }
         if let g = node.grad, node.gradWritten { return (g, 1) }
-        let g = node.grad ?? gradients.take(node.value.shape)
+        let g = node.grad ?? gradients.take(node.shape)
         node.grad = g
         node.gradWritten = true
         return (g, 0)

@@ -4,13 +4,15 @@ import Foundation
 /// unbiased variance into the running estimate, eps inside the square root).
 public enum BatchNormKernels {
     /// Training forward: writes y, the per-channel mean and 1/sqrt(var+eps) (saved for backward), and updates
-    /// the running statistics with `momentum`.
-    public static func forwardTraining(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, shape s: NCHW,
+    /// the running statistics with `momentum`. `yImageStride`: floats between y's images when y is a view into a
+    /// wider channel buffer (x is dense).
+    public static func forwardTraining(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, yImageStride: Int? = nil,
+                                       shape s: NCHW,
                                        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
                                        runningMean: UnsafeMutablePointer<Float>, runningVar: UnsafeMutablePointer<Float>,
                                        saveMean: UnsafeMutablePointer<Float>, saveInvStd: UnsafeMutablePointer<Float>,
                                        momentum: Float, eps: Float, relu: Bool = false) {
-        let P = s.plane, m = s.n * P
+        let P = s.plane, m = s.n * P, yStride = yImageStride ?? s.c * P
         parallelFor(s.c, work: s.count * 3) { c in
             // Statistics follow PyTorch's CPU kernel bit for bit (sum in double, mean rounded to float, squared float
             // deviations summed in double, 1/sqrt in double): values sitting on the mean then normalise to the same
@@ -28,7 +30,7 @@ public enum BatchNormKernels {
             runningMean[c] = (1 - momentum) * runningMean[c] + momentum * mean
             runningVar[c] = (1 - momentum) * runningVar[c] + momentum * unbiased
             let scale = gamma[c] * invStd, shift = beta[c] - mean * scale
-            for n in 0..<s.n { affine(x + (n * s.c + c) * P, y + (n * s.c + c) * P, P, scale, shift, relu: relu) }
+            for n in 0..<s.n { affine(x + (n * s.c + c) * P, y + n * yStride + c * P, P, scale, shift, relu: relu) }
         }
     }
 
@@ -93,15 +95,16 @@ public enum BatchNormKernels {
     }
 
     /// Evaluation forward with the running statistics.
-    public static func forwardInference(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, shape s: NCHW,
+    public static func forwardInference(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, yImageStride: Int? = nil,
+                                        shape s: NCHW,
                                         gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
                                         runningMean: UnsafePointer<Float>, runningVar: UnsafePointer<Float>, eps: Float,
                                         relu: Bool = false) {
-        let P = s.plane
+        let P = s.plane, yStride = yImageStride ?? s.c * P
         parallelFor(s.c, work: s.count) { c in
             let (scale, shift) = inferenceAffine(gamma[c], beta[c], mean: runningMean[c], variance: runningVar[c], eps: eps)
             for n in 0..<s.n {
-                let src = x + (n * s.c + c) * P, dst = y + (n * s.c + c) * P
+                let src = x + (n * s.c + c) * P, dst = y + n * yStride + c * P
                 if relu { for p in 0..<P { dst[p] = max(src[p] * scale + shift, 0) } }
                 else { for p in 0..<P { dst[p] = src[p] * scale + shift } }
             }

@@ -5,7 +5,8 @@ extension BatchNormKernels {
     enum SyncedStatistics { case aborted, tooFewValues, done(count: Int) }
 
     /// Training forward. Rank 0 alone updates the running statistics (once per batch, as one graph would).
-    static func forwardTrainingSynced(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, shape s: NCHW,
+    static func forwardTrainingSynced(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, yImageStride: Int,
+                                      shape s: NCHW,
                                       gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>,
                                       runningMean: UnsafeMutablePointer<Float>, runningVar: UnsafeMutablePointer<Float>,
                                       saveMean: UnsafeMutablePointer<Float>, saveInvStd: UnsafeMutablePointer<Float>,
@@ -45,7 +46,7 @@ extension BatchNormKernels {
         guard varianceSummed else { return .aborted }
         for c in 0..<C {
             let scale = gamma[c] * saveInvStd[c], shift = beta[c] - saveMean[c] * scale
-            for n in 0..<s.n { affine(x + (n * C + c) * P, y + (n * C + c) * P, P, scale, shift, relu: relu) }
+            for n in 0..<s.n { affine(x + (n * C + c) * P, y + n * yImageStride + c * P, P, scale, shift, relu: relu) }
         }
         return .done(count: m)
     }

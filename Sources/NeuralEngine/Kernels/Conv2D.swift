@@ -86,14 +86,15 @@ public enum ConvKernels {
         }
     }
 
-    /// Accumulates dW (+= always) and db, and writes (beta 0) or adds (beta 1) dx when `dx` is given.
+    /// Accumulates dW (+= always) and db, and writes (beta 0) or adds (beta 1) dx when `dx` is given. x may be a view
+    /// into a wider channel buffer (`g.inputImageStride`); dy and dx are dense.
     public static func backward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
                                 dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
                                 dx: UnsafeMutablePointer<Float>?, dxBeta: Float,
                                 geometry g: ConvGeometry, scratch: Scratch,
                                 savedColumns: UnsafePointer<Float>? = nil) {
         let M = g.outChannels, K = g.patch, P = g.outPlane, N = g.input.n
-        precondition(g.inputIsDense && g.outputIsDense, "conv backward: input and output must be dense tensors")
+        precondition(g.outputIsDense, "conv backward: dy must be dense")
         if let dBias {
             for m in 0..<M {
                 var s: Float = 0
@@ -109,7 +110,7 @@ public enum ConvKernels {
         if usesPerImageGEMM(g) {
             for img in 0..<N {
                 sgemm(transA: false, transB: true, m: M, n: K, k: P, a: dy + img * M * P, lda: P,
-                      b: x + img * K * P, ldb: P, beta: 1, c: dWeight, ldc: K)
+                      b: x + img * g.inputImageStride, ldb: P, beta: 1, c: dWeight, ldc: K)
                 if let dx {
                     sgemm(transA: true, transB: false, m: K, n: P, k: M, a: weight, lda: K, b: dy + img * M * P,
                           ldb: P, beta: dxBeta, c: dx + img * K * P, ldc: P)
@@ -130,7 +131,8 @@ public enum ConvKernels {
                 columns = savedColumns
             } else {
                 if g.isPointwise {
-                    gatherChannelMajor(x, channels: K, plane: P, first: first, count: count, into: colBuf)
+                    gatherChannelMajor(x, channels: K, plane: P, first: first, count: count,
+                                       imageStride: g.inputImageStride, into: colBuf)
                 } else {
                     im2col(x, g, first: first, count: count, cols: colBuf)
                 }
