@@ -56,6 +56,50 @@ import TestSupport
         try expectSharedInputDxAdds(n: 2, c: 5, h: 14, w: 13, m: 3, rng: &rng)
     }
 
+    /// `ShiftConv` (forward without columns): narrowing stride-1 convs, one batch in two chunks, and strided convs on
+    /// odd and rectangular planes; reading a view into a wider buffer and adding into one, or writing through the
+    /// folded batch norm's affine + ReLU. Each against the direct loops, and the same call through im2col.
+    @Test func shiftConvMatchesNaive() throws {
+        var rng = TestRNG(seed: 33)
+        let shapes = [(6, 48, 7, 7, 12, 1), (40, 48, 7, 7, 16, 1), (16, 32, 7, 7, 20, 2), (13, 40, 7, 9, 24, 2),
+                      (29, 33, 5, 5, 8, 2), (13, 64, 9, 7, 70, 2), (6, 50, 8, 6, 16, 1)]
+        for (trial, (n, c, h, w, m, stride)) in shapes.enumerated() {
+            let extra = 3, offset = 2  // the input: channels offset ..< offset+c of c+extra; the output: 1 ..< 1+m of m+2
+            var g = ConvGeometry(input: NCHW(n, c, h, w), outChannels: m, kernelH: 3, kernelW: 3, stride: stride,
+                                 padding: 1, inputImageStride: (c + extra) * h * w)
+            g.outputImageStride = (m + 2) * g.outPlane
+            let x = rng.array(n * c * h * w), wt = rng.array(m * c * 9, scale: 0.3)
+            let wide = rng.array(n * (c + extra) * h * w), before = rng.array(n * (m + 2) * g.outPlane)
+            var input = wide
+            for img in 0..<n { for i in 0..<(c * h * w) { input[img * (c + extra) * h * w + offset * h * w + i] = x[img * c * h * w + i] } }
+            let dense = ConvGeometry(input: NCHW(n, c, h, w), outChannels: m, kernelH: 3, kernelW: 3, stride: stride, padding: 1)
+            let expected = NaiveConv.forward(x: x, weight: wt, bias: nil, geometry: dense)
+            let scale = rng.array(m, scale: 0.5).map { $0 + 1 }, shift = rng.array(m, scale: 0.3)
+            for shifts in [true, false] {
+                ConvKernels.shiftConvEnabled = shifts
+                defer { ConvKernels.shiftConvEnabled = true }
+                #expect(ConvKernels.usesShiftConv(g) == shifts, "trial \(trial) should take ShiftConv")
+                for fold in [false, true] {
+                    var y = before
+                    input.withUnsafeBufferPointer { xb in wt.withUnsafeBufferPointer { wb in y.withUnsafeMutableBufferPointer { yb in
+                        scale.withUnsafeBufferPointer { sb in shift.withUnsafeBufferPointer { hb in
+                            let affine = fold ? ChannelAffine(scale: sb.baseAddress!, shift: hb.baseAddress!, relu: true) : nil
+                            ConvKernels.forward(x: xb.baseAddress! + offset * h * w, weight: wb.baseAddress!, bias: nil,
+                                                y: yb.baseAddress! + g.outPlane, geometry: g, scratch: Scratch(),
+                                                accumulate: !fold, epilogue: affine)
+                        } }
+                    } } }
+                    var want = before
+                    for img in 0..<n { for k in 0..<m { for p in 0..<g.outPlane {
+                        let v = expected[(img * m + k) * g.outPlane + p], at = (img * (m + 2) + 1 + k) * g.outPlane + p
+                        want[at] = fold ? max(v * scale[k] + shift[k], 0) : want[at] + v
+                    } } }
+                    #expect(scaledMaxError(y, want) < 1e-5, "trial \(trial) shifts \(shifts) fold \(fold)")
+                }
+            }
+        }
+    }
+
     /// Convs on planes up to 8 wide: "same" stride-1 ones build their columns by masked shifts of the plane, the
     /// others through the tap table. Kernels 1 to 5, strides 1 to 3, planes whose size is and is not a multiple of the
     /// 8-wide vector, rectangular ones, paddings below "same".

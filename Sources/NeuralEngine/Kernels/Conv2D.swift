@@ -26,6 +26,22 @@ public enum ConvKernels {
         g.isPointwise && g.outPlane >= 49
     }
 
+    /// Whether forward takes `ShiftConv` instead of im2col when it keeps no columns (measured per shape, one thread,
+    /// batch 32, fmnist-small evaluation): 3x3 stride-1 convs that narrow the channels at least 3x (96->24 at 7x7
+    /// 1.84 -> 1.40 ms; 24->12 got slower: K=24 is a poor GEMM) and 3x3/2 convs whose zero border im2col would
+    /// multiply is a fifth or more of the work (the classifiers' X->128 on 7x7 planes: 160->128 1.85 -> 1.38 ms;
+    /// on 4x4, 14x14 and 28x28 planes, where nothing is saved, it was 15-25% slower).
+    static func usesShiftConv(_ g: ConvGeometry) -> Bool {
+        // Under 256 output positions per call restacking the weights (as many floats as the conv has weights) costs
+        // more than it saves: fmnist-small batch-1 latency 1.07 -> 1.64 ms.
+        guard shiftConvEnabled, g.kernelH == 3, g.kernelW == 3, !DirectConv.applies(g), g.input.n * g.outPlane >= 256
+        else { return false }
+        if g.stride == 2 { return g.input.c >= 32 && ShiftConv.productShare(g) <= 0.8 }
+        return g.stride == 1 && 3 * g.outChannels <= g.input.c && g.input.c >= 48
+    }
+    /// Off: every such conv takes im2col (tests run both).
+    nonisolated(unsafe) static var shiftConvEnabled = true
+
     /// Whether the whole batch's column matrix fits one chunk (then forward can keep it for backward).
     static func columnsFitOneChunk(_ g: ConvGeometry) -> Bool {
         !usesPerImageGEMM(g) && !DirectConv.applies(g) && imagesPerChunk(g) >= g.input.n
@@ -59,6 +75,9 @@ public enum ConvKernels {
                       ldc: P)
                 epilogue?.apply(inPlace: y + img * g.outputImageStride, channels: M, plane: P)
             }
+        } else if keepColumns == nil && usesShiftConv(g) {
+            ShiftConv.forward(x: x, weight: weight, y: y, geometry: g, scratch: scratch, accumulate: accumulate,
+                              epilogue: epilogue)
         } else {
             let chunk = imagesPerChunk(g, budget: keepColumns == nil ? streamingColumnBudget : columnBudget)
             var first = 0

@@ -1,0 +1,171 @@
+/// Convolution without im2col ("kn2row"): the weights of all taps that read the same input positions, stacked into one
+/// [taps*M x C] matrix, multiply the input itself, and each tap's rows are then added into the output shifted by the
+/// tap's offset. A strided conv first splits its input into stride x stride phases (every s-th row and column from
+/// each offset); each tap reads exactly one phase, so no product of a padding zero is computed.
+///
+/// Against im2col this writes and re-reads the input once instead of kernel-area times, and the GEMM's rows grow from
+/// M to taps*M: the narrow convs of RANet's dense layers (96 -> 24 at 7x7: sgemm M=24, 84 GFLOP/s here) become
+/// [216 x 96] x [96 x N] (155 GFLOP/s), and the classifiers' 3x3/2 convs skip the 31-44% of products that im2col
+/// spends on the zero border of 7x7 and 4x4 planes.
+///
+/// Forward only: backward needs the column matrix for dW anyway, so training keeps im2col where it saves columns.
+enum ShiftConv {
+    /// One phase of the input (rows r, r+s, ..., columns c, c+s, ...) and the taps that read it.
+    struct Phase {
+        let row: Int, column: Int, height: Int, width: Int
+        /// Kernel position and the shift from output to phase coordinates (u = oy + dy, v = ox + dx).
+        var taps: [(i: Int, j: Int, dy: Int, dx: Int)]
+        var plane: Int { height * width }
+    }
+
+    static func phases(_ g: ConvGeometry) -> [Phase] {
+        let s = g.stride, p = g.padding
+        var result: [Phase] = []
+        for r in 0..<s {
+            for c in 0..<s {
+                let phase = Phase(row: r, column: c, height: (g.input.h - r + s - 1) / s,
+                                  width: (g.input.w - c + s - 1) / s, taps: [])
+                guard phase.height > 0, phase.width > 0 else { continue }
+                var taps = phase
+                for i in 0..<g.kernelH where floorMod(i - p, s) == r {
+                    for j in 0..<g.kernelW where floorMod(j - p, s) == c {
+                        taps.taps.append((i, j, floorDiv(i - p, s), floorDiv(j - p, s)))
+                    }
+                }
+                if !taps.taps.isEmpty { result.append(taps) }
+            }
+        }
+        return result
+    }
+
+    /// The products ShiftConv computes over those im2col computes (which include the zero border's).
+    static func productShare(_ g: ConvGeometry) -> Double {
+        let products = phases(g).reduce(0) { $0 + $1.taps.count * $1.plane }
+        return Double(products) / Double(g.kernelH * g.kernelW * g.outPlane)
+    }
+
+    static func floorDiv(_ a: Int, _ b: Int) -> Int { a >= 0 ? a / b : -((-a + b - 1) / b) }
+    static func floorMod(_ a: Int, _ b: Int) -> Int { a - b * floorDiv(a, b) }
+
+    /// Floats per image of the buffers a chunk needs (phase input, stacked products, output sums).
+    static func floatsPerImage(_ g: ConvGeometry, _ phases: [Phase]) -> Int {
+        let products = phases.map { $0.taps.count * g.outChannels * $0.plane }.max() ?? 0
+        let input = phases.map { g.input.c * $0.plane }.max() ?? 0
+        return products + input + g.outChannels * g.outPlane
+    }
+
+    /// Chunk budget in floats: 256 Ki (1 MB), so a chunk's buffers stay in a 2 MB L2.
+    static let budget = 256 << 10
+
+    /// y (+)= conv(x, w), with `epilogue` applied as the output is written. x and y may be views into wider channel
+    /// buffers (the geometry's image strides).
+    ///
+    /// Inside a chunk every matrix keeps the images innermost ([channel][position][image]), so each tap's shifted add
+    /// is one contiguous run per output row, however small the planes (the classifiers' are 4x4).
+    static func forward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+                        geometry g: ConvGeometry, scratch: Scratch, accumulate: Bool, epilogue: ChannelAffine?) {
+        let (M, C, N, P) = (g.outChannels, g.input.c, g.input.n, g.outPlane)
+        let all = phases(g)
+        let chunk = max(1, min(N, budget / max(floatsPerImage(g, all), 1)))
+        let stacked = scratch.buffer(6, count: g.kernelH * g.kernelW * M * C)
+        stackWeights(weight, g, all, into: stacked)
+        var first = 0
+        while first < N {
+            let count = min(chunk, N - first)
+            let sums = scratch.buffer(1, count: M * P * count)
+            sums.update(repeating: 0, count: M * P * count)
+            var tapStart = 0
+            for phase in all {
+                let T = phase.taps.count, cols = phase.plane * count
+                let input = scratch.buffer(0, count: C * cols), products = scratch.buffer(2, count: T * M * cols)
+                gatherPhase(x, g, phase, first: first, count: count, into: input)
+                sgemm(transA: false, transB: false, m: T * M, n: cols, k: C, a: stacked + tapStart * M * C, lda: C,
+                      b: input, ldb: cols, beta: 0, c: products, ldc: cols)
+                addShifted(products, phase, g, count: count, into: sums)
+                tapStart += T
+            }
+            scatterImagesInnermost(sums, g, first: first, count: count, into: y, accumulate: accumulate,
+                                   epilogue: epilogue)
+            first += count
+        }
+    }
+
+    /// The weights of each phase's taps as one [taps*M x C] matrix, the phases one after another.
+    static func stackWeights(_ weight: UnsafePointer<Float>, _ g: ConvGeometry, _ phases: [Phase],
+                             into stacked: UnsafeMutablePointer<Float>) {
+        let (M, C, K) = (g.outChannels, g.input.c, g.kernelH * g.kernelW)
+        var slot = [Int](repeating: -1, count: K)
+        var next = 0
+        for phase in phases { for tap in phase.taps { slot[tap.i * g.kernelW + tap.j] = next; next += 1 } }
+        for m in 0..<M {
+            for c in 0..<C {
+                let src = weight + (m * C + c) * K
+                for t in 0..<K where slot[t] >= 0 { stacked[(slot[t] * M + m) * C + c] = src[t] }
+            }
+        }
+    }
+
+    /// The phase's planes of images first ..< first+count as [C][phase position][image].
+    static func gatherPhase(_ x: UnsafePointer<Float>, _ g: ConvGeometry, _ phase: Phase, first: Int, count: Int,
+                            into dst: UnsafeMutablePointer<Float>) {
+        let (C, H, W, s) = (g.input.c, g.input.h, g.input.w, g.stride)
+        let Q = phase.plane, stride = g.inputImageStride
+        parallelFor(C, work: C * Q * count) { c in
+            let base = x + first * stride + c * H * W + phase.row * W + phase.column
+            for u in 0..<phase.height {
+                for v in 0..<phase.width {
+                    let src = base + s * u * W + s * v, out = dst + ((c * phase.height + u) * phase.width + v) * count
+                    for img in 0..<count { out[img] = src[img * stride] }
+                }
+            }
+        }
+    }
+
+    /// sums[m][oy][ox][img] += products[t*M + m][oy + dy][ox + dx][img] for every tap t of the phase, where that
+    /// position lies inside the phase's plane: one contiguous run per output row.
+    static func addShifted(_ products: UnsafePointer<Float>, _ phase: Phase, _ g: ConvGeometry, count: Int,
+                           into sums: UnsafeMutablePointer<Float>) {
+        let (M, oh, ow, P) = (g.outChannels, g.outH, g.outW, g.outPlane)
+        let (h, w, Q) = (phase.height, phase.width, phase.plane)
+        for (t, tap) in phase.taps.enumerated() {
+            let y0 = max(0, -tap.dy), y1 = min(oh, h - tap.dy), x0 = max(0, -tap.dx), x1 = min(ow, w - tap.dx)
+            guard y0 < y1, x0 < x1 else { continue }
+            let run = (x1 - x0) * count
+            for m in 0..<M {
+                let src = products + (t * M + m) * Q * count, dst = sums + m * P * count
+                for oy in y0..<y1 {
+                    let s = src + ((oy + tap.dy) * w + x0 + tap.dx) * count, d = dst + (oy * ow + x0) * count
+                    addRun(s, into: d, count: run)
+                }
+            }
+        }
+    }
+
+    @inline(__always) static func addRun(_ s: UnsafePointer<Float>, into d: UnsafeMutablePointer<Float>, count: Int) {
+        var k = 0
+        while k + 8 <= count {
+            let v = UnsafeRawPointer(s + k).loadUnaligned(as: SIMD8<Float>.self)
+                + UnsafeRawPointer(d + k).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(d + k).storeBytes(of: v, as: SIMD8<Float>.self)
+            k += 8
+        }
+        while k < count { d[k] += s[k]; k += 1 }
+    }
+
+    /// y[img][m][p] (+)= sums[m][p][img], through `epilogue` when given.
+    static func scatterImagesInnermost(_ sums: UnsafePointer<Float>, _ g: ConvGeometry, first: Int, count: Int,
+                                       into y: UnsafeMutablePointer<Float>, accumulate: Bool, epilogue: ChannelAffine?) {
+        let (M, P, stride) = (g.outChannels, g.outPlane, g.outputImageStride)
+        parallelFor(M, work: M * P * count) { m in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: P) { buffer in
+                let row = buffer.baseAddress!
+                for img in 0..<count {
+                    let src = sums + m * P * count + img, dst = y + (first + img) * stride + m * P
+                    for p in 0..<P { row[p] = src[p * count] }
+                    if let epilogue { epilogue.apply(row, into: dst, count: P, channel: m); continue }
+                    if accumulate { for p in 0..<P { dst[p] += row[p] } } else { dst.update(from: row, count: P) }
+                }
+            }
+        }
+    }
+}
