@@ -98,6 +98,9 @@ import TestSupport
                 }
             }
         }
+        // In training such convs keep no columns: backward builds them for dW.
+        try compareConv(n: 16, c: 32, h: 7, w: 7, m: 20, k: 3, stride: 2, pad: 1, bias: true, rng: &rng, trial: 500)
+        try compareConv(n: 6, c: 48, h: 7, w: 7, m: 12, k: 3, stride: 1, pad: 1, bias: false, rng: &rng, trial: 501)
     }
 
     /// Convs on planes up to 8 wide: "same" stride-1 ones build their columns by masked shifts of the plane, the
