@@ -99,8 +99,10 @@ import TestSupport
             }
         }
         // In training such convs keep no columns: backward builds them for dW.
-        try compareConv(n: 16, c: 32, h: 7, w: 7, m: 20, k: 3, stride: 2, pad: 1, bias: true, rng: &rng, trial: 500)
-        try compareConv(n: 6, c: 48, h: 7, w: 7, m: 12, k: 3, stride: 1, pad: 1, bias: false, rng: &rng, trial: 501)
+        try compareConv(n: 16, c: 32, h: 7, w: 7, m: 20, k: 3, stride: 2, pad: 1, bias: true, rng: &rng, trial: 500,
+                        throughIdentity: true)
+        try compareConv(n: 6, c: 48, h: 7, w: 7, m: 12, k: 3, stride: 1, pad: 1, bias: false, rng: &rng, trial: 501,
+                        throughIdentity: true)
     }
 
     /// Convs on planes up to 8 wide: "same" stride-1 ones build their columns by masked shifts of the plane, the
@@ -145,7 +147,7 @@ import TestSupport
     }
 
     func compareConv(n: Int, c: Int, h: Int, w: Int, m: Int, k: Int, stride: Int, pad: Int, bias: Bool,
-                     rng: inout TestRNG, trial: Int) throws {
+                     rng: inout TestRNG, trial: Int, throughIdentity: Bool = false) throws {
         let g = ConvGeometry(input: NCHW(n, c, h, w), outChannels: m, kernelH: k, kernelW: k, stride: stride, padding: pad)
         let x = rng.array(n * c * h * w), wt = rng.array(m * c * k * k), b = rng.array(m)
         let dy = rng.array(g.output.count)
@@ -158,14 +160,31 @@ import TestSupport
         bp.value.copy(from: Tensor(shape: [m], values: b))
         let xp = store.parameter("x", [n, c, h, w])
         xp.value.copy(from: Tensor(shape: [n, c, h, w], values: x))
+        // Gradients holding values already: backward must add into them.
+        let dxBefore = rng.array(xp.grad.count, scale: 0.1), dwBefore = rng.array(wp.grad.count, scale: 0.1)
+        xp.grad.copy(from: Tensor(shape: xp.shape, values: dxBefore))
+        wp.grad.copy(from: Tensor(shape: wp.shape, values: dwBefore))
         let graph = Graph(training: true)
         let y = try graph.conv2d(graph.parameter(xp), weight: wp, bias: bias ? bp : nil, stride: stride, padding: pad)
         try graph.backward(y, seed: Tensor(shape: y.shape, values: dy))
         let label = "trial \(trial): \(g.input) k\(k) s\(stride) p\(pad) -> \(m)"
         #expect(scaledMaxError(y.value.array, expected) < 1e-5, "\(label) forward")
-        #expect(scaledMaxError(xp.grad.array, edx) < 1e-5, "\(label) dx")
-        #expect(scaledMaxError(wp.grad.array, edw) < 1e-5, "\(label) dw")
+        #expect(scaledMaxError(zip(xp.grad.array, dxBefore).map { $0 - $1 }, edx) < 1e-5, "\(label) dx")
+        #expect(scaledMaxError(zip(wp.grad.array, dwBefore).map { $0 - $1 }, edw) < 1e-5, "\(label) dw")
         if bias { #expect(scaledMaxError(bp.grad.array, edb) < 1e-5, "\(label) db") }
+        // The input's gradient written fresh (beta 0) into a reused buffer: x reaches the conv through an exact
+        // identity 1x1 conv, and the second pass gets the first's gradient buffers back.
+        guard throughIdentity else { return }
+        let identity = store.parameter("identity", [c, c, 1, 1])
+        for i in 0..<c { identity.value[i * c + i] = 1 }
+        for _ in 0..<2 {
+            graph.reset()
+            xp.grad.fill(0)
+            let mid = try graph.conv2d(graph.parameter(xp), weight: identity)
+            let out = try graph.conv2d(mid, weight: wp, stride: stride, padding: pad)
+            try graph.backward(out, seed: Tensor(shape: out.shape, values: dy))
+        }
+        #expect(scaledMaxError(xp.grad.array, edx) < 1e-5, "\(label) dx written")
     }
 
     @Test func resizeAlignCornersHandValues() throws {

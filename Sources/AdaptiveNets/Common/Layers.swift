@@ -56,9 +56,11 @@ public struct ConvBasic: Sendable {
 
     public var outChannels: Int { weight.shape[0] }
 
-    /// `reserve`: the width of the concatenation the output starts, if any (see `Graph.convBNReLU`).
-    func callAsFunction(_ g: Graph, _ x: Node, reserve: Int = 0) throws -> Node {
-        try g.convBNReLU(x, weight: weight, bias: bias, stride: stride, padding: padding, bn, reserveChannels: reserve)
+    /// `reserve`: the width of the concatenation the output starts, if any; `slot`: its place in one (see
+    /// `Graph.convBNReLU`).
+    func callAsFunction(_ g: Graph, _ x: Node, reserve: Int = 0, into slot: ChannelSlot? = nil) throws -> Node {
+        try g.convBNReLU(x, weight: weight, bias: bias, stride: stride, padding: padding, bn, reserveChannels: reserve,
+                         into: slot)
     }
 }
 

@@ -75,8 +75,12 @@ struct RANetBlock: Sendable {
                 throw EngineError.invalidArgument(op: "RANet fusion block", "expected \(layers.count + 1) coarser features")
             }
             for (i, layer) in layers.enumerated() { x = try layer(g, x, low: lows[i], reserve: reserve); cumulative.append(x) }
-            let slot = g.slot(after: x, channels: last.outChannels)
-            let extra = try g.resize(try last(g, lows[layers.count]), height: x.shape[2], width: x.shape[3], into: slot)
+            let slot = g.slot(after: x, channels: last.outChannels), low = lows[layers.count]
+            // At x's size already (after a halving layer) the 1x1 conv writes straight into its place; resizing
+            // would copy it there (and its gradient back, in training: 2% of an fmnist-small step).
+            let extra = low.shape[2] == x.shape[2] && low.shape[3] == x.shape[3] && last.stride == 1
+                ? try last(g, low, into: slot)
+                : try g.resize(try last(g, low), height: x.shape[2], width: x.shape[3], into: slot)
             x = try g.concat([x, extra], reserveChannels: reserve)
         }
         if let transition { x = try transition(g, x, reserve: nextReserve) }

@@ -121,6 +121,11 @@ public enum ConvKernels {
                 dBias[m] += s
             }
         }
+        if savedColumns == nil && usesShiftConv(g) {
+            ShiftConv.backward(x: x, weight: weight, dy: dy, dWeight: dWeight, dx: dx, dxBeta: dxBeta, geometry: g,
+                               scratch: scratch)
+            return
+        }
         if DirectConv.applies(g) {
             DirectConv.backward(x: x, weight: weight, dy: dy, dWeight: dWeight, dx: dx, dxBeta: dxBeta, geometry: g,
                                 scratch: scratch)

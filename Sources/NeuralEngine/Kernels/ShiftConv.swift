@@ -169,3 +169,108 @@ enum ShiftConv {
         }
     }
 }
+
+extension ShiftConv {
+    /// dW += and dx (+)= of a conv forward ran through ShiftConv, in the same phases. Per phase, dy shifted back by
+    /// each tap into the phase's coordinates, D [taps*M x positions], serves both products: the stacked dW is
+    /// D * X' and the phase's dx is W' * D, each position of the input belonging to exactly one phase. This replaces
+    /// im2col, the dy gather, col2im (or the transposed conv's own im2col of dy) of the column path.
+    static func backward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+                         dWeight: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?, dxBeta: Float,
+                         geometry g: ConvGeometry, scratch: Scratch) {
+        let (M, C, N, P, K) = (g.outChannels, g.input.c, g.input.n, g.outPlane, g.kernelH * g.kernelW)
+        let all = phases(g)
+        let perImage = M * P + (all.map { ($0.taps.count * M + 2 * C) * $0.plane }.max() ?? 0)
+        let chunk = max(1, min(N, budget / max(perImage, 1)))
+        let stacked = scratch.buffer(6, count: K * M * C), dStacked = scratch.buffer(7, count: K * M * C)
+        dStacked.update(repeating: 0, count: K * M * C)
+        if dx != nil { stackWeights(weight, g, all, into: stacked) }
+        // Input positions no tap reads (none for 3x3 kernels) get no dx from the phases: clear them first.
+        if let dx, dxBeta == 0, all.reduce(0, { $0 + $1.plane }) < g.input.h * g.input.w {
+            dx.update(repeating: 0, count: g.input.count)
+        }
+        var first = 0
+        while first < N {
+            let count = min(chunk, N - first)
+            let gathered = scratch.buffer(8, count: M * P * count)
+            gatherImagesInnermost(dy, channels: M, plane: P, first: first, count: count, into: gathered)
+            var tapStart = 0
+            for phase in all {
+                let T = phase.taps.count, cols = phase.plane * count
+                let input = scratch.buffer(0, count: C * cols), shifted = scratch.buffer(2, count: T * M * cols)
+                gatherPhase(x, g, phase, first: first, count: count, into: input)
+                shiftBack(gathered, phase, g, count: count, into: shifted)
+                sgemm(transA: false, transB: true, m: T * M, n: C, k: cols, a: shifted, lda: cols, b: input, ldb: cols,
+                      beta: 1, c: dStacked + tapStart * M * C, ldc: C)
+                if let dx {
+                    let phaseDx = scratch.buffer(1, count: C * cols)
+                    sgemm(transA: true, transB: false, m: C, n: cols, k: T * M, a: stacked + tapStart * M * C, lda: C,
+                          b: shifted, ldb: cols, beta: 0, c: phaseDx, ldc: cols)
+                    scatterPhase(phaseDx, g, phase, first: first, count: count, into: dx, accumulate: dxBeta != 0)
+                }
+                tapStart += T
+            }
+            first += count
+        }
+        var slot = 0
+        for phase in all {
+            for tap in phase.taps {
+                let t = tap.i * g.kernelW + tap.j
+                for m in 0..<M {
+                    let src = dStacked + (slot * M + m) * C, dst = dWeight + m * C * K + t
+                    for c in 0..<C { dst[c * K] += src[c] }
+                }
+                slot += 1
+            }
+        }
+    }
+
+    /// dense [img][channel][p] -> [channel][p][img] for images first ..< first+count.
+    static func gatherImagesInnermost(_ src: UnsafePointer<Float>, channels: Int, plane P: Int, first: Int, count: Int,
+                                      into dst: UnsafeMutablePointer<Float>) {
+        parallelFor(channels, work: channels * P * count) { c in
+            let out = dst + c * P * count
+            for img in 0..<count {
+                let s = src + ((first + img) * channels + c) * P
+                for p in 0..<P { out[p * count + img] = s[p] }
+            }
+        }
+    }
+
+    /// shifted[t*M + m][u][v][img] = dy[m][u - dy_t][v - dx_t][img] (0 where that output position does not exist).
+    static func shiftBack(_ gathered: UnsafePointer<Float>, _ phase: Phase, _ g: ConvGeometry, count: Int,
+                          into shifted: UnsafeMutablePointer<Float>) {
+        let (M, oh, ow, P) = (g.outChannels, g.outH, g.outW, g.outPlane)
+        let (h, w, Q) = (phase.height, phase.width, phase.plane)
+        shifted.update(repeating: 0, count: phase.taps.count * M * Q * count)
+        for (t, tap) in phase.taps.enumerated() {
+            let y0 = max(0, -tap.dy), y1 = min(oh, h - tap.dy), x0 = max(0, -tap.dx), x1 = min(ow, w - tap.dx)
+            guard y0 < y1, x0 < x1 else { continue }
+            let run = (x1 - x0) * count
+            for m in 0..<M {
+                let dst = shifted + (t * M + m) * Q * count, src = gathered + m * P * count
+                for oy in y0..<y1 {
+                    (dst + ((oy + tap.dy) * w + x0 + tap.dx) * count).update(from: src + (oy * ow + x0) * count, count: run)
+                }
+            }
+        }
+    }
+
+    /// dx[img][c][s*u + row][s*v + column] (+)= phaseDx[c][u][v][img]: the inverse of `gatherPhase` into dense dx.
+    static func scatterPhase(_ phaseDx: UnsafePointer<Float>, _ g: ConvGeometry, _ phase: Phase, first: Int, count: Int,
+                             into dx: UnsafeMutablePointer<Float>, accumulate: Bool) {
+        let (C, H, W, s) = (g.input.c, g.input.h, g.input.w, g.stride)
+        let imageStride = C * H * W
+        parallelFor(C, work: C * phase.plane * count) { c in
+            let base = dx + first * imageStride + c * H * W + phase.row * W + phase.column
+            for u in 0..<phase.height {
+                for v in 0..<phase.width {
+                    let dst = base + s * u * W + s * v
+                    let src = phaseDx + ((c * phase.height + u) * phase.width + v) * count
+                    if accumulate { for img in 0..<count { dst[img * imageStride] += src[img] } }
+                    else { for img in 0..<count { dst[img * imageStride] = src[img] } }
+                }
+            }
+        }
+    }
+}
