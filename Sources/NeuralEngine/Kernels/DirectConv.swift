@@ -46,7 +46,7 @@ enum DirectConv {
     static func forward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                         geometry g: ConvGeometry, scratch: Scratch, accumulate: Bool) {
         let (C, H, W, M) = (g.input.c, g.input.h, g.input.w, g.outChannels)
-        let Wp = paddedWidth(g), chunks = roundedWidth(g) / lanes
+        let Wp = paddedWidth(g)
         let paddedCount = C * (H + 2) * Wp
         let padded = scratch.buffer(3, count: paddedCount)
         padded.update(repeating: 0, count: paddedCount)
@@ -54,49 +54,89 @@ enum DirectConv {
             fillPadded(x, g, image: img, padded)
             var m0 = 0
             while m0 < M {
-                let block = min(4, M - m0)
-                for oy in 0..<H {
-                    var q = 0
-                    while q < chunks {
-                        let two = pairsChunks && q + 1 < chunks
-                        var a0 = Lanes(), a1 = Lanes(), a2 = Lanes(), a3 = Lanes()
-                        var b0 = Lanes(), b1 = Lanes(), b2 = Lanes(), b3 = Lanes()
-                        for c in 0..<C {
-                            let w0 = weight + ((m0 * C + c) * 9)
-                            for i in 0..<3 {
-                                let row = padded + (c * (H + 2) + oy + i) * Wp + q * lanes
-                                for j in 0..<3 {
-                                    let t = i * 3 + j
-                                    let v = UnsafeRawPointer(row + j).loadUnaligned(as: Lanes.self)
-                                    let u = two ? UnsafeRawPointer(row + j + lanes).loadUnaligned(as: Lanes.self) : v
-                                    let k0 = w0[t]
-                                    a0.addProduct(k0, v); b0.addProduct(k0, u)
-                                    if block > 1 { let k = w0[C * 9 + t]; a1.addProduct(k, v); b1.addProduct(k, u) }
-                                    if block > 2 { let k = w0[2 * C * 9 + t]; a2.addProduct(k, v); b2.addProduct(k, u) }
-                                    if block > 3 { let k = w0[3 * C * 9 + t]; a3.addProduct(k, v); b3.addProduct(k, u) }
-                                }
-                            }
-                        }
-                        let out = y + img * g.outputImageStride + (m0 * H + oy) * W
-                        storeBlock(a0, a1, a2, a3, block, out, q * lanes, W, H * W, accumulate)
-                        if two { storeBlock(b0, b1, b2, b3, block, out, (q + 1) * lanes, W, H * W, accumulate) }
-                        q += two ? 2 : 1
-                    }
+                let block = blockSize(M, from: m0)
+                let out = y + img * g.outputImageStride + m0 * H * W, w0 = weight + m0 * C * 9
+                switch block {
+                case 1: rows(Width1.self, padded, w0, out, g, accumulate)
+                case 2: rows(Width2.self, padded, w0, out, g, accumulate)
+                case 3: rows(Width3.self, padded, w0, out, g, accumulate)
+                case 4: rows(Width4.self, padded, w0, out, g, accumulate)
+                default: rows(Width5.self, padded, w0, out, g, accumulate)
                 }
                 m0 += block
             }
         }
     }
 
+    /// Output channels summed together, the channels split evenly: 9 -> 5 + 4 rather than 4 + 4 + 1, whose block of
+    /// one keeps too few sums in flight to hide the multiply-adds' latency (it took as long as a block of four).
+    /// Five blocks of two 8-wide chunks are 10 sums, 13 of the 16 AVX registers with the inputs and a weight.
+    #if RANET_CPU_HASWELL
+    static let maxBlock = 5
+    #else
+    static let maxBlock = 4
+    #endif
+    static func blockSize(_ M: Int, from m0: Int) -> Int {
+        let blocks = (M + maxBlock - 1) / maxBlock, base = M / blocks, extra = M % blocks
+        // The first `extra` blocks are base+1 wide, the rest base wide.
+        return m0 < extra * (base + 1) ? base + 1 : base
+    }
+
+    /// The block width as a type, so each width gets its own compiled loop with only its sums.
+    protocol BlockWidth { static var value: Int { get } }
+    enum Width1: BlockWidth { static var value: Int { 1 } }
+    enum Width2: BlockWidth { static var value: Int { 2 } }
+    enum Width3: BlockWidth { static var value: Int { 3 } }
+    enum Width4: BlockWidth { static var value: Int { 4 } }
+    enum Width5: BlockWidth { static var value: Int { 5 } }
+
+    /// Every output row of one image for the block of B.value channels starting at `out` (weights at `w0`).
+    @inline(__always)
+    static func rows<B: BlockWidth>(_: B.Type, _ padded: UnsafePointer<Float>, _ w0: UnsafePointer<Float>,
+                                    _ out: UnsafeMutablePointer<Float>, _ g: ConvGeometry, _ accumulate: Bool) {
+        let (C, H, W) = (g.input.c, g.input.h, g.input.w)
+        let Wp = paddedWidth(g), chunks = roundedWidth(g) / lanes, block = B.value, cs = C * 9
+        for oy in 0..<H {
+            var q = 0
+            while q < chunks {
+                let two = pairsChunks && q + 1 < chunks
+                var a0 = Lanes(), a1 = Lanes(), a2 = Lanes(), a3 = Lanes(), a4 = Lanes()
+                var b0 = Lanes(), b1 = Lanes(), b2 = Lanes(), b3 = Lanes(), b4 = Lanes()
+                for c in 0..<C {
+                    let wc = w0 + c * 9
+                    for i in 0..<3 {
+                        let row = padded + (c * (H + 2) + oy + i) * Wp + q * lanes
+                        for j in 0..<3 {
+                            let t = i * 3 + j
+                            let v = UnsafeRawPointer(row + j).loadUnaligned(as: Lanes.self)
+                            let u = two ? UnsafeRawPointer(row + j + lanes).loadUnaligned(as: Lanes.self) : v
+                            let k0 = wc[t]
+                            a0.addProduct(k0, v); b0.addProduct(k0, u)
+                            if block > 1 { let k = wc[cs + t]; a1.addProduct(k, v); b1.addProduct(k, u) }
+                            if block > 2 { let k = wc[2 * cs + t]; a2.addProduct(k, v); b2.addProduct(k, u) }
+                            if block > 3 { let k = wc[3 * cs + t]; a3.addProduct(k, v); b3.addProduct(k, u) }
+                            if block > 4 { let k = wc[4 * cs + t]; a4.addProduct(k, v); b4.addProduct(k, u) }
+                        }
+                    }
+                }
+                let o = out + oy * W
+                storeBlock(a0, a1, a2, a3, a4, block, o, q * lanes, W, H * W, accumulate)
+                if two { storeBlock(b0, b1, b2, b3, b4, block, o, (q + 1) * lanes, W, H * W, accumulate) }
+                q += two ? 2 : 1
+            }
+        }
+    }
+
     /// Stores the sums of `block` output channels (planes `plane` apart) for output columns ox ..< ox+8 of a row.
-    @inline(__always) static func storeBlock(_ a0: Lanes, _ a1: Lanes, _ a2: Lanes, _ a3: Lanes, _ block: Int,
-                                             _ row: UnsafeMutablePointer<Float>, _ ox: Int, _ W: Int, _ plane: Int,
-                                             _ accumulate: Bool) {
+    @inline(__always) static func storeBlock(_ a0: Lanes, _ a1: Lanes, _ a2: Lanes, _ a3: Lanes, _ a4: Lanes,
+                                             _ block: Int, _ row: UnsafeMutablePointer<Float>, _ ox: Int, _ W: Int,
+                                             _ plane: Int, _ accumulate: Bool) {
         let out = row + ox, count = min(lanes, W - ox)
         store(a0, out, count, accumulate)
         if block > 1 { store(a1, out + plane, count, accumulate) }
         if block > 2 { store(a2, out + 2 * plane, count, accumulate) }
         if block > 3 { store(a3, out + 3 * plane, count, accumulate) }
+        if block > 4 { store(a4, out + 4 * plane, count, accumulate) }
     }
 
     @inline(__always) static func store(_ v: Lanes, _ dst: UnsafeMutablePointer<Float>, _ count: Int, _ accumulate: Bool) {
