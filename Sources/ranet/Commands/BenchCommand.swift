@@ -26,6 +26,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Threads (OpenBLAS and the engine's loops).") var threads: Int?
     @Option(help: "Seconds to measure.") var seconds: Double = 5
     @Flag(help: "Print the time per op kind of one step.") var profile = false
+    @Option(help: "With --profile, how many of the slowest conv shapes to list.") var shapes: Int = 12
     @Flag(help: "Print one JSON object.") var json = false
 
     func run() throws {
@@ -112,9 +113,9 @@ struct BenchCommand: ParsableCommand {
         print(String(format: "  sgemm inside conv and linear: %.2f ms per step (%.0f%% of conv+linear time) at %.1f GFLOP/s",
                      gemm * 1000, gemm / (conv + (p.forward["linear", default: 0] + p.backward["linear", default: 0]) / Double(repeats)) * 100,
                      GEMMClock.flops / GEMMClock.seconds / 1e9))
-        let shapes = p.convShapes.sorted { $0.value.seconds > $1.value.seconds }
+        let slowest = p.convShapes.sorted { $0.value.seconds > $1.value.seconds }
         print("  slowest conv shapes (kernel/stride in->out channels at input size, all layers of that shape):")
-        for (shape, time) in shapes.prefix(12) {
+        for (shape, time) in slowest.prefix(max(shapes, 0)) {
             print("    " + shape.padding(toLength: 26, withPad: " ", startingAt: 0)
                   + String(format: " fwd %7.2f ms  bwd %7.2f ms  %5.1f%% of step  %6.1f GFLOP/s  sgemm %3.0f%%",
                            time.forward * 1000 / Double(repeats), time.backward * 1000 / Double(repeats),
