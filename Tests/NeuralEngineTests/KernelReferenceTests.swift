@@ -41,7 +41,7 @@ import TestSupport
     @Test func directConvMatchesNaive() throws {
         var rng = TestRNG(seed: 14)
         let shapes = [(1, 1, 12, 12, 1), (2, 5, 32, 32, 5), (2, 18, 14, 14, 9), (1, 3, 9, 13, 2), (3, 24, 16, 20, 12),
-                      (1, 7, 28, 28, 7), (2, 4, 5, 17, 3)]
+                      (1, 7, 28, 28, 7), (2, 4, 5, 17, 3), (2, 16, 14, 14, 16), (1, 1, 12, 13, 13)]
         let built = DirectConv.pairsChunks
         defer { DirectConv.pairsChunks = built }
         for pairs in [true, false] {  // rows of 2 to 4 chunks, odd counts included

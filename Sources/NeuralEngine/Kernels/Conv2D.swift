@@ -27,17 +27,18 @@ public enum ConvKernels {
     }
 
     /// Whether forward takes `ShiftConv` instead of im2col when it keeps no columns (measured per shape, one thread,
-    /// batch 32, fmnist-small evaluation): 3x3 stride-1 convs that narrow the channels at least 3x (96->24 at 7x7
-    /// 1.84 -> 1.40 ms; 24->12 got slower: K=24 is a poor GEMM) and 3x3/2 convs whose zero border im2col would
-    /// multiply is a fifth or more of the work (the classifiers' X->128 on 7x7 planes: 160->128 1.85 -> 1.38 ms;
-    /// on 4x4, 14x14 and 28x28 planes, where nothing is saved, it was 15-25% slower).
+    /// batch 32, fmnist-small evaluation): 3x3 stride-1 convs that narrow the channels 2.5x or more (96->24 at 7x7
+    /// 1.84 -> 1.40 ms; in training 64->24 4.1 -> 2.7 ms per step; 24->12 got slower: K=24 is a poor GEMM) and
+    /// 3x3/2 convs whose zero border im2col would multiply is a fifth or more of the work (the classifiers' X->128
+    /// on 7x7 planes: 160->128 1.85 -> 1.38 ms; on 4x4, 14x14 and 28x28 planes, where nothing is saved, it was
+    /// 15-25% slower).
     static func usesShiftConv(_ g: ConvGeometry) -> Bool {
         // Under 256 output positions per call restacking the weights (as many floats as the conv has weights) costs
         // more than it saves: fmnist-small batch-1 latency 1.07 -> 1.64 ms.
         guard shiftConvEnabled, g.kernelH == 3, g.kernelW == 3, !DirectConv.applies(g), g.input.n * g.outPlane >= 256
         else { return false }
         if g.stride == 2 { return g.input.c >= 32 && ShiftConv.productShare(g) <= 0.8 }
-        return g.stride == 1 && 3 * g.outChannels <= g.input.c && g.input.c >= 48
+        return g.stride == 1 && 5 * g.outChannels <= 2 * g.input.c && g.input.c >= 48
     }
     /// Off: every such conv takes im2col (tests run both).
     nonisolated(unsafe) static var shiftConvEnabled = true
