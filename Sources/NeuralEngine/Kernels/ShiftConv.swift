@@ -1,14 +1,14 @@
 /// Convolution without im2col ("kn2row"): the weights of all taps that read the same input positions, stacked into one
 /// [taps*M x C] matrix, multiply the input itself, and each tap's rows are then added into the output shifted by the
 /// tap's offset. A strided conv first splits its input into stride x stride phases (every s-th row and column from
-/// each offset); each tap reads exactly one phase, so no product of a padding zero is computed.
+/// each offset); each tap reads exactly one phase, so no product of a padding zero is computed (products that land
+/// outside the output, at a phase's far edge, are dropped).
 ///
 /// Against im2col this writes and re-reads the input once instead of kernel-area times, and the GEMM's rows grow from
 /// M to taps*M: the narrow convs of RANet's dense layers (96 -> 24 at 7x7: sgemm M=24, 84 GFLOP/s here) become
-/// [216 x 96] x [96 x N] (155 GFLOP/s), and the classifiers' 3x3/2 convs skip the 31-44% of products that im2col
-/// spends on the zero border of 7x7 and 4x4 planes.
-///
-/// Forward only: backward needs the column matrix for dW anyway, so training keeps im2col where it saves columns.
+/// [216 x 96] x [96 x N] (155 GFLOP/s), and the classifiers' 3x3/2 convs on 7x7 planes skip the 31% of products
+/// that im2col spends on the zero border. Backward (below) works in the same phases, so training graphs keep no
+/// column matrix for these convs. `ConvKernels.usesShiftConv` says which convs take it.
 enum ShiftConv {
     /// One phase of the input (rows r, r+s, ..., columns c, c+s, ...) and the taps that read it.
     struct Phase {
