@@ -54,6 +54,23 @@ import TestSupport
             }
         }
         try expectSharedInputDxAdds(n: 2, c: 5, h: 14, w: 13, m: 3, rng: &rng)
+        // Planes 6 to 8 wide: forward only (backward takes the GEMM path), two output rows at a time; odd heights
+        // leave one row alone.
+        for pairs in [true, false] {
+            DirectConv.pairsChunks = pairs
+            for (n, c, h, w, m) in [(2, 24, 7, 7, 12), (3, 12, 7, 7, 3), (2, 6, 6, 6, 6), (1, 5, 8, 7, 7), (2, 4, 5, 8, 9)] {
+                let g = ConvGeometry(input: NCHW(n, c, h, w), outChannels: m, kernelH: 3, kernelW: 3, stride: 1, padding: 1)
+                #expect(DirectConv.appliesForward(g) && !DirectConv.applies(g))
+                let x = rng.array(n * c * h * w), wt = rng.array(m * c * 9)
+                var y = [Float](repeating: 0, count: g.output.count)
+                ConvKernels.forward(x: x, weight: wt, bias: nil, y: &y, geometry: g, scratch: Scratch())
+                let expected = NaiveConv.forward(x: x, weight: wt, bias: nil, geometry: g)
+                #expect(scaledMaxError(y, expected) < 1e-5, "\(g.input) -> \(m), pairs \(pairs)")
+            }
+            try compareConv(n: 3, c: 24, h: 7, w: 7, m: 12, k: 3, stride: 1, pad: 1, bias: false, rng: &rng, trial: 320,
+                            throughIdentity: true)
+            try compareConv(n: 2, c: 6, h: 7, w: 7, m: 6, k: 3, stride: 1, pad: 1, bias: true, rng: &rng, trial: 321)
+        }
     }
 
     /// `ShiftConv` (forward without columns): narrowing stride-1 convs, one batch in two chunks, and strided convs on

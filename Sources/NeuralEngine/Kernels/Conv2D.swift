@@ -65,7 +65,7 @@ public enum ConvKernels {
                                epilogue: ChannelAffine? = nil) {
         let M = g.outChannels, K = g.patch, P = g.outPlane, N = g.input.n
         precondition(epilogue == nil || (bias == nil && !accumulate), "conv epilogue: fold the bias into its shift")
-        if DirectConv.applies(g) {
+        if DirectConv.applies(g) || (keepColumns == nil && DirectConv.appliesForward(g)) {
             DirectConv.forward(x: x, weight: weight, y: y, geometry: g, scratch: scratch, accumulate: accumulate)
             for img in 0..<N { epilogue?.apply(inPlace: y + img * g.outputImageStride, channels: M, plane: P) }
         } else if usesPerImageGEMM(g) {
