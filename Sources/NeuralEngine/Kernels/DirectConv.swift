@@ -2,7 +2,7 @@
 /// resolution): as a GEMM these have 5 to 9 output rows and a 45-row column matrix that im2col writes and sgemm
 /// re-reads for every output, which ran at 8-20 GFLOP/s (15% of a cifar10-paper training step in one shape). Here
 /// each image's input is copied once into a zero-bordered buffer and every output row is accumulated in registers
-/// from shifted rows of it, four output channels at a time.
+/// from shifted rows of it, up to five output channels at a time (see `blockSize`).
 ///
 /// Works one image at a time on the calling thread: training and evaluation already run one part of the batch per
 /// thread (`ReplicaGroup`, `EngineThreads.runParts`).
