@@ -13,37 +13,35 @@ extension BatchNormKernels {
                                       momentum: Float, eps: Float, relu: Bool, replica: Replica) -> SyncedStatistics {
         let P = s.plane, C = s.c
         var m = 0
-        // Sums per channel, and the value count in the last slot (the parts may differ in size).
-        let summed = replica.allReduce(C + 1, { sums in
+        // Sums and sums of squares per channel, and the value count in the last slot (the parts may differ in size).
+        let summed = replica.allReduce(2 * C + 1, { sums in
             for c in 0..<C {
-                var sum = 0.0
-                for n in 0..<s.n { sum += sumPlaneDouble(x + (n * C + c) * P, P) }
+                var sum = 0.0, squares = 0.0
+                for n in 0..<s.n {
+                    let (a, b) = sumAndSquaresDouble(x + (n * C + c) * P, P)
+                    sum += a
+                    squares += b
+                }
                 sums[c] = sum
+                sums[C + c] = squares
             }
-            sums[C] = Double(s.n * P)
+            sums[2 * C] = Double(s.n * P)
         }, { sums in
-            m = Int(sums[C])
-            for c in 0..<C { saveMean[c] = Float(sums[c] / sums[C]) }
-        })
-        guard summed else { return .aborted }
-        guard m > 1 else { return .tooFewValues }
-        let varianceSummed = replica.allReduce(C, { squares in
+            m = Int(sums[2 * C])
+            guard m > 1 else { return }
             for c in 0..<C {
-                var sq = 0.0
-                for n in 0..<s.n { sq += sumSquaredDeviationDouble(x + (n * C + c) * P, P, saveMean[c]) }
-                squares[c] = sq
-            }
-        }, { squares in
-            for c in 0..<C {
-                let sq = squares[c]
+                let mean = Float(sums[c] / sums[2 * C])
+                let sq = squaredDeviations(sum: sums[c], squares: sums[C + c], count: m, mean: mean)
+                saveMean[c] = mean
                 saveInvStd[c] = Float(1 / (sq / Double(m) + Double(eps)).squareRoot())
                 if replica.rank == 0 {
-                    runningMean[c] = (1 - momentum) * runningMean[c] + momentum * saveMean[c]
+                    runningMean[c] = (1 - momentum) * runningMean[c] + momentum * mean
                     runningVar[c] = (1 - momentum) * runningVar[c] + momentum * Float(sq / Double(m - 1))
                 }
             }
         })
-        guard varianceSummed else { return .aborted }
+        guard summed else { return .aborted }
+        guard m > 1 else { return .tooFewValues }
         for c in 0..<C {
             let scale = gamma[c] * saveInvStd[c], shift = beta[c] - saveMean[c] * scale
             for n in 0..<s.n { affine(x + (n * C + c) * P, y + n * yImageStride + c * P, P, scale, shift, relu: relu) }
