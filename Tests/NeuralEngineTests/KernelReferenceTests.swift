@@ -284,6 +284,35 @@ import TestSupport
         }
     }
 
+    /// The one-pass statistics (sum and sum of squares in double) on channels whose mean is far from 0 against their
+    /// spread (1000 +- 1, and -50 +- 0.01): mean and variance as a two-pass double computation gives them.
+    @Test func batchNormStatisticsOfOffsetChannels() throws {
+        var rng = TestRNG(seed: 34)
+        let (n, c, plane) = (4, 2, 49)
+        var x = [Float](repeating: 0, count: n * c * plane)
+        for img in 0..<n { for p in 0..<plane {
+            x[(img * c) * plane + p] = 1000 + rng.array(1)[0]
+            x[(img * c + 1) * plane + p] = -50 + 0.01 * rng.array(1)[0]
+        } }
+        let store = ParameterStore()
+        var bn = BatchNorm2d(store, "bn", channels: c)
+        bn.momentum = 1  // the running statistics become the batch's (unbiased variance)
+        let graph = Graph(training: true)
+        let y = try graph.batchNorm(graph.input(Tensor(shape: [n, c, 7, 7], values: x)), bn).value.array
+        for ch in 0..<c {
+            let values = (0..<n).flatMap { img in (0..<plane).map { Double(x[(img * c + ch) * plane + $0]) } }
+            let mean = values.reduce(0, +) / Double(values.count)
+            let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count)
+            #expect(abs(Double(bn.runningMean.value[ch]) - mean) <= 1e-6 * abs(mean))
+            let unbiased = variance * Double(values.count) / Double(values.count - 1)
+            #expect(abs(Double(bn.runningVar.value[ch]) - unbiased) <= 1e-4 * unbiased, "channel \(ch) variance")
+            for img in 0..<n { for p in 0..<plane {
+                let expected = (values[img * plane + p] - mean) / (variance + 1e-5).squareRoot()
+                #expect(abs(Double(y[(img * c + ch) * plane + p]) - expected) <= 2e-3, "channel \(ch)")
+            } }
+        }
+    }
+
     @Test func batchNormRunningStatisticsUseUnbiasedVariance() throws {
         let store = ParameterStore()
         let bn = BatchNorm2d(store, "bn", channels: 1)
