@@ -59,8 +59,8 @@ public enum BatchNormKernels {
     /// there). Against PyTorch's two passes (squared float deviations from the float mean, summed in double) the
     /// variance differs by float rounding of the deviations, ~1e-7 relative, so 1/sqrt(var+eps) can differ in its
     /// last bit: a normalised value then moves by an ulp, which flips a ReLU only for values within float noise of 0
-    /// (the parity check's kink probe covers those). It saves one of the three sweeps over x (the stats pass, one
-    /// exchange of sums between replicas at two threads).
+    /// (the parity check's kink probe covers those). It saves one of the three sweeps over x and, when replicas
+    /// share the statistics, one of their two exchanges of sums.
     @inline(__always) static func sumAndSquaresDouble(_ p: UnsafePointer<Float>, _ n: Int) -> (Double, Double) {
         var acc = SIMD8<Double>(), sq = SIMD8<Double>(), i = 0
         while i + 8 <= n {
