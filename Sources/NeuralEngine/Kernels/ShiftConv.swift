@@ -125,6 +125,17 @@ enum ShiftConv {
     /// position lies inside the phase's plane: one contiguous run per output row.
     static func addShifted(_ products: UnsafePointer<Float>, _ phase: Phase, _ g: ConvGeometry, count: Int,
                            into sums: UnsafeMutablePointer<Float>) {
+        forEachShiftedRun(phase, g, count: count) { phaseOffset, outputOffset, run in
+            addRun(products + phaseOffset, into: sums + outputOffset, count: run)
+        }
+    }
+
+    /// For every tap t of the phase, output channel m and output row oy whose shifted row lies inside the phase's
+    /// plane: where the run of `run` floats starts in the stacked [t*M + m][u][v][img] matrix (u = oy + dy,
+    /// v = ox + dx) and where the run it meets starts in the output's [m][oy][ox][img]. Forward adds along these
+    /// runs, backward copies along them the other way.
+    @inline(__always) static func forEachShiftedRun(_ phase: Phase, _ g: ConvGeometry, count: Int,
+                                                    _ body: (_ phaseOffset: Int, _ outputOffset: Int, _ run: Int) -> Void) {
         let (M, oh, ow, P) = (g.outChannels, g.outH, g.outW, g.outPlane)
         let (h, w, Q) = (phase.height, phase.width, phase.plane)
         for (t, tap) in phase.taps.enumerated() {
@@ -132,10 +143,9 @@ enum ShiftConv {
             guard y0 < y1, x0 < x1 else { continue }
             let run = (x1 - x0) * count
             for m in 0..<M {
-                let src = products + (t * M + m) * Q * count, dst = sums + m * P * count
+                let phaseBase = (t * M + m) * Q * count, outputBase = m * P * count
                 for oy in y0..<y1 {
-                    let s = src + ((oy + tap.dy) * w + x0 + tap.dx) * count, d = dst + (oy * ow + x0) * count
-                    addRun(s, into: d, count: run)
+                    body(phaseBase + ((oy + tap.dy) * w + x0 + tap.dx) * count, outputBase + (oy * ow + x0) * count, run)
                 }
             }
         }
@@ -240,19 +250,9 @@ extension ShiftConv {
     /// shifted[t*M + m][u][v][img] = dy[m][u - dy_t][v - dx_t][img] (0 where that output position does not exist).
     static func shiftBack(_ gathered: UnsafePointer<Float>, _ phase: Phase, _ g: ConvGeometry, count: Int,
                           into shifted: UnsafeMutablePointer<Float>) {
-        let (M, oh, ow, P) = (g.outChannels, g.outH, g.outW, g.outPlane)
-        let (h, w, Q) = (phase.height, phase.width, phase.plane)
-        shifted.update(repeating: 0, count: phase.taps.count * M * Q * count)
-        for (t, tap) in phase.taps.enumerated() {
-            let y0 = max(0, -tap.dy), y1 = min(oh, h - tap.dy), x0 = max(0, -tap.dx), x1 = min(ow, w - tap.dx)
-            guard y0 < y1, x0 < x1 else { continue }
-            let run = (x1 - x0) * count
-            for m in 0..<M {
-                let dst = shifted + (t * M + m) * Q * count, src = gathered + m * P * count
-                for oy in y0..<y1 {
-                    (dst + ((oy + tap.dy) * w + x0 + tap.dx) * count).update(from: src + (oy * ow + x0) * count, count: run)
-                }
-            }
+        shifted.update(repeating: 0, count: phase.taps.count * g.outChannels * phase.plane * count)
+        forEachShiftedRun(phase, g, count: count) { phaseOffset, outputOffset, run in
+            (shifted + phaseOffset).update(from: gathered + outputOffset, count: run)
         }
     }
 
