@@ -2,7 +2,7 @@
 APT_PACKAGES := libncurses-dev libopenblas-dev libpng-dev libsqlite3-dev zlib1g-dev dataset-fashion-mnist tmux
 SWIFT ?= swift
 
-.PHONY: deps build run test bench bench-compare clean
+.PHONY: deps build run test lint format bench bench-compare clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -25,8 +25,16 @@ build: deps
 run: build
 	@if [ -x .build/release/ranet-tui ]; then .build/release/ranet-tui $(ARGS); else .build/release/ranet --help; fi
 
-test: deps
+test: deps lint
 	$(SWIFT) test
+
+# Formatting is checked, not fixed, by `make test`; `make format` rewrites the files (config: .swift-format).
+FORMATTED := Package.swift Sources Tests
+lint:
+	$(SWIFT) format lint --strict --recursive $(FORMATTED)
+
+format:
+	$(SWIFT) format format --in-place --recursive $(FORMATTED)
 
 BENCH_PRESETS ?= fmnist-small cifar10-paper
 BENCH_THREADS ?= 1 2

@@ -1,7 +1,6 @@
+import Foundation
 // swift-tools-version: 6.1
 import PackageDescription
-
-import Foundation
 
 /// The engine's code is compiled for AVX2 and FMA (x86-64-v3, Intel Haswell / AMD Excavator and later) when the
 /// building machine has them, as `make run` builds for the machine it runs on: Swift's SIMD types and loops otherwise
@@ -13,21 +12,29 @@ let targetCPU: String? = {
         return forced == "generic" ? nil : forced
     }
     #if arch(x86_64) && os(Linux)
-    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-          let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
-    let flags = Set(line.split(separator: " ").map(String.init))
-    return flags.contains("avx2") && flags.contains("fma") ? "haswell" : nil
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+            let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+        else { return nil }
+        let flags = Set(line.split(separator: " ").map(String.init))
+        return flags.contains("avx2") && flags.contains("fma") ? "haswell" : nil
     #else
-    return nil
+        return nil
     #endif
 }()
 
 // Hot loops in the engine skip overflow/bounds traps in release builds; shapes are checked at the API surface.
-let engineFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
-                                   // Tests exercise real training steps: unoptimised kernels would make them crawl.
-                                   .unsafeFlags(["-O"], .when(configuration: .debug))]
-    + (targetCPU.map { [.unsafeFlags(["-target-cpu", $0]), .define("RANET_TARGET_CPU_SET"),
-                        .define("RANET_CPU_" + $0.uppercased().replacingOccurrences(of: "-", with: "_"))] } ?? [])
+let engineFlags: [SwiftSetting] =
+    [
+        .unsafeFlags(["-Ounchecked"], .when(configuration: .release)),
+        // Tests exercise real training steps: unoptimised kernels would make them crawl.
+        .unsafeFlags(["-O"], .when(configuration: .debug)),
+    ]
+    + (targetCPU.map {
+        [
+            .unsafeFlags(["-target-cpu", $0]), .define("RANET_TARGET_CPU_SET"),
+            .define("RANET_CPU_" + $0.uppercased().replacingOccurrences(of: "-", with: "_")),
+        ]
+    } ?? [])
 
 let package = Package(
     name: "ranet",
@@ -54,23 +61,32 @@ let package = Package(
         .target(name: "AdaptiveNets", dependencies: ["NeuralEngine"], swiftSettings: engineFlags),
         .target(name: "Datasets", dependencies: ["CPNG", "CZlib", "SeededRandom"], swiftSettings: engineFlags),
         .target(name: "ExitPolicies", dependencies: ["SeededRandom"]),
-        .target(name: "Training", dependencies: ["NeuralEngine", "AdaptiveNets", "Datasets"], swiftSettings: engineFlags),
-        .target(name: "AdaptiveInference", dependencies: ["NeuralEngine", "AdaptiveNets", "Datasets", "ExitPolicies"],
-                swiftSettings: engineFlags),
-        .target(name: "ExperimentStore", dependencies: ["SeededRandom", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "Training", dependencies: ["NeuralEngine", "AdaptiveNets", "Datasets"], swiftSettings: engineFlags),
+        .target(
+            name: "AdaptiveInference", dependencies: ["NeuralEngine", "AdaptiveNets", "Datasets", "ExitPolicies"],
+            swiftSettings: engineFlags),
+        .target(
+            name: "ExperimentStore", dependencies: ["SeededRandom", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "Dashboard", dependencies: ["ExitPolicies", "SeededRandom"]),
         .target(name: "TerminalUI", dependencies: ["CNcurses", "Dashboard"]),
 
-        .executableTarget(name: "ranet", dependencies: [
-            "NeuralEngine", "AdaptiveNets", "Datasets", "ExitPolicies", "ExperimentStore", "Training", "AdaptiveInference",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
-        .executableTarget(name: "ranet-tui", dependencies: [
-            "Dashboard", "TerminalUI", "ExperimentStore", "ExitPolicies", "AdaptiveNets", "NeuralEngine",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
-        .executableTarget(name: "ranet-bench", dependencies: ["NeuralEngine", "AdaptiveNets", "CBLAS"],
-                          swiftSettings: engineFlags),
+        .executableTarget(
+            name: "ranet",
+            dependencies: [
+                "NeuralEngine", "AdaptiveNets", "Datasets", "ExitPolicies", "ExperimentStore", "Training",
+                "AdaptiveInference",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "ranet-tui",
+            dependencies: [
+                "Dashboard", "TerminalUI", "ExperimentStore", "ExitPolicies", "AdaptiveNets", "NeuralEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "ranet-bench", dependencies: ["NeuralEngine", "AdaptiveNets", "CBLAS"],
+            swiftSettings: engineFlags),
 
         .target(name: "TestSupport", dependencies: ["NeuralEngine", "SeededRandom"], path: "Tests/TestSupport"),
         .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine", "TestSupport"]),
@@ -78,11 +94,22 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "SeededRandom", "TestSupport"]),
         .testTarget(name: "ExitPoliciesTests", dependencies: ["ExitPolicies", "SeededRandom"]),
         .testTarget(name: "ExperimentStoreTests", dependencies: ["ExperimentStore", "SeededRandom", "TestSupport"]),
-        .testTarget(name: "DashboardTests", dependencies: ["Dashboard", "ExitPolicies", "SeededRandom"], exclude: ["Snapshots"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "AdaptiveNets", "Datasets", "NeuralEngine", "TestSupport"]),
-        .testTarget(name: "AdaptiveInferenceTests", dependencies: ["AdaptiveInference", "AdaptiveNets", "ExitPolicies", "Datasets",
-                                                                   "NeuralEngine", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["TestSupport", "Datasets", "ExperimentStore", "AdaptiveNets",
-                                                    "Training", "NeuralEngine"]),
+        .testTarget(
+            name: "DashboardTests", dependencies: ["Dashboard", "ExitPolicies", "SeededRandom"], exclude: ["Snapshots"]),
+        .testTarget(
+            name: "TrainingTests",
+            dependencies: ["Training", "AdaptiveNets", "Datasets", "NeuralEngine", "TestSupport"]),
+        .testTarget(
+            name: "AdaptiveInferenceTests",
+            dependencies: [
+                "AdaptiveInference", "AdaptiveNets", "ExitPolicies", "Datasets",
+                "NeuralEngine", "TestSupport",
+            ]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: [
+                "TestSupport", "Datasets", "ExperimentStore", "AdaptiveNets",
+                "Training", "NeuralEngine",
+            ]),
     ]
 )

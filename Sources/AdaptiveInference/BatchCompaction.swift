@@ -10,8 +10,9 @@ public enum BatchCompaction {
         guard source.rank >= 1 else { throw InferenceError.compaction("a scalar tensor has no batch axis") }
         let expected = [rows.count] + source.shape.dropFirst()
         guard destination.shape == expected else {
-            throw InferenceError.compaction("destination \(destination.shape) cannot hold rows \(rows.count) of "
-                + "\(source.shape) (expected \(expected))")
+            throw InferenceError.compaction(
+                "destination \(destination.shape) cannot hold rows \(rows.count) of "
+                    + "\(source.shape) (expected \(expected))")
         }
         let batch = source.shape[0]
         if let bad = rows.first(where: { $0 < 0 || $0 >= batch }) {

@@ -40,10 +40,12 @@ public final class EarlyExitExecutor {
     public init(model: any EarlyExitNetwork, policy: ExitPolicy, thresholds: Thresholds) throws {
         try thresholds.validate(policy: policy, exitCount: model.exitCount, classCount: model.classes)
         guard model.exitStage.count == model.exitCount,
-              model.exitStage == model.exitStage.sorted(), model.exitStage.allSatisfy({ (0..<model.stageCount).contains($0) })
+            model.exitStage == model.exitStage.sorted(),
+            model.exitStage.allSatisfy({ (0..<model.stageCount).contains($0) })
         else {
-            throw InferenceError.modelContract("exit stages \(model.exitStage) must be ascending stage indices "
-                + "below \(model.stageCount), one per exit (\(model.exitCount))")
+            throw InferenceError.modelContract(
+                "exit stages \(model.exitStage) must be ascending stage indices "
+                    + "below \(model.stageCount), one per exit (\(model.exitCount))")
         }
         self.model = model
         self.policy = policy
@@ -60,8 +62,10 @@ public final class EarlyExitExecutor {
         compactionArena.reset()
         var result = EarlyExitBatchResult(
             exitIndex: [Int](repeating: -1, count: batch),
-            statistics: [SampleExitStatistics](repeating: SampleExitStatistics(maxProb: 0, entropy: 0, margin: 0,
-                                                                              predicted: 0), count: batch),
+            statistics: [SampleExitStatistics](
+                repeating: SampleExitStatistics(
+                    maxProb: 0, entropy: 0, margin: 0,
+                    predicted: 0), count: batch),
             samplesPerStage: [Int](repeating: 0, count: model.stageCount))
         // running[row] = batch position of the sample in row `row` of the current (compacted) state.
         var running = Array(0..<batch)
@@ -111,12 +115,14 @@ public final class EarlyExitExecutor {
     private func checkExits(_ logits: [Node], stage: Int, rows: Int) throws {
         let expected = model.exitStage.filter { $0 == stage }.count
         guard logits.count == expected else {
-            throw InferenceError.modelContract("stage \(stage) returned \(logits.count) exits, its exit stages "
-                + "declare \(expected)")
+            throw InferenceError.modelContract(
+                "stage \(stage) returned \(logits.count) exits, its exit stages "
+                    + "declare \(expected)")
         }
         for node in logits where node.shape != [rows, model.classes] {
-            throw InferenceError.modelContract("stage \(stage) returned logits of shape \(node.shape), expected "
-                + "\([rows, model.classes])")
+            throw InferenceError.modelContract(
+                "stage \(stage) returned logits of shape \(node.shape), expected "
+                    + "\([rows, model.classes])")
         }
     }
 }

@@ -20,11 +20,14 @@ public struct EarlyExitRun: Sendable {
 
     /// Creates a run from its per-sample decisions (e.g. gathered batch by batch by a caller); throws unless there
     /// is one non-negative exit index, one set of statistics and one label per sample.
-    public init(exitIndex: [Int], statistics: [SampleExitStatistics], labels: [Int32], samplesPerStage: [Int],
-                batchSize: Int, elapsed: Duration) throws {
+    public init(
+        exitIndex: [Int], statistics: [SampleExitStatistics], labels: [Int32], samplesPerStage: [Int],
+        batchSize: Int, elapsed: Duration
+    ) throws {
         guard exitIndex.count == labels.count, statistics.count == labels.count else {
-            throw InferenceError.invalidArgument("early-exit run: \(exitIndex.count) exit indices and "
-                + "\(statistics.count) statistics for \(labels.count) samples")
+            throw InferenceError.invalidArgument(
+                "early-exit run: \(exitIndex.count) exit indices and "
+                    + "\(statistics.count) statistics for \(labels.count) samples")
         }
         if let bad = exitIndex.firstIndex(where: { $0 < 0 }) {
             throw InferenceError.invalidArgument("early-exit run: sample \(bad) has exit \(exitIndex[bad])")
@@ -73,8 +76,9 @@ public struct EarlyExitRun: Sendable {
 
     private func checkExits(below exitCount: Int) throws {
         if let bad = exitIndex.firstIndex(where: { $0 >= exitCount }) {
-            throw InferenceError.invalidArgument("early-exit run: sample \(bad) left at exit \(exitIndex[bad]) but "
-                + "the cost table has \(exitCount) exits")
+            throw InferenceError.invalidArgument(
+                "early-exit run: sample \(bad) left at exit \(exitIndex[bad]) but "
+                    + "the cost table has \(exitCount) exits")
         }
     }
 
@@ -95,8 +99,10 @@ extension EarlyExitRun {
     /// The disagreements with `simulation` where some exit up to the later of the two decisions holds a
     /// confidence (in the simulated outputs) within `tolerance` of its threshold: ties that BLAS rounding on a
     /// compacted batch can tip either way, as opposed to real errors.
-    public func disagreementsAtThresholds(with simulation: ExitSimulation, outputs: ExitOutputs, policy: ExitPolicy,
-                                          thresholds: Thresholds, tolerance: Float = 1e-5) -> [Int] {
+    public func disagreementsAtThresholds(
+        with simulation: ExitSimulation, outputs: ExitOutputs, policy: ExitPolicy,
+        thresholds: Thresholds, tolerance: Float = 1e-5
+    ) -> [Int] {
         disagreements(with: simulation, outputs: outputs).filter { sample in
             guard sample < simulation.exitIndex.count else { return false }
             let latest = min(max(exitIndex[sample], simulation.exitIndex[sample]), outputs.exitCount - 1)
@@ -114,21 +120,25 @@ extension EarlyExitRun {
 extension EarlyExitExecutor {
     /// Real early exit over every image of `dataset` (file order) in batches of `batchSize`; `progress(done, total)`
     /// is called after each batch. Images of another shape than the model's input are refused.
-    public func run(dataset: Dataset, normalization: Normalization, batchSize: Int,
-                    progress: ((Int, Int) -> Void)? = nil) throws -> EarlyExitRun {
+    public func run(
+        dataset: Dataset, normalization: Normalization, batchSize: Int,
+        progress: ((Int, Int) -> Void)? = nil
+    ) throws -> EarlyExitRun {
         try InputCheck.check(batchSize: batchSize, context: "early-exit inference")
         try InputCheck.check(dataset, fits: model, context: "early-exit inference")
         let loader = try BatchLoader.evaluation(dataset: dataset, batchSize: batchSize, normalization: normalization)
         let staging = InputStaging()
-        var exitIndex: [Int] = [], statistics: [SampleExitStatistics] = []
+        var exitIndex: [Int] = []
+        var statistics: [SampleExitStatistics] = []
         exitIndex.reserveCapacity(dataset.count)
         statistics.reserveCapacity(dataset.count)
         var samplesPerStage = [Int](repeating: 0, count: model.stageCount)
         var elapsed = Duration.zero
         let clock = ContinuousClock()
         for batch in loader.batches(epoch: 0) {
-            let images = staging.tensor(shape: [batch.count, batch.channels, batch.height, batch.width],
-                                        values: batch.images[...])
+            let images = staging.tensor(
+                shape: [batch.count, batch.channels, batch.height, batch.width],
+                values: batch.images[...])
             let start = clock.now
             let result = try run(images)
             elapsed += clock.now - start
@@ -137,8 +147,9 @@ extension EarlyExitExecutor {
             for stage in 0..<samplesPerStage.count { samplesPerStage[stage] += result.samplesPerStage[stage] }
             progress?(exitIndex.count, dataset.count)
         }
-        return try EarlyExitRun(exitIndex: exitIndex, statistics: statistics, labels: dataset.labels,
-                            samplesPerStage: samplesPerStage, batchSize: batchSize, elapsed: elapsed)
+        return try EarlyExitRun(
+            exitIndex: exitIndex, statistics: statistics, labels: dataset.labels,
+            samplesPerStage: samplesPerStage, batchSize: batchSize, elapsed: elapsed)
     }
 }
 

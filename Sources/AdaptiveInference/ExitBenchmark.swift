@@ -29,9 +29,11 @@ public struct ExitBenchmarkResult: Codable, Sendable, Equatable {
     public var accuracy: Double
 
     /// Creates a result.
-    public init(batchSize: Int, flopsRatio: Double, timeRatio: Double, allExitsImagesPerSecond: Double,
-                earlyExitImagesPerSecond: Double, agreesWithSimulation: Bool, executedFlopsRatio: Double,
-                disagreements: Int, disagreementsAtThresholds: Int, accuracy: Double) {
+    public init(
+        batchSize: Int, flopsRatio: Double, timeRatio: Double, allExitsImagesPerSecond: Double,
+        earlyExitImagesPerSecond: Double, agreesWithSimulation: Bool, executedFlopsRatio: Double,
+        disagreements: Int, disagreementsAtThresholds: Int, accuracy: Double
+    ) {
         self.batchSize = batchSize
         self.flopsRatio = flopsRatio
         self.timeRatio = timeRatio
@@ -50,9 +52,11 @@ public enum ExitBenchmark {
     /// Times both modes on every image of `dataset` (assembled once up front, so only model work is timed), the
     /// best of `repetitions` passes each, after one untimed warm-up batch; thresholds are validated and images of
     /// another shape than the model's are refused.
-    public static func run(model: any EarlyExitNetwork, dataset: Dataset, normalization: Normalization,
-                           batchSize: Int, policy: ExitPolicy, thresholds: Thresholds,
-                           repetitions: Int = 3) throws -> ExitBenchmarkResult {
+    public static func run(
+        model: any EarlyExitNetwork, dataset: Dataset, normalization: Normalization,
+        batchSize: Int, policy: ExitPolicy, thresholds: Thresholds,
+        repetitions: Int = 3
+    ) throws -> ExitBenchmarkResult {
         guard repetitions >= 1 else {
             throw InferenceError.invalidArgument("bench-exit: repetitions must be at least 1, got \(repetitions)")
         }
@@ -63,8 +67,10 @@ public enum ExitBenchmark {
         let executor = try EarlyExitExecutor(model: model, policy: policy, thresholds: thresholds)
         _ = try runner.run(batches[0])
         _ = try executor.run(batches[0])
-        var allTime = Duration.seconds(Int64.max), earlyTime = allTime
-        var outputs: ExitOutputs?, early: EarlyExitRun?
+        var allTime = Duration.seconds(Int64.max)
+        var earlyTime = allTime
+        var outputs: ExitOutputs?
+        var early: EarlyExitRun?
         for _ in 0..<repetitions {
             let (all, allElapsed) = try allExitsPass(runner, batches: batches, dataset: dataset)
             outputs = all
@@ -75,11 +81,13 @@ public enum ExitBenchmark {
         }
         let cost = try model.cost()
         let last = Double(cost.cumulativeFlops[cost.cumulativeFlops.count - 1])
-        let simulation = try outputs!.simulate(policy: policy, thresholds: thresholds,
-                                               cumulativeFlops: cost.cumulativeFlops.map(Int64.init))
+        let simulation = try outputs!.simulate(
+            policy: policy, thresholds: thresholds,
+            cumulativeFlops: cost.cumulativeFlops.map(Int64.init))
         let disagreements = early!.disagreements(with: simulation, outputs: outputs!)
-        let atThresholds = early!.disagreementsAtThresholds(with: simulation, outputs: outputs!, policy: policy,
-                                                           thresholds: thresholds)
+        let atThresholds = early!.disagreementsAtThresholds(
+            with: simulation, outputs: outputs!, policy: policy,
+            thresholds: thresholds)
         let images = Double(dataset.count)
         return ExitBenchmarkResult(
             batchSize: batchSize, flopsRatio: simulation.expectedFlops / last,
@@ -100,10 +108,13 @@ public enum ExitBenchmark {
     }
 
     /// Every exit for every image, statistics included (what a simulation needs), and the time it took.
-    static func allExitsPass(_ runner: AllExitsRunner, batches: [Tensor],
-                             dataset: Dataset) throws -> (ExitOutputs, Duration) {
+    static func allExitsPass(
+        _ runner: AllExitsRunner, batches: [Tensor],
+        dataset: Dataset
+    ) throws -> (ExitOutputs, Duration) {
         var table = ExitStatisticsTable(exitCount: runner.model.exitCount, sampleCount: dataset.count)
-        let clock = ContinuousClock(), start = clock.now
+        let clock = ContinuousClock()
+        let start = clock.now
         var done = 0
         for images in batches {
             for (exit, node) in try runner.run(images).enumerated() {
@@ -116,18 +127,23 @@ public enum ExitBenchmark {
     }
 
     /// Real early exit over the batches, timed per executor call.
-    static func earlyExitPass(_ executor: EarlyExitExecutor, batches: [Tensor], labels: [Int32],
-                              batchSize: Int) throws -> EarlyExitRun {
-        var exitIndex: [Int] = [], statistics: [SampleExitStatistics] = []
+    static func earlyExitPass(
+        _ executor: EarlyExitExecutor, batches: [Tensor], labels: [Int32],
+        batchSize: Int
+    ) throws -> EarlyExitRun {
+        var exitIndex: [Int] = []
+        var statistics: [SampleExitStatistics] = []
         var samplesPerStage = [Int](repeating: 0, count: executor.model.stageCount)
-        let clock = ContinuousClock(), start = clock.now
+        let clock = ContinuousClock()
+        let start = clock.now
         for images in batches {
             let result = try executor.run(images)
             exitIndex += result.exitIndex
             statistics += result.statistics
             for stage in 0..<samplesPerStage.count { samplesPerStage[stage] += result.samplesPerStage[stage] }
         }
-        return try EarlyExitRun(exitIndex: exitIndex, statistics: statistics, labels: labels,
-                            samplesPerStage: samplesPerStage, batchSize: batchSize, elapsed: clock.now - start)
+        return try EarlyExitRun(
+            exitIndex: exitIndex, statistics: statistics, labels: labels,
+            samplesPerStage: samplesPerStage, batchSize: batchSize, elapsed: clock.now - start)
     }
 }

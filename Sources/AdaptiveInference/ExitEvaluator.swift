@@ -53,9 +53,12 @@ public struct ExitEvaluator: Sendable {
     public let workers: Int
 
     /// Creates an evaluator; a batch size or worker count below 1 is refused.
-    public init(model: any EarlyExitNetwork, normalization: Normalization, batchSize: Int = 64, workers: Int = 1) throws {
+    public init(model: any EarlyExitNetwork, normalization: Normalization, batchSize: Int = 64, workers: Int = 1) throws
+    {
         try InputCheck.check(batchSize: batchSize, context: "evaluation")
-        guard workers >= 1 else { throw InferenceError.invalidArgument("evaluation: workers must be at least 1, got \(workers)") }
+        guard workers >= 1 else {
+            throw InferenceError.invalidArgument("evaluation: workers must be at least 1, got \(workers)")
+        }
         self.model = model
         self.normalization = normalization
         self.batchSize = batchSize
@@ -64,10 +67,13 @@ public struct ExitEvaluator: Sendable {
 
     /// Every exit's statistics (and logits if `keepLogits`) for every image of `dataset`; `progress(done, total)`
     /// is called after each batch. Images of another shape than the model's input are refused.
-    public func evaluate(_ dataset: Dataset, keepLogits: Bool = false,
-                         progress: ((Int, Int) -> Void)? = nil) throws -> ExitEvaluation {
+    public func evaluate(
+        _ dataset: Dataset, keepLogits: Bool = false,
+        progress: ((Int, Int) -> Void)? = nil
+    ) throws -> ExitEvaluation {
         try InputCheck.check(dataset, fits: model, context: "evaluation")
-        let clock = ContinuousClock(), start = clock.now
+        let clock = ContinuousClock()
+        let start = clock.now
         let loader = try BatchLoader.evaluation(dataset: dataset, batchSize: batchSize, normalization: normalization)
         let runners = (0..<workers).map { _ in AllExitsRunner(model: model) }
         let stagings = (0..<workers).map { _ in InputStaging() }
@@ -76,18 +82,21 @@ public struct ExitEvaluator: Sendable {
         var done = 0
         for batch in loader.batches(epoch: 0) {
             // Contiguous parts of the batch, one per worker (fewer when the batch is small).
-            let parts = min(workers, batch.count), imageSize = batch.channels * batch.height * batch.width
+            let parts = min(workers, batch.count)
+            let imageSize = batch.channels * batch.height * batch.width
             let bounds = EngineThreads.partBounds(batch.count, parts: parts)
             let inputs = (0..<parts).map { part in
-                stagings[part].tensor(shape: [bounds[part + 1] - bounds[part], batch.channels, batch.height, batch.width],
-                                      values: batch.images[bounds[part] * imageSize..<bounds[part + 1] * imageSize])
+                stagings[part].tensor(
+                    shape: [bounds[part + 1] - bounds[part], batch.channels, batch.height, batch.width],
+                    values: batch.images[bounds[part] * imageSize..<bounds[part + 1] * imageSize])
             }
             try EngineThreads.runParts(parts) { part in try runners[part].run(inputs[part]) }
             for part in 0..<parts {
                 for (exit, node) in runners[part].logits.enumerated() {
                     try table.record(node, exit: exit, firstSample: done + bounds[part])
                     if logits != nil {
-                        Self.copy(node, exit: exit, firstSample: done + bounds[part], samples: dataset.count, into: &logits!)
+                        Self.copy(
+                            node, exit: exit, firstSample: done + bounds[part], samples: dataset.count, into: &logits!)
                     }
                 }
             }
@@ -96,8 +105,9 @@ public struct ExitEvaluator: Sendable {
         }
         let outputs = try table.outputs(classCount: model.classes, labels: dataset.labels)
         let cost = try model.cost()
-        return ExitEvaluation(outputs: outputs, logits: logits, cost: cost,
-                              anytime: Self.anytimeTable(outputs: outputs, cost: cost), elapsed: clock.now - start)
+        return ExitEvaluation(
+            outputs: outputs, logits: logits, cost: cost,
+            anytime: Self.anytimeTable(outputs: outputs, cost: cost), elapsed: clock.now - start)
     }
 
     /// The anytime table of outputs and the cost table of the model that produced them.
@@ -108,7 +118,8 @@ public struct ExitEvaluator: Sendable {
     }
 
     private static func copy(_ node: Node, exit: Int, firstSample: Int, samples: Int, into logits: inout [Float]) {
-        let classes = node.shape[1], rows = node.shape[0]
+        let classes = node.shape[1]
+        let rows = node.shape[0]
         let offset = (exit * samples + firstSample) * classes
         logits.withUnsafeMutableBufferPointer { buffer in
             (buffer.baseAddress! + offset).update(from: node.value.data, count: rows * classes)
@@ -133,8 +144,9 @@ final class AllExitsRunner {
         graph.reset()
         let logits = try model.forward(graph, graph.input(images))
         guard logits.count == model.exitCount else {
-            throw InferenceError.modelContract("forward returned \(logits.count) exits, the model declares "
-                + "\(model.exitCount)")
+            throw InferenceError.modelContract(
+                "forward returned \(logits.count) exits, the model declares "
+                    + "\(model.exitCount)")
         }
         self.logits = logits
         return logits

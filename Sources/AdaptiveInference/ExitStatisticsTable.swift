@@ -30,8 +30,9 @@ struct ExitStatisticsTable {
 
     /// The finished outputs (ExitOutputs checks every shape and value again).
     func outputs(classCount: Int, labels: [Int32]) throws -> ExitOutputs {
-        try ExitOutputs(exitCount: exitCount, sampleCount: sampleCount, classCount: classCount, labels: labels,
-                        maxProb: maxProb, entropy: entropy, margin: margin, predicted: predicted)
+        try ExitOutputs(
+            exitCount: exitCount, sampleCount: sampleCount, classCount: classCount, labels: labels,
+            maxProb: maxProb, entropy: entropy, margin: margin, predicted: predicted)
     }
 }
 
@@ -54,8 +55,9 @@ enum ExitStatisticsReader {
             let range = policy.validRange(classCount: classCount)
             return min(max(value, range.lowerBound), range.upperBound)
         }
-        return SampleExitStatistics(maxProb: clamp(s.maxProb, .maxProb), entropy: clamp(s.entropy, .entropy),
-                                    margin: clamp(s.margin, .margin), predicted: s.predicted)
+        return SampleExitStatistics(
+            maxProb: clamp(s.maxProb, .maxProb), entropy: clamp(s.entropy, .entropy),
+            margin: clamp(s.margin, .margin), predicted: s.predicted)
     }
 }
 

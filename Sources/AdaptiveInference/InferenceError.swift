@@ -16,12 +16,12 @@ public enum InferenceError: Error, Equatable, Sendable, CustomStringConvertible 
     /// A one-line message fit for a terminal.
     public var description: String {
         switch self {
-        case let .inputShapeMismatch(context, expected, found):
+        case .inputShapeMismatch(let context, let expected, let found):
             return "\(context): images are \(Self.format(found)) (channels x height x width) but the model takes "
                 + "\(Self.format(expected)); images are refused, not resized or converted "
                 + "(convert the dataset first, e.g. Dataset.converted(toChannels:))"
         case .compaction(let message): return "batch compaction: \(message)"
-        case let .nonFiniteLogits(exit, sample):
+        case .nonFiniteLogits(let exit, let sample):
             return "exit \(exit) produced a non-finite logit for sample \(sample) of the batch"
         case .modelContract(let message): return "model: \(message)"
         case .invalidArgument(let message): return message

@@ -10,16 +10,18 @@ enum InputCheck {
         try check(imageShape: [dataset.channels, dataset.height, dataset.width], fits: model, context: context)
         guard dataset.count > 0 else { throw InferenceError.invalidArgument("\(context): the dataset holds no images") }
         guard dataset.classCount == model.classes else {
-            throw InferenceError.invalidArgument("\(context): the dataset has \(dataset.classCount) classes but the "
-                + "model predicts \(model.classes)")
+            throw InferenceError.invalidArgument(
+                "\(context): the dataset has \(dataset.classCount) classes but the "
+                    + "model predicts \(model.classes)")
         }
     }
 
     /// Throws unless `images` is an NCHW batch of at least one image of the model's input shape.
     static func check(batch images: Tensor, fits model: any EarlyExitNetwork, context: String) throws {
         guard images.rank == 4, images.shape[0] >= 1 else {
-            throw InferenceError.invalidArgument("\(context): expected an NCHW batch of at least one image, got "
-                + "a tensor of shape \(images.shape)")
+            throw InferenceError.invalidArgument(
+                "\(context): expected an NCHW batch of at least one image, got "
+                    + "a tensor of shape \(images.shape)")
         }
         try check(imageShape: Array(images.shape.dropFirst()), fits: model, context: context)
     }

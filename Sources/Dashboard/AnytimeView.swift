@@ -8,10 +8,12 @@ enum AnytimeView {
         let ascii = state.options.ascii
         let tableWidth = min(46, max(34, rect.width / 3))
         let (left, right) = rect.splitColumns(leftWidth: rect.width - tableWidth)
-        let chartArea = drawPanel("Accuracy (%) vs cumulative MFLOPs" + (state.logY ? "  [log y]" : ""),
-                                  into: &screen, rect: left, ascii: ascii)
-        LineChart.draw(series(state), style: ChartStyle(xLabel: "MFLOPs", logY: state.logY, ascii: ascii),
-                       into: &screen, rect: chartArea)
+        let chartArea = drawPanel(
+            "Accuracy (%) vs cumulative MFLOPs" + (state.logY ? "  [log y]" : ""),
+            into: &screen, rect: left, ascii: ascii)
+        LineChart.draw(
+            series(state), style: ChartStyle(xLabel: "MFLOPs", logY: state.logY, ascii: ascii),
+            into: &screen, rect: chartArea)
         let tableArea = drawPanel("Exits", into: &screen, rect: right, ascii: ascii)
         drawTable(state, into: &screen, rect: tableArea)
     }
@@ -20,7 +22,9 @@ enum AnytimeView {
     static func shownRuns(_ state: DashboardState) -> [(detail: RunDetail, color: ColorRole)] {
         var result: [(RunDetail, ColorRole)] = []
         for (index, id) in state.overlayRunIDs.sorted().filter({ $0 != state.focusedRunID }).enumerated() {
-            if let detail = state.data?.details[id] { result.append((detail, overlayColors[index % overlayColors.count])) }
+            if let detail = state.data?.details[id] {
+                result.append((detail, overlayColors[index % overlayColors.count]))
+            }
         }
         if let focused = state.focusedDetail { result.append((focused, .title)) }
         return result.filter { !$0.0.exits.isEmpty }
@@ -31,42 +35,55 @@ enum AnytimeView {
             let exits = detail.exits
             var lines: [ChartSeries] = []
             if !detail.budgetCurve.isEmpty {
-                lines.append(ChartSeries(label: "", color: .muted, xs: detail.budgetCurve.map(\.averageMFLOPs),
-                                         ys: detail.budgetCurve.map { $0.accuracy * 100 }))
+                lines.append(
+                    ChartSeries(
+                        label: "", color: .muted, xs: detail.budgetCurve.map(\.averageMFLOPs),
+                        ys: detail.budgetCurve.map { $0.accuracy * 100 }))
             }
-            lines.append(ChartSeries(label: "\(detail.run.name)", color: color,
-                                     xs: exits.map(\.cumulativeMFLOPs), ys: exits.map { $0.accuracy * 100 },
-                                     markers: exits.indices.map { Character(String(($0 + 1) % 10)) }))
+            lines.append(
+                ChartSeries(
+                    label: "\(detail.run.name)", color: color,
+                    xs: exits.map(\.cumulativeMFLOPs), ys: exits.map { $0.accuracy * 100 },
+                    markers: exits.indices.map { Character(String(($0 + 1) % 10)) }))
             return lines
         }
     }
 
     static func drawTable(_ state: DashboardState, into screen: inout Screen, rect: Rect) {
         guard let detail = state.focusedDetail, !detail.exits.isEmpty else {
-            screen.write("not evaluated yet (ranet eval)", x: rect.x + 1, y: rect.y, foreground: .muted,
-                         maxWidth: rect.width - 1)
+            screen.write(
+                "not evaluated yet (ranet eval)", x: rect.x + 1, y: rect.y, foreground: .muted,
+                maxWidth: rect.width - 1)
             return
         }
-        let header = fit("exit", 5) + fit("sub", 4) + fit("res", 5) + fit("MFLOPs", 8, alignRight: true)
+        let header =
+            fit("exit", 5) + fit("sub", 4) + fit("res", 5) + fit("MFLOPs", 8, alignRight: true)
             + fit("acc %", 8, alignRight: true)
-        screen.write(header, x: rect.x + 1, y: rect.y, foreground: .muted, attributes: [.bold], maxWidth: rect.width - 1)
+        screen.write(
+            header, x: rect.x + 1, y: rect.y, foreground: .muted, attributes: [.bold], maxWidth: rect.width - 1)
         let count = detail.exits.count
         for (index, exit) in detail.exits.enumerated() where index + 1 < rect.height {
-            let text = fit(String(index + 1), 5) + fit(subnetworkText(exit.subnetwork), 4) + fit(resolutionText(exit.resolution), 5)
+            let text =
+                fit(String(index + 1), 5) + fit(subnetworkText(exit.subnetwork), 4)
+                + fit(resolutionText(exit.resolution), 5)
                 + fit(String(format: "%.2f", exit.cumulativeMFLOPs), 8, alignRight: true)
                 + fit(String(format: "%.2f", exit.accuracy * 100), 8, alignRight: true)
             screen.write(text, x: rect.x + 1, y: rect.y + 1 + index, maxWidth: rect.width - 1)
-            screen.restyle(x: rect.x + 1, y: rect.y + 1 + index, width: 4, foreground: exitColor(index, of: count),
-                           attributes: [.bold])
+            screen.restyle(
+                x: rect.x + 1, y: rect.y + 1 + index, width: 4, foreground: exitColor(index, of: count),
+                attributes: [.bold])
         }
         var row = rect.y + count + 2
         if !detail.budgetCurve.isEmpty, row < rect.y + rect.height {
-            screen.write("budget curve: \(detail.budgetCurve.count) points (grey)", x: rect.x + 1, y: row,
-                         foreground: .muted, maxWidth: rect.width - 1)
+            screen.write(
+                "budget curve: \(detail.budgetCurve.count) points (grey)", x: rect.x + 1, y: row,
+                foreground: .muted, maxWidth: rect.width - 1)
             row += 1
         }
         for (detailShown, color) in shownRuns(state) where row < rect.y + rect.height {
-            screen.write((state.options.ascii ? "- " : "━ ") + detailShown.run.name, x: rect.x + 1, y: row, foreground: color, maxWidth: rect.width - 1)
+            screen.write(
+                (state.options.ascii ? "- " : "━ ") + detailShown.run.name, x: rect.x + 1, y: row, foreground: color,
+                maxWidth: rect.width - 1)
             row += 1
         }
     }

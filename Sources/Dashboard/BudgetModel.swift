@@ -1,5 +1,5 @@
-import Foundation
 import ExitPolicies
+import Foundation
 
 /// Outcome of the budget settings on one run's per-sample records.
 public struct BudgetResult: Hashable, Sendable {
@@ -29,11 +29,14 @@ public struct BudgetEngine: Sendable {
     /// Builds the engine, or throws a message when the records cannot support the policy.
     init(detail: RunDetail, policy: ExitPolicy) throws(ExitPolicyError) {
         let exitCount = detail.exits.count
-        let classCount = max(2, detail.classNames.count,
-                             (detail.samples.map(\.label).max() ?? 0) + 1,
-                             (detail.samples.flatMap(\.predicted).max() ?? 0) + 1)
+        let classCount = max(
+            2, detail.classNames.count,
+            (detail.samples.map(\.label).max() ?? 0) + 1,
+            (detail.samples.flatMap(\.predicted).max() ?? 0) + 1)
         test = try BudgetEngine.outputs(detail.samples, exitCount: exitCount, classCount: classCount)
-        let validation = detail.validationSamples.isEmpty ? test
+        let validation =
+            detail.validationSamples.isEmpty
+            ? test
             : try BudgetEngine.outputs(detail.validationSamples, exitCount: exitCount, classCount: classCount)
         cumulativeFlops = detail.exits.map { max(1, Int64(($0.cumulativeMFLOPs * 1e6).rounded())) }
         batch = try BudgetedBatch(validation: validation, test: test, policy: policy, cumulativeFlops: cumulativeFlops)
@@ -42,14 +45,19 @@ public struct BudgetEngine: Sendable {
     }
 
     /// Converts sample records (sample-major) into the exit-major arrays ExitPolicies expects.
-    static func outputs(_ samples: [SampleRecord], exitCount: Int, classCount: Int) throws(ExitPolicyError) -> ExitOutputs {
+    static func outputs(
+        _ samples: [SampleRecord], exitCount: Int, classCount: Int
+    ) throws(ExitPolicyError) -> ExitOutputs {
         let count = samples.count
-        var maxProb = [Float](repeating: 0, count: exitCount * count), entropy = maxProb, margin = maxProb
+        var maxProb = [Float](repeating: 0, count: exitCount * count)
+        var entropy = maxProb
+        var margin = maxProb
         var predicted = [Int32](repeating: 0, count: exitCount * count)
         let hasMargins = samples.allSatisfy { ($0.margin?.count ?? 0) >= exitCount }
         for (sample, record) in samples.enumerated() {
             guard record.confidence.count >= exitCount, record.predicted.count >= exitCount,
-                  record.entropy.count >= exitCount else {
+                record.entropy.count >= exitCount
+            else {
                 throw .shapeMismatch("sample \(record.index) has outputs for fewer than \(exitCount) exits")
             }
             for exit in 0..<exitCount {
@@ -60,9 +68,10 @@ public struct BudgetEngine: Sendable {
                 if hasMargins { margin[index] = record.margin![exit] }
             }
         }
-        return try ExitOutputs(exitCount: exitCount, sampleCount: count, classCount: classCount,
-                               labels: samples.map { Int32($0.label) }, maxProb: maxProb, entropy: entropy,
-                               margin: hasMargins ? margin : nil, predicted: predicted)
+        return try ExitOutputs(
+            exitCount: exitCount, sampleCount: count, classCount: classCount,
+            labels: samples.map { Int32($0.label) }, maxProb: maxProb, entropy: entropy,
+            margin: hasMargins ? margin : nil, predicted: predicted)
     }
 
     /// Applies the settings: thresholds from the mode, then one exact simulation over every sample.
@@ -74,7 +83,8 @@ public struct BudgetEngine: Sendable {
             let range = policy.validRange(classCount: test.classCount)
             // Entropy runs the other way: moving right means stricter for every policy.
             let fraction = policy == .entropy ? 1 - settings.position : settings.position
-            let value = min(range.upperBound, range.lowerBound + Float(fraction) * (range.upperBound - range.lowerBound))
+            let value = min(
+                range.upperBound, range.lowerBound + Float(fraction) * (range.upperBound - range.lowerBound))
             thresholds = .global(value)
             label = "threshold " + format(Double(value), decimals: 3)
         case .pSchedule:
@@ -82,16 +92,18 @@ public struct BudgetEngine: Sendable {
             thresholds = try batch.thresholds(p: p)
             label = "p " + format(p, decimals: 3)
         case .targetMFLOPs:
-            let target = batch.clampedBudget(batch.budgetRange.lowerBound
-                + settings.position * (batch.budgetRange.upperBound - batch.budgetRange.lowerBound))
+            let target = batch.clampedBudget(
+                batch.budgetRange.lowerBound
+                    + settings.position * (batch.budgetRange.upperBound - batch.budgetRange.lowerBound))
             thresholds = try batch.solve(targetFlops: target).thresholds
             label = "target " + format(target / 1e6, decimals: 2) + " MFLOPs"
         }
         let simulation = try test.simulate(policy: policy, thresholds: thresholds, cumulativeFlops: cumulativeFlops)
         let perExit = (0..<(test.exitCount - 1)).map { thresholds.threshold(atExit: $0, exitCount: test.exitCount) }
-        return BudgetResult(thresholds: perExit, accuracy: simulation.accuracy,
-                            averageMFLOPs: simulation.expectedFlops / 1e6, speedUp: simulation.speedUp,
-                            exitCounts: simulation.exitCounts, exitOfSample: simulation.exitIndex, sliderLabel: label)
+        return BudgetResult(
+            thresholds: perExit, accuracy: simulation.accuracy,
+            averageMFLOPs: simulation.expectedFlops / 1e6, speedUp: simulation.speedUp,
+            exitCounts: simulation.exitCounts, exitOfSample: simulation.exitIndex, sliderLabel: label)
     }
 }
 

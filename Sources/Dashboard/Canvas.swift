@@ -33,16 +33,24 @@ struct DotCanvas {
     mutating func line(from start: (Int, Int), to end: (Int, Int), color: ColorRole) {
         var (x0, y0) = start
         let (x1, y1) = end
-        let dx = abs(x1 - x0), dy = -abs(y1 - y0)
-        let sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1
+        let dx = abs(x1 - x0)
+        let dy = -abs(y1 - y0)
+        let sx = x0 < x1 ? 1 : -1
+        let sy = y0 < y1 ? 1 : -1
         var error = dx + dy
         var guardSteps = dx - dy + 2
         while guardSteps > 0 {
             set(x: x0, y: y0, color: color)
             if x0 == x1 && y0 == y1 { break }
             let doubled = 2 * error
-            if doubled >= dy { error += dy; x0 += sx }
-            if doubled <= dx { error += dx; y0 += sy }
+            if doubled >= dy {
+                error += dy
+                x0 += sx
+            }
+            if doubled <= dx {
+                error += dx
+                y0 += sy
+            }
             guardSteps -= 1
         }
     }

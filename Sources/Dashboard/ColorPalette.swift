@@ -5,8 +5,11 @@ public enum ColorCapability: String, Hashable, Sendable {
     /// Picks the capability from the environment, the terminal's colour count and the `--no-color` flag:
     /// NO_COLOR (non-empty), `--no-color` or TERM=dumb give monochrome; truecolor needs COLORTERM and a
     /// direct-colour terminfo (more than 256 colours).
-    public static func detect(environment: [String: String], terminalColors: Int, noColorFlag: Bool) -> ColorCapability {
-        if noColorFlag || !(environment["NO_COLOR"] ?? "").isEmpty || environment["TERM"] == "dumb" { return .monochrome }
+    public static func detect(environment: [String: String], terminalColors: Int, noColorFlag: Bool) -> ColorCapability
+    {
+        if noColorFlag || !(environment["NO_COLOR"] ?? "").isEmpty || environment["TERM"] == "dumb" {
+            return .monochrome
+        }
         let colorTerm = (environment["COLORTERM"] ?? "").lowercased()
         if terminalColors > 256, colorTerm == "truecolor" || colorTerm == "24bit" { return .truecolor }
         if terminalColors >= 256 { return .palette256 }
@@ -56,7 +59,9 @@ public enum ColorPalette {
     }
 
     static func distance(_ a: RGB, _ b: RGB) -> Int {
-        let dr = Int(a.red) - Int(b.red), dg = Int(a.green) - Int(b.green), db = Int(a.blue) - Int(b.blue)
+        let dr = Int(a.red) - Int(b.red)
+        let dg = Int(a.green) - Int(b.green)
+        let db = Int(a.blue) - Int(b.blue)
         return 2 * dr * dr + 4 * dg * dg + 3 * db * db
     }
 }

@@ -20,8 +20,10 @@ public struct RunSummary: Hashable, Sendable {
     public var mflops: Double?
 
     /// Creates a run summary.
-    public init(id: Int64, name: String, status: RunStatus, dataset: String, architecture: String,
-                epochsDone: Int, epochsTotal: Int, bestAccuracy: Double?, mflops: Double?) {
+    public init(
+        id: Int64, name: String, status: RunStatus, dataset: String, architecture: String,
+        epochsDone: Int, epochsTotal: Int, bestAccuracy: Double?, mflops: Double?
+    ) {
         self.id = id
         self.name = name
         self.status = status
@@ -79,8 +81,10 @@ public struct TrainingProgress: Hashable, Sendable {
     /// When (seconds since the epoch) `etaSeconds` was estimated; the view counts down from there.
     public var etaReferenceTime: Double?
     /// Creates a progress record.
-    public init(epoch: Int, epochs: Int, stepInEpoch: Int, stepsPerEpoch: Int, learningRate: Double,
-                imagesPerSecond: Double, etaSeconds: Double?, etaReferenceTime: Double? = nil) {
+    public init(
+        epoch: Int, epochs: Int, stepInEpoch: Int, stepsPerEpoch: Int, learningRate: Double,
+        imagesPerSecond: Double, etaSeconds: Double?, etaReferenceTime: Double? = nil
+    ) {
         self.etaReferenceTime = etaReferenceTime
         self.epoch = epoch
         self.epochs = epochs
@@ -157,8 +161,10 @@ public struct SampleRecord: Hashable, Sendable {
     public var margin: [Float]?
     public var image: SampleImage?
     /// Creates a sample record.
-    public init(index: Int, label: Int, confidence: [Float], predicted: [Int], entropy: [Float],
-                margin: [Float]? = nil, image: SampleImage? = nil) {
+    public init(
+        index: Int, label: Int, confidence: [Float], predicted: [Int], entropy: [Float],
+        margin: [Float]? = nil, image: SampleImage? = nil
+    ) {
         self.index = index
         self.label = label
         self.confidence = confidence
@@ -185,9 +191,11 @@ public struct RunDetail: Hashable, Sendable {
     public var validationSamples: [SampleRecord]
     public var classNames: [String]
     /// Creates a run detail.
-    public init(run: RunSummary, lossSeries: [StepSeries] = [], epochs: [EpochMetrics] = [],
-                progress: TrainingProgress? = nil, exits: [ExitInfo] = [], budgetCurve: [BudgetPoint] = [],
-                samples: [SampleRecord] = [], validationSamples: [SampleRecord] = [], classNames: [String] = []) {
+    public init(
+        run: RunSummary, lossSeries: [StepSeries] = [], epochs: [EpochMetrics] = [],
+        progress: TrainingProgress? = nil, exits: [ExitInfo] = [], budgetCurve: [BudgetPoint] = [],
+        samples: [SampleRecord] = [], validationSamples: [SampleRecord] = [], classNames: [String] = []
+    ) {
         self.run = run
         self.lossSeries = lossSeries
         self.epochs = epochs

@@ -28,20 +28,27 @@ public struct FakeDataSource: DashboardDataSource {
         return copy
     }
 
-    static let fashionClasses = ["T-shirt", "Trouser", "Pullover", "Dress", "Coat",
-                                 "Sandal", "Shirt", "Sneaker", "Bag", "Boot"]
+    static let fashionClasses = [
+        "T-shirt", "Trouser", "Pullover", "Dress", "Coat",
+        "Sandal", "Shirt", "Sneaker", "Bag", "Boot",
+    ]
 
     /// Builds the standard fake data set.
     public static func standardData(sampleCount: Int = 120) -> DashboardData {
-        let ranet = RunSummary(id: 1, name: "fmnist-ranet", status: .finished, dataset: "fashion-mnist",
-                               architecture: "RANet", epochsDone: 6, epochsTotal: 6, bestAccuracy: 0.912, mflops: 9.6)
-        let msdnet = RunSummary(id: 2, name: "fmnist-msdnet", status: .finished, dataset: "fashion-mnist",
-                                architecture: "MSDNet", epochsDone: 6, epochsTotal: 6, bestAccuracy: 0.904, mflops: 12.8)
-        let live = RunSummary(id: 3, name: "cifar10-ranet-live", status: .running, dataset: "cifar10",
-                              architecture: "RANet", epochsDone: 2, epochsTotal: 10, bestAccuracy: 0.583, mflops: 31.5)
-        let ranetExits = [(0, 7, 1.2, 0.78), (0, 7, 2.1, 0.83), (1, 14, 4.0, 0.87), (1, 14, 5.6, 0.89),
-                          (2, 28, 8.1, 0.905), (2, 28, 9.6, 0.912)]
-            .map { ExitInfo(subnetwork: $0.0, resolution: $0.1, cumulativeMFLOPs: $0.2, accuracy: $0.3) }
+        let ranet = RunSummary(
+            id: 1, name: "fmnist-ranet", status: .finished, dataset: "fashion-mnist",
+            architecture: "RANet", epochsDone: 6, epochsTotal: 6, bestAccuracy: 0.912, mflops: 9.6)
+        let msdnet = RunSummary(
+            id: 2, name: "fmnist-msdnet", status: .finished, dataset: "fashion-mnist",
+            architecture: "MSDNet", epochsDone: 6, epochsTotal: 6, bestAccuracy: 0.904, mflops: 12.8)
+        let live = RunSummary(
+            id: 3, name: "cifar10-ranet-live", status: .running, dataset: "cifar10",
+            architecture: "RANet", epochsDone: 2, epochsTotal: 10, bestAccuracy: 0.583, mflops: 31.5)
+        let ranetExits = [
+            (0, 7, 1.2, 0.78), (0, 7, 2.1, 0.83), (1, 14, 4.0, 0.87), (1, 14, 5.6, 0.89),
+            (2, 28, 8.1, 0.905), (2, 28, 9.6, 0.912),
+        ]
+        .map { ExitInfo(subnetwork: $0.0, resolution: $0.1, cumulativeMFLOPs: $0.2, accuracy: $0.3) }
         let msdExits = [(0, 28, 2.2, 0.80), (1, 28, 5.1, 0.86), (2, 28, 8.7, 0.893), (3, 28, 12.8, 0.904)]
             .map { ExitInfo(subnetwork: $0.0, resolution: $0.1, cumulativeMFLOPs: $0.2, accuracy: $0.3) }
         let details: [Int64: RunDetail] = [
@@ -52,8 +59,10 @@ public struct FakeDataSource: DashboardDataSource {
         return DashboardData(runs: [ranet, msdnet, live], details: details, sourceDescription: "fake data")
     }
 
-    static func makeDetail(_ run: RunSummary, exits: [ExitInfo], steps: Int, seed: UInt64,
-                           sampleCount: Int, live: Bool) -> RunDetail {
+    static func makeDetail(
+        _ run: RunSummary, exits: [ExitInfo], steps: Int, seed: UInt64,
+        sampleCount: Int, live: Bool
+    ) -> RunDetail {
         var random = SplitMix64(seed: seed)
         let exitCount = exits.isEmpty ? 5 : exits.count
         let series = (0..<exitCount).map { exit in
@@ -63,33 +72,49 @@ public struct FakeDataSource: DashboardDataSource {
                 let spike = step % 530 == 0 && step > 0 ? 0.9 : 0
                 return base + 0.12 * (random.unit() - 0.5) + spike
             }
-            return StepSeries(exit: exit, steps: stepIndices, losses: losses, wallTimes: stepIndices.map { Double($0) * 0.6 })
+            return StepSeries(
+                exit: exit, steps: stepIndices, losses: losses, wallTimes: stepIndices.map { Double($0) * 0.6 })
         }
         let epochs = (1...max(1, run.epochsDone)).map { epoch in
-            EpochMetrics(epoch: epoch,
-                         validationLoss: (0..<exitCount).map { 1.4 / Double(epoch) + 0.3 / Double($0 + 1) },
-                         validationAccuracy: (0..<exitCount).map { exit in
-                             min(0.95, 0.45 + 0.07 * Double(epoch) + 0.03 * Double(exit))
-                         })
+            EpochMetrics(
+                epoch: epoch,
+                validationLoss: (0..<exitCount).map { 1.4 / Double(epoch) + 0.3 / Double($0 + 1) },
+                validationAccuracy: (0..<exitCount).map { exit in
+                    min(0.95, 0.45 + 0.07 * Double(epoch) + 0.03 * Double(exit))
+                })
         }
-        let progress = live ? TrainingProgress(epoch: 3, epochs: 10, stepInEpoch: 112, stepsPerEpoch: 293,
-                                               learningRate: 0.05, imagesPerSecond: 842.5, etaSeconds: 2_710) : nil
-        let budget = exits.isEmpty ? [] : (1...8).map { index -> BudgetPoint in
-            let fraction = Double(index) / 8
-            let first = exits[0], last = exits[exits.count - 1]
-            let flops = first.cumulativeMFLOPs + (last.cumulativeMFLOPs - first.cumulativeMFLOPs) * fraction * 0.8
-            return BudgetPoint(averageMFLOPs: flops, accuracy: first.accuracy + (last.accuracy - first.accuracy)
-                               * (1 - pow(1 - fraction, 3)))
-        }
+        let progress =
+            live
+            ? TrainingProgress(
+                epoch: 3, epochs: 10, stepInEpoch: 112, stepsPerEpoch: 293,
+                learningRate: 0.05, imagesPerSecond: 842.5, etaSeconds: 2_710) : nil
+        let budget =
+            exits.isEmpty
+            ? []
+            : (1...8).map { index -> BudgetPoint in
+                let fraction = Double(index) / 8
+                let first = exits[0]
+                let last = exits[exits.count - 1]
+                let flops = first.cumulativeMFLOPs + (last.cumulativeMFLOPs - first.cumulativeMFLOPs) * fraction * 0.8
+                return BudgetPoint(
+                    averageMFLOPs: flops,
+                    accuracy: first.accuracy + (last.accuracy - first.accuracy)
+                        * (1 - pow(1 - fraction, 3)))
+            }
         let samples = (0..<sampleCount).map { makeSample(index: $0, exitCount: exitCount, random: &random) }
-        return RunDetail(run: run, lossSeries: series, epochs: epochs, progress: progress, exits: exits,
-                         budgetCurve: budget, samples: samples, classNames: fashionClasses)
+        return RunDetail(
+            run: run, lossSeries: series, epochs: epochs, progress: progress, exits: exits,
+            budgetCurve: budget, samples: samples, classNames: fashionClasses)
     }
 
-    static func makeSample(index: Int, exitCount: Int, random: inout SplitMix64, withImage: Bool = true) -> SampleRecord {
+    static func makeSample(index: Int, exitCount: Int, random: inout SplitMix64, withImage: Bool = true) -> SampleRecord
+    {
         let label = index % 10
         let difficulty = random.unit()
-        var confidence: [Float] = [], predicted: [Int] = [], entropy: [Float] = [], margin: [Float] = []
+        var confidence: [Float] = []
+        var predicted: [Int] = []
+        var entropy: [Float] = []
+        var margin: [Float] = []
         for exit in 0..<exitCount {
             let depth = Double(exit + 1) / Double(exitCount)
             let value = min(0.995, max(0.12, 0.35 + 0.6 * depth - 0.55 * difficulty + 0.1 * random.unit()))
@@ -99,9 +124,10 @@ public struct FakeDataSource: DashboardDataSource {
             entropy.append(Float(-value * log(value) - (1 - value) * log((1 - value) / 9)))
             margin.append(Float(max(0, value - (1 - value) * 0.6)))
         }
-        return SampleRecord(index: index, label: label, confidence: confidence, predicted: predicted,
-                            entropy: entropy, margin: margin,
-                            image: withImage ? makeImage(label: label, seed: index) : nil)
+        return SampleRecord(
+            index: index, label: label, confidence: confidence, predicted: predicted,
+            entropy: entropy, margin: margin,
+            image: withImage ? makeImage(label: label, seed: index) : nil)
     }
 
     /// A 28x28 grey image whose shape depends on the class, so drill-down snapshots show something.
@@ -109,10 +135,13 @@ public struct FakeDataSource: DashboardDataSource {
         var pixels = [UInt8](repeating: 0, count: 28 * 28)
         for y in 0..<28 {
             for x in 0..<28 {
-                let dx = Double(x) - 13.5, dy = Double(y) - 13.5
+                let dx = Double(x) - 13.5
+                let dy = Double(y) - 13.5
                 let radius = 6 + Double(label % 5) * 1.5
-                let inside = (label % 2 == 0) ? (dx * dx + dy * dy < radius * radius)
-                                              : (abs(dx) < radius * 0.6 && abs(dy) < radius)
+                let inside =
+                    (label % 2 == 0)
+                    ? (dx * dx + dy * dy < radius * radius)
+                    : (abs(dx) < radius * 0.6 && abs(dy) < radius)
                 pixels[y * 28 + x] = inside ? UInt8(120 + (x * 4 + y * 2 + seed) % 120) : 0
             }
         }

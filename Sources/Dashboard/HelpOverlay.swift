@@ -37,16 +37,19 @@ enum HelpOverlay {
         let columnWidth = min(48, (rect.width - 2) / columns)
         let rows = min(rowsAvailable, (lines.count + columns - 1) / columns)
         let width = min(rect.width, columns * columnWidth + 2)
-        let box = Rect(x: rect.x + (rect.width - width) / 2, y: rect.y + (rect.height - rows - 2) / 2,
-                       width: width, height: rows + 2)
+        let box = Rect(
+            x: rect.x + (rect.width - width) / 2, y: rect.y + (rect.height - rows - 2) / 2,
+            width: width, height: rows + 2)
         screen.fill(box)
         let inner = drawPanel("Keys (? or Esc closes)", into: &screen, rect: box, ascii: ascii)
         for (index, line) in lines.enumerated() {
-            let column = index / max(1, rows), row = index % max(1, rows)
+            let column = index / max(1, rows)
+            let row = index % max(1, rows)
             guard column < columns else { break }
-            screen.write(line.text, x: inner.x + 1 + column * columnWidth, y: inner.y + row,
-                         foreground: line.isHeader ? .title : .text, attributes: line.isHeader ? [.bold] : [],
-                         maxWidth: columnWidth - 1)
+            screen.write(
+                line.text, x: inner.x + 1 + column * columnWidth, y: inner.y + row,
+                foreground: line.isHeader ? .title : .text, attributes: line.isHeader ? [.bold] : [],
+                maxWidth: columnWidth - 1)
         }
     }
 }
@@ -59,10 +62,15 @@ extension Keymap {
             let bindings = Keymap.bindings.filter { $0.category == category }
             for row in HelpOverlay.mergedByDescription(bindings) {
                 let binding = bindings.first { $0.description == row.description }!
-                let keys = row.keys.split(separator: " ").map { "`\($0 == "|" ? "\\|" : String($0))`" }.joined(separator: " ")
-                let place = binding.inDialog ? "new-run dialog"
-                    : binding.views.map { views in views.sorted { $0.rawValue < $1.rawValue }.map(\.title).joined(separator: ", ") }
-                    ?? "everywhere"
+                let keys = row.keys.split(separator: " ").map { "`\($0 == "|" ? "\\|" : String($0))`" }.joined(
+                    separator: " ")
+                let place =
+                    binding.inDialog
+                    ? "new-run dialog"
+                    : binding.views.map { views in
+                        views.sorted { $0.rawValue < $1.rawValue }.map(\.title).joined(separator: ", ")
+                    }
+                        ?? "everywhere"
                 lines.append("| \(keys) | \(row.description) | \(place) |")
             }
         }

@@ -45,7 +45,8 @@ public enum Action: Hashable, Sendable {
     /// Starts the run chosen in the new-run dialog.
     case confirmNewRun
     // Not bound to keys: text entry, data, time and what the shell reports back.
-    case filterInput(Character), filterBackspace, filterCommit, filterCancel
+    case filterInput(Character)
+    case filterBackspace, filterCommit, filterCancel
     case dataLoaded(DashboardData)
     case loadFailed(String)
     /// The current time in seconds since the epoch.
@@ -84,8 +85,10 @@ public struct KeyBinding: Hashable, Sendable {
     /// Applies only while the new-run dialog is open (which then takes every key).
     public var inDialog: Bool
     /// Creates a binding.
-    public init(_ keys: [Key], _ action: Action, _ description: String, _ category: KeyCategory,
-                views: Set<DashboardView>? = nil, inDialog: Bool = false) {
+    public init(
+        _ keys: [Key], _ action: Action, _ description: String, _ category: KeyCategory,
+        views: Set<DashboardView>? = nil, inDialog: Bool = false
+    ) {
         self.keys = keys
         self.action = action
         self.description = description
@@ -100,15 +103,17 @@ public enum Keymap {
     /// All bindings, in help order.
     public static let bindings: [KeyBinding] = general + navigation + viewSpecific + dialog
 
-    static let general: [KeyBinding] = [
-        KeyBinding([.character("q"), .controlC], .quit, "quit", .general),
-        KeyBinding([.character("?")], .toggleHelp, "toggle this help", .general),
-        KeyBinding([.escape], .back, "close, back, unfilter", .general),
-        KeyBinding([.tab], .nextView, "next view", .general),
-        KeyBinding([.backTab], .previousView, "previous view", .general),
-    ] + DashboardView.allCases.map { view in
-        KeyBinding([.character(Character(String(view.rawValue + 1)))], .showView(view), "jump to a view", .general)
-    }
+    static let general: [KeyBinding] =
+        [
+            KeyBinding([.character("q"), .controlC], .quit, "quit", .general),
+            KeyBinding([.character("?")], .toggleHelp, "toggle this help", .general),
+            KeyBinding([.escape], .back, "close, back, unfilter", .general),
+            KeyBinding([.tab], .nextView, "next view", .general),
+            KeyBinding([.backTab], .previousView, "previous view", .general),
+        ]
+        + DashboardView.allCases.map { view in
+            KeyBinding([.character(Character(String(view.rawValue + 1)))], .showView(view), "jump to a view", .general)
+        }
 
     static let listViews: Set<DashboardView> = [.runs, .samples]
     static let navigation: [KeyBinding] = [
@@ -129,14 +134,18 @@ public enum Keymap {
         KeyBinding([.character("l")], .toggleLogY, "log-y on/off", .training, views: [.training, .anytime]),
         KeyBinding([.character("n")], .startTraining, "new training run…", .training, views: [.training, .runs]),
         KeyBinding([.character("x")], .stopTraining, "stop run started here", .training, views: [.training, .runs]),
-        KeyBinding([.left, .character("h")], .sliderCoarse(-1), "slider left / right", .budget, views: [.budget, .samples]),
-        KeyBinding([.right, .character("l")], .sliderCoarse(1), "slider left / right", .budget, views: [.budget, .samples]),
+        KeyBinding(
+            [.left, .character("h")], .sliderCoarse(-1), "slider left / right", .budget, views: [.budget, .samples]),
+        KeyBinding(
+            [.right, .character("l")], .sliderCoarse(1), "slider left / right", .budget, views: [.budget, .samples]),
         KeyBinding([.character("[")], .sliderFine(-1), "slider fine steps", .budget, views: [.budget, .samples]),
         KeyBinding([.character("]")], .sliderFine(1), "slider fine steps", .budget, views: [.budget, .samples]),
-        KeyBinding([.character("m")], .cycleBudgetMode, "next budget mode", .budget,
-                   views: [.budget]),
-        KeyBinding([.character("p")], .cyclePolicy, "next exit policy", .budget,
-                   views: [.budget, .samples]),
+        KeyBinding(
+            [.character("m")], .cycleBudgetMode, "next budget mode", .budget,
+            views: [.budget]),
+        KeyBinding(
+            [.character("p")], .cyclePolicy, "next exit policy", .budget,
+            views: [.budget, .samples]),
         KeyBinding([.character("e")], .cycleExitFilter, "filter by exit", .samples, views: [.samples]),
         KeyBinding([.character("c")], .cycleCorrectnessFilter, "filter correct/wrong", .samples, views: [.samples]),
         KeyBinding([.character("t")], .cycleClassFilter, "filter by class", .samples, views: [.samples]),
@@ -148,7 +157,8 @@ public enum Keymap {
         KeyBinding([.up, .character("k")], .moveUp, "field up / down", .newRun, inDialog: true),
         KeyBinding([.down, .character("j"), .tab], .moveDown, "field up / down", .newRun, inDialog: true),
         KeyBinding([.left, .character("h")], .sliderCoarse(-1), "value left / right", .newRun, inDialog: true),
-        KeyBinding([.right, .character("l"), .character(" ")], .sliderCoarse(1), "value left / right", .newRun, inDialog: true),
+        KeyBinding(
+            [.right, .character("l"), .character(" ")], .sliderCoarse(1), "value left / right", .newRun, inDialog: true),
         KeyBinding([.enter], .confirmNewRun, "start ranet train", .newRun, inDialog: true),
         KeyBinding([.escape, .character("q")], .back, "cancel", .newRun, inDialog: true),
     ]

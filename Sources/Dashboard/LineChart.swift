@@ -28,11 +28,14 @@ enum LineChart {
     static func draw(_ series: [ChartSeries], style: ChartStyle, into screen: inout Screen, rect: Rect) {
         guard rect.width >= 16, rect.height >= 5 else { return }
         let transformed = series.map { transform($0, logY: style.logY) }
-        let allX = transformed.flatMap(\.xs), allY = transformed.flatMap(\.ys)
+        let allX = transformed.flatMap(\.xs)
+        let allY = transformed.flatMap(\.ys)
         let highlightY = style.highlight.map { style.logY ? log10(max($0.y, 1e-12)) : $0.y }
         guard let xScale = Scale(style.xRange ?? range(allX + (style.highlight.map { [$0.x] } ?? []))),
-              let yScale = Scale(style.yRange.map { style.logY ? logRange($0) : $0 }
-                                 ?? range(allY + (highlightY.map { [$0] } ?? []))) else {
+            let yScale = Scale(
+                style.yRange.map { style.logY ? logRange($0) : $0 }
+                    ?? range(allY + (highlightY.map { [$0] } ?? [])))
+        else {
             screen.write("no data yet", x: rect.x + 2, y: rect.y + rect.height / 2, foreground: .muted)
             return
         }
@@ -40,8 +43,9 @@ enum LineChart {
         let yTicks = yScale.ticks(count: max(2, (rect.height - 3) / 3))
         let yLabels = yTicks.map { formatTick(style.logY ? pow(10, $0) : $0, step: style.logY ? 1 : yScale.step) }
         let labelWidth = min(8, yLabels.map(\.count).max() ?? 1)
-        let plot = Rect(x: rect.x + labelWidth + 1, y: rect.y + legendRows, width: rect.width - labelWidth - 2,
-                        height: rect.height - legendRows - 2)
+        let plot = Rect(
+            x: rect.x + labelWidth + 1, y: rect.y + legendRows, width: rect.width - labelWidth - 2,
+            height: rect.height - legendRows - 2)
         guard plot.width > 2, plot.height > 1 else { return }
         var canvas = DotCanvas(columns: plot.width, rows: plot.height, ascii: style.ascii)
         for line in transformed {
@@ -54,8 +58,9 @@ enum LineChart {
             let row = plot.y + plot.height - 1 - yScale.cell(highlightY, cells: plot.height)
             screen[column, row] = Cell(style.ascii ? "@" : "◆", foreground: .title, attributes: [.bold])
         }
-        drawAxes(into: &screen, plot: plot, style: style, yTicks: zip(yTicks, yLabels).map { ($0, $1) },
-                 labelWidth: labelWidth, x: xScale, y: yScale)
+        drawAxes(
+            into: &screen, plot: plot, style: style, yTicks: zip(yTicks, yLabels).map { ($0, $1) },
+            labelWidth: labelWidth, x: xScale, y: yScale)
         if style.showLegend { drawLegend(series, into: &screen, rect: rect, ascii: style.ascii) }
     }
 
@@ -82,7 +87,8 @@ enum LineChart {
     /// Few points: connected segments. Many points: per dot column the min-max envelope plus the mean line.
     static func plotLine(_ series: ChartSeries, into canvas: inout DotCanvas, x: Scale, y: Scale) {
         guard series.drawLine, !series.xs.isEmpty else { return }
-        let width = canvas.dotWidth, height = canvas.dotHeight
+        let width = canvas.dotWidth
+        let height = canvas.dotHeight
         func dot(_ xValue: Double, _ yValue: Double) -> (Int, Int) {
             (x.dot(xValue, dots: width), height - 1 - y.dot(yValue, dots: height))
         }
@@ -99,8 +105,10 @@ enum LineChart {
         for (xValue, yValue) in zip(series.xs, series.ys) where yValue.isFinite {
             let column = x.dot(xValue, dots: width)
             if let bucket = buckets[column] {
-                buckets[column] = (Swift.min(bucket.min, yValue), Swift.max(bucket.max, yValue),
-                                   bucket.sum + yValue, bucket.count + 1)
+                buckets[column] = (
+                    Swift.min(bucket.min, yValue), Swift.max(bucket.max, yValue),
+                    bucket.sum + yValue, bucket.count + 1
+                )
             } else {
                 buckets[column] = (yValue, yValue, yValue, 1)
             }
@@ -108,7 +116,8 @@ enum LineChart {
         var previousMean: (Int, Int)?
         for (column, bucket) in buckets.enumerated() {
             guard let bucket else { continue }
-            let top = dot(0, bucket.max).1, bottom = dot(0, bucket.min).1
+            let top = dot(0, bucket.max).1
+            let bottom = dot(0, bucket.min).1
             canvas.line(from: (column, top), to: (column, bottom), color: series.color)
             let mean = (column, dot(0, bucket.sum / Double(bucket.count)).1)
             canvas.line(from: previousMean ?? mean, to: mean, color: series.color)
@@ -127,11 +136,16 @@ enum LineChart {
         }
     }
 
-    static func drawAxes(into screen: inout Screen, plot: Rect, style: ChartStyle, yTicks: [(Double, String)],
-                         labelWidth: Int, x: Scale, y: Scale) {
-        let axisColumn = plot.x - 1, axisRow = plot.y + plot.height
-        let glyphs = style.ascii ? (vertical: "|", horizontal: "-", corner: "+", yTick: "+", xTick: "+")
-                                 : (vertical: "│", horizontal: "─", corner: "└", yTick: "┤", xTick: "┬")
+    static func drawAxes(
+        into screen: inout Screen, plot: Rect, style: ChartStyle, yTicks: [(Double, String)],
+        labelWidth: Int, x: Scale, y: Scale
+    ) {
+        let axisColumn = plot.x - 1
+        let axisRow = plot.y + plot.height
+        let glyphs =
+            style.ascii
+            ? (vertical: "|", horizontal: "-", corner: "+", yTick: "+", xTick: "+")
+            : (vertical: "│", horizontal: "─", corner: "└", yTick: "┤", xTick: "┬")
         for row in plot.y..<axisRow { screen.write(glyphs.vertical, x: axisColumn, y: row, foreground: .border) }
         for column in plot.x..<(plot.x + plot.width) {
             screen.write(glyphs.horizontal, x: column, y: axisRow, foreground: .border)
@@ -179,7 +193,8 @@ struct Scale {
 
     init?(_ range: ClosedRange<Double>?) {
         guard let range, range.lowerBound.isFinite, range.upperBound.isFinite else { return nil }
-        var low = range.lowerBound, high = range.upperBound
+        var low = range.lowerBound
+        var high = range.upperBound
         if high - low < 1e-12 {
             // One distinct value: centre it in a range of sensible size instead of a zero-width one.
             let pad = max(1, abs(low) * 0.1)
@@ -200,7 +215,9 @@ struct Scale {
     }
 
     func fraction(_ value: Double) -> Double { (value - low) / (high - low) }
-    func dot(_ value: Double, dots: Int) -> Int { min(dots - 1, max(0, Int((fraction(value) * Double(dots - 1)).rounded()))) }
+    func dot(_ value: Double, dots: Int) -> Int {
+        min(dots - 1, max(0, Int((fraction(value) * Double(dots - 1)).rounded())))
+    }
     func cell(_ value: Double, cells: Int) -> Int { dot(value, dots: cells * 4) / 4 }
 
     /// Round values between low and high, about `count` of them.

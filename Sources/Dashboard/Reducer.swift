@@ -70,10 +70,17 @@ public func reduce(_ state: DashboardState, _ action: Action) -> DashboardState 
     case .trainingStarted(let child): next.childStarted(child)
     case .shellMessage(let message): next.statusMessage = message
     case .trainingExited(let pid, let status): next.childExited(pid: pid, status: status)
-    case .filterInput(let character): next.runFilter.append(character); next.clampCursors()
-    case .filterBackspace: if !next.runFilter.isEmpty { next.runFilter.removeLast() }; next.clampCursors()
+    case .filterInput(let character):
+        next.runFilter.append(character)
+        next.clampCursors()
+    case .filterBackspace:
+        if !next.runFilter.isEmpty { next.runFilter.removeLast() }
+        next.clampCursors()
     case .filterCommit: next.isEditingFilter = false
-    case .filterCancel: next.isEditingFilter = false; next.runFilter = ""; next.clampCursors()
+    case .filterCancel:
+        next.isEditingFilter = false
+        next.runFilter = ""
+        next.clampCursors()
     case .dataLoaded(let data): next.load(data)
     case .loadFailed(let message): next.loadError = message
     case .tick(let now): next.now = now
@@ -84,16 +91,23 @@ public func reduce(_ state: DashboardState, _ action: Action) -> DashboardState 
 
 extension DashboardState {
     mutating func goBack() {
-        if showHelp { showHelp = false
-        } else if samples.drillDown { samples.drillDown = false
-        } else if !runFilter.isEmpty { runFilter = ""; clampCursors()
-        } else if view != .runs { view = .runs }
+        if showHelp {
+            showHelp = false
+        } else if samples.drillDown {
+            samples.drillDown = false
+        } else if !runFilter.isEmpty {
+            runFilter = ""
+            clampCursors()
+        } else if view != .runs {
+            view = .runs
+        }
     }
 
     /// A click on a tab switches to it; on a run or sample row it moves the cursor there (overlays stay put).
     mutating func click(x: Int, y: Int, size: Size) {
         guard size.width >= minimumSize.width, size.height >= minimumSize.height, !showHelp, newRun == nil,
-              !isEditingFilter else { return }
+            !isEditingFilter
+        else { return }
         if y == 0, let tab = tabColumns().first(where: { $0.range.contains(x) }) {
             view = tab.view
             return

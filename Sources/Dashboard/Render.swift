@@ -5,7 +5,8 @@ public let minimumSize = Size(width: 80, height: 24)
 public func render(_ state: DashboardState, size: Size) -> Screen {
     var screen = Screen(size: size)
     guard size.width >= minimumSize.width, size.height >= minimumSize.height else {
-        let message = "ranet-tui needs at least \(minimumSize.width)x\(minimumSize.height); "
+        let message =
+            "ranet-tui needs at least \(minimumSize.width)x\(minimumSize.height); "
             + "this terminal is \(size.width)x\(size.height)"
         screen.write(message, x: 0, y: 0, foreground: .bad, attributes: [.bold], maxWidth: size.width)
         return screen
@@ -45,8 +46,9 @@ func drawTabBar(_ state: DashboardState, into screen: inout Screen) {
     for view in DashboardView.allCases {
         let label = " \(view.rawValue + 1) \(view.title) "
         let active = view == state.view
-        column += screen.write(label, x: column, y: 0, foreground: active ? .background : .text,
-                               background: active ? .title : .selection, attributes: active ? [.bold] : [])
+        column += screen.write(
+            label, x: column, y: 0, foreground: active ? .background : .text,
+            background: active ? .title : .selection, attributes: active ? [.bold] : [])
     }
     if let run = state.focusedDetail?.run ?? state.data?.runs.first(where: { $0.id == state.focusedRunID }) {
         let start = column + 1
@@ -56,16 +58,20 @@ func drawTabBar(_ state: DashboardState, into screen: inout Screen) {
 }
 
 func drawStatusBar(_ state: DashboardState, into screen: inout Screen) {
-    let row = screen.size.height - 1, width = screen.size.width
+    let row = screen.size.height - 1
+    let width = screen.size.width
     screen.fill(Rect(x: 0, y: row, width: width, height: 1), with: Cell(" ", background: .selection))
     let source = state.data?.sourceDescription ?? "loading…"
     let right = " " + source + " "
     let rightStart = width - right.count
     screen.write(right, x: max(0, rightStart), y: row, foreground: .muted, background: .selection)
-    let left: String, color: ColorRole
+    let left: String
+    let color: ColorRole
     if state.isEditingFilter {
-        (left, color) = (" /" + state.runFilter + "▏" + (state.runFilterError.map { "  " + $0 } ?? ""),
-                         state.runFilterError == nil ? .title : .bad)
+        (left, color) = (
+            " /" + state.runFilter + "▏" + (state.runFilterError.map { "  " + $0 } ?? ""),
+            state.runFilterError == nil ? .title : .bad
+        )
     } else if let error = state.loadError {
         (left, color) = (" error: " + error, .bad)
     } else if let message = state.statusMessage {
@@ -99,9 +105,12 @@ func statusColor(_ status: RunStatus) -> ColorRole {
 @discardableResult
 func drawPanel(_ title: String, into screen: inout Screen, rect: Rect, ascii: Bool) -> Rect {
     guard rect.width >= 2, rect.height >= 2 else { return Rect(x: rect.x, y: rect.y, width: 0, height: 0) }
-    let (h, v, corners): (String, String, [String]) = ascii ? ("-", "|", ["+", "+", "+", "+"])
-                                                            : ("─", "│", ["┌", "┐", "└", "┘"])
-    let right = rect.x + rect.width - 1, bottom = rect.y + rect.height - 1
+    let (h, v, corners): (String, String, [String]) =
+        ascii
+        ? ("-", "|", ["+", "+", "+", "+"])
+        : ("─", "│", ["┌", "┐", "└", "┘"])
+    let right = rect.x + rect.width - 1
+    let bottom = rect.y + rect.height - 1
     for column in (rect.x + 1)..<right {
         screen.write(h, x: column, y: rect.y, foreground: .border)
         screen.write(h, x: column, y: bottom, foreground: .border)
@@ -115,8 +124,9 @@ func drawPanel(_ title: String, into screen: inout Screen, rect: Rect, ascii: Bo
     screen.write(corners[2], x: rect.x, y: bottom, foreground: .border)
     screen.write(corners[3], x: right, y: bottom, foreground: .border)
     if !title.isEmpty {
-        screen.write(" \(title) ", x: rect.x + 2, y: rect.y, foreground: .title, attributes: [.bold],
-                     maxWidth: rect.width - 4)
+        screen.write(
+            " \(title) ", x: rect.x + 2, y: rect.y, foreground: .title, attributes: [.bold],
+            maxWidth: rect.width - 4)
     }
     return rect.inset(1)
 }

@@ -7,12 +7,16 @@ enum RunsView {
         let inner = drawPanel(title, into: &screen, rect: rect, ascii: state.options.ascii)
         let runs = state.visibleRuns
         let wide = inner.width >= 120
-        screen.write(header(wide: wide), x: inner.x, y: inner.y, foreground: .muted, attributes: [.bold],
-                     maxWidth: inner.width)
+        screen.write(
+            header(wide: wide), x: inner.x, y: inner.y, foreground: .muted, attributes: [.bold],
+            maxWidth: inner.width)
         guard !runs.isEmpty else {
-            let message = state.data == nil ? "loading runs…" : (state.data!.runs.isEmpty
-                ? "no runs in this store yet: start one with `ranet train` or press n"
-                : "no run matches the filter (Esc clears it)")
+            let message =
+                state.data == nil
+                ? "loading runs…"
+                : (state.data!.runs.isEmpty
+                    ? "no runs in this store yet: start one with `ranet train` or press n"
+                    : "no run matches the filter (Esc clears it)")
             screen.write(message, x: inner.x + 1, y: inner.y + 2, foreground: .muted, maxWidth: inner.width - 1)
             return
         }
@@ -24,8 +28,9 @@ enum RunsView {
             let background: ColorRole = selected ? .selection : .background
             let marks = (state.overlayRunIDs.contains(run.id) ? "●" : " ") + (run.id == state.focusedRunID ? "▸" : " ")
             let text = (state.options.ascii ? asciiMarks(marks) : marks) + row(run, wide: wide)
-            screen.write(fit(text, inner.width), x: inner.x, y: y, background: background,
-                         attributes: selected ? [.bold] : [])
+            screen.write(
+                fit(text, inner.width), x: inner.x, y: y, background: background,
+                attributes: selected ? [.bold] : [])
             let statusColumn = inner.x + 2 + widths(wide)[0] + widths(wide)[1] + 2
             screen.restyle(x: statusColumn, y: y, width: widths(wide)[2], foreground: statusColor(run.status))
         }
@@ -39,7 +44,8 @@ enum RunsView {
     /// The run index drawn at screen row `y` of a body `rect`, if any.
     static func run(atRow y: Int, _ state: DashboardState, rect: Rect) -> Int? {
         let inner = rect.inset(1)
-        let visibleRows = max(1, inner.height - 1), count = state.visibleRuns.count
+        let visibleRows = max(1, inner.height - 1)
+        let count = state.visibleRuns.count
         let index = firstVisibleRow(cursor: state.runCursor, count: count, visibleRows: visibleRows) + y - (inner.y + 1)
         return y > inner.y && y < inner.y + inner.height && index < count ? index : nil
     }
@@ -64,7 +70,10 @@ enum RunsView {
     static func row(_ run: RunSummary, wide: Bool) -> String {
         let accuracy = run.bestAccuracy.map { String(format: "%.2f%%", $0 * 100) } ?? "-"
         let flops = run.mflops.map { String(format: "%.2f", $0) } ?? "-"
-        return columns([String(run.id), run.name, run.status.rawValue, run.dataset, run.architecture,
-                        "\(run.epochsDone)/\(run.epochsTotal)", accuracy, flops], wide: wide)
+        return columns(
+            [
+                String(run.id), run.name, run.status.rawValue, run.dataset, run.architecture,
+                "\(run.epochsDone)/\(run.epochsTotal)", accuracy, flops,
+            ], wide: wide)
     }
 }

@@ -1,10 +1,12 @@
-import Foundation
 import ExitPolicies
+import Foundation
 
 /// Drill-down of one sample: the image in half blocks and every exit's confidence and prediction.
 enum SampleDetailView {
-    static func draw(_ state: DashboardState, _ detail: RunDetail, _ result: BudgetResult, _ row: SampleRow,
-                     into screen: inout Screen, rect: Rect) {
+    static func draw(
+        _ state: DashboardState, _ detail: RunDetail, _ result: BudgetResult, _ row: SampleRow,
+        into screen: inout Screen, rect: Rect
+    ) {
         let sample = detail.samples[row.offset]
         let title = "Sample #\(sample.index): \(detail.className(sample.label)) (Esc or Enter goes back)"
         let inner = drawPanel(title, into: &screen, rect: rect, ascii: state.options.ascii)
@@ -30,8 +32,10 @@ enum SampleDetailView {
             for column in 0..<columns {
                 let top = image.color(x: column / scale, y: (cellRow * 2) / scale)
                 let bottom = image.color(x: column / scale, y: (cellRow * 2 + 1) / scale)
-                let cell = characterMode ? Cell(shade(top, bottom, ascii: options.ascii))
-                                         : Cell("▀", foreground: .rgb(top), background: .rgb(bottom))
+                let cell =
+                    characterMode
+                    ? Cell(shade(top, bottom, ascii: options.ascii))
+                    : Cell("▀", foreground: .rgb(top), background: .rgb(bottom))
                 screen[rect.x + column, rect.y + cellRow] = cell
             }
         }
@@ -48,8 +52,10 @@ enum SampleDetailView {
         return ramp[min(ramp.count - 1, Int(level * Double(ramp.count)))]
     }
 
-    static func drawExitTable(_ state: DashboardState, _ detail: RunDetail, _ row: SampleRow, _ sample: SampleRecord,
-                              into screen: inout Screen, rect: Rect) {
+    static func drawExitTable(
+        _ state: DashboardState, _ detail: RunDetail, _ row: SampleRow, _ sample: SampleRecord,
+        into screen: inout Screen, rect: Rect
+    ) {
         let exitCount = detail.exits.count
         var y = rect.y
         func line(_ text: String, _ color: ColorRole = .text, _ attributes: CellAttributes = []) {
@@ -58,9 +64,10 @@ enum SampleDetailView {
             y += 1
         }
         line("label " + detail.className(sample.label) + "   dataset index \(sample.index)", .title, [.bold])
-        line("leaves at \(exitName(row.exit)) (\(stageName(detail.run)) \(subnetworkText(detail.exits[row.exit].subnetwork)), "
-             + "\(resolutionText(detail.exits[row.exit].resolution))) as \(detail.className(row.predicted)) "
-             + (row.correct ? "- correct" : "- wrong"), row.correct ? .good : .bad)
+        line(
+            "leaves at \(exitName(row.exit)) (\(stageName(detail.run)) \(subnetworkText(detail.exits[row.exit].subnetwork)), "
+                + "\(resolutionText(detail.exits[row.exit].resolution))) as \(detail.className(row.predicted)) "
+                + (row.correct ? "- correct" : "- wrong"), row.correct ? .good : .bad)
         line("under \(state.budget.policy.rawValue) \(state.budgetResult?.sliderLabel ?? "")", .muted)
         if SampleList.overthinks(sample) { line("overthinking: right at an earlier exit, wrong at the last", .hard) }
         y += 1
@@ -73,9 +80,12 @@ enum SampleDetailView {
             let predicted = exit < sample.predicted.count ? sample.predicted[exit] : -1
             let correct = predicted == sample.label
             let marker = exit == row.exit ? (state.options.ascii ? " <- exits here" : " ◀ exits here") : ""
-            let text = fit(String(exit + 1), 5) + fit("\(subnetworkText(info.subnetwork)) \(resolutionText(info.resolution))", 8)
+            let text =
+                fit(String(exit + 1), 5)
+                + fit("\(subnetworkText(info.subnetwork)) \(resolutionText(info.resolution))", 8)
                 + bar(confidence, width: barWidth, ascii: state.options.ascii) + String(format: " %.2f ", confidence)
-                + fit(detail.className(predicted), 10) + (correct ? (state.options.ascii ? "y" : "✓") : (state.options.ascii ? "n" : "✗"))
+                + fit(detail.className(predicted), 10)
+                + (correct ? (state.options.ascii ? "y" : "✓") : (state.options.ascii ? "n" : "✗"))
                 + marker
             screen.write(text, x: rect.x, y: y, attributes: exit == row.exit ? [.bold] : [], maxWidth: rect.width)
             screen.restyle(x: rect.x, y: y, width: 4, foreground: exitColor(exit, of: exitCount), attributes: [.bold])

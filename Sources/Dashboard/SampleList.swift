@@ -13,7 +13,8 @@ enum SampleList {
     /// The samples passing the filters, grouped by exit (easy first) and sorted by confidence within each exit.
     static func visible(_ state: DashboardState) -> [SampleRow] {
         guard let detail = state.focusedDetail, let result = state.budgetResult,
-              result.exitOfSample.count == detail.samples.count else { return [] }
+            result.exitOfSample.count == detail.samples.count
+        else { return [] }
         let settings = state.samples
         var rows: [SampleRow] = []
         rows.reserveCapacity(detail.samples.count)
@@ -21,8 +22,9 @@ enum SampleList {
             let exit = result.exitOfSample[offset]
             let predicted = exit < sample.predicted.count ? sample.predicted[exit] : -1
             let confidence = exit < sample.confidence.count ? Double(sample.confidence[exit]) : 0
-            let row = SampleRow(offset: offset, exit: exit, confidence: confidence, predicted: predicted,
-                                correct: predicted == sample.label)
+            let row = SampleRow(
+                offset: offset, exit: exit, confidence: confidence, predicted: predicted,
+                correct: predicted == sample.label)
             if let exitFilter = settings.exitFilter, exit != exitFilter { continue }
             if let classFilter = settings.classFilter, sample.label != classFilter { continue }
             if settings.correctness == .correct && !row.correct { continue }

@@ -16,10 +16,11 @@ public struct RGB: Hashable, Sendable, CustomStringConvertible {
 
     /// `#RRGGBB`.
     public var description: String {
-        "#" + [red, green, blue].map { byte in
-            let hex = String(byte, radix: 16, uppercase: true)
-            return hex.count == 1 ? "0" + hex : hex
-        }.joined()
+        "#"
+            + [red, green, blue].map { byte in
+                let hex = String(byte, radix: 16, uppercase: true)
+                return hex.count == 1 ? "0" + hex : hex
+            }.joined()
     }
 
     /// Linear mix between `self` (t = 0) and `other` (t = 1).
@@ -63,8 +64,10 @@ public struct Cell: Hashable, Sendable {
     public var attributes: CellAttributes
 
     /// Creates a cell.
-    public init(_ character: Character = " ", foreground: ColorRole = .text,
-                background: ColorRole = .background, attributes: CellAttributes = []) {
+    public init(
+        _ character: Character = " ", foreground: ColorRole = .text,
+        background: ColorRole = .background, attributes: CellAttributes = []
+    ) {
         self.character = character
         self.foreground = foreground
         self.background = background
@@ -101,7 +104,9 @@ public struct Rect: Hashable, Sendable {
     /// Splits horizontally: the left part is `leftWidth` wide, the rest goes right.
     public func splitColumns(leftWidth: Int) -> (Rect, Rect) {
         let left = min(width, max(0, leftWidth))
-        return (Rect(x: x, y: y, width: left, height: height), Rect(x: x + left, y: y, width: width - left, height: height))
+        return (
+            Rect(x: x, y: y, width: left, height: height), Rect(x: x + left, y: y, width: width - left, height: height)
+        )
     }
     /// Splits vertically: the top part is `topHeight` tall, the rest goes below.
     public func splitRows(topHeight: Int) -> (Rect, Rect) {
@@ -132,14 +137,17 @@ public struct Screen: Hashable, Sendable {
 
     /// Writes `text` from (x, y) rightwards, clipped to `maxWidth` columns and the grid; returns the columns used.
     @discardableResult
-    public mutating func write(_ text: String, x: Int, y: Int, foreground: ColorRole = .text,
-                               background: ColorRole = .background, attributes: CellAttributes = [],
-                               maxWidth: Int = Int.max) -> Int {
+    public mutating func write(
+        _ text: String, x: Int, y: Int, foreground: ColorRole = .text,
+        background: ColorRole = .background, attributes: CellAttributes = [],
+        maxWidth: Int = Int.max
+    ) -> Int {
         var column = 0
         for character in text {
             if column >= maxWidth || x + column >= size.width { break }
-            self[x + column, y] = Cell(Screen.singleWidth(character), foreground: foreground,
-                                       background: background, attributes: attributes)
+            self[x + column, y] = Cell(
+                Screen.singleWidth(character), foreground: foreground,
+                background: background, attributes: attributes)
             column += 1
         }
         return column
@@ -153,8 +161,10 @@ public struct Screen: Hashable, Sendable {
     }
 
     /// Changes the colours and attributes of a run of cells while keeping their characters.
-    public mutating func restyle(x: Int, y: Int, width: Int, foreground: ColorRole? = nil,
-                                 background: ColorRole? = nil, attributes: CellAttributes? = nil) {
+    public mutating func restyle(
+        x: Int, y: Int, width: Int, foreground: ColorRole? = nil,
+        background: ColorRole? = nil, attributes: CellAttributes? = nil
+    ) {
         for column in x..<(x + max(0, width)) where contains(x: column, y: y) {
             var cell = self[column, y]
             if let foreground { cell.foreground = foreground }

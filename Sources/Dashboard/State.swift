@@ -1,5 +1,5 @@
-import Foundation
 import ExitPolicies
+import Foundation
 
 /// The five views of the dashboard, in tab order.
 public enum DashboardView: Int, CaseIterable, Hashable, Sendable {
@@ -137,8 +137,10 @@ public struct DashboardState: Sendable {
     public var pendingCommands: [DashboardCommand] = []
 
     /// Creates a state.
-    public init(view: DashboardView = .runs, focusedRunID: Int64? = nil, options: DisplayOptions = DisplayOptions(),
-                trainingChoices: TrainingChoices = TrainingChoices()) {
+    public init(
+        view: DashboardView = .runs, focusedRunID: Int64? = nil, options: DisplayOptions = DisplayOptions(),
+        trainingChoices: TrainingChoices = TrainingChoices()
+    ) {
         self.view = view
         self.focusedRunID = focusedRunID
         self.options = options

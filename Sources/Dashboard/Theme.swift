@@ -1,7 +1,9 @@
 /// Keys a theme file may set.
 public enum ThemeKey: String, CaseIterable, Hashable, Sendable {
     case background, text, muted, border, title, selection
-    case exitStart = "exit_start", exitMid = "exit_mid", exitEnd = "exit_end"
+    case exitStart = "exit_start"
+    case exitMid = "exit_mid"
+    case exitEnd = "exit_end"
     case easy, hard, good, bad
 }
 
@@ -56,12 +58,15 @@ public struct Theme: Hashable, Sendable {
     }
 
     /// The built-in dark theme, used when no file is found.
-    public static let dark = Theme(name: "dark", colors: [
-        .background: nil, .text: RGB(0xD8, 0xDE, 0xE9), .muted: RGB(0x7A, 0x84, 0x96), .border: RGB(0x4C, 0x56, 0x6A),
-        .title: RGB(0x88, 0xC0, 0xD0), .selection: RGB(0x2E, 0x34, 0x40), .exitStart: RGB(0x5E, 0x81, 0xF4),
-        .exitMid: RGB(0xA3, 0xBE, 0x8C), .exitEnd: RGB(0xEB, 0xCB, 0x8B), .easy: RGB(0x8F, 0xBC, 0xBB),
-        .hard: RGB(0xD0, 0x87, 0x70), .good: RGB(0xA3, 0xBE, 0x8C), .bad: RGB(0xBF, 0x61, 0x6A),
-    ])
+    public static let dark = Theme(
+        name: "dark",
+        colors: [
+            .background: nil, .text: RGB(0xD8, 0xDE, 0xE9), .muted: RGB(0x7A, 0x84, 0x96),
+            .border: RGB(0x4C, 0x56, 0x6A),
+            .title: RGB(0x88, 0xC0, 0xD0), .selection: RGB(0x2E, 0x34, 0x40), .exitStart: RGB(0x5E, 0x81, 0xF4),
+            .exitMid: RGB(0xA3, 0xBE, 0x8C), .exitEnd: RGB(0xEB, 0xCB, 0x8B), .easy: RGB(0x8F, 0xBC, 0xBB),
+            .hard: RGB(0xD0, 0x87, 0x70), .good: RGB(0xA3, 0xBE, 0x8C), .bad: RGB(0xBF, 0x61, 0x6A),
+        ])
 
     /// Parses btop-style lines `key = "#RRGGBB"` (also `theme[key]="#RRGGBB"`); `""` means terminal default,
     /// `#` starts a comment line, unknown keys and malformed colours are errors.
@@ -73,16 +78,22 @@ public struct Theme: Hashable, Sendable {
             func fail(_ reason: String) -> ThemeError { ThemeError(source: source, line: number + 1, reason: reason) }
             guard let equals = line.firstIndex(of: "=") else { throw fail("expected key = \"#RRGGBB\"") }
             var keyText = line[..<equals].trimmingCharacters(in: " \t")
-            if keyText.hasPrefix("theme[") && keyText.hasSuffix("]") { keyText = String(keyText.dropFirst(6).dropLast()) }
+            if keyText.hasPrefix("theme[") && keyText.hasSuffix("]") {
+                keyText = String(keyText.dropFirst(6).dropLast())
+            }
             guard let key = ThemeKey(rawValue: keyText) else {
-                throw fail("unknown key '\(keyText)' (known: \(ThemeKey.allCases.map(\.rawValue).joined(separator: ", ")))")
+                throw fail(
+                    "unknown key '\(keyText)' (known: \(ThemeKey.allCases.map(\.rawValue).joined(separator: ", ")))")
             }
             let valueText = line[line.index(after: equals)...].trimmingCharacters(in: " \t")
             guard valueText.count >= 2, valueText.hasPrefix("\""), valueText.hasSuffix("\"") else {
                 throw fail("value of '\(keyText)' must be quoted, like \"#1E2030\" or \"\"")
             }
             let inner = String(valueText.dropFirst().dropLast())
-            if inner.isEmpty { colors[key] = .some(nil); continue }
+            if inner.isEmpty {
+                colors[key] = .some(nil)
+                continue
+            }
             guard let rgb = parseHex(inner) else { throw fail("'\(inner)' is not a #RRGGBB colour") }
             colors[key] = rgb
         }

@@ -38,8 +38,10 @@ public struct TrainingChoices: Hashable, Sendable {
     public var presets: [String]
     public var epochs: [Int]
     /// Creates the choices; each list must not be empty.
-    public init(datasets: [String] = ["fashion-mnist", "mnist", "cifar10", "cifar100"],
-                presets: [String] = ["fmnist-small", "fmnist-msdnet"], epochs: [Int] = [1, 2, 4, 10, 20, 50]) {
+    public init(
+        datasets: [String] = ["fashion-mnist", "mnist", "cifar10", "cifar100"],
+        presets: [String] = ["fmnist-small", "fmnist-msdnet"], epochs: [Int] = [1, 2, 4, 10, 20, 50]
+    ) {
         self.datasets = datasets.isEmpty ? ["fashion-mnist"] : datasets
         self.presets = presets.isEmpty ? ["fmnist-small"] : presets
         self.epochs = epochs.isEmpty ? [1] : epochs
@@ -98,8 +100,9 @@ public struct NewRunDialog: Hashable, Sendable {
 
     /// The request the current choices describe.
     func request(_ choices: TrainingChoices) -> TrainingRequest {
-        TrainingRequest(dataset: choices.datasets[datasetIndex], preset: choices.presets[presetIndex],
-                        epochs: choices.epochs[epochsIndex])
+        TrainingRequest(
+            dataset: choices.datasets[datasetIndex], preset: choices.presets[presetIndex],
+            epochs: choices.epochs[epochsIndex])
     }
 
     mutating func change(by delta: Int, _ choices: TrainingChoices) {
@@ -176,7 +179,9 @@ extension DashboardState {
     /// Stops the run under the cursor (Runs view) or the focused run (Training view) if this dashboard started it.
     mutating func requestStop() {
         let runs = visibleRuns
-        let target = view == .runs && runs.indices.contains(runCursor) ? runs[runCursor]
+        let target =
+            view == .runs && runs.indices.contains(runCursor)
+            ? runs[runCursor]
             : focusedDetail?.run ?? data?.runs.first(where: { $0.id == focusedRunID })
         guard let run = target else {
             statusMessage = "no run selected"
@@ -202,19 +207,22 @@ extension DashboardState {
         trainingChildren[index].exitStatus = status
         let child = trainingChildren[index]
         let run = child.runID.map { "run \($0)" } ?? "training pid \(pid)"
-        statusMessage = switch status {
-        case 0: "\(run) finished"
-        // ranet train exits 130 after a SIGINT it handled: checkpoint written, run marked interrupted.
-        case 130: "\(run) stopped: checkpoint written, resume with ranet train --resume \(child.runID.map(String.init) ?? "ID")"
-        case ..<0: "\(run) killed by signal \(-status) before it could checkpoint; see \(child.logPath)"
-        default: "\(run) exited with status \(status); see \(child.logPath)"
-        }
+        statusMessage =
+            switch status {
+            case 0: "\(run) finished"
+            // ranet train exits 130 after a SIGINT it handled: checkpoint written, run marked interrupted.
+            case 130:
+                "\(run) stopped: checkpoint written, resume with ranet train --resume \(child.runID.map(String.init) ?? "ID")"
+            case ..<0: "\(run) killed by signal \(-status) before it could checkpoint; see \(child.logPath)"
+            default: "\(run) exited with status \(status); see \(child.logPath)"
+            }
     }
 
     /// Gives started children their run ids once the runs appear, and focuses the newest such run.
     mutating func adoptChildRuns(_ newData: DashboardData) {
         for index in trainingChildren.indices where trainingChildren[index].runID == nil {
-            guard let run = newData.runs.filter({ $0.name == trainingChildren[index].runName }).max(by: { $0.id < $1.id })
+            guard
+                let run = newData.runs.filter({ $0.name == trainingChildren[index].runName }).max(by: { $0.id < $1.id })
             else { continue }
             trainingChildren[index].runID = run.id
             statusMessage = "following run \(run.id) (pid \(trainingChildren[index].pid)); x stops it"

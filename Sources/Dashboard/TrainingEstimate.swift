@@ -40,8 +40,10 @@ public struct TrainingEstimate: Sendable {
     static let rateWindow = 120.0
 
     /// Creates an estimate over a run's rows.
-    public init(steps: [StepTiming], validations: [(epoch: Int, wallTime: Double)], trainSize: Int, batchSize: Int?,
-                epochsPlanned: Int, referenceTime: Double?) {
+    public init(
+        steps: [StepTiming], validations: [(epoch: Int, wallTime: Double)], trainSize: Int, batchSize: Int?,
+        epochsPlanned: Int, referenceTime: Double?
+    ) {
         self.steps = steps
         self.validations = validations
         self.trainSize = trainSize
@@ -59,10 +61,13 @@ public struct TrainingEstimate: Sendable {
         let remainingSteps = max(0, planned * perEpoch - last.step)
         let validated = validations.contains { $0.epoch == last.epoch }
         let remainingValidations = max(0, planned - last.epoch - (validated ? 1 : 0))
-        let eta = secondsPerStep.map { Double(remainingSteps) * $0 + Double(remainingValidations) * (validationSeconds ?? 0) }
-        return TrainingProgress(epoch: last.epoch + 1, epochs: planned, stepInEpoch: stepInEpoch, stepsPerEpoch: perEpoch,
-                                learningRate: last.learningRate, imagesPerSecond: last.imagesPerSecond, etaSeconds: eta,
-                                etaReferenceTime: referenceTime)
+        let eta = secondsPerStep.map {
+            Double(remainingSteps) * $0 + Double(remainingValidations) * (validationSeconds ?? 0)
+        }
+        return TrainingProgress(
+            epoch: last.epoch + 1, epochs: planned, stepInEpoch: stepInEpoch, stepsPerEpoch: perEpoch,
+            learningRate: last.learningRate, imagesPerSecond: last.imagesPerSecond, etaSeconds: eta,
+            etaReferenceTime: referenceTime)
     }
 
     /// ceil(train size / batch size), nil when either is unknown.
@@ -80,9 +85,11 @@ public struct TrainingEstimate: Sendable {
     /// Mean seconds per step over same-epoch row pairs of the newest window; the trainer's throughput for a lone row.
     var secondsPerStep: Double? {
         guard let newest = steps.last?.wallTime else { return nil }
-        var seconds = 0.0, stepCount = 0
+        var seconds = 0.0
+        var stepCount = 0
         for index in stride(from: steps.count - 1, to: 0, by: -1) {
-            let row = steps[index], previous = steps[index - 1]
+            let row = steps[index]
+            let previous = steps[index - 1]
             if row.wallTime < previous.wallTime || newest - previous.wallTime > Self.rateWindow { break }
             guard row.epoch == previous.epoch, row.step > previous.step else { continue }
             seconds += row.wallTime - previous.wallTime
@@ -97,7 +104,8 @@ public struct TrainingEstimate: Sendable {
     var validationSeconds: Double? {
         let gaps = validations.compactMap { validation -> Double? in
             guard let lastStep = steps.last(where: { $0.epoch == validation.epoch }),
-                  validation.wallTime >= lastStep.wallTime else { return nil }
+                validation.wallTime >= lastStep.wallTime
+            else { return nil }
             return validation.wallTime - lastStep.wallTime
         }
         return gaps.isEmpty ? nil : gaps.reduce(0, +) / Double(gaps.count)
@@ -105,7 +113,8 @@ public struct TrainingEstimate: Sendable {
 
     /// Wall times that keep increasing when a resumed process starts counting from 0 again.
     public static func continuousWallTimes(_ times: [Double]) -> [Double] {
-        var offset = 0.0, previous = -Double.infinity
+        var offset = 0.0
+        var previous = -Double.infinity
         return times.map { time in
             if time + offset < previous { offset = previous }
             previous = time + offset

@@ -6,22 +6,26 @@ enum TrainingView {
         let ascii = state.options.ascii
         guard let detail = state.focusedDetail else {
             let inner = drawPanel("Training", into: &screen, rect: rect, ascii: ascii)
-            let message = state.focusedRunID.map { "loading run \($0)…" }
+            let message =
+                state.focusedRunID.map { "loading run \($0)…" }
                 ?? "no run selected: open one in the Runs view (1, Enter)"
             screen.write(message, x: inner.x + 1, y: inner.y + 1, foreground: .muted)
             return
         }
         let (top, bottom) = rect.splitRows(topHeight: rect.height * 3 / 5)
-        let lossTitle = "Loss per exit vs " + (state.xAxis == .steps ? "step" : "wall time")
+        let lossTitle =
+            "Loss per exit vs " + (state.xAxis == .steps ? "step" : "wall time")
             + (state.smoothing == .off ? "" : "  [\(state.smoothing.title)]") + (state.logY ? "  [log y]" : "")
         let lossArea = drawPanel(lossTitle, into: &screen, rect: top, ascii: ascii)
-        LineChart.draw(lossSeries(state, detail),
-                       style: ChartStyle(xLabel: state.xAxis.title, logY: state.logY, ascii: ascii),
-                       into: &screen, rect: lossArea)
+        LineChart.draw(
+            lossSeries(state, detail),
+            style: ChartStyle(xLabel: state.xAxis.title, logY: state.logY, ascii: ascii),
+            into: &screen, rect: lossArea)
         let (left, right) = bottom.splitColumns(leftWidth: bottom.width / 2)
         let accuracyArea = drawPanel("Validation accuracy per epoch (%)", into: &screen, rect: left, ascii: ascii)
-        LineChart.draw(accuracySeries(detail), style: ChartStyle(xLabel: "epoch", ascii: ascii, showLegend: false),
-                       into: &screen, rect: accuracyArea)
+        LineChart.draw(
+            accuracySeries(detail), style: ChartStyle(xLabel: "epoch", ascii: ascii, showLegend: false),
+            into: &screen, rect: accuracyArea)
         let progressArea = drawPanel("Progress", into: &screen, rect: right, ascii: ascii)
         drawProgress(state, detail, into: &screen, rect: progressArea)
     }
@@ -36,12 +40,15 @@ enum TrainingView {
         var result: [ChartSeries] = []
         for id in state.overlayRunIDs.sorted() where id != detail.run.id {
             guard let other = state.data?.details[id], let last = other.lossSeries.last else { continue }
-            result.append(ChartSeries(label: "run \(id)", color: .muted, xs: xs(last), ys: state.smoothing.apply(last.losses)))
+            result.append(
+                ChartSeries(label: "run \(id)", color: .muted, xs: xs(last), ys: state.smoothing.apply(last.losses)))
         }
         let count = detail.lossSeries.count
         for series in detail.lossSeries {
-            result.append(ChartSeries(label: String(series.exit + 1), color: exitColor(series.exit, of: count),
-                                      xs: xs(series), ys: state.smoothing.apply(series.losses)))
+            result.append(
+                ChartSeries(
+                    label: String(series.exit + 1), color: exitColor(series.exit, of: count),
+                    xs: xs(series), ys: state.smoothing.apply(series.losses)))
         }
         return result
     }
@@ -50,8 +57,9 @@ enum TrainingView {
         let count = detail.epochs.map(\.validationAccuracy.count).max() ?? 0
         return (0..<count).map { exit in
             let points = detail.epochs.filter { exit < $0.validationAccuracy.count }
-            return ChartSeries(label: exitName(exit), color: exitColor(exit, of: count),
-                               xs: points.map { Double($0.epoch) }, ys: points.map { $0.validationAccuracy[exit] * 100 })
+            return ChartSeries(
+                label: exitName(exit), color: exitColor(exit, of: count),
+                xs: points.map { Double($0.epoch) }, ys: points.map { $0.validationAccuracy[exit] * 100 })
         }
     }
 
@@ -62,22 +70,35 @@ enum TrainingView {
         let barWidth = max(4, rect.width - 22)
         if let progress = detail.progress {
             let fraction = Double(progress.stepInEpoch) / Double(max(1, progress.stepsPerEpoch))
-            lines.append(("epoch \(progress.epoch)/\(progress.epochs) " + bar(fraction, width: barWidth, ascii: state.options.ascii)
-                          + String(format: " %3.0f%%", fraction * 100), .title))
+            lines.append(
+                (
+                    "epoch \(progress.epoch)/\(progress.epochs) "
+                        + bar(fraction, width: barWidth, ascii: state.options.ascii)
+                        + String(format: " %3.0f%%", fraction * 100), .title
+                ))
             lines.append(("step \(progress.stepInEpoch)/\(progress.stepsPerEpoch)", .text))
-            lines.append((String(format: "lr %.4g   %.1f images/s", progress.learningRate, progress.imagesPerSecond), .text))
-            lines.append(("ETA " + (remainingSeconds(progress, now: state.now).map(formatDuration) ?? "unknown"), .text))
+            lines.append(
+                (String(format: "lr %.4g   %.1f images/s", progress.learningRate, progress.imagesPerSecond), .text))
+            lines.append(
+                ("ETA " + (remainingSeconds(progress, now: state.now).map(formatDuration) ?? "unknown"), .text))
         } else {
             let fraction = Double(run.epochsDone) / Double(max(1, run.epochsTotal))
-            lines.append(("epochs \(run.epochsDone)/\(run.epochsTotal) " + bar(fraction, width: barWidth, ascii: state.options.ascii),
-                          .title))
+            lines.append(
+                (
+                    "epochs \(run.epochsDone)/\(run.epochsTotal) "
+                        + bar(fraction, width: barWidth, ascii: state.options.ascii),
+                    .title
+                ))
         }
-        if let best = run.bestAccuracy { lines.append((String(format: "best last-exit accuracy %.2f%%", best * 100), .good)) }
+        if let best = run.bestAccuracy {
+            lines.append((String(format: "best last-exit accuracy %.2f%%", best * 100), .good))
+        }
         if let last = detail.epochs.last {
             let accuracies = last.validationAccuracy.map { String(format: "%.1f", $0 * 100) }.joined(separator: " ")
             lines.append(("epoch \(last.epoch) acc/exit: " + accuracies, .muted))
         }
-        lines.append(("smoothing \(state.smoothing.title)  log-y \(state.logY ? "on" : "off")  x \(state.xAxis.title)", .muted))
+        lines.append(
+            ("smoothing \(state.smoothing.title)  log-y \(state.logY ? "on" : "off")  x \(state.xAxis.title)", .muted))
         for (row, line) in lines.prefix(rect.height).enumerated() {
             screen.write(line.0, x: rect.x + 1, y: rect.y + row, foreground: line.1, maxWidth: rect.width - 1)
         }

@@ -58,12 +58,16 @@ public struct AugmentationDraw: Sendable, Equatable {
 /// into `output` (channels * height * width floats).
 /// Output pixel (y, x) reads source (y + offsetY - padding, x' + offsetX - padding), x' = flip ? width-1-x : x;
 /// sources outside the image are the zero pixel.
-func writeAugmentedImage(_ source: UnsafeBufferPointer<UInt8>, channels: Int, height: Int, width: Int,
-                         draw: AugmentationDraw, table: UnsafeBufferPointer<Float>,
-                         into output: UnsafeMutableBufferPointer<Float>) {
-    let shiftY = draw.offsetY - draw.padding, shiftX = draw.offsetX - draw.padding
+func writeAugmentedImage(
+    _ source: UnsafeBufferPointer<UInt8>, channels: Int, height: Int, width: Int,
+    draw: AugmentationDraw, table: UnsafeBufferPointer<Float>,
+    into output: UnsafeMutableBufferPointer<Float>
+) {
+    let shiftY = draw.offsetY - draw.padding
+    let shiftX = draw.offsetX - draw.padding
     for channel in 0..<channels {
-        let lookup = channel * 256, plane = channel * height * width
+        let lookup = channel * 256
+        let plane = channel * height * width
         let padValue = table[lookup]
         for y in 0..<height {
             let sourceY = y + shiftY
@@ -75,7 +79,8 @@ func writeAugmentedImage(_ source: UnsafeBufferPointer<UInt8>, channels: Int, he
             let sourceRow = plane + sourceY * width
             for x in 0..<width {
                 let sourceX = (draw.flip ? width - 1 - x : x) + shiftX
-                output[row + x] = sourceX >= 0 && sourceX < width
+                output[row + x] =
+                    sourceX >= 0 && sourceX < width
                     ? table[lookup + Int(source[sourceRow + sourceX])] : padValue
             }
         }

@@ -43,8 +43,10 @@ public struct BatchLoader: Sendable {
     private let lookupTable: [Float]
 
     /// Creates a loader; fails on a non-positive batch size or statistics that do not fit the images.
-    public init(dataset: Dataset, batchSize: Int, normalization: Normalization, augmentation: Augmentation = .none,
-                shuffle: Bool = true, seed: UInt64 = 0) throws {
+    public init(
+        dataset: Dataset, batchSize: Int, normalization: Normalization, augmentation: Augmentation = .none,
+        shuffle: Bool = true, seed: UInt64 = 0
+    ) throws {
         guard batchSize > 0 else { throw DatasetError.invalidArgument("batch size must be positive, got \(batchSize)") }
         guard augmentation.padding <= min(dataset.height, dataset.width) else {
             throw DatasetError.invalidArgument(
@@ -61,7 +63,8 @@ public struct BatchLoader: Sendable {
     }
 
     /// An evaluation loader: file order, no augmentation, last partial batch kept.
-    public static func evaluation(dataset: Dataset, batchSize: Int, normalization: Normalization) throws -> BatchLoader {
+    public static func evaluation(dataset: Dataset, batchSize: Int, normalization: Normalization) throws -> BatchLoader
+    {
         try BatchLoader(dataset: dataset, batchSize: batchSize, normalization: normalization, shuffle: false)
     }
 
@@ -70,7 +73,8 @@ public struct BatchLoader: Sendable {
 
     /// The order in which epoch `epoch` visits the images.
     public func order(epoch: Int) -> [Int] {
-        shuffle ? seededPermutation(count: dataset.count, seed: SplitMix64.mix(seed, UInt64(epoch), 0x4F52_4445_52))
+        shuffle
+            ? seededPermutation(count: dataset.count, seed: SplitMix64.mix(seed, UInt64(epoch), 0x4F52_4445_52))
             : Array(0..<dataset.count)
     }
 
@@ -82,14 +86,15 @@ public struct BatchLoader: Sendable {
     /// The batches of epoch `epoch` from batch `startIndex` on (clamped to the epoch), each assembled on a
     /// background queue while the caller works on the previous one when `prefetch` is true.
     public func batches(epoch: Int, startingAt startIndex: Int = 0, prefetch: Bool = true) -> EpochBatches {
-        EpochBatches(loader: self, epoch: epoch, startIndex: min(max(startIndex, 0), batchesPerEpoch),
-                     prefetch: prefetch)
+        EpochBatches(
+            loader: self, epoch: epoch, startIndex: min(max(startIndex, 0), batchesPerEpoch),
+            prefetch: prefetch)
     }
 
     /// Dataset indices of batch `index` given the epoch's `order`.
     func sampleIndices(batch index: Int, order: [Int]) -> [Int] {
         let start = index * batchSize
-        return Array(order[start ..< min(start + batchSize, order.count)])
+        return Array(order[start..<min(start + batchSize, order.count)])
     }
 
     /// Augmentation draws for each image of a batch, from a generator seeded by (seed, epoch, batch).
@@ -101,17 +106,21 @@ public struct BatchLoader: Sendable {
 
     /// Writes the images at `sampleIndices`, augmented by `draws`, normalised, into `output`
     /// (sampleIndices.count * channels * height * width floats) — for callers that own their buffers.
-    public func assemble(sampleIndices: [Int], draws: [AugmentationDraw], into output: UnsafeMutableBufferPointer<Float>) {
+    public func assemble(
+        sampleIndices: [Int], draws: [AugmentationDraw], into output: UnsafeMutableBufferPointer<Float>
+    ) {
         let size = dataset.imageSize
-        precondition(draws.count == sampleIndices.count && output.count >= sampleIndices.count * size,
-                     "assemble: \(sampleIndices.count) images, \(draws.count) draws, \(output.count) floats")
+        precondition(
+            draws.count == sampleIndices.count && output.count >= sampleIndices.count * size,
+            "assemble: \(sampleIndices.count) images, \(draws.count) draws, \(output.count) floats")
         dataset.images.withUnsafeBufferPointer { pixels in
             lookupTable.withUnsafeBufferPointer { table in
                 for (row, sample) in sampleIndices.enumerated() {
-                    writeAugmentedImage(UnsafeBufferPointer(rebasing: pixels[sample * size ..< (sample + 1) * size]),
-                                        channels: dataset.channels, height: dataset.height, width: dataset.width,
-                                        draw: draws[row], table: table,
-                                        into: UnsafeMutableBufferPointer(rebasing: output[row * size ..< (row + 1) * size]))
+                    writeAugmentedImage(
+                        UnsafeBufferPointer(rebasing: pixels[sample * size..<(sample + 1) * size]),
+                        channels: dataset.channels, height: dataset.height, width: dataset.width,
+                        draw: draws[row], table: table,
+                        into: UnsafeMutableBufferPointer(rebasing: output[row * size..<(row + 1) * size]))
                 }
             }
         }
@@ -124,7 +133,8 @@ public struct BatchLoader: Sendable {
             assemble(sampleIndices: samples, draws: draws, into: buffer)
             initialized = samples.count * dataset.imageSize
         }
-        return Batch(epoch: epoch, index: index, images: images, labels: samples.map { dataset.labels[$0] },
-                     sampleIndices: samples, channels: dataset.channels, height: dataset.height, width: dataset.width)
+        return Batch(
+            epoch: epoch, index: index, images: images, labels: samples.map { dataset.labels[$0] },
+            sampleIndices: samples, channels: dataset.channels, height: dataset.height, width: dataset.width)
     }
 }

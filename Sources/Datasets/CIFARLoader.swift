@@ -33,23 +33,28 @@ extension Dataset {
         let names = variant.fileNames(part)
         let paths = names.compactMap { firstExisting([$0], in: directory) }
         guard !paths.isEmpty else {
-            throw DatasetError.missingFiles(dataset: variant.displayName, directory: directory, names: names,
+            throw DatasetError.missingFiles(
+                dataset: variant.displayName, directory: directory, names: names,
                 hint: "Get the binary version (cifar-\(variant.classCount)-binary.tar.gz from "
                     + "https://www.cs.toronto.edu/~kriz/cifar.html), unpack it and pass --data-root DIR.")
         }
-        var pixels = [UInt8](), labels = [Int32]()
+        var pixels = [UInt8]()
+        var labels = [Int32]()
         for path in paths {
             let bytes = try readDataFile(path)
             try appendCIFARRecords(bytes, variant: variant, path: path, pixels: &pixels, labels: &labels)
         }
-        return try Dataset(images: pixels, labels: labels, classNames: try cifarClassNames(variant, directory: directory),
-                           channels: 3, height: 32, width: 32)
+        return try Dataset(
+            images: pixels, labels: labels, classNames: try cifarClassNames(variant, directory: directory),
+            channels: 3, height: 32, width: 32)
     }
 }
 
 /// Splits one CIFAR file into pixels and labels, checking its size and every label.
-private func appendCIFARRecords(_ bytes: [UInt8], variant: CIFARVariant, path: String,
-                                pixels: inout [UInt8], labels: inout [Int32]) throws {
+private func appendCIFARRecords(
+    _ bytes: [UInt8], variant: CIFARVariant, path: String,
+    pixels: inout [UInt8], labels: inout [Int32]
+) throws {
     let recordSize = variant.recordSize
     guard !bytes.isEmpty, bytes.count % recordSize == 0 else {
         throw DatasetError.recordSizeMismatch(path: path, bytes: bytes.count, recordSize: recordSize)
@@ -64,7 +69,7 @@ private func appendCIFARRecords(_ bytes: [UInt8], variant: CIFARVariant, path: S
             throw DatasetError.labelOutOfRange(path: path, sample: record, label: label, classCount: variant.classCount)
         }
         labels.append(Int32(label))
-        pixels.append(contentsOf: bytes[start + variant.labelBytes ..< start + recordSize])
+        pixels.append(contentsOf: bytes[start + variant.labelBytes..<start + recordSize])
     }
 }
 
@@ -75,8 +80,10 @@ private func cifarClassNames(_ variant: CIFARVariant, directory: String) throws 
     }
     let names = try readNameList(path)
     guard names.count == variant.classCount else {
-        throw DatasetError.badFormat(path: path, reason: "lists \(names.count) class names, "
-            + "\(variant.displayName) has \(variant.classCount)")
+        throw DatasetError.badFormat(
+            path: path,
+            reason: "lists \(names.count) class names, "
+                + "\(variant.displayName) has \(variant.classCount)")
     }
     return names
 }

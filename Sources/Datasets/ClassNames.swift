@@ -1,13 +1,17 @@
 /// Built-in class-name lists, in label order, for display.
 public enum ClassNames {
     /// Fashion-MNIST's ten garment classes.
-    public static let fashionMNIST = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-                                      "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+    public static let fashionMNIST = [
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+        "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    ]
     /// MNIST's ten digits.
     public static let mnist = (0..<10).map(String.init)
     /// CIFAR-10's ten classes (as in batches.meta.txt).
-    public static let cifar10 = ["airplane", "automobile", "bird", "cat", "deer",
-                                 "dog", "frog", "horse", "ship", "truck"]
+    public static let cifar10 = [
+        "airplane", "automobile", "bird", "cat", "deer",
+        "dog", "frog", "horse", "ship", "truck",
+    ]
     /// CIFAR-100's hundred fine classes (as in fine_label_names.txt), alphabetical like the release.
     public static let cifar100 = [
         "apple", "aquarium_fish", "baby", "bear", "beaver", "bed", "bee", "beetle", "bicycle", "bottle",

@@ -26,8 +26,9 @@ public struct Dataset: Sendable {
                     + " (expected \(labels.count * imageSize))")
         }
         if let bad = labels.firstIndex(where: { $0 < 0 || Int($0) >= classNames.count }) {
-            throw DatasetError.labelOutOfRange(path: "<memory>", sample: bad, label: Int(labels[bad]),
-                                               classCount: classNames.count)
+            throw DatasetError.labelOutOfRange(
+                path: "<memory>", sample: bad, label: Int(labels[bad]),
+                classCount: classNames.count)
         }
         self.images = images
         self.labels = labels
@@ -46,7 +47,7 @@ public struct Dataset: Sendable {
 
     /// The pixels of image `index`, (channels, height, width).
     public func image(at index: Int) -> ArraySlice<UInt8> {
-        images[index * imageSize ..< (index + 1) * imageSize]
+        images[index * imageSize..<(index + 1) * imageSize]
     }
 
     /// A new dataset holding the images at `indices`, in that order (indices must be valid).
@@ -56,8 +57,8 @@ public struct Dataset: Sendable {
         pixels.withUnsafeMutableBufferPointer { destination in
             images.withUnsafeBufferPointer { source in
                 for (row, index) in indices.enumerated() {
-                    let from = UnsafeBufferPointer(rebasing: source[index * size ..< (index + 1) * size])
-                    _ = UnsafeMutableBufferPointer(rebasing: destination[row * size ..< (row + 1) * size])
+                    let from = UnsafeBufferPointer(rebasing: source[index * size..<(index + 1) * size])
+                    _ = UnsafeMutableBufferPointer(rebasing: destination[row * size..<(row + 1) * size])
                         .initialize(from: from)
                 }
             }
@@ -75,10 +76,12 @@ public struct Dataset: Sendable {
     public func converted(toChannels targetChannels: Int) throws -> Dataset {
         if targetChannels == channels { return self }
         let plane = height * width
-        let converted = try convertChannels(images, count: count, from: channels, to: targetChannels,
-                                            planeSize: plane, context: "dataset")
-        return try Dataset(images: converted, labels: labels, classNames: classNames,
-                           channels: targetChannels, height: height, width: width)
+        let converted = try convertChannels(
+            images, count: count, from: channels, to: targetChannels,
+            planeSize: plane, context: "dataset")
+        return try Dataset(
+            images: converted, labels: labels, classNames: classNames,
+            channels: targetChannels, height: height, width: width)
     }
 
     /// Internal initialiser for derived datasets whose invariants already hold.
@@ -93,15 +96,18 @@ public struct Dataset: Sendable {
 }
 
 /// Converts `count` planar images between 1 and 3 channels (see `Dataset.converted(toChannels:)`).
-func convertChannels(_ pixels: [UInt8], count: Int, from source: Int, to target: Int, planeSize: Int,
-                     context: String) throws -> [UInt8] {
+func convertChannels(
+    _ pixels: [UInt8], count: Int, from source: Int, to target: Int, planeSize: Int,
+    context: String
+) throws -> [UInt8] {
     if source == target { return pixels }
     guard [1, 3].contains(source), [1, 3].contains(target) else {
         throw DatasetError.invalidArgument("\(context): cannot convert \(source) channels to \(target) (only 1 <-> 3)")
     }
     var output = [UInt8](repeating: 0, count: count * target * planeSize)
     for image in 0..<count {
-        let input = image * source * planeSize, result = image * target * planeSize
+        let input = image * source * planeSize
+        let result = image * target * planeSize
         for pixel in 0..<planeSize {
             if source == 1 {
                 let grey = pixels[input + pixel]

@@ -22,24 +22,24 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A one-paragraph explanation fit for a terminal.
     public var description: String {
         switch self {
-        case let .missingFiles(dataset, directory, names, hint):
+        case .missingFiles(let dataset, let directory, let names, let hint):
             return "\(dataset): looked in \(directory) for \(names.joined(separator: ", ")) but found none. \(hint)"
-        case let .badFormat(path, reason):
+        case .badFormat(let path, let reason):
             return "\(path): \(reason)"
-        case let .recordSizeMismatch(path, bytes, recordSize):
+        case .recordSizeMismatch(let path, let bytes, let recordSize):
             return "\(path): \(bytes) bytes is not a multiple of the \(recordSize)-byte record size "
                 + "(\(bytes / recordSize) whole records and \(bytes % recordSize) bytes left over)"
-        case let .countMismatch(imagesPath, images, labelsPath, labels):
+        case .countMismatch(let imagesPath, let images, let labelsPath, let labels):
             return "\(imagesPath) holds \(images) images but \(labelsPath) holds \(labels) labels"
-        case let .labelOutOfRange(path, sample, label, classCount):
+        case .labelOutOfRange(let path, let sample, let label, let classCount):
             return "\(path): sample \(sample) has label \(label), outside 0..<\(classCount)"
-        case let .imageSizeMismatch(path, expected, found):
+        case .imageSizeMismatch(let path, let expected, let found):
             return "\(path): image is \(found) but the folder's images are \(expected); all images must share one size"
-        case let .unreadableImage(path, reason):
+        case .unreadableImage(let path, let reason):
             return "\(path): not a readable PNG (\(reason))"
-        case let .decompressionFailed(path, reason):
+        case .decompressionFailed(let path, let reason):
             return "\(path): gzip could not decompress it (\(reason))"
-        case let .invalidArgument(message):
+        case .invalidArgument(let message):
             return message
         }
     }

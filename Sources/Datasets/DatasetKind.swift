@@ -50,18 +50,22 @@ public enum DatasetKind: String, Sendable, CaseIterable, Codable {
     /// Loads `part` from `root` (or `defaultRoot`). For folders, `root/train` and `root/test` are used when they
     /// exist (the test part must), else `root` itself is the training set; `channels` (default 3) applies to folders
     /// only, other kinds keep their native channels (see `Dataset.converted(toChannels:)`).
-    public func load(_ part: DatasetPart, root: String? = nil, channels: Int? = nil,
-                     classNames: [String]? = nil) throws -> Dataset {
+    public func load(
+        _ part: DatasetPart, root: String? = nil, channels: Int? = nil,
+        classNames: [String]? = nil
+    ) throws -> Dataset {
         guard let directory = root ?? defaultRoot else {
             throw DatasetError.invalidArgument("\(displayName) has no default location: pass --data-root DIR")
         }
         switch self {
         case .fashionMNIST:
-            return try .loadMNISTLayout(directory: directory, part: part, datasetName: displayName,
-                                        classNames: ClassNames.fashionMNIST)
+            return try .loadMNISTLayout(
+                directory: directory, part: part, datasetName: displayName,
+                classNames: ClassNames.fashionMNIST)
         case .mnist:
-            return try .loadMNISTLayout(directory: directory, part: part, datasetName: displayName,
-                                        classNames: ClassNames.mnist)
+            return try .loadMNISTLayout(
+                directory: directory, part: part, datasetName: displayName,
+                classNames: ClassNames.mnist)
         case .cifar10:
             return try .loadCIFAR(.cifar10, directory: directory, part: part)
         case .cifar100:
@@ -69,8 +73,9 @@ public enum DatasetKind: String, Sendable, CaseIterable, Codable {
         case .folder:
             let split = firstExisting([part.rawValue], in: directory)
             guard split != nil || part == .train else {
-                throw DatasetError.missingFiles(dataset: displayName, directory: directory, names: ["test/<class>/*.png"],
-                                                hint: "Put the test images in a test/ subfolder.")
+                throw DatasetError.missingFiles(
+                    dataset: displayName, directory: directory, names: ["test/<class>/*.png"],
+                    hint: "Put the test images in a test/ subfolder.")
             }
             return try .loadImageFolder(root: split ?? directory, channels: channels ?? 3, classNames: classNames)
         }

@@ -46,11 +46,15 @@ func gunzip(path: String, bytes: [UInt8]) throws -> [UInt8] {
                 continue
             }
             if status == Z_OK { continue }
-            if status == Z_BUF_ERROR && stream.avail_in == 0 { status = Z_DATA_ERROR; break }
+            if status == Z_BUF_ERROR && stream.avail_in == 0 {
+                status = Z_DATA_ERROR
+                break
+            }
             break
         }
         let detail = stream.msg.map { String(cString: $0) } ?? ""
-        let reason = status == Z_DATA_ERROR && detail.isEmpty
+        let reason =
+            status == Z_DATA_ERROR && detail.isEmpty
             ? "the gzip data ends early (truncated file?)" : "zlib: \(detail.isEmpty ? "error \(status)" : detail)"
         throw DatasetError.decompressionFailed(path: path, reason: reason)
     }

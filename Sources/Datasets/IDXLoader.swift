@@ -11,8 +11,10 @@ func parseIDX(_ bytes: [UInt8], path: String, expectedRank: Int) throws -> IDXAr
     }
     guard bytes[0] == 0, bytes[1] == 0, bytes[2] == 0x08, Int(bytes[3]) == expectedRank else {
         let magic = bytes[0..<4].map(hexByte).joined(separator: " ")
-        throw DatasetError.badFormat(path: path, reason: "wrong IDX magic \(magic): expected 00 00 08 0\(expectedRank)"
-            + " (unsigned bytes, \(expectedRank) dimensions)")
+        throw DatasetError.badFormat(
+            path: path,
+            reason: "wrong IDX magic \(magic): expected 00 00 08 0\(expectedRank)"
+                + " (unsigned bytes, \(expectedRank) dimensions)")
     }
     let headerSize = 4 + 4 * expectedRank
     guard bytes.count >= headerSize else {
@@ -27,10 +29,12 @@ func parseIDX(_ bytes: [UInt8], path: String, expectedRank: Int) throws -> IDXAr
         return overflow ? Int.max : result
     }
     guard bytes.count - headerSize >= expected else {
-        throw DatasetError.badFormat(path: path, reason: "truncated IDX data: dimensions \(dimensions) need "
-            + "\(expected) bytes after the header, the file has \(bytes.count - headerSize)")
+        throw DatasetError.badFormat(
+            path: path,
+            reason: "truncated IDX data: dimensions \(dimensions) need "
+                + "\(expected) bytes after the header, the file has \(bytes.count - headerSize)")
     }
-    return IDXArray(dimensions: dimensions, data: bytes[headerSize ..< headerSize + expected])
+    return IDXArray(dimensions: dimensions, data: bytes[headerSize..<headerSize + expected])
 }
 
 /// Two lowercase hex digits for a byte (for error messages).
@@ -45,27 +49,37 @@ extension Dataset {
         let images = try parseIDX(try readDataFile(imagesPath), path: imagesPath, expectedRank: 3)
         let labels = try parseIDX(try readDataFile(labelsPath), path: labelsPath, expectedRank: 1)
         guard images.dimensions[0] == labels.dimensions[0] else {
-            throw DatasetError.countMismatch(imagesPath: imagesPath, images: images.dimensions[0],
-                                             labelsPath: labelsPath, labels: labels.dimensions[0])
+            throw DatasetError.countMismatch(
+                imagesPath: imagesPath, images: images.dimensions[0],
+                labelsPath: labelsPath, labels: labels.dimensions[0])
         }
         guard images.dimensions[1] > 0, images.dimensions[2] > 0 else {
             throw DatasetError.badFormat(path: imagesPath, reason: "empty image size \(images.dimensions)")
         }
         if let bad = labels.data.firstIndex(where: { Int($0) >= classNames.count }) {
-            throw DatasetError.labelOutOfRange(path: labelsPath, sample: bad - labels.data.startIndex,
-                                               label: Int(labels.data[bad]), classCount: classNames.count)
+            throw DatasetError.labelOutOfRange(
+                path: labelsPath, sample: bad - labels.data.startIndex,
+                label: Int(labels.data[bad]), classCount: classNames.count)
         }
-        return try Dataset(images: Array(images.data), labels: labels.data.map { Int32($0) }, classNames: classNames,
-                           channels: 1, height: images.dimensions[1], width: images.dimensions[2])
+        return try Dataset(
+            images: Array(images.data), labels: labels.data.map { Int32($0) }, classNames: classNames,
+            channels: 1, height: images.dimensions[1], width: images.dimensions[2])
     }
 
     /// Loads the MNIST-layout files of `part` from `directory` (`train-…` or `t10k-…`, `.gz` or not).
-    public static func loadMNISTLayout(directory: String, part: DatasetPart, datasetName: String,
-                                       classNames: [String]) throws -> Dataset {
+    public static func loadMNISTLayout(
+        directory: String, part: DatasetPart, datasetName: String,
+        classNames: [String]
+    ) throws -> Dataset {
         let prefix = part == .train ? "train" : "t10k"
-        let imageNames = ["\(prefix)-images-idx3-ubyte.gz", "\(prefix)-images-idx3-ubyte", "\(prefix)-images.idx3-ubyte"]
-        let labelNames = ["\(prefix)-labels-idx1-ubyte.gz", "\(prefix)-labels-idx1-ubyte", "\(prefix)-labels.idx1-ubyte"]
-        let hint = datasetName == DatasetKind.fashionMNIST.displayName
+        let imageNames = [
+            "\(prefix)-images-idx3-ubyte.gz", "\(prefix)-images-idx3-ubyte", "\(prefix)-images.idx3-ubyte",
+        ]
+        let labelNames = [
+            "\(prefix)-labels-idx1-ubyte.gz", "\(prefix)-labels-idx1-ubyte", "\(prefix)-labels.idx1-ubyte",
+        ]
+        let hint =
+            datasetName == DatasetKind.fashionMNIST.displayName
             ? "Install it with `apt-get install dataset-fashion-mnist` or pass --data-root DIR."
             : "Download the four IDX files (train/t10k images and labels) there or pass --data-root DIR."
         guard let images = firstExisting(imageNames, in: directory) else {

@@ -14,19 +14,22 @@ extension Dataset {
         }
         let folders = try classFolders(root: root)
         let names = classNames ?? folders
-        var pixels = [UInt8](), labels = [Int32]()
+        var pixels = [UInt8]()
+        var labels = [Int32]()
         var size: (height: Int, width: Int)?
         for folder in folders {
             guard let label = names.firstIndex(of: folder) else {
-                throw DatasetError.badFormat(path: (root as NSString).appendingPathComponent(folder),
+                throw DatasetError.badFormat(
+                    path: (root as NSString).appendingPathComponent(folder),
                     reason: "class folder not among the expected classes \(names)")
             }
             for path in try pngFiles(in: (root as NSString).appendingPathComponent(folder)) {
                 let decoded = try PNGCodec.decode(try readFileBytes(path), path: path)
                 let found = (height: decoded.height, width: decoded.width)
                 if let expected = size, expected != found {
-                    throw DatasetError.imageSizeMismatch(path: path, expected: "\(expected.width)x\(expected.height)",
-                                                         found: "\(found.width)x\(found.height)")
+                    throw DatasetError.imageSizeMismatch(
+                        path: path, expected: "\(expected.width)x\(expected.height)",
+                        found: "\(found.width)x\(found.height)")
                 }
                 size = found
                 pixels.append(contentsOf: try planarPixels(decoded, channels: channels, path: path))
@@ -34,11 +37,13 @@ extension Dataset {
             }
         }
         guard let size else {
-            throw DatasetError.missingFiles(dataset: "image folder", directory: root, names: ["<class>/*.png"],
-                                            hint: "Put each class's PNG images in its own subfolder.")
+            throw DatasetError.missingFiles(
+                dataset: "image folder", directory: root, names: ["<class>/*.png"],
+                hint: "Put each class's PNG images in its own subfolder.")
         }
-        return try Dataset(images: pixels, labels: labels, classNames: names, channels: channels,
-                           height: size.height, width: size.width)
+        return try Dataset(
+            images: pixels, labels: labels, classNames: names, channels: channels,
+            height: size.height, width: size.width)
     }
 }
 
@@ -46,8 +51,9 @@ extension Dataset {
 private func classFolders(root: String) throws -> [String] {
     var isDirectory: ObjCBool = false
     guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
-        throw DatasetError.missingFiles(dataset: "image folder", directory: root, names: ["<class>/*.png"],
-                                        hint: "The folder does not exist; pass --data-root DIR.")
+        throw DatasetError.missingFiles(
+            dataset: "image folder", directory: root, names: ["<class>/*.png"],
+            hint: "The folder does not exist; pass --data-root DIR.")
     }
     let folders = try listDirectory(root).filter { name in
         var isFolder: ObjCBool = false
@@ -56,8 +62,9 @@ private func classFolders(root: String) throws -> [String] {
             && isFolder.boolValue
     }
     guard !folders.isEmpty else {
-        throw DatasetError.missingFiles(dataset: "image folder", directory: root, names: ["<class>/ subfolders"],
-                                        hint: "Put each class's PNG images in its own subfolder.")
+        throw DatasetError.missingFiles(
+            dataset: "image folder", directory: root, names: ["<class>/ subfolders"],
+            hint: "Put each class's PNG images in its own subfolder.")
     }
     return folders.sorted()
 }

@@ -20,11 +20,15 @@ public struct Normalization: Codable, Sendable, Equatable {
     /// A constant channel (std 0) gets std 1 so that normalising it cannot divide by zero.
     public static func compute(from dataset: Dataset) -> Normalization {
         let histograms = channelHistograms(dataset)
-        var mean = [Float](), std = [Float]()
+        var mean = [Float]()
+        var std = [Float]()
         for histogram in histograms {
-            var count = 0.0, sum = 0.0, squares = 0.0
+            var count = 0.0
+            var sum = 0.0
+            var squares = 0.0
             for (value, occurrences) in histogram.enumerated() {
-                let weight = Double(occurrences), pixel = Double(value)
+                let weight = Double(occurrences)
+                let pixel = Double(value)
                 count += weight
                 sum += weight * pixel
                 squares += weight * pixel * pixel

@@ -38,10 +38,12 @@ public enum PNGCodec {
         guard began != 0 else {
             throw DatasetError.unreadableImage(path: path, reason: message(of: &image))
         }
-        let hasColor = image.format & colorFlag != 0, hasAlpha = image.format & alphaFlag != 0
+        let hasColor = image.format & colorFlag != 0
+        let hasAlpha = image.format & alphaFlag != 0
         image.format = (hasColor ? ranet_png_format_rgb() : ranet_png_format_gray()) | (hasAlpha ? alphaFlag : 0)
         let channels = (hasColor ? 3 : 1) + (hasAlpha ? 1 : 0)
-        let width = Int(image.width), height = Int(image.height)
+        let width = Int(image.width)
+        let height = Int(image.height)
         // libpng caps each side at 1,000,000 by default, so this product cannot overflow an Int.
         guard width > 0, height > 0, width * height * channels <= maximumBytes else {
             png_image_free(&image)
@@ -60,12 +62,15 @@ public enum PNGCodec {
     /// Encodes 8-bit pixels (1...4 interleaved channels) as a PNG file's bytes.
     public static func encode(_ pixels: PNGPixels) throws -> [UInt8] {
         guard (1...4).contains(pixels.channels), pixels.width > 0, pixels.height > 0,
-              pixels.bytes.count == pixels.width * pixels.height * pixels.channels else {
-            throw DatasetError.invalidArgument("PNG encode: \(pixels.bytes.count) bytes do not make a "
-                + "\(pixels.width)x\(pixels.height) image with \(pixels.channels) channels")
+            pixels.bytes.count == pixels.width * pixels.height * pixels.channels
+        else {
+            throw DatasetError.invalidArgument(
+                "PNG encode: \(pixels.bytes.count) bytes do not make a "
+                    + "\(pixels.width)x\(pixels.height) image with \(pixels.channels) channels")
         }
         // Grey = 0, GA = 1, RGB = 2, RGBA = 3: colour and alpha flags combined.
-        let format = (pixels.channels >= 3 ? ranet_png_format_rgb() : ranet_png_format_gray())
+        let format =
+            (pixels.channels >= 3 ? ranet_png_format_rgb() : ranet_png_format_gray())
             | (pixels.channels % 2 == 0 ? alphaFlag : 0)
         func writeImage(into memory: UnsafeMutableRawPointer?, size: inout Int) throws {
             var image = png_image()

@@ -47,7 +47,9 @@ public final class EpochBatchIterator: IteratorProtocol {
     private func schedule(index: Int) {
         guard let queue, index < loader.batchesPerEpoch else { return }
         let slot = PendingBatch()
-        let loader = loader, epoch = epoch, order = order
+        let loader = loader
+        let epoch = epoch
+        let order = order
         queue.async { slot.fulfil(loader.batch(epoch: epoch, index: index, order: order)) }
         pending = slot
     }

@@ -5,14 +5,19 @@ extension Dataset {
     /// Generated, learnable images for tests of other modules: class k is a stripe pattern at angle k*pi/classes
     /// with a class-dependent brightness and per-channel phase, plus uniform noise in -noise...noise; labels cycle
     /// 0, 1, ..., classes-1. The same arguments always give the same pixels.
-    public static func synthetic(classes: Int, channels: Int, height: Int, width: Int, count: Int,
-                                 seed: UInt64 = 0, noise: Int = 40) throws -> Dataset {
+    public static func synthetic(
+        classes: Int, channels: Int, height: Int, width: Int, count: Int,
+        seed: UInt64 = 0, noise: Int = 40
+    ) throws -> Dataset {
         guard classes > 0, count >= 0, noise >= 0 else {
             throw DatasetError.invalidArgument(
                 "synthetic dataset: classes (\(classes)), count (\(count)) and noise (\(noise)) must be positive")
         }
-        let patterns = (0..<classes).map { classPattern($0, classes: classes, channels: channels,
-                                                          height: height, width: width) }
+        let patterns = (0..<classes).map {
+            classPattern(
+                $0, classes: classes, channels: channels,
+                height: height, width: width)
+        }
         var generator = SplitMix64(seed: SplitMix64.mix(seed, 0x5359_4E54))
         let imageSize = channels * height * width
         var pixels = [UInt8](repeating: 0, count: count * imageSize)
@@ -25,8 +30,9 @@ extension Dataset {
                 pixels[sample * imageSize + offset] = UInt8(clamping: patterns[label][offset] + jitter)
             }
         }
-        return try Dataset(images: pixels, labels: labels, classNames: (0..<classes).map { "class \($0)" },
-                           channels: channels, height: height, width: width)
+        return try Dataset(
+            images: pixels, labels: labels, classNames: (0..<classes).map { "class \($0)" },
+            channels: channels, height: height, width: width)
     }
 }
 

@@ -16,8 +16,10 @@ extension Dataset {
 
     /// Holds out `validationSize` images chosen by a seeded permutation; the rest stay for training.
     /// Both halves keep the original order, so `train.prefix(n)` (the `--train-limit` cut) is also reproducible.
-    public func splittingValidation(size validationSize: Int = Dataset.defaultValidationSize,
-                                    seed: UInt64 = 0) throws -> TrainValidationSplit {
+    public func splittingValidation(
+        size validationSize: Int = Dataset.defaultValidationSize,
+        seed: UInt64 = 0
+    ) throws -> TrainValidationSplit {
         guard validationSize >= 0, validationSize < count else {
             throw DatasetError.invalidArgument(
                 "validation size \(validationSize) must be in 0..<\(count) (the training set has \(count) images)")
@@ -27,7 +29,8 @@ extension Dataset {
         for index in permutation.prefix(validationSize) { isValidation[index] = true }
         let validationIndices = (0..<count).filter { isValidation[$0] }
         let trainIndices = (0..<count).filter { !isValidation[$0] }
-        return TrainValidationSplit(train: subset(trainIndices), validation: subset(validationIndices),
-                                    validationIndices: validationIndices)
+        return TrainValidationSplit(
+            train: subset(trainIndices), validation: subset(validationIndices),
+            validationIndices: validationIndices)
     }
 }

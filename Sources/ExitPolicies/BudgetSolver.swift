@@ -21,13 +21,15 @@ extension BudgetedBatch {
     /// `clampedBudget(_:)` first to clamp instead.
     public func solve(targetFlops: Double, iterations: Int = 40) throws(ExitPolicyError) -> BudgetCurvePoint {
         guard targetFlops.isFinite, budgetRange.contains(targetFlops) else {
-            throw .budgetOutOfRange(target: targetFlops, minimum: cumulativeFlops[0],
-                                    maximum: cumulativeFlops[cumulativeFlops.count - 1])
+            throw .budgetOutOfRange(
+                target: targetFlops, minimum: cumulativeFlops[0],
+                maximum: cumulativeFlops[cumulativeFlops.count - 1])
         }
         var scratch = ExitSimulation()
         let last = try validationFlops(u: 1, scratch: &scratch)
         if last <= targetFlops { return try point(p: Self.ratio(u: 1), scratch: &scratch) }
-        var low = 0.0, high = 1.0
+        var low = 0.0
+        var high = 1.0
         for _ in 0..<iterations {
             let middle = (low + high) / 2
             let flops = try validationFlops(u: middle, scratch: &scratch)
@@ -40,8 +42,9 @@ extension BudgetedBatch {
     /// Average validation FLOPs of the thresholds found at p = ratio(u).
     private func validationFlops(u: Double, scratch: inout ExitSimulation) throws(ExitPolicyError) -> Double {
         let cuts = try cutoffs(p: Self.ratio(u: u))
-        scratch.run(outputs: validation, confidences: validationConfidence, cutoffs: cuts,
-                        flops: cumulativeFlops)
+        scratch.run(
+            outputs: validation, confidences: validationConfidence, cutoffs: cuts,
+            flops: cumulativeFlops)
         return scratch.expectedFlops
     }
 

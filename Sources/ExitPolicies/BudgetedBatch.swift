@@ -66,11 +66,14 @@ public struct BudgetedBatch: Sendable {
     let order: [Int32]
 
     /// Prepares the search: checks that both splits fit the FLOPs and each other, and sorts validation once.
-    public init(validation: ExitOutputs, test: ExitOutputs, policy: ExitPolicy,
-                cumulativeFlops: [Int64]) throws(ExitPolicyError) {
+    public init(
+        validation: ExitOutputs, test: ExitOutputs, policy: ExitPolicy,
+        cumulativeFlops: [Int64]
+    ) throws(ExitPolicyError) {
         guard validation.exitCount == test.exitCount, validation.classCount == test.classCount else {
-            throw .splitMismatch("validation has \(validation.exitCount) exits and \(validation.classCount) "
-                + "classes, test has \(test.exitCount) exits and \(test.classCount) classes")
+            throw .splitMismatch(
+                "validation has \(validation.exitCount) exits and \(validation.classCount) "
+                    + "classes, test has \(test.exitCount) exits and \(test.classCount) classes")
         }
         try validation.validate(cumulativeFlops: cumulativeFlops)
         self.policy = policy
@@ -79,8 +82,9 @@ public struct BudgetedBatch: Sendable {
         self.cumulativeFlops = cumulativeFlops
         validationConfidence = try validation.confidences(for: policy)
         testConfidence = try test.confidences(for: policy)
-        order = Self.sortedOrder(validationConfidence, exits: validation.exitCount - 1,
-                                 samples: validation.sampleCount)
+        order = Self.sortedOrder(
+            validationConfidence, exits: validation.exitCount - 1,
+            samples: validation.sampleCount)
     }
 
     /// Target exit shares q_k proportional to p^k, k = 1..K (p = 0: all at the first, +infinity: all at the last).
@@ -115,8 +119,11 @@ public struct BudgetedBatch: Sendable {
     }
 
     /// The curve over the given ratios (default: the reference's 1/20 ... 39/20).
-    public func curve(pValues: [Double] = BudgetedBatch.referencePValues)
-        throws(ExitPolicyError) -> BudgetedBatchCurve {
+    public func curve(
+        pValues: [Double] = BudgetedBatch.referencePValues
+    )
+        throws(ExitPolicyError) -> BudgetedBatchCurve
+    {
         var scratch = ExitSimulation()
         var points: [BudgetCurvePoint] = []
         for p in pValues { points.append(try point(p: p, scratch: &scratch)) }
@@ -128,13 +135,15 @@ public struct BudgetedBatch: Sendable {
         scratch.run(outputs: validation, confidences: validationConfidence, cutoffs: cuts, flops: cumulativeFlops)
         let onValidation = scratch.operatingPoint
         scratch.run(outputs: test, confidences: testConfidence, cutoffs: cuts, flops: cumulativeFlops)
-        return BudgetCurvePoint(p: p, thresholds: Thresholds.fromCutoffs(cuts, policy: policy),
-                                validation: onValidation, test: scratch.operatingPoint)
+        return BudgetCurvePoint(
+            p: p, thresholds: Thresholds.fromCutoffs(cuts, policy: policy),
+            validation: onValidation, test: scratch.operatingPoint)
     }
 
     /// Confidence cutoffs T_k (K values; +infinity = nobody exits, -infinity at the last exit).
     func cutoffs(p: Double) throws(ExitPolicyError) -> [Float] {
-        let n = validation.sampleCount, exitCount = validation.exitCount
+        let n = validation.sampleCount
+        let exitCount = validation.exitCount
         let targets = try Self.targetCounts(p: p, exitCount: exitCount, sampleCount: n)
         var cutoffs = [Float](repeating: .infinity, count: exitCount)
         cutoffs[exitCount - 1] = -.infinity

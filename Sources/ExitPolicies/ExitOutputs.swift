@@ -33,11 +33,14 @@ public struct ExitOutputs: Sendable, Equatable {
     /// Statistics more than 1e-3 outside their policy's range are refused; smaller overshoots (Float
     /// rounding in someone's softmax, e.g. a max probability of 1.0000001) are clamped into the range, so
     /// thresholds the budgeted search takes from these values always pass threshold validation.
-    public init(exitCount: Int, sampleCount: Int, classCount: Int, labels: [Int32], maxProb: [Float],
-                entropy: [Float], margin: [Float]?, predicted: [Int32]) throws(ExitPolicyError) {
+    public init(
+        exitCount: Int, sampleCount: Int, classCount: Int, labels: [Int32], maxProb: [Float],
+        entropy: [Float], margin: [Float]?, predicted: [Int32]
+    ) throws(ExitPolicyError) {
         guard exitCount >= 1, sampleCount >= 1, classCount >= 2 else {
-            throw .shapeMismatch("need at least 1 exit, 1 sample and 2 classes; got \(exitCount) exits, "
-                + "\(sampleCount) samples, \(classCount) classes")
+            throw .shapeMismatch(
+                "need at least 1 exit, 1 sample and 2 classes; got \(exitCount) exits, "
+                    + "\(sampleCount) samples, \(classCount) classes")
         }
         let count = exitCount * sampleCount
         try Self.checkCount(labels.count, sampleCount, "labels")
@@ -47,14 +50,16 @@ public struct ExitOutputs: Sendable, Equatable {
             try Self.checkCount(array.count, count, name)
             let tolerant = (range.lowerBound - 1e-3)...(range.upperBound + 1e-3)
             if let bad = array.firstIndex(where: { !tolerant.contains($0) }) {
-                throw .invalidValue("\(name) at exit \(bad / sampleCount), sample \(bad % sampleCount) "
-                    + "is \(array[bad]), outside [\(range.lowerBound), \(range.upperBound)]")
+                throw .invalidValue(
+                    "\(name) at exit \(bad / sampleCount), sample \(bad % sampleCount) "
+                        + "is \(array[bad]), outside [\(range.lowerBound), \(range.upperBound)]")
             }
         }
         try Self.checkCount(predicted.count, count, "predicted")
         try Self.checkClasses(labels, "label", classCount: classCount, sampleCount: sampleCount)
-        try Self.checkClasses(predicted, "predicted class at exit", classCount: classCount,
-                              sampleCount: sampleCount)
+        try Self.checkClasses(
+            predicted, "predicted class at exit", classCount: classCount,
+            sampleCount: sampleCount)
         self.exitCount = exitCount
         self.sampleCount = sampleCount
         self.classCount = classCount
@@ -68,32 +73,40 @@ public struct ExitOutputs: Sendable, Equatable {
     }
 
     /// Creates outputs from raw logits, flat exit-major [K][N][C], via a numerically stable softmax.
-    public init(logits: [Float], exitCount: Int, sampleCount: Int, classCount: Int,
-                labels: [Int32]) throws(ExitPolicyError) {
-        try self.init(rows: logits, kind: "logits", exitCount: exitCount, sampleCount: sampleCount,
-                      classCount: classCount, labels: labels, statistics: SampleExitStatistics.init(logits:))
+    public init(
+        logits: [Float], exitCount: Int, sampleCount: Int, classCount: Int,
+        labels: [Int32]
+    ) throws(ExitPolicyError) {
+        try self.init(
+            rows: logits, kind: "logits", exitCount: exitCount, sampleCount: sampleCount,
+            classCount: classCount, labels: labels, statistics: SampleExitStatistics.init(logits:))
     }
 
     /// Creates outputs from softmax probabilities, flat exit-major [K][N][C]; every row must be a distribution.
-    public init(probabilities: [Float], exitCount: Int, sampleCount: Int, classCount: Int,
-                labels: [Int32]) throws(ExitPolicyError) {
-        try self.init(rows: probabilities, kind: "probabilities", exitCount: exitCount,
-                      sampleCount: sampleCount, classCount: classCount, labels: labels,
-                      statistics: SampleExitStatistics.init(probabilities:))
+    public init(
+        probabilities: [Float], exitCount: Int, sampleCount: Int, classCount: Int,
+        labels: [Int32]
+    ) throws(ExitPolicyError) {
+        try self.init(
+            rows: probabilities, kind: "probabilities", exitCount: exitCount,
+            sampleCount: sampleCount, classCount: classCount, labels: labels,
+            statistics: SampleExitStatistics.init(probabilities:))
     }
 
     /// Creates outputs from nested logits [exit][sample][class].
     public init(logits: [[[Float]]], labels: [Int32]) throws(ExitPolicyError) {
         let shape = try Self.nestedShape(logits, labels: labels)
-        try self.init(logits: logits.flatMap { $0.flatMap { $0 } }, exitCount: shape.exits,
-                      sampleCount: shape.samples, classCount: shape.classes, labels: labels)
+        try self.init(
+            logits: logits.flatMap { $0.flatMap { $0 } }, exitCount: shape.exits,
+            sampleCount: shape.samples, classCount: shape.classes, labels: labels)
     }
 
     /// Creates outputs from nested probabilities [exit][sample][class].
     public init(probabilities: [[[Float]]], labels: [Int32]) throws(ExitPolicyError) {
         let shape = try Self.nestedShape(probabilities, labels: labels)
-        try self.init(probabilities: probabilities.flatMap { $0.flatMap { $0 } }, exitCount: shape.exits,
-                      sampleCount: shape.samples, classCount: shape.classes, labels: labels)
+        try self.init(
+            probabilities: probabilities.flatMap { $0.flatMap { $0 } }, exitCount: shape.exits,
+            sampleCount: shape.samples, classCount: shape.classes, labels: labels)
     }
 
     /// Index of (exit, sample) in the exit-major arrays.
@@ -105,8 +118,9 @@ public struct ExitOutputs: Sendable, Equatable {
     /// The statistics of one sample at one exit.
     public func statistics(exit: Int, sample: Int) -> SampleExitStatistics {
         let i = index(exit: exit, sample: sample)
-        return SampleExitStatistics(maxProb: maxProb[i], entropy: entropy[i],
-                                    margin: hasMargins ? margin[i] : .nan, predicted: predicted[i])
+        return SampleExitStatistics(
+            maxProb: maxProb[i], entropy: entropy[i],
+            margin: hasMargins ? margin[i] : .nan, predicted: predicted[i])
     }
 
     /// Whether the prediction of `sample` at `exit` equals its label.
@@ -134,38 +148,50 @@ public struct ExitOutputs: Sendable, Equatable {
 }
 
 extension ExitOutputs {
-    private init(rows: [Float], kind: String, exitCount: Int, sampleCount: Int, classCount: Int,
-                 labels: [Int32],
-                 statistics: (UnsafeBufferPointer<Float>) -> SampleExitStatistics?) throws(ExitPolicyError) {
+    private init(
+        rows: [Float], kind: String, exitCount: Int, sampleCount: Int, classCount: Int,
+        labels: [Int32],
+        statistics: (UnsafeBufferPointer<Float>) -> SampleExitStatistics?
+    ) throws(ExitPolicyError) {
         guard exitCount >= 1, sampleCount >= 1, classCount >= 2 else {
-            throw .shapeMismatch("need at least 1 exit, 1 sample and 2 classes; got \(exitCount) exits, "
-                + "\(sampleCount) samples, \(classCount) classes")
+            throw .shapeMismatch(
+                "need at least 1 exit, 1 sample and 2 classes; got \(exitCount) exits, "
+                    + "\(sampleCount) samples, \(classCount) classes")
         }
         try Self.checkCount(rows.count, exitCount * sampleCount * classCount, kind)
         let count = exitCount * sampleCount
         var maxProb = [Float](repeating: 0, count: count)
-        var entropy = maxProb, margin = maxProb
+        var entropy = maxProb
+        var margin = maxProb
         var predicted = [Int32](repeating: 0, count: count)
         let failed: Int? = rows.withUnsafeBufferPointer { buffer in
             for row in 0..<count {
                 let slice = UnsafeBufferPointer(rebasing: buffer[row * classCount..<(row + 1) * classCount])
                 guard let s = statistics(slice) else { return row }
-                (maxProb[row], entropy[row], margin[row], predicted[row]) = (s.maxProb, s.entropy, s.margin,
-                                                                             s.predicted)
+                (maxProb[row], entropy[row], margin[row], predicted[row]) = (
+                    s.maxProb, s.entropy, s.margin,
+                    s.predicted
+                )
             }
             return nil
         }
         if let row = failed {
-            let detail = kind == "logits" ? "holds a non-finite value"
+            let detail =
+                kind == "logits"
+                ? "holds a non-finite value"
                 : "is not a distribution (negative, non-finite or not summing to 1)"
             throw .invalidValue("\(kind) row of exit \(row / sampleCount), sample \(row % sampleCount) \(detail)")
         }
-        try self.init(exitCount: exitCount, sampleCount: sampleCount, classCount: classCount, labels: labels,
-                      maxProb: maxProb, entropy: entropy, margin: margin, predicted: predicted)
+        try self.init(
+            exitCount: exitCount, sampleCount: sampleCount, classCount: classCount, labels: labels,
+            maxProb: maxProb, entropy: entropy, margin: margin, predicted: predicted)
     }
 
-    private static func nestedShape(_ values: [[[Float]]], labels: [Int32])
-        throws(ExitPolicyError) -> (exits: Int, samples: Int, classes: Int) {
+    private static func nestedShape(
+        _ values: [[[Float]]], labels: [Int32]
+    )
+        throws(ExitPolicyError) -> (exits: Int, samples: Int, classes: Int)
+    {
         let samples = values.first?.count ?? 0
         let classes = values.first?.first?.count ?? 0
         for (exit, rows) in values.enumerated() {
@@ -173,8 +199,9 @@ extension ExitOutputs {
                 throw .shapeMismatch("exit \(exit) has \(rows.count) samples, exit 0 has \(samples)")
             }
             if let bad = rows.firstIndex(where: { $0.count != classes }) {
-                throw .shapeMismatch("exit \(exit), sample \(bad) has \(rows[bad].count) classes, "
-                    + "expected \(classes)")
+                throw .shapeMismatch(
+                    "exit \(exit), sample \(bad) has \(rows[bad].count) classes, "
+                        + "expected \(classes)")
             }
         }
         return (values.count, samples, classes)
@@ -190,12 +217,15 @@ extension ExitOutputs {
         }
     }
 
-    private static func checkClasses(_ values: [Int32], _ what: String, classCount: Int,
-                                     sampleCount: Int) throws(ExitPolicyError) {
+    private static func checkClasses(
+        _ values: [Int32], _ what: String, classCount: Int,
+        sampleCount: Int
+    ) throws(ExitPolicyError) {
         if let bad = values.firstIndex(where: { $0 < 0 || Int($0) >= classCount }) {
             let exitSuffix = what.hasSuffix("at exit") ? " \(bad / sampleCount)" : ""
-            throw .classOutOfRange(what: what + exitSuffix,
-                                   sample: bad % sampleCount, value: values[bad], classCount: classCount)
+            throw .classOutOfRange(
+                what: what + exitSuffix,
+                sample: bad % sampleCount, value: values[bad], classCount: classCount)
         }
     }
 }

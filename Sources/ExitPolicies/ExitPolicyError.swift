@@ -27,23 +27,23 @@ public enum ExitPolicyError: Error, Equatable, Sendable, CustomStringConvertible
         switch self {
         case .shapeMismatch(let message): return "exit outputs: \(message)"
         case .invalidValue(let message): return "exit outputs: \(message)"
-        case let .classOutOfRange(what, sample, value, classCount):
+        case .classOutOfRange(let what, let sample, let value, let classCount):
             return "exit outputs: \(what) of sample \(sample) is \(value), outside 0..<\(classCount)"
-        case let .thresholdOutOfRange(policy, exit, value, range):
+        case .thresholdOutOfRange(let policy, let exit, let value, let range):
             let place = exit.map { "exit \($0)" } ?? "the global threshold"
             return "\(policy) threshold \(value) at \(place) is outside its valid range "
                 + "[\(range.lowerBound), \(range.upperBound)]"
-        case let .thresholdCountMismatch(given, exitCount):
+        case .thresholdCountMismatch(let given, let exitCount):
             return "per-exit thresholds: \(given) given, expected \(max(exitCount - 1, 0)) "
                 + "(or \(exitCount) with the last ignored) for \(exitCount) exits"
         case .invalidFlops(let message): return "cumulative FLOPs: \(message)"
-        case let .budgetOutOfRange(target, minimum, maximum):
+        case .budgetOutOfRange(let target, let minimum, let maximum):
             return "FLOPs budget \(target) is outside [\(minimum), \(maximum)], "
                 + "the first and last exits' cumulative FLOPs"
         case .invalidBudgetParameter(let p):
             return "budget parameter p = \(p) must be a non-negative number"
         case .splitMismatch(let message): return "validation/test outputs: \(message)"
-        case let .policyUnavailable(policy, message): return "policy \(policy): \(message)"
+        case .policyUnavailable(let policy, let message): return "policy \(policy): \(message)"
         }
     }
 }

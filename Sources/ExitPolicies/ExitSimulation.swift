@@ -60,13 +60,17 @@ public struct ExitSimulation: Sendable, Hashable {
             exitCounts = [Int](repeating: 0, count: exits)
             correctCounts = exitCounts
         } else {
-            for k in 0..<exits { exitCounts[k] = 0; correctCounts[k] = 0 }
+            for k in 0..<exits {
+                exitCounts[k] = 0
+                correctCounts[k] = 0
+            }
         }
     }
 
     /// Single pass over samples: each leaves at the first exit whose confidence >= its cutoff.
     mutating func run(outputs: ExitOutputs, confidences: [Float], cutoffs: [Float], flops: [Int64]) {
-        let n = outputs.sampleCount, k = outputs.exitCount
+        let n = outputs.sampleCount
+        let k = outputs.exitCount
         prepare(samples: n, exits: k)
         let last = k - 1
         // Raw pointers: this loop runs at every key press on 50k x 8 values, also in debug builds.
@@ -77,12 +81,16 @@ public struct ExitSimulation: Sendable, Hashable {
                         isCorrect.withUnsafeMutableBufferPointer { hitBuffer in
                             exitCounts.withUnsafeMutableBufferPointer { countBuffer in
                                 correctCounts.withUnsafeMutableBufferPointer { rightBuffer in
-                                    let conf = confidenceBuffer.baseAddress!, ok = correctBuffer.baseAddress!
-                                    let cut = cutoffBuffer.baseAddress!, exits = exitBuffer.baseAddress!
-                                    let hits = hitBuffer.baseAddress!, counts = countBuffer.baseAddress!
+                                    let conf = confidenceBuffer.baseAddress!
+                                    let ok = correctBuffer.baseAddress!
+                                    let cut = cutoffBuffer.baseAddress!
+                                    let exits = exitBuffer.baseAddress!
+                                    let hits = hitBuffer.baseAddress!
+                                    let counts = countBuffer.baseAddress!
                                     let rights = rightBuffer.baseAddress!
                                     for i in 0..<n {
-                                        var exit = 0, offset = i
+                                        var exit = 0
+                                        var offset = i
                                         while exit < last && conf[offset] < cut[exit] {
                                             exit += 1
                                             offset += n
@@ -104,7 +112,8 @@ public struct ExitSimulation: Sendable, Hashable {
     }
 
     private mutating func summarise(flops: [Int64], samples: Int) {
-        var right = 0, cost = 0.0
+        var right = 0
+        var cost = 0.0
         for exit in 0..<exitCounts.count {
             right += correctCounts[exit]
             cost += Double(exitCounts[exit]) * Double(flops[exit])
@@ -118,18 +127,23 @@ public struct ExitSimulation: Sendable, Hashable {
 extension ExitOutputs {
     /// Applies a policy and thresholds to every sample into a reusable result (no allocation once sized).
     /// `cumulativeFlops[k]` is the cost of running the network up to and including exit k.
-    public func simulate(policy: ExitPolicy, thresholds: Thresholds, cumulativeFlops: [Int64],
-                         into result: inout ExitSimulation) throws(ExitPolicyError) {
+    public func simulate(
+        policy: ExitPolicy, thresholds: Thresholds, cumulativeFlops: [Int64],
+        into result: inout ExitSimulation
+    ) throws(ExitPolicyError) {
         try thresholds.validate(policy: policy, exitCount: exitCount, classCount: classCount)
         try validate(cumulativeFlops: cumulativeFlops)
         let confidences = try confidences(for: policy)
-        result.run(outputs: self, confidences: confidences,
-                   cutoffs: thresholds.cutoffs(policy: policy, exitCount: exitCount), flops: cumulativeFlops)
+        result.run(
+            outputs: self, confidences: confidences,
+            cutoffs: thresholds.cutoffs(policy: policy, exitCount: exitCount), flops: cumulativeFlops)
     }
 
     /// Applies a policy and thresholds to every sample and returns a fresh result.
-    public func simulate(policy: ExitPolicy, thresholds: Thresholds,
-                         cumulativeFlops: [Int64]) throws(ExitPolicyError) -> ExitSimulation {
+    public func simulate(
+        policy: ExitPolicy, thresholds: Thresholds,
+        cumulativeFlops: [Int64]
+    ) throws(ExitPolicyError) -> ExitSimulation {
         var result = ExitSimulation()
         try simulate(policy: policy, thresholds: thresholds, cumulativeFlops: cumulativeFlops, into: &result)
         return result
@@ -143,8 +157,9 @@ extension ExitOutputs {
         for (exit, value) in cumulativeFlops.enumerated() {
             guard value > 0 else { throw .invalidFlops("exit \(exit) has \(value) FLOPs, must be positive") }
             if exit > 0, value < cumulativeFlops[exit - 1] {
-                throw .invalidFlops("exit \(exit) has \(value) FLOPs, fewer than exit \(exit - 1) "
-                    + "(\(cumulativeFlops[exit - 1])); values must be cumulative")
+                throw .invalidFlops(
+                    "exit \(exit) has \(value) FLOPs, fewer than exit \(exit - 1) "
+                        + "(\(cumulativeFlops[exit - 1])); values must be cumulative")
             }
         }
     }

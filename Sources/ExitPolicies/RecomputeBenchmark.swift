@@ -15,10 +15,13 @@ public enum RecomputeBenchmark {
 
     /// Times `repetitions` recomputes (simulate into one reused result, a different threshold each time)
     /// of `sampleCount` x `exitCount` synthetic outputs.
-    public static func measure(sampleCount: Int = 50_000, exitCount: Int = 8, classCount: Int = 10,
-                               repetitions: Int = 21) throws(ExitPolicyError) -> Timing {
-        let outputs = try syntheticOutputs(sampleCount: sampleCount, exitCount: exitCount,
-                                           classCount: classCount, seed: 42)
+    public static func measure(
+        sampleCount: Int = 50_000, exitCount: Int = 8, classCount: Int = 10,
+        repetitions: Int = 21
+    ) throws(ExitPolicyError) -> Timing {
+        let outputs = try syntheticOutputs(
+            sampleCount: sampleCount, exitCount: exitCount,
+            classCount: classCount, seed: 42)
         let flops = (1...exitCount).map { Int64($0) * 1_000_000 }
         var result = ExitSimulation()
         var durations: [Duration] = []
@@ -26,8 +29,9 @@ public enum RecomputeBenchmark {
         for repetition in 0..<max(repetitions, 1) {
             let threshold = Float(repetition % 10) / 10
             let start = clock.now
-            try outputs.simulate(policy: .maxProb, thresholds: .global(threshold), cumulativeFlops: flops,
-                                 into: &result)
+            try outputs.simulate(
+                policy: .maxProb, thresholds: .global(threshold), cumulativeFlops: flops,
+                into: &result)
             durations.append(clock.now - start)
         }
         durations.sort()
@@ -35,8 +39,10 @@ public enum RecomputeBenchmark {
     }
 
     /// Random but plausible statistics: confidence grows with depth, correctness follows confidence.
-    static func syntheticOutputs(sampleCount: Int, exitCount: Int, classCount: Int,
-                                 seed: UInt64) throws(ExitPolicyError) -> ExitOutputs {
+    static func syntheticOutputs(
+        sampleCount: Int, exitCount: Int, classCount: Int,
+        seed: UInt64
+    ) throws(ExitPolicyError) -> ExitOutputs {
         var random = SplitMix64(seed: seed)
         let labels = (0..<sampleCount).map { _ in Int32(random.next() % UInt64(classCount)) }
         let count = exitCount * sampleCount
@@ -47,13 +53,16 @@ public enum RecomputeBenchmark {
             let floor = 1 / Float(classCount)
             maxProb[index] = floor + (1 - floor) * min(1, random.unitFloat() * depth * 1.5)
             let right = random.unitFloat() < maxProb[index]
-            predicted[index] = right ? labels[index % sampleCount]
+            predicted[index] =
+                right
+                ? labels[index % sampleCount]
                 : Int32(random.next() % UInt64(classCount))
         }
         let entropy = maxProb.map { -$0 * log($0) }
         let margin = maxProb.map { $0 * 0.8 }
-        return try ExitOutputs(exitCount: exitCount, sampleCount: sampleCount, classCount: classCount,
-                               labels: labels, maxProb: maxProb, entropy: entropy, margin: margin,
-                               predicted: predicted)
+        return try ExitOutputs(
+            exitCount: exitCount, sampleCount: sampleCount, classCount: classCount,
+            labels: labels, maxProb: maxProb, entropy: entropy, margin: margin,
+            predicted: predicted)
     }
 }

@@ -39,9 +39,10 @@ extension ExitOutputs {
         let first = (0..<exitCount).first { isCorrect(exit: $0, sample: sample) }
         let last = exitCount - 1
         let rightAtLast = isCorrect(exit: last, sample: sample)
-        return SampleExitProfile(exit: exit, isCorrect: isCorrect(exit: exit, sample: sample),
-                                 firstCorrectExit: first,
-                                 overthinksByLastExit: !rightAtLast && first.map { $0 < last } == true)
+        return SampleExitProfile(
+            exit: exit, isCorrect: isCorrect(exit: exit, sample: sample),
+            firstCorrectExit: first,
+            overthinksByLastExit: !rightAtLast && first.map { $0 < last } == true)
     }
 
     /// Profiles of every sample under a simulation result of these outputs.

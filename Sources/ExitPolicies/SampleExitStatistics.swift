@@ -35,8 +35,9 @@ public struct SampleExitStatistics: Sendable, Hashable {
         // H = -sum p_j log p_j with log p_j = centred_j - log(sum): H = log(sum) - sum_j p_j centred_j.
         let entropy = max(0, log(sum) - weighted / sum)
         let second = top.second.map { exp(Double($0) - shift) } ?? 0
-        self.init(maxProb: Float(1 / sum), entropy: Float(entropy), margin: Float((1 - second) / sum),
-                  predicted: Int32(top.index))
+        self.init(
+            maxProb: Float(1 / sum), entropy: Float(entropy), margin: Float((1 - second) / sum),
+            predicted: Int32(top.index))
     }
 
     /// Statistics of a probability vector (already softmaxed); nil when it is empty, holds a negative or
@@ -53,8 +54,9 @@ public struct SampleExitStatistics: Sendable, Hashable {
         }
         guard abs(sum - 1) <= 1e-3 else { return nil }
         let first = probabilities[top.index]
-        self.init(maxProb: first, entropy: Float(max(0, entropy)), margin: first - (top.second ?? 0),
-                  predicted: Int32(top.index))
+        self.init(
+            maxProb: first, entropy: Float(max(0, entropy)), margin: first - (top.second ?? 0),
+            predicted: Int32(top.index))
     }
 
     /// Index of the largest value (first on ties) and the second largest value; nil if empty or non-finite.

@@ -45,8 +45,9 @@ extension ExperimentStore {
     @discardableResult
     public func saveBudgetCurve(_ curve: BudgetCurve) throws -> Int64 {
         try write { db in
-            guard let exitCount = try Int.fetchOne(
-                db, sql: "SELECT exit_count FROM evaluations WHERE id = ?", arguments: [curve.evaluationID])
+            guard
+                let exitCount = try Int.fetchOne(
+                    db, sql: "SELECT exit_count FROM evaluations WHERE id = ?", arguments: [curve.evaluationID])
             else { throw StoreError.notFound("evaluation \(curve.evaluationID)") }
             for (index, point) in curve.points.enumerated() where point.thresholds.count != exitCount {
                 throw StoreError.invalidRecord(
@@ -64,10 +65,11 @@ extension ExperimentStore {
                 sql: "INSERT INTO budget_curves (evaluation_id, policy, created_at) VALUES (?, ?, ?)",
                 arguments: [curve.evaluationID, curve.policy, curve.createdAt.storeSeconds])
             let curveID = db.lastInsertedRowID
-            let insert = try db.makeStatement(sql: """
-                INSERT INTO budget_points (curve_id, point_index, parameter, thresholds, expected_flops, accuracy)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """)
+            let insert = try db.makeStatement(
+                sql: """
+                    INSERT INTO budget_points (curve_id, point_index, parameter, thresholds, expected_flops, accuracy)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """)
             for (index, point) in curve.points.enumerated() {
                 try insert.execute(arguments: [
                     curveID, index, point.parameter, BlobCoding.encode(point.thresholds), point.expectedFLOPs,

@@ -8,11 +8,12 @@ extension ExperimentStore {
         guard !metrics.isEmpty else { return }
         try write { db in
             try Self.touchRuns(db, ids: Set(metrics.map(\.runID)), at: time)
-            let insert = try db.makeStatement(sql: """
-                INSERT OR REPLACE INTO step_metrics
-                    (run_id, step, epoch, exit_losses, total_loss, learning_rate, images_per_second, wall_time)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+            let insert = try db.makeStatement(
+                sql: """
+                    INSERT OR REPLACE INTO step_metrics
+                        (run_id, step, epoch, exit_losses, total_loss, learning_rate, images_per_second, wall_time)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
             for metric in metrics {
                 try insert.execute(arguments: [
                     metric.runID, metric.step, metric.epoch, BlobCoding.encode(metric.exitLosses),
@@ -33,10 +34,11 @@ extension ExperimentStore {
         }
         try write { db in
             try Self.touchRuns(db, ids: Set(metrics.map(\.runID)), at: time)
-            let insert = try db.makeStatement(sql: """
-                INSERT OR REPLACE INTO epoch_metrics (run_id, epoch, validation_loss, validation_accuracy, wall_time)
-                VALUES (?, ?, ?, ?, ?)
-                """)
+            let insert = try db.makeStatement(
+                sql: """
+                    INSERT OR REPLACE INTO epoch_metrics (run_id, epoch, validation_loss, validation_accuracy, wall_time)
+                    VALUES (?, ?, ?, ?, ?)
+                    """)
             for metric in metrics {
                 try insert.execute(arguments: [
                     metric.runID, metric.epoch, BlobCoding.encode(metric.validationLoss),
@@ -58,11 +60,12 @@ extension ExperimentStore {
                 arguments: [runID, afterStep ?? Int.min])
             var metrics: [StepMetric] = []
             while let row = try rows.next() {
-                metrics.append(StepMetric(
-                    runID: runID, step: row[0], epoch: row[1],
-                    exitLosses: try BlobCoding.decodeFloats(row[2], column: "exit_losses"),
-                    totalLoss: Float(row[3] as Double), learningRate: Float(row[4] as Double),
-                    imagesPerSecond: Float(row[5] as Double), wallTime: row[6]))
+                metrics.append(
+                    StepMetric(
+                        runID: runID, step: row[0], epoch: row[1],
+                        exitLosses: try BlobCoding.decodeFloats(row[2], column: "exit_losses"),
+                        totalLoss: Float(row[3] as Double), learningRate: Float(row[4] as Double),
+                        imagesPerSecond: Float(row[5] as Double), wallTime: row[6]))
             }
             return metrics
         }

@@ -6,12 +6,13 @@ extension ExperimentStore {
     @discardableResult
     public func createRun(_ run: RunRecord) throws -> Int64 {
         try write { db in
-            try db.execute(sql: """
-                INSERT INTO runs (name, architecture, config_json, dataset, train_size, validation_size, test_size,
-                    hyper_parameters_json, seed, status, created_at, updated_at, heartbeat_at, checkpoint_paths,
-                    notes, epochs_planned, epochs_done)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: Self.runArguments(run))
+            try db.execute(
+                sql: """
+                    INSERT INTO runs (name, architecture, config_json, dataset, train_size, validation_size, test_size,
+                        hyper_parameters_json, seed, status, created_at, updated_at, heartbeat_at, checkpoint_paths,
+                        notes, epochs_planned, epochs_done)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: Self.runArguments(run))
             return db.lastInsertedRowID
         }
     }
@@ -22,13 +23,14 @@ extension ExperimentStore {
         try write { db in
             var arguments = Self.runArguments(run)
             arguments += [id]
-            try db.execute(sql: """
-                UPDATE runs SET name = ?, architecture = ?, config_json = ?, dataset = ?, train_size = ?,
-                    validation_size = ?, test_size = ?, hyper_parameters_json = ?, seed = ?, status = ?,
-                    created_at = ?, updated_at = ?, heartbeat_at = ?, checkpoint_paths = ?, notes = ?,
-                    epochs_planned = ?, epochs_done = ?
-                WHERE id = ?
-                """, arguments: arguments)
+            try db.execute(
+                sql: """
+                    UPDATE runs SET name = ?, architecture = ?, config_json = ?, dataset = ?, train_size = ?,
+                        validation_size = ?, test_size = ?, hyper_parameters_json = ?, seed = ?, status = ?,
+                        created_at = ?, updated_at = ?, heartbeat_at = ?, checkpoint_paths = ?, notes = ?,
+                        epochs_planned = ?, epochs_done = ?
+                    WHERE id = ?
+                    """, arguments: arguments)
             try Self.requireChange(db, "run \(id)")
         }
     }
@@ -101,8 +103,9 @@ extension ExperimentStore {
                 let flops = try flopsBlob.flatMap {
                     try BlobCoding.decode($0, as: Int64.self, column: "exit_flops").last
                 }
-                let steps = try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM step_metrics WHERE run_id = ?", arguments: [id]) ?? 0
+                let steps =
+                    try Int.fetchOne(
+                        db, sql: "SELECT count(*) FROM step_metrics WHERE run_id = ?", arguments: [id]) ?? 0
                 return RunSummary(run: run, bestLastExitAccuracy: best, lastExitFLOPs: flops, stepCount: steps)
             }
         }

@@ -7,18 +7,21 @@ extension ExperimentStore {
     public func appendSamples(evaluationID: Int64, _ samples: [SampleRecord]) throws {
         guard !samples.isEmpty else { return }
         try write { db in
-            guard let exitCount = try Int.fetchOne(
-                db, sql: "SELECT exit_count FROM evaluations WHERE id = ?", arguments: [evaluationID])
+            guard
+                let exitCount = try Int.fetchOne(
+                    db, sql: "SELECT exit_count FROM evaluations WHERE id = ?", arguments: [evaluationID])
             else { throw StoreError.notFound("evaluation \(evaluationID)") }
-            let insertSample = try db.makeStatement(sql: """
-                INSERT OR REPLACE INTO samples
-                    (evaluation_id, sample_index, label, max_prob, entropy, margin, predicted)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """)
-            let insertImage = try db.makeStatement(sql: """
-                INSERT OR REPLACE INTO sample_images (evaluation_id, sample_index, channels, height, width, pixels)
-                VALUES (?, ?, ?, ?, ?, ?)
-                """)
+            let insertSample = try db.makeStatement(
+                sql: """
+                    INSERT OR REPLACE INTO samples
+                        (evaluation_id, sample_index, label, max_prob, entropy, margin, predicted)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """)
+            let insertImage = try db.makeStatement(
+                sql: """
+                    INSERT OR REPLACE INTO sample_images (evaluation_id, sample_index, channels, height, width, pixels)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """)
             for sample in samples {
                 try sample.validate(exitCount: exitCount)
                 insertSample.setUncheckedArguments([
@@ -48,11 +51,13 @@ extension ExperimentStore {
     /// that scatters blobs straight into the arrays; 50,000 samples x 8 exits load in a few tens of ms (release).
     public func sampleTable(evaluationID: Int64) throws -> SampleTable {
         try read { db in
-            guard let exitCount = try Int.fetchOne(
-                db, sql: "SELECT exit_count FROM evaluations WHERE id = ?", arguments: [evaluationID])
+            guard
+                let exitCount = try Int.fetchOne(
+                    db, sql: "SELECT exit_count FROM evaluations WHERE id = ?", arguments: [evaluationID])
             else { throw StoreError.notFound("evaluation \(evaluationID)") }
-            let count = try Int.fetchOne(
-                db, sql: "SELECT count(*) FROM samples WHERE evaluation_id = ?", arguments: [evaluationID]) ?? 0
+            let count =
+                try Int.fetchOne(
+                    db, sql: "SELECT count(*) FROM samples WHERE evaluation_id = ?", arguments: [evaluationID]) ?? 0
             var table = SampleTable(
                 exitCount: exitCount, sampleIndices: [Int32](repeating: 0, count: count),
                 labels: [Int32](repeating: 0, count: count), maxProb: [Float](repeating: 0, count: count * exitCount),
@@ -104,7 +109,8 @@ extension ExperimentStore {
                 arguments: [evaluationID, Int64(clamping: indexLimit)])
             var images: [Int: SampleImage] = [:]
             while let row = try rows.next() {
-                images[row[0]] = SampleImage(channels: row[1], height: row[2], width: row[3], pixels: [UInt8](row[4] as Data))
+                images[row[0]] = SampleImage(
+                    channels: row[1], height: row[2], width: row[3], pixels: [UInt8](row[4] as Data))
             }
             return images
         }
@@ -121,7 +127,8 @@ extension ExperimentStore {
                 BlobCoding.scatterFloats(data ?? Data(), count: exits, into: &target, start: sample, stride: count)
             }
         }
-        let complete = try floats(2, &table.maxProb) && floats(3, &table.entropy) && floats(4, &table.margin)
+        let complete =
+            try floats(2, &table.maxProb) && floats(3, &table.entropy) && floats(4, &table.margin)
             && row.withUnsafeData(atIndex: 5) { data in
                 BlobCoding.scatterInt32(
                     data ?? Data(), count: exits, into: &table.predicted, start: sample, stride: count)

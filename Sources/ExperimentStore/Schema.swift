@@ -12,94 +12,95 @@ enum Schema {
     static var currentVersion: Int { migrations.count }
 
     private static func createVersion1(_ db: Database) throws {
-        try db.execute(sql: """
-            CREATE TABLE runs (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                name TEXT NOT NULL,
-                architecture TEXT NOT NULL,
-                config_json TEXT NOT NULL,
-                dataset TEXT NOT NULL,
-                train_size INTEGER NOT NULL,
-                validation_size INTEGER NOT NULL,
-                test_size INTEGER NOT NULL,
-                hyper_parameters_json TEXT NOT NULL,
-                seed INTEGER NOT NULL,
-                status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed', 'interrupted')),
-                created_at REAL NOT NULL,
-                updated_at REAL NOT NULL,
-                heartbeat_at REAL NOT NULL,
-                checkpoint_paths TEXT NOT NULL DEFAULT '[]',
-                notes TEXT NOT NULL DEFAULT '',
-                epochs_planned INTEGER NOT NULL,
-                epochs_done INTEGER NOT NULL
-            );
-            CREATE TABLE step_metrics (
-                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-                step INTEGER NOT NULL,
-                epoch INTEGER NOT NULL,
-                exit_losses BLOB NOT NULL,
-                total_loss REAL NOT NULL,
-                learning_rate REAL NOT NULL,
-                images_per_second REAL NOT NULL,
-                wall_time REAL NOT NULL,
-                PRIMARY KEY (run_id, step)
-            ) WITHOUT ROWID;
-            CREATE TABLE epoch_metrics (
-                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-                epoch INTEGER NOT NULL,
-                validation_loss BLOB NOT NULL,
-                validation_accuracy BLOB NOT NULL,
-                wall_time REAL NOT NULL,
-                PRIMARY KEY (run_id, epoch)
-            ) WITHOUT ROWID;
-            CREATE TABLE evaluations (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-                checkpoint_path TEXT NOT NULL,
-                split TEXT NOT NULL,
-                exit_count INTEGER NOT NULL,
-                exit_flops BLOB NOT NULL,
-                exit_params BLOB NOT NULL,
-                exit_accuracy BLOB NOT NULL,
-                created_at REAL NOT NULL
-            );
-            CREATE INDEX evaluations_by_run ON evaluations(run_id);
-            CREATE TABLE samples (
-                evaluation_id INTEGER NOT NULL REFERENCES evaluations(id) ON DELETE CASCADE,
-                sample_index INTEGER NOT NULL,
-                label INTEGER NOT NULL,
-                max_prob BLOB NOT NULL,
-                entropy BLOB NOT NULL,
-                margin BLOB NOT NULL,
-                predicted BLOB NOT NULL,
-                PRIMARY KEY (evaluation_id, sample_index)
-            ) WITHOUT ROWID;
-            CREATE TABLE sample_images (
-                evaluation_id INTEGER NOT NULL REFERENCES evaluations(id) ON DELETE CASCADE,
-                sample_index INTEGER NOT NULL,
-                channels INTEGER NOT NULL,
-                height INTEGER NOT NULL,
-                width INTEGER NOT NULL,
-                pixels BLOB NOT NULL,
-                PRIMARY KEY (evaluation_id, sample_index)
-            ) WITHOUT ROWID;
-            CREATE TABLE budget_curves (
-                id INTEGER PRIMARY KEY AUTOINCREMENT,
-                evaluation_id INTEGER NOT NULL REFERENCES evaluations(id) ON DELETE CASCADE,
-                policy TEXT NOT NULL,
-                created_at REAL NOT NULL,
-                UNIQUE (evaluation_id, policy)
-            );
-            CREATE TABLE budget_points (
-                curve_id INTEGER NOT NULL REFERENCES budget_curves(id) ON DELETE CASCADE,
-                point_index INTEGER NOT NULL,
-                parameter REAL NOT NULL,
-                thresholds BLOB NOT NULL,
-                expected_flops REAL NOT NULL,
-                accuracy REAL NOT NULL,
-                PRIMARY KEY (curve_id, point_index)
-            ) WITHOUT ROWID;
-            """)
+        try db.execute(
+            sql: """
+                CREATE TABLE runs (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    name TEXT NOT NULL,
+                    architecture TEXT NOT NULL,
+                    config_json TEXT NOT NULL,
+                    dataset TEXT NOT NULL,
+                    train_size INTEGER NOT NULL,
+                    validation_size INTEGER NOT NULL,
+                    test_size INTEGER NOT NULL,
+                    hyper_parameters_json TEXT NOT NULL,
+                    seed INTEGER NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('running', 'finished', 'failed', 'interrupted')),
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL,
+                    heartbeat_at REAL NOT NULL,
+                    checkpoint_paths TEXT NOT NULL DEFAULT '[]',
+                    notes TEXT NOT NULL DEFAULT '',
+                    epochs_planned INTEGER NOT NULL,
+                    epochs_done INTEGER NOT NULL
+                );
+                CREATE TABLE step_metrics (
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    step INTEGER NOT NULL,
+                    epoch INTEGER NOT NULL,
+                    exit_losses BLOB NOT NULL,
+                    total_loss REAL NOT NULL,
+                    learning_rate REAL NOT NULL,
+                    images_per_second REAL NOT NULL,
+                    wall_time REAL NOT NULL,
+                    PRIMARY KEY (run_id, step)
+                ) WITHOUT ROWID;
+                CREATE TABLE epoch_metrics (
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    epoch INTEGER NOT NULL,
+                    validation_loss BLOB NOT NULL,
+                    validation_accuracy BLOB NOT NULL,
+                    wall_time REAL NOT NULL,
+                    PRIMARY KEY (run_id, epoch)
+                ) WITHOUT ROWID;
+                CREATE TABLE evaluations (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+                    checkpoint_path TEXT NOT NULL,
+                    split TEXT NOT NULL,
+                    exit_count INTEGER NOT NULL,
+                    exit_flops BLOB NOT NULL,
+                    exit_params BLOB NOT NULL,
+                    exit_accuracy BLOB NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX evaluations_by_run ON evaluations(run_id);
+                CREATE TABLE samples (
+                    evaluation_id INTEGER NOT NULL REFERENCES evaluations(id) ON DELETE CASCADE,
+                    sample_index INTEGER NOT NULL,
+                    label INTEGER NOT NULL,
+                    max_prob BLOB NOT NULL,
+                    entropy BLOB NOT NULL,
+                    margin BLOB NOT NULL,
+                    predicted BLOB NOT NULL,
+                    PRIMARY KEY (evaluation_id, sample_index)
+                ) WITHOUT ROWID;
+                CREATE TABLE sample_images (
+                    evaluation_id INTEGER NOT NULL REFERENCES evaluations(id) ON DELETE CASCADE,
+                    sample_index INTEGER NOT NULL,
+                    channels INTEGER NOT NULL,
+                    height INTEGER NOT NULL,
+                    width INTEGER NOT NULL,
+                    pixels BLOB NOT NULL,
+                    PRIMARY KEY (evaluation_id, sample_index)
+                ) WITHOUT ROWID;
+                CREATE TABLE budget_curves (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    evaluation_id INTEGER NOT NULL REFERENCES evaluations(id) ON DELETE CASCADE,
+                    policy TEXT NOT NULL,
+                    created_at REAL NOT NULL,
+                    UNIQUE (evaluation_id, policy)
+                );
+                CREATE TABLE budget_points (
+                    curve_id INTEGER NOT NULL REFERENCES budget_curves(id) ON DELETE CASCADE,
+                    point_index INTEGER NOT NULL,
+                    parameter REAL NOT NULL,
+                    thresholds BLOB NOT NULL,
+                    expected_flops REAL NOT NULL,
+                    accuracy REAL NOT NULL,
+                    PRIMARY KEY (curve_id, point_index)
+                ) WITHOUT ROWID;
+                """)
     }
 
     /// Brings the schema to `currentVersion`, refusing newer and foreign databases. Runs in one immediate

@@ -55,11 +55,12 @@ public enum StoreBenchmark {
                 try store.appendStepMetrics([metric])
             }
         }
-        let evaluationID = try store.addEvaluation(EvaluationRecord(
-            runID: runID, checkpointPath: "bench.safetensors", split: "test",
-            exitFLOPs: (1...exitCount).map { Int64($0) * 1_000_000 },
-            exitParams: (1...exitCount).map { Int64($0) * 1000 },
-            exitAccuracy: [Float](repeating: 0.5, count: exitCount)))
+        let evaluationID = try store.addEvaluation(
+            EvaluationRecord(
+                runID: runID, checkpointPath: "bench.safetensors", split: "test",
+                exitFLOPs: (1...exitCount).map { Int64($0) * 1_000_000 },
+                exitParams: (1...exitCount).map { Int64($0) * 1000 },
+                exitAccuracy: [Float](repeating: 0.5, count: exitCount)))
         let samples = (0..<sampleCount).map { syntheticSample(index: $0, exits: exitCount, generator: &generator) }
         let sampleSeconds = try seconds { try store.appendSamples(evaluationID: evaluationID, samples) }
         let loadSeconds = try seconds { _ = try store.sampleTable(evaluationID: evaluationID) }

@@ -29,28 +29,28 @@ public enum StoreError: Error, Equatable, CustomStringConvertible, LocalizedErro
     /// What went wrong and where, in one sentence.
     public var description: String {
         switch self {
-        case let .missingDirectory(path, directory):
+        case .missingDirectory(let path, let directory):
             return "store \(path): directory \(directory) does not exist (create it, or pass --store / $RANET_STORE)"
-        case let .pathIsDirectory(path):
+        case .pathIsDirectory(let path):
             return "store \(path) is a directory, expected a SQLite file path"
-        case let .readOnly(path, reason):
+        case .readOnly(let path, let reason):
             return "store \(path) is read-only (\(reason)); ranet needs write access even to read (WAL index)"
-        case let .notSQLite(path):
+        case .notSQLite(let path):
             return "store \(path) is not a SQLite database (bad header); refusing to touch it"
-        case let .foreignDatabase(path):
+        case .foreignDatabase(let path):
             return "store \(path) is a SQLite database not created by ranet; refusing to add tables to it"
-        case let .newerSchema(path, found, supported):
+        case .newerSchema(let path, let found, let supported):
             return "store \(path) has schema version \(found) but this ranet supports up to \(supported); "
                 + "upgrade ranet (the store was not modified)"
-        case let .locked(path, seconds):
+        case .locked(let path, let seconds):
             return "store \(path) is locked by another process (waited \(seconds) s); try again when it finishes"
-        case let .corrupt(path, detail):
+        case .corrupt(let path, let detail):
             return "store \(path) is corrupt: \(detail)"
-        case let .database(path, detail):
+        case .database(let path, let detail):
             return "store \(path): \(detail)"
-        case let .invalidRecord(message):
+        case .invalidRecord(let message):
             return "invalid record: \(message)"
-        case let .notFound(message):
+        case .notFound(let message):
             return "not found: \(message)"
         }
     }

@@ -3,7 +3,7 @@ import Dashboard
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Something the terminal reported.
@@ -58,8 +58,9 @@ public final class Terminal {
         if has_colors() {
             start_color()
             use_default_colors()
-            capability = ColorCapability.detect(environment: environment, terminalColors: Int(ranet_colors()),
-                                                noColorFlag: options.noColor)
+            capability = ColorCapability.detect(
+                environment: environment, terminalColors: Int(ranet_colors()),
+                noColorFlag: options.noColor)
         } else if options.noColor == false {
             capability = .monochrome
         }

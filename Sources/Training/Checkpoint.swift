@@ -7,8 +7,10 @@ import NeuralEngine
 public enum Checkpoint {
     static let momentumPrefix = "optimizer.momentum."
 
-    public static func write(model: any EarlyExitNetwork, optimizer: SGD, position: TrainingPosition,
-                             metadata extra: [String: String], to path: String) throws {
+    public static func write(
+        model: any EarlyExitNetwork, optimizer: SGD, position: TrainingPosition,
+        metadata extra: [String: String], to path: String
+    ) throws {
         var file = model.store.stateDict()
         for (name, buffer) in optimizer.buffers.sorted(by: { $0.key < $1.key }) {
             file.tensors[momentumPrefix + name] = .init(shape: buffer.shape, values: buffer.array)
@@ -23,8 +25,11 @@ public enum Checkpoint {
 
     /// Loads weights (and momentum buffers when `optimizer` is given); returns the position and the metadata.
     @discardableResult
-    public static func load(_ path: String, into model: any EarlyExitNetwork, optimizer: SGD? = nil) throws
-        -> (position: TrainingPosition, metadata: [String: String]) {
+    public static func load(
+        _ path: String, into model: any EarlyExitNetwork, optimizer: SGD? = nil
+    ) throws
+        -> (position: TrainingPosition, metadata: [String: String])
+    {
         var file = try SafeTensorsFile.read(path)
         var momentum: [String: SafeTensorsFile.Entry] = [:]
         for name in file.order where name.hasPrefix(momentumPrefix) {
@@ -42,7 +47,9 @@ public enum Checkpoint {
                 optimizer.setBuffer(name, Tensor(shape: entry.shape, values: entry.values))
             }
         }
-        let position = file.metadata["position"].flatMap { try? JSONDecoder().decode(TrainingPosition.self, from: Data($0.utf8)) }
+        let position = file.metadata["position"].flatMap {
+            try? JSONDecoder().decode(TrainingPosition.self, from: Data($0.utf8))
+        }
         return (position ?? TrainingPosition(), file.metadata)
     }
 }

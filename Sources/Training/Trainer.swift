@@ -29,23 +29,29 @@ public final class Trainer {
     /// Written to every checkpoint (config, dataset, normalisation...), so a checkpoint is self-describing.
     public var checkpointMetadata: [String: String] = [:]
 
-    public init(model: any EarlyExitNetwork, options: TrainingOptions, train: BatchLoader, validation: BatchLoader?,
-                position: TrainingPosition = TrainingPosition()) throws {
+    public init(
+        model: any EarlyExitNetwork, options: TrainingOptions, train: BatchLoader, validation: BatchLoader?,
+        position: TrainingPosition = TrainingPosition()
+    ) throws {
         try options.validate(exits: model.exitCount)
         let d = train.dataset
         guard [d.channels, d.height, d.width] == model.inputShape else {
-            throw TrainingError.mismatch("the dataset's images are \(d.channels)x\(d.height)x\(d.width) but the model expects \(model.inputShape.map(String.init).joined(separator: "x"))")
+            throw TrainingError.mismatch(
+                "the dataset's images are \(d.channels)x\(d.height)x\(d.width) but the model expects \(model.inputShape.map(String.init).joined(separator: "x"))"
+            )
         }
         guard d.classCount <= model.classes else {
-            throw TrainingError.mismatch("the dataset has \(d.classCount) classes but the model's config has \(model.classes)")
+            throw TrainingError.mismatch(
+                "the dataset has \(d.classCount) classes but the model's config has \(model.classes)")
         }
         self.model = model
         self.options = options
         self.trainLoader = train
         self.validationLoader = validation
         self.position = position
-        optimizer = try SGD(learningRate: options.learningRate, momentum: options.momentum,
-                            weightDecay: options.weightDecay, nesterov: options.nesterov)
+        optimizer = try SGD(
+            learningRate: options.learningRate, momentum: options.momentum,
+            weightDecay: options.weightDecay, nesterov: options.nesterov)
     }
 
     var batchesPerEpoch: Int { trainLoader.batchesPerEpoch }
@@ -59,33 +65,42 @@ public final class Trainer {
     }
 
     /// Runs until the planned epochs are done or `stop` is requested (then after the current step).
-    public func run(observer: TrainingObserver?, checkpointPath: String?, stop: StopSignal = StopSignal()) throws -> Outcome {
+    public func run(
+        observer: TrainingObserver?, checkpointPath: String?, stop: StopSignal = StopSignal()
+    ) throws -> Outcome {
         let step = TrainingStep(model: model, replicas: replicas)
         let weights = options.exitWeights ?? Array(repeating: 1, count: model.exitCount)
         let params = model.store.parameters
-        var lossSums = [Double](repeating: 0, count: model.exitCount), stepsSinceReport = 0, imagesSinceReport = 0
+        var lossSums = [Double](repeating: 0, count: model.exitCount)
+        var stepsSinceReport = 0
+        var imagesSinceReport = 0
         var reportClock = DispatchTime.now().uptimeNanoseconds
         while position.epoch < options.epochs {
             let epochStart = DispatchTime.now().uptimeNanoseconds
             for batch in trainLoader.batches(epoch: position.epoch, startingAt: position.batch) {
                 let x = Tensor(shape: [batch.count, batch.channels, batch.height, batch.width], values: batch.images)
                 let losses = try step.run(images: x, labels: batch.labels, weights: weights)
-                guard losses.total.isFinite else { throw TrainingError.diverged(step: position.globalStep, loss: losses.total) }
+                guard losses.total.isFinite else {
+                    throw TrainingError.diverged(step: position.globalStep, loss: losses.total)
+                }
                 optimizer.learningRate = learningRate(epoch: position.epoch, batch: batch.index)
                 optimizer.step(params)
                 for (k, l) in losses.exits.enumerated() { lossSums[k] += Double(l) }
                 stepsSinceReport += 1
                 imagesSinceReport += batch.count
-                position = TrainingPosition(epoch: position.epoch, batch: batch.index + 1, globalStep: position.globalStep + 1)
+                position = TrainingPosition(
+                    epoch: position.epoch, batch: batch.index + 1, globalStep: position.globalStep + 1)
                 let last = batch.index + 1 == batchesPerEpoch
                 if stepsSinceReport >= options.logEvery || last || stop.isRequested {
                     let now = DispatchTime.now().uptimeNanoseconds
                     let mean = lossSums.map { Float($0 / Double(stepsSinceReport)) }
-                    observer?.step(StepReport(epoch: position.epoch, step: position.globalStep, batch: batch.index + 1,
-                                              batchesPerEpoch: batchesPerEpoch, exitLosses: mean,
-                                              totalLoss: zip(mean, weights).reduce(0) { $0 + $1.0 * $1.1 },
-                                              learningRate: optimizer.learningRate,
-                                              imagesPerSecond: Double(imagesSinceReport) / (Double(now - reportClock) / 1e9)))
+                    observer?.step(
+                        StepReport(
+                            epoch: position.epoch, step: position.globalStep, batch: batch.index + 1,
+                            batchesPerEpoch: batchesPerEpoch, exitLosses: mean,
+                            totalLoss: zip(mean, weights).reduce(0) { $0 + $1.0 * $1.1 },
+                            learningRate: optimizer.learningRate,
+                            imagesPerSecond: Double(imagesSinceReport) / (Double(now - reportClock) / 1e9)))
                     lossSums = lossSums.map { _ in 0 }
                     stepsSinceReport = 0
                     imagesSinceReport = 0
@@ -98,8 +113,10 @@ public final class Trainer {
             }
             if let validationLoader {
                 let (losses, accuracies) = try Validation.run(model: model, loader: validationLoader, parts: replicas)
-                observer?.epoch(EpochReport(epoch: position.epoch, exitLosses: losses, exitAccuracies: accuracies,
-                                            seconds: Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9))
+                observer?.epoch(
+                    EpochReport(
+                        epoch: position.epoch, exitLosses: losses, exitAccuracies: accuracies,
+                        seconds: Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9))
             }
             position = TrainingPosition(epoch: position.epoch + 1, batch: 0, globalStep: position.globalStep)
             try saveCheckpoint(checkpointPath, observer)
@@ -122,8 +139,10 @@ public enum Validation {
     /// `parts`: each batch is split into this many parts, each run on a thread of its own (`EngineThreads.runParts`,
     /// whose `oneThreadEach` is passed on), as `ranet eval` does; the results do not depend on the split beyond the
     /// float rounding of the loss sums.
-    public static func run(model: any EarlyExitNetwork, loader: BatchLoader, parts: Int = 1,
-                           oneThreadEach: Bool = true) throws -> (losses: [Float], accuracies: [Float]) {
+    public static func run(
+        model: any EarlyExitNetwork, loader: BatchLoader, parts: Int = 1,
+        oneThreadEach: Bool = true
+    ) throws -> (losses: [Float], accuracies: [Float]) {
         let graphs = (0..<max(parts, 1)).map { _ in Graph(training: false, recordsGradients: false) }
         let K = model.exitCount
         // Per part: loss sums (already multiplied by the part's image count) and correct counts, per exit.
@@ -132,22 +151,29 @@ public enum Validation {
         var seen = 0
         for batch in loader.batches(epoch: 0) {
             let x = Tensor(shape: [batch.count, batch.channels, batch.height, batch.width], values: batch.images)
-            let n = min(graphs.count, batch.count), bounds = EngineThreads.partBounds(batch.count, parts: n)
+            let n = min(graphs.count, batch.count)
+            let bounds = EngineThreads.partBounds(batch.count, parts: n)
             try lossSums.withUnsafeMutableBufferPointer { lossSlots in
                 try correct.withUnsafeMutableBufferPointer { correctSlots in
-                    nonisolated(unsafe) let lossSlots = lossSlots, correctSlots = correctSlots
+                    nonisolated(unsafe) let lossSlots = lossSlots
+                    nonisolated(unsafe) let correctSlots = correctSlots
                     try EngineThreads.runParts(n, oneThreadEach: oneThreadEach) { part in
-                        let lo = bounds[part], hi = bounds[part + 1], graph = graphs[part]
+                        let lo = bounds[part]
+                        let hi = bounds[part + 1]
+                        let graph = graphs[part]
                         graph.reset()
                         let input = x.rows(lo..<hi)
                         let labels = Array(batch.labels[lo..<hi])
                         let logits = try model.forward(graph, graph.input(input))
                         for (k, l) in logits.enumerated() {
-                            lossSlots[part][k] += Double(try graph.crossEntropy(l, labels: labels).value[0]) * Double(hi - lo)
+                            lossSlots[part][k] +=
+                                Double(try graph.crossEntropy(l, labels: labels).value[0]) * Double(hi - lo)
                             let classes = l.shape[1]
                             for i in 0..<(hi - lo) {
                                 var best = 0
-                                for c in 1..<classes where l.value[i * classes + c] > l.value[i * classes + best] { best = c }
+                                for c in 1..<classes where l.value[i * classes + c] > l.value[i * classes + best] {
+                                    best = c
+                                }
                                 if Int32(best) == labels[i] { correctSlots[part][k] += 1 }
                             }
                         }

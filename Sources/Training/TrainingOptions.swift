@@ -30,11 +30,17 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public func validate(exits: Int) throws {
         func fail(_ m: String) -> TrainingError { .invalidOptions(m) }
         guard epochs >= 1 else { throw fail("epochs must be at least 1, got \(epochs)") }
-        guard batchSize >= 2 else { throw fail("batch size must be at least 2 (BatchNorm needs a batch), got \(batchSize)") }
-        guard learningRate > 0, learningRate.isFinite else { throw fail("learning rate must be positive, got \(learningRate)") }
+        guard batchSize >= 2 else {
+            throw fail("batch size must be at least 2 (BatchNorm needs a batch), got \(batchSize)")
+        }
+        guard learningRate > 0, learningRate.isFinite else {
+            throw fail("learning rate must be positive, got \(learningRate)")
+        }
         guard logEvery >= 1 else { throw fail("log interval must be at least 1") }
         if let w = exitWeights {
-            guard w.count == exits else { throw fail("--exit-weights has \(w.count) values but the model has \(exits) exits") }
+            guard w.count == exits else {
+                throw fail("--exit-weights has \(w.count) values but the model has \(exits) exits")
+            }
             guard w.allSatisfy({ $0 >= 0 && $0.isFinite }), w.contains(where: { $0 > 0 }) else {
                 throw fail("exit weights must be non-negative with at least one positive")
             }
@@ -48,7 +54,9 @@ public struct TrainingPosition: Codable, Equatable, Sendable {
     public var batch: Int
     public var globalStep: Int
     public init(epoch: Int = 0, batch: Int = 0, globalStep: Int = 0) {
-        self.epoch = epoch; self.batch = batch; self.globalStep = globalStep
+        self.epoch = epoch
+        self.batch = batch
+        self.globalStep = globalStep
     }
 }
 
@@ -61,10 +69,11 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .invalidOptions(m): return "invalid training options: \(m)"
-        case let .mismatch(m): return m
-        case let .checkpoint(path, m): return "checkpoint \(path): \(m)"
-        case let .diverged(step, loss): return "training diverged at step \(step): loss is \(loss) (try a lower --lr)"
+        case .invalidOptions(let m): return "invalid training options: \(m)"
+        case .mismatch(let m): return m
+        case .checkpoint(let path, let m): return "checkpoint \(path): \(m)"
+        case .diverged(let step, let loss):
+            return "training diverged at step \(step): loss is \(loss) (try a lower --lr)"
         }
     }
 }

@@ -40,8 +40,9 @@ public final class TrainingStep {
         }
         model.store.zeroGrad()
         guard let group, n >= replicas else {
-            return try Self.forwardBackward(model, graphs.count == 1 ? graphs[0] : wholeBatchGraph, images, labels,
-                                            weights, share: 1)
+            return try Self.forwardBackward(
+                model, graphs.count == 1 ? graphs[0] : wholeBatchGraph, images, labels,
+                weights, share: 1)
         }
         let bounds = EngineThreads.partBounds(n, parts: replicas)
         var partLosses = [[Float]](repeating: [], count: replicas)
@@ -49,11 +50,13 @@ public final class TrainingStep {
             // Each rank writes its own slot.
             nonisolated(unsafe) let results = results
             try group.run { rank in
-                let lo = bounds[rank], hi = bounds[rank + 1]
+                let lo = bounds[rank]
+                let hi = bounds[rank + 1]
                 let part = images.rows(lo..<hi)
                 // Each part's mean loss counts for its share of the batch, so the gradients add up to the batch mean's.
-                let losses = try Self.forwardBackward(model, graphs[rank], part, Array(labels[lo..<hi]), weights,
-                                                      share: Float(hi - lo) / Float(n))
+                let losses = try Self.forwardBackward(
+                    model, graphs[rank], part, Array(labels[lo..<hi]), weights,
+                    share: Float(hi - lo) / Float(n))
                 results[rank] = losses.exits
             }
         }
@@ -66,9 +69,11 @@ public final class TrainingStep {
         return Losses(exits: exits, total: zip(exits, weights).reduce(0) { $0 + $1.0 * $1.1 })
     }
 
-    private static func forwardBackward(_ model: any EarlyExitNetwork, _ graph: Graph, _ images: Tensor,
-                                        _ labels: [Int32], _ weights: [Float],
-                                        share: Float) throws -> Losses {
+    private static func forwardBackward(
+        _ model: any EarlyExitNetwork, _ graph: Graph, _ images: Tensor,
+        _ labels: [Int32], _ weights: [Float],
+        share: Float
+    ) throws -> Losses {
         graph.reset()
         let logits = try model.forward(graph, graph.input(images))
         let losses = try logits.map { try graph.crossEntropy($0, labels: labels) }

@@ -23,9 +23,10 @@ struct DashboardLoop {
             terminal.shutdown()
             poller.stop()
         }
-        var state = DashboardState(view: initialView, focusedRunID: runID,
-                                   options: DisplayOptions(ascii: ascii, monochrome: terminal.capability == .monochrome),
-                                   trainingChoices: trainingChoices)
+        var state = DashboardState(
+            view: initialView, focusedRunID: runID,
+            options: DisplayOptions(ascii: ascii, monochrome: terminal.capability == .monochrome),
+            trainingChoices: trainingChoices)
         poller.request(state.requestedRunIDs)
         poller.start()
         let children = TrainingChildren(environment: environment, storePath: storePath)
@@ -70,8 +71,9 @@ struct DashboardLoop {
         terminal.shutdown()
         for pid in children.livePids {
             // Training outlives the dashboard: say where it is and how to stop it.
-            FileHandle.standardError.write(Data(
-                "ranet-tui: training process \(pid) keeps running; stop it with kill -INT \(pid)\n".utf8))
+            FileHandle.standardError.write(
+                Data(
+                    "ranet-tui: training process \(pid) keeps running; stop it with kill -INT \(pid)\n".utf8))
         }
     }
 }

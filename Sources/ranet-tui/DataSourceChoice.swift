@@ -16,8 +16,11 @@ struct NoDataFound: Error, CustomStringConvertible {
 enum DataSourceChoice {
     /// The source, and the store file `ranet train` children should write so the dashboard sees their runs
     /// (for the bundled sample data, its temporary copy; nil for the fake data).
-    static func make(storePath: String?, fake: Bool, environment: [String: String]) throws
-        -> (source: any DashboardDataSource, trainingStore: String?) {
+    static func make(
+        storePath: String?, fake: Bool, environment: [String: String]
+    ) throws
+        -> (source: any DashboardDataSource, trainingStore: String?)
+    {
         if fake { return (FakeDataSource(sampleCount: 400), nil) }
         let explicit = storePath ?? environment["RANET_STORE"].flatMap { $0.isEmpty ? nil : $0 }
         let path = explicit ?? "ranet.sqlite"
@@ -37,9 +40,12 @@ enum DataSourceChoice {
     }
 
     static func sampleDataCandidates() -> [URL] {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
-        return [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("sample-data"),
-                executable.appendingPathComponent("../../sample-data").standardized,
-                executable.appendingPathComponent("../../../sample-data").standardized]
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent()
+        return [
+            URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("sample-data"),
+            executable.appendingPathComponent("../../sample-data").standardized,
+            executable.appendingPathComponent("../../../sample-data").standardized,
+        ]
     }
 }

@@ -10,7 +10,8 @@ enum ExitLayout {
     /// block b and its classifier reads the coarsest scale.
     static func exits(configJSON: String) -> [(subnetwork: Int, resolution: Int)]? {
         guard let data = configJSON.data(using: .utf8),
-              let config = try? JSONDecoder().decode(ModelConfig.self, from: data) else { return nil }
+            let config = try? JSONDecoder().decode(ModelConfig.self, from: data)
+        else { return nil }
         switch config {
         case .ranet(let ranet):
             let count = ranet.subnetworks
@@ -18,10 +19,12 @@ enum ExitLayout {
             var resolution = [Int](repeating: 0, count: count)
             resolution[count - 1] = stemSide(ranet.input[1], imagenet: ranet.isImageNetStem)
             for h in stride(from: count - 2, through: 0, by: -1) {
-                resolution[h] = ranet.scaleList[h] == ranet.scaleList[h + 1] ? resolution[h + 1] : half(resolution[h + 1])
+                resolution[h] =
+                    ranet.scaleList[h] == ranet.scaleList[h + 1] ? resolution[h + 1] : half(resolution[h + 1])
             }
             return (0..<count).flatMap { h in
-                Array(repeating: (subnetwork: h, resolution: resolution[h]), count: ranet.blocks(h) - ranet.blocks(h - 1))
+                Array(
+                    repeating: (subnetwork: h, resolution: resolution[h]), count: ranet.blocks(h) - ranet.blocks(h - 1))
             }
         case .msdnet(let msdnet):
             guard msdnet.input.count == 3, msdnet.scales > 0 else { return nil }

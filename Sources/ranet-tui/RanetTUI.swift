@@ -37,12 +37,16 @@ struct RanetTUI: ParsableCommand {
     @Flag(help: "Do not capture the mouse.")
     var noMouse = false
 
-    @Option(help: ArgumentHelp("Print the screen as text at this size (e.g. 100x30) instead of opening the terminal.",
-                               valueName: "WxH"))
+    @Option(
+        help: ArgumentHelp(
+            "Print the screen as text at this size (e.g. 100x30) instead of opening the terminal.",
+            valueName: "WxH"))
     var dumpScreen: String?
 
-    @Option(help: ArgumentHelp("With --dump-screen: a key to press first, as the ? overlay names it (Enter, Right, ], 5); repeatable.",
-                               valueName: "KEY"))
+    @Option(
+        help: ArgumentHelp(
+            "With --dump-screen: a key to press first, as the ? overlay names it (Enter, Right, ], 5); repeatable.",
+            valueName: "KEY"))
     var press: [String] = []
 
     @Flag(help: .hidden)
@@ -57,12 +61,14 @@ struct RanetTUI: ParsableCommand {
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let theme = try ThemeLoader(environment: environment).load(named: self.theme)
-        let (source, trainingStore) = try DataSourceChoice.make(storePath: store, fake: fakeData, environment: environment)
+        let (source, trainingStore) = try DataSourceChoice.make(
+            storePath: store, fake: fakeData, environment: environment)
         if let runID {
             let runs = try source.snapshot(detailsFor: []).runs
             guard runs.contains(where: { $0.id == runID }) else {
-                throw ValidationError("--run \(runID): no such run in \(try source.snapshot(detailsFor: []).sourceDescription)"
-                                      + " (runs: \(runs.map { String($0.id) }.joined(separator: ", ")))")
+                throw ValidationError(
+                    "--run \(runID): no such run in \(try source.snapshot(detailsFor: []).sourceDescription)"
+                        + " (runs: \(runs.map { String($0.id) }.joined(separator: ", ")))")
             }
         }
         let initialView = view.flatMap(DashboardView.init(name:)) ?? (runID == nil ? .runs : .training)
@@ -71,15 +77,20 @@ struct RanetTUI: ParsableCommand {
             let size = try ScreenDump.size(dumpScreen)
             let keys = try press.map(ScreenDump.key)
             let options = DisplayOptions(ascii: ascii, monochrome: true)
-            var dump = ScreenDump(source: source, state: DashboardState(view: initialView, focusedRunID: runID,
-                                                                        options: options, trainingChoices: choices))
+            var dump = ScreenDump(
+                source: source,
+                state: DashboardState(
+                    view: initialView, focusedRunID: runID,
+                    options: options, trainingChoices: choices))
             print(try dump.render(keys: keys, size: size))
             return
         }
         if !press.isEmpty { throw ValidationError("--press only works with --dump-screen") }
-        try DashboardLoop(source: source, theme: theme, initialView: initialView, runID: runID,
-                          terminalOptions: TerminalOptions(noColor: noColor, mouse: !noMouse),
-                          ascii: ascii, environment: environment, storePath: trainingStore,
-                          trainingChoices: choices).run()
+        try DashboardLoop(
+            source: source, theme: theme, initialView: initialView, runID: runID,
+            terminalOptions: TerminalOptions(noColor: noColor, mouse: !noMouse),
+            ascii: ascii, environment: environment, storePath: trainingStore,
+            trainingChoices: choices
+        ).run()
     }
 }

@@ -25,8 +25,9 @@ struct ScreenDump {
         ]
         if let key = named[name.lowercased()] { return key }
         if name.count == 1, let character = name.first { return .character(character) }
-        throw DumpError(description: "--press '\(name)': not a key; use one character or one of "
-                        + named.keys.sorted().joined(separator: ", "))
+        throw DumpError(
+            description: "--press '\(name)': not a key; use one character or one of "
+                + named.keys.sorted().joined(separator: ", "))
     }
 
     struct DumpError: Error, CustomStringConvertible {

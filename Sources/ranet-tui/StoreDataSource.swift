@@ -60,21 +60,27 @@ final class StoreDataSource: DashboardDataSource {
     private func detail(_ summary: Dashboard.RunSummary, _ record: RunRecord) throws -> RunDetail {
         let steps = try store.stepMetrics(runID: summary.id)
         let epochs = try store.epochMetrics(runID: summary.id)
-        var detail = RunDetail(run: summary, lossSeries: Self.lossSeries(steps), epochs: epochs.map {
-            // The store counts epochs from 0, the trainer's progress line and the dashboard from 1.
-            EpochMetrics(epoch: $0.epoch + 1, validationLoss: $0.validationLoss.map(Double.init),
-                         validationAccuracy: $0.validationAccuracy.map(Double.init))
-        }, classNames: Self.classNames(dataset: summary.dataset))
+        var detail = RunDetail(
+            run: summary, lossSeries: Self.lossSeries(steps),
+            epochs: epochs.map {
+                // The store counts epochs from 0, the trainer's progress line and the dashboard from 1.
+                EpochMetrics(
+                    epoch: $0.epoch + 1, validationLoss: $0.validationLoss.map(Double.init),
+                    validationAccuracy: $0.validationAccuracy.map(Double.init))
+            }, classNames: Self.classNames(dataset: summary.dataset))
         if summary.status == .running {
             detail.progress = StoredTrainingEstimate.progress(run: record, steps: steps, epochs: epochs)
         }
         let evaluations = try store.evaluations(runID: summary.id)
         if let test = evaluations.last(where: { $0.split == "test" }) ?? evaluations.last, let id = test.id {
-            let layout = ExitLayout.exits(configJSON: record.configJSON).flatMap { $0.count == test.exitFLOPs.count ? $0 : nil }
+            let layout = ExitLayout.exits(configJSON: record.configJSON).flatMap {
+                $0.count == test.exitFLOPs.count ? $0 : nil
+            }
             detail.exits = test.exitFLOPs.indices.map { exit in
-                ExitInfo(subnetwork: layout?[exit].subnetwork ?? -1, resolution: layout?[exit].resolution ?? 0,
-                         cumulativeMFLOPs: Double(test.exitFLOPs[exit]) / 1e6,
-                         accuracy: exit < test.exitAccuracy.count ? Double(test.exitAccuracy[exit]) : 0)
+                ExitInfo(
+                    subnetwork: layout?[exit].subnetwork ?? -1, resolution: layout?[exit].resolution ?? 0,
+                    cumulativeMFLOPs: Double(test.exitFLOPs[exit]) / 1e6,
+                    accuracy: exit < test.exitAccuracy.count ? Double(test.exitAccuracy[exit]) : 0)
             }
             detail.samples = try samples(evaluationID: id, withImages: true)
             if let curve = try store.budgetCurves(evaluationID: id).first {
@@ -82,7 +88,8 @@ final class StoreDataSource: DashboardDataSource {
                     Dashboard.BudgetPoint(averageMFLOPs: $0.expectedFLOPs / 1e6, accuracy: $0.accuracy)
                 }
             }
-            if let validation = evaluations.last(where: { $0.split.hasPrefix("val") }), let validationID = validation.id {
+            if let validation = evaluations.last(where: { $0.split.hasPrefix("val") }), let validationID = validation.id
+            {
                 detail.validationSamples = try samples(evaluationID: validationID, withImages: false)
             }
         }
@@ -99,7 +106,8 @@ final class StoreDataSource: DashboardDataSource {
 
     private func readSamples(evaluationID: Int64, withImages: Bool) throws -> [Dashboard.SampleRecord] {
         let table = try store.sampleTable(evaluationID: evaluationID)
-        let count = table.sampleCount, exits = table.exitCount
+        let count = table.sampleCount
+        let exits = table.exitCount
         let limitIndex = count > Self.imageLimit ? Int(table.sampleIndices[Self.imageLimit]) : Int.max
         let images = withImages ? try store.sampleImages(evaluationID: evaluationID, indexLimit: limitIndex) : [:]
         return (0..<count).map { sample in
@@ -109,19 +117,23 @@ final class StoreDataSource: DashboardDataSource {
             let index = Int(table.sampleIndices[sample])
             let image = images[index].map(Self.image)
             let margins = column(table.margin)
-            return Dashboard.SampleRecord(index: index, label: Int(table.labels[sample]), confidence: column(table.maxProb),
-                                          predicted: column(table.predicted).map(Int.init), entropy: column(table.entropy),
-                                          margin: margins.isEmpty ? nil : margins, image: image)
+            return Dashboard.SampleRecord(
+                index: index, label: Int(table.labels[sample]), confidence: column(table.maxProb),
+                predicted: column(table.predicted).map(Int.init), entropy: column(table.entropy),
+                margin: margins.isEmpty ? nil : margins, image: image)
         }
     }
 
     /// The store keeps pixels channel-major (CHW); the dashboard reads them interleaved (HWC).
     static func image(_ stored: StoreSampleImage) -> Dashboard.SampleImage {
-        let plane = stored.width * stored.height, channels = stored.channels
+        let plane = stored.width * stored.height
+        let channels = stored.channels
         var pixels = stored.pixels
         if channels > 1, stored.pixels.count == plane * channels {
             for index in 0..<plane {
-                for channel in 0..<channels { pixels[index * channels + channel] = stored.pixels[channel * plane + index] }
+                for channel in 0..<channels {
+                    pixels[index * channels + channel] = stored.pixels[channel * plane + index]
+                }
             }
         }
         return Dashboard.SampleImage(width: stored.width, height: stored.height, channels: channels, pixels: pixels)
@@ -133,8 +145,9 @@ final class StoreDataSource: DashboardDataSource {
         let wallTimes = Dashboard.TrainingEstimate.continuousWallTimes(steps.map(\.wallTime))
         return (0..<exits).map { exit in
             let rows = steps.indices.filter { exit < steps[$0].exitLosses.count }
-            return StepSeries(exit: exit, steps: rows.map { steps[$0].step },
-                              losses: rows.map { Double(steps[$0].exitLosses[exit]) }, wallTimes: rows.map { wallTimes[$0] })
+            return StepSeries(
+                exit: exit, steps: rows.map { steps[$0].step },
+                losses: rows.map { Double(steps[$0].exitLosses[exit]) }, wallTimes: rows.map { wallTimes[$0] })
         }
     }
 

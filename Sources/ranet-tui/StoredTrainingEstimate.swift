@@ -7,8 +7,9 @@ enum StoredTrainingEstimate {
     static func progress(run: RunRecord, steps: [StepMetric], epochs: [EpochMetric]) -> TrainingProgress? {
         TrainingEstimate(
             steps: steps.map {
-                StepTiming(step: $0.step, epoch: $0.epoch, wallTime: $0.wallTime, imagesPerSecond: Double($0.imagesPerSecond),
-                           learningRate: Double($0.learningRate))
+                StepTiming(
+                    step: $0.step, epoch: $0.epoch, wallTime: $0.wallTime, imagesPerSecond: Double($0.imagesPerSecond),
+                    learningRate: Double($0.learningRate))
             },
             validations: epochs.map { (epoch: $0.epoch, wallTime: $0.wallTime) }, trainSize: run.trainSize,
             batchSize: batchSize(run.hyperParametersJSON), epochsPlanned: run.epochsPlanned,
@@ -19,7 +20,8 @@ enum StoredTrainingEstimate {
     /// `options.batchSize` of the stored hyper-parameters (`ranet train` writes them), or a top-level batchSize.
     static func batchSize(_ json: String) -> Int? {
         guard let data = json.data(using: .utf8),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return nil }
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
         let options = object["options"] as? [String: Any] ?? object
         return (options["batchSize"] as? NSNumber)?.intValue
     }

@@ -1,7 +1,8 @@
 import Dashboard
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Training runs started from the dashboard (`n`): `ranet train` (the executable beside `ranet-tui`) as a child
@@ -95,7 +96,8 @@ final class TrainingChildren {
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var emptySet = sigset_t(), defaultSet = sigset_t()
+        var emptySet = sigset_t()
+        var defaultSet = sigset_t()
         sigemptyset(&emptySet)
         sigemptyset(&defaultSet)
         // The dashboard catches INT/TERM/HUP; the trainer must start with the defaults (it installs its own).
@@ -103,12 +105,13 @@ final class TrainingChildren {
         posix_spawnattr_setsigmask(&attributes, &emptySet)
         posix_spawnattr_setsigdefault(&attributes, &defaultSet)
         posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setflags(
+            &attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP))
         var environment = self.environment
         environment.removeValue(forKey: "COLUMNS")
         let argv = ([ranetPath] + arguments).map { strdup($0) } + [nil]
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
+        defer { for pointer in argv + envp { free(pointer) } }
         var pid: pid_t = 0
         let status = posix_spawn(&pid, ranetPath, &actions, &attributes, argv, envp)
         guard status == 0 else { throw SpawnError(description: String(cString: strerror(status))) }

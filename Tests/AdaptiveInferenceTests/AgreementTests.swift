@@ -27,8 +27,10 @@ enum AgreementCase: String, CaseIterable, Sendable, CustomTestStringConvertible 
         case .entropyMedian: return .global(try ThresholdPicker.pick(outputs, policy: .entropy, quantile: 0.5))
         case .marginMedian: return .global(try ThresholdPicker.pick(outputs, policy: .margin, quantile: 0.5))
         case .perExitMixed:
-            return .perExit([try ThresholdPicker.pick(outputs, policy: .maxProb, quantile: 0.7),
-                             try ThresholdPicker.pick(outputs, policy: .maxProb, quantile: 0.4)])
+            return .perExit([
+                try ThresholdPicker.pick(outputs, policy: .maxProb, quantile: 0.7),
+                try ThresholdPicker.pick(outputs, policy: .maxProb, quantile: 0.4),
+            ])
         case .everyoneAtFirst: return .global(0)  // max probability >= 0 always holds
         case .nobodyBeforeLast: return .perExit([nil, nil])
         case .everyoneAtSecondExit: return .perExit([nil, 0])
@@ -75,39 +77,49 @@ enum ThresholdPicker {
 @Suite struct AgreementTests {
     @Test(arguments: AgreementCase.allCases, [1, 7, 32])
     func executorAgreesWithSimulation(_ setting: AgreementCase, batchSize: Int) throws {
-        let model = try TinyModel.model(), evaluation = try TinyModel.evaluation()
+        let model = try TinyModel.model()
+        let evaluation = try TinyModel.evaluation()
         let thresholds = try setting.thresholds(evaluation.outputs)
-        let simulation = try evaluation.outputs.simulate(policy: setting.policy, thresholds: thresholds,
-                                                         cumulativeFlops: evaluation.cumulativeFlops)
+        let simulation = try evaluation.outputs.simulate(
+            policy: setting.policy, thresholds: thresholds,
+            cumulativeFlops: evaluation.cumulativeFlops)
         let executor = try EarlyExitExecutor(model: model, policy: setting.policy, thresholds: thresholds)
-        let run = try executor.run(dataset: try TinyModel.test(), normalization: TinyModel.normalization,
-                                   batchSize: batchSize)
+        let run = try executor.run(
+            dataset: try TinyModel.test(), normalization: TinyModel.normalization,
+            batchSize: batchSize)
         #expect(run.disagreements(with: simulation, outputs: evaluation.outputs) == [])
         #expect(run.exitIndex == simulation.exitIndex)
         #expect(run.exitCounts(exitCount: model.exitCount) == simulation.exitCounts)
-        #expect(abs(try run.expectedFlops(cumulativeFlops: evaluation.cost.cumulativeFlops)
-            - simulation.expectedFlops) < 1e-6 * simulation.expectedFlops)
+        #expect(
+            abs(
+                try run.expectedFlops(cumulativeFlops: evaluation.cost.cumulativeFlops)
+                    - simulation.expectedFlops) < 1e-6 * simulation.expectedFlops)
         #expect(abs(run.accuracy - simulation.accuracy) < 1e-12)
     }
 
-    @Test(arguments: [AgreementCase.maxProbLow, .maxProbMedian, .maxProbHigh, .entropyMedian, .marginMedian,
-                      .perExitMixed])
+    @Test(arguments: [
+        AgreementCase.maxProbLow, .maxProbMedian, .maxProbHigh, .entropyMedian, .marginMedian,
+        .perExitMixed,
+    ])
     func quantileSettingsSplitTheSamples(_ setting: AgreementCase) throws {
         // Otherwise the agreement test above would only ever see trivial all-or-nothing exits.
         let evaluation = try TinyModel.evaluation()
-        let simulation = try evaluation.outputs.simulate(policy: setting.policy,
-                                                         thresholds: try setting.thresholds(evaluation.outputs),
-                                                         cumulativeFlops: evaluation.cumulativeFlops)
+        let simulation = try evaluation.outputs.simulate(
+            policy: setting.policy,
+            thresholds: try setting.thresholds(evaluation.outputs),
+            cumulativeFlops: evaluation.cumulativeFlops)
         #expect(simulation.exitCounts.filter { $0 > 0 }.count >= 2, "exit counts \(simulation.exitCounts)")
     }
 
     @Test func executorStatisticsMatchEvaluationWithinBlasRounding() throws {
         // Why the thresholds above keep their distance: same samples, other batch sizes, nearly equal numbers.
         let evaluation = try TinyModel.evaluation()
-        let executor = try EarlyExitExecutor(model: try TinyModel.model(), policy: .maxProb,
-                                             thresholds: .perExit([nil, nil]))
-        let run = try executor.run(dataset: try TinyModel.test(), normalization: TinyModel.normalization,
-                                   batchSize: 7)
+        let executor = try EarlyExitExecutor(
+            model: try TinyModel.model(), policy: .maxProb,
+            thresholds: .perExit([nil, nil]))
+        let run = try executor.run(
+            dataset: try TinyModel.test(), normalization: TinyModel.normalization,
+            batchSize: 7)
         for sample in 0..<run.sampleCount {
             let reference = evaluation.outputs.statistics(exit: run.exitIndex[sample], sample: sample)
             #expect(abs(run.statistics[sample].maxProb - reference.maxProb) < 1e-5)
@@ -119,8 +131,9 @@ enum ThresholdPicker {
         // Everyone leaves at the first exit: the executor runs the evaluation's exact batches and ops.
         let evaluation = try TinyModel.evaluation()
         let executor = try EarlyExitExecutor(model: try TinyModel.model(), policy: .maxProb, thresholds: .global(0))
-        let run = try executor.run(dataset: try TinyModel.test(), normalization: TinyModel.normalization,
-                                   batchSize: 64)
+        let run = try executor.run(
+            dataset: try TinyModel.test(), normalization: TinyModel.normalization,
+            batchSize: 64)
         let reference = (0..<run.sampleCount).map { evaluation.outputs.statistics(exit: 0, sample: $0) }
         #expect(run.statistics == reference)
     }

@@ -45,7 +45,8 @@ import Testing
         let model = try TinyModel.model()
         let images = try ExitBenchmarkSupport.images(count: 8)
         let keep = [6, 1, 4]
-        let graph = Graph(training: false, recordsGradients: false), arena = Arena()
+        let graph = Graph(training: false, recordsGradients: false)
+        let arena = Arena()
         let full = try model.stage(0, graph, try model.begin(graph, graph.input(images)))
         let compacted = try BatchCompaction.compact(full.state, rows: keep, graph: graph, arena: arena)
         for (node, original) in zip(compacted, full.state) {
@@ -95,8 +96,9 @@ import Testing
     @Test func aPartlyExitingBatchRunsTheNextStageOnTheRestOnly() throws {
         let evaluation = try TinyModel.evaluation()
         let threshold = try ThresholdPicker.pick(evaluation.outputs, policy: .maxProb, quantile: 0.5)
-        let executor = try EarlyExitExecutor(model: try TinyModel.model(), policy: .maxProb,
-                                             thresholds: .global(threshold))
+        let executor = try EarlyExitExecutor(
+            model: try TinyModel.model(), policy: .maxProb,
+            thresholds: .global(threshold))
         let result = try executor.run(try ExitBenchmarkSupport.images(count: 32))
         let leftAtFirst = result.exitIndex.filter { $0 == 0 }.count
         #expect(leftAtFirst > 0 && leftAtFirst < 32)
@@ -108,8 +110,9 @@ import Testing
 enum ExitBenchmarkSupport {
     static func images(count: Int) throws -> Tensor {
         let data = try TinyModel.test().prefix(count)
-        let loader = try Datasets.BatchLoader.evaluation(dataset: data, batchSize: count,
-                                                         normalization: TinyModel.normalization)
+        let loader = try Datasets.BatchLoader.evaluation(
+            dataset: data, batchSize: count,
+            normalization: TinyModel.normalization)
         let batch = loader.batch(epoch: 0, index: 0)
         return Tensor(shape: [count, batch.channels, batch.height, batch.width], values: batch.images)
     }

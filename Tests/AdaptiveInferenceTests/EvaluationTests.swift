@@ -11,19 +11,21 @@ import Testing
         let model = try TinyModel.model()
         let logits = try #require(evaluation.logits)
         #expect(logits.count == model.exitCount * 64 * model.classes)
-        let fromLogits = try ExitOutputs(logits: logits, exitCount: model.exitCount, sampleCount: 64,
-                                         classCount: model.classes, labels: try TinyModel.test().labels)
+        let fromLogits = try ExitOutputs(
+            logits: logits, exitCount: model.exitCount, sampleCount: 64,
+            classCount: model.classes, labels: try TinyModel.test().labels)
         #expect(evaluation.outputs == fromLogits)
     }
 
     @Test func logitsEqualADirectForwardPass() throws {
-        let model = try TinyModel.model(), evaluation = try TinyModel.evaluation()
+        let model = try TinyModel.model()
+        let evaluation = try TinyModel.evaluation()
         let graph = Graph(training: false, recordsGradients: false)
         let direct = try model.forward(graph, graph.input(try ExitBenchmarkSupport.images(count: 64)))
         let logits = try #require(evaluation.logits)
         for (exit, node) in direct.enumerated() {
             let stride = 64 * model.classes
-            #expect(Array(logits[exit * stride ..< (exit + 1) * stride]) == node.value.array)
+            #expect(Array(logits[exit * stride..<(exit + 1) * stride]) == node.value.array)
         }
     }
 
@@ -52,8 +54,9 @@ import Testing
 
     @Test func progressReportsEveryBatchUpToTheTotal() throws {
         let data = try TinyModel.test().prefix(20)
-        let evaluator = try ExitEvaluator(model: try TinyModel.model(), normalization: TinyModel.normalization,
-                                          batchSize: 8)
+        let evaluator = try ExitEvaluator(
+            model: try TinyModel.model(), normalization: TinyModel.normalization,
+            batchSize: 8)
         let reports = ProgressLog()
         let evaluation = try evaluator.evaluate(data) { done, total in reports.add(done, total) }
         #expect(reports.entries.map(\.0) == [8, 16, 20])
@@ -65,8 +68,9 @@ import Testing
     @Test func batchSizeChangesNoPrediction() throws {
         // Rows are independent in eval mode; only BLAS rounding may differ between batch sizes.
         let reference = try TinyModel.evaluation().outputs
-        let evaluator = try ExitEvaluator(model: try TinyModel.model(), normalization: TinyModel.normalization,
-                                          batchSize: 5)
+        let evaluator = try ExitEvaluator(
+            model: try TinyModel.model(), normalization: TinyModel.normalization,
+            batchSize: 5)
         let outputs = try evaluator.evaluate(try TinyModel.test()).outputs
         #expect(outputs.predicted == reference.predicted)
         let largest = zip(outputs.maxProb, reference.maxProb).map { abs($0 - $1) }.max() ?? 0

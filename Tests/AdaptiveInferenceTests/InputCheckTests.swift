@@ -10,8 +10,11 @@ import Testing
     @Test func evaluationRefusesImagesOfAnotherSize() throws {
         let large = try Dataset.synthetic(classes: 4, channels: 1, height: 16, width: 16, count: 4)
         let evaluator = try ExitEvaluator(model: try TinyModel.model(), normalization: TinyModel.normalization)
-        #expect(throws: InferenceError.inputShapeMismatch(context: "evaluation", expected: [1, 12, 12],
-                                                          found: [1, 16, 16])) {
+        #expect(
+            throws: InferenceError.inputShapeMismatch(
+                context: "evaluation", expected: [1, 12, 12],
+                found: [1, 16, 16])
+        ) {
             try evaluator.evaluate(large)
         }
     }
@@ -22,8 +25,11 @@ import Testing
         let error = #expect(throws: InferenceError.self) {
             try executor.run(dataset: rgb, normalization: .unit(channels: 3), batchSize: 2)
         }
-        #expect(error == .inputShapeMismatch(context: "early-exit inference", expected: [1, 12, 12],
-                                             found: [3, 12, 12]))
+        #expect(
+            error
+                == .inputShapeMismatch(
+                    context: "early-exit inference", expected: [1, 12, 12],
+                    found: [3, 12, 12]))
         #expect(error?.description.contains("refused, not resized") == true)
         #expect(throws: InferenceError.self) { try executor.run(Tensor(zeros: [2, 3, 12, 12])) }
         #expect(throws: InferenceError.self) { try executor.run(Tensor(zeros: [1, 12, 12])) }
@@ -31,19 +37,23 @@ import Testing
     }
 
     @Test func benchmarkRefusesMismatchedImagesAndArguments() throws {
-        let model = try TinyModel.model(), test = try TinyModel.test()
+        let model = try TinyModel.model()
+        let test = try TinyModel.test()
         let small = try Dataset.synthetic(classes: 4, channels: 1, height: 8, width: 8, count: 4)
         #expect(throws: InferenceError.self) {
-            try ExitBenchmark.run(model: model, dataset: small, normalization: TinyModel.normalization, batchSize: 2,
-                                  policy: .maxProb, thresholds: .global(0.5))
+            try ExitBenchmark.run(
+                model: model, dataset: small, normalization: TinyModel.normalization, batchSize: 2,
+                policy: .maxProb, thresholds: .global(0.5))
         }
         #expect(throws: InferenceError.self) {
-            try ExitBenchmark.run(model: model, dataset: test, normalization: TinyModel.normalization, batchSize: 0,
-                                  policy: .maxProb, thresholds: .global(0.5))
+            try ExitBenchmark.run(
+                model: model, dataset: test, normalization: TinyModel.normalization, batchSize: 0,
+                policy: .maxProb, thresholds: .global(0.5))
         }
         #expect(throws: InferenceError.self) {
-            try ExitBenchmark.run(model: model, dataset: test, normalization: TinyModel.normalization, batchSize: 8,
-                                  policy: .maxProb, thresholds: .global(0.5), repetitions: 0)
+            try ExitBenchmark.run(
+                model: model, dataset: test, normalization: TinyModel.normalization, batchSize: 8,
+                policy: .maxProb, thresholds: .global(0.5), repetitions: 0)
         }
     }
 

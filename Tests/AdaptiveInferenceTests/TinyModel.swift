@@ -7,9 +7,10 @@ import NeuralEngine
 /// A tiny RANet (2 sub-networks at 12x12 and 6x6; 3 exits: one in the first stage, two in the second) trained for a
 /// few dozen SGD steps on noisy synthetic stripes, so that its confidences spread over the whole range.
 enum TinyModel {
-    static let config = RANetConfig(nChannels: 4, growthRate: 4, grFactor: [2, 1], bnFactor: [2, 1],
-                                    scaleList: [1, 2], nBlocks: 1, blockStep: 2, step: 1, stepMode: "even",
-                                    classes: 4, input: [1, 12, 12])
+    static let config = RANetConfig(
+        nChannels: 4, growthRate: 4, grFactor: [2, 1], bnFactor: [2, 1],
+        scaleList: [1, 2], nBlocks: 1, blockStep: 2, step: 1, stepMode: "even",
+        classes: 4, input: [1, 12, 12])
     static let normalization = Normalization(mean: [0.5], std: [0.25])
     /// Held-out images (another seed than the training images).
     static let testSet = Result { try synthetic(count: 64, seed: 9) }
@@ -31,8 +32,9 @@ enum TinyModel {
 
     private static func train(steps: Int = 20, batchSize: Int = 16) throws -> RANet {
         let model = try RANet(config: config, seed: 3)
-        let loader = try BatchLoader(dataset: try synthetic(count: 96, seed: 1), batchSize: batchSize,
-                                     normalization: normalization, seed: 5)
+        let loader = try BatchLoader(
+            dataset: try synthetic(count: 96, seed: 1), batchSize: batchSize,
+            normalization: normalization, seed: 5)
         let sgd = try SGD(learningRate: 0.02, momentum: 0.9, weightDecay: 1e-4)
         let graph = Graph(training: true)
         var step = 0

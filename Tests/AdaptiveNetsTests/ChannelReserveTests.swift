@@ -1,7 +1,8 @@
+import TestSupport
 import Testing
+
 @testable import AdaptiveNets
 @testable import NeuralEngine
-import TestSupport
 
 /// An evaluation pass appends a RANet block's concatenations in place; a block without a transition reserves room
 /// for the next block too, which then goes on appending to the same buffer instead of copying it.
@@ -34,8 +35,9 @@ import TestSupport
             firstLayerOutputs.append(nodes[nodes.startIndex + 1])
         }
         for j in model.flows[0].indices.dropLast() where model.reserves[0][j] > model.flows[0][j].outWidth {
-            #expect(firstLayerOutputs[j].storage.data == firstLayerOutputs[j + 1].storage.data,
-                    "block \(j + 1) of sub-network 0 copied block \(j)'s output")
+            #expect(
+                firstLayerOutputs[j].storage.data == firstLayerOutputs[j + 1].storage.data,
+                "block \(j + 1) of sub-network 0 copied block \(j)'s output")
         }
     }
 }

@@ -1,13 +1,16 @@
-import Testing
 import AdaptiveNets
 import NeuralEngine
 import TestSupport
+import Testing
 
 /// Training runs the fused BN+ReLU; verify-vectors runs the separate ops (its kink probe needs the pre-ReLU values).
 /// A whole training step must come out bit for bit the same either way, so the parity vectors vouch for training too.
 @Suite struct FusedPathTests {
-    static func step(_ model: any EarlyExitNetwork, probe: Bool, copies: Bool = false, input: Tensor, labels: [Int32])
-        throws -> (logits: [[Float]], grads: [[Float]], buffers: [[Float]]) {
+    static func step(
+        _ model: any EarlyExitNetwork, probe: Bool, copies: Bool = false, input: Tensor, labels: [Int32]
+    )
+        throws -> (logits: [[Float]], grads: [[Float]], buffers: [[Float]])
+    {
         let saved = model.store.buffers.map { $0.value.clone() }
         defer { for (b, s) in zip(model.store.buffers, saved) { b.value.copy(from: s) } }
         let g = Graph(training: true)
@@ -17,13 +20,16 @@ import TestSupport
         let logits = try model.forward(g, g.input(input))
         let losses = try logits.map { try g.crossEntropy($0, labels: labels) }
         try g.backward(try g.weightedSum(losses, weights: Array(repeating: 1, count: losses.count)))
-        return (logits.map(\.value.array), model.store.parameters.map(\.grad.array), model.store.buffers.map(\.value.array))
+        return (
+            logits.map(\.value.array), model.store.parameters.map(\.grad.array), model.store.buffers.map(\.value.array)
+        )
     }
 
     /// RANet fmnist-small or a small MSDNet, both on 1x28x28 inputs.
     static func model(_ arch: String, seed: UInt64) throws -> any EarlyExitNetwork {
-        arch == "ranet" ? try ModelFactory.build(try #require(RANetConfig.presets["fmnist-small"]), seed: seed)
-                        : try MSDNet(config: MSDNetShapeTests.mnistLinGrow, seed: seed)
+        arch == "ranet"
+            ? try ModelFactory.build(try #require(RANetConfig.presets["fmnist-small"]), seed: seed)
+            : try MSDNet(config: MSDNetShapeTests.mnistLinGrow, seed: seed)
     }
 
     @Test(arguments: ["ranet", "msdnet"])
@@ -60,13 +66,16 @@ import TestSupport
         let model = try Self.model(arch, seed: 5)
         var rng = TestRNG(seed: 12)
         for b in model.store.buffers {  // running statistics away from 0 / 1, so the fold has work to do
-            let values = rng.array(b.value.count, scale: 0.2).map { b.name.hasSuffix("running_var") ? 1 + 2 * abs($0) : $0 }
+            let values = rng.array(b.value.count, scale: 0.2).map {
+                b.name.hasSuffix("running_var") ? 1 + 2 * abs($0) : $0
+            }
             b.value.copy(from: Tensor(shape: b.value.shape, values: values))
         }
         let input = Tensor(shape: [3, 1, 28, 28], values: rng.array(3 * 784))
         let fast = Graph(training: false, recordsGradients: false)
         let reference = Graph(training: false, recordsGradients: true)
-        let a = try model.forward(fast, fast.input(input)), b = try model.forward(reference, reference.input(input))
+        let a = try model.forward(fast, fast.input(input))
+        let b = try model.forward(reference, reference.input(input))
         #expect(a.count == model.exitCount && b.count == model.exitCount)
         for (x, y) in zip(a, b) { #expect(scaledMaxError(x.value.array, y.value.array) < 1e-5) }
     }

@@ -1,7 +1,7 @@
-import Foundation
-import Testing
 import AdaptiveNets
+import Foundation
 import TestSupport
+import Testing
 
 /// The cost model and shapes against the reference implementation's measured tables.
 @Suite struct GoldenCostTests {

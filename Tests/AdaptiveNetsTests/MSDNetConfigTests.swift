@@ -1,12 +1,15 @@
-import Foundation
-import Testing
 import AdaptiveNets
+import Foundation
 import NeuralEngine
+import Testing
 
 /// MSDNet configs: the reference's crash quirks as clear errors, config files of both architectures, reference args.
 @Suite struct MSDNetConfigTests {
     func describe(_ body: () throws -> Void) -> String {
-        do { try body(); return "no error" } catch { return "\(error)" }
+        do {
+            try body()
+            return "no error"
+        } catch { return "\(error)" }
     }
 
     static let small = MSDNetConfigTests.preset("fmnist-msdnet")
@@ -101,18 +104,26 @@ import NeuralEngine
 
     /// The argparse fields of vector metadata: 1-channel 28x28, linGrow (also args.py's stepmode None), 4 blocks.
     @Test func referenceArgsBuildMSDNetForOtherShapes() throws {
-        let args: [String: Any] = ["arch": "msdnet", "data": "fmnist", "nBlocks": 4, "stepmode": NSNull(), "step": 1,
-                                   "base": 1, "nChannels": 4, "growthRate": 2, "grFactor": "1-2-4", "bnFactor": [1, 2, 4],
-                                   "prune": "max", "reduction": 0.5, "bottleneck": true, "num_classes": 10]
+        let args: [String: Any] = [
+            "arch": "msdnet", "data": "fmnist", "nBlocks": 4, "stepmode": NSNull(), "step": 1,
+            "base": 1, "nChannels": 4, "growthRate": 2, "grFactor": "1-2-4", "bnFactor": [1, 2, 4],
+            "prune": "max", "reduction": 0.5, "bottleneck": true, "num_classes": 10,
+        ]
         let config = try ModelFactory.config(referenceArgs: args, inputNCHW: [2, 1, 28, 28])
-        guard case let .msdnet(c) = config else { Issue.record("expected MSDNet, got \(config)"); return }
+        guard case .msdnet(let c) = config else {
+            Issue.record("expected MSDNet, got \(config)")
+            return
+        }
         #expect(c == MSDNetShapeTests.mnistLinGrow)
         var bad = args
         bad["growthRate"] = 3
         bad["grFactor"] = "1-1-1"
-        #expect(describe { _ = try ModelFactory.config(referenceArgs: bad, inputNCHW: [2, 1, 28, 28]) }.contains("odd"))
+        #expect(
+            describe { _ = try ModelFactory.config(referenceArgs: bad, inputNCHW: [2, 1, 28, 28]) }.contains("odd"))
         bad = args
         bad.removeValue(forKey: "base")
-        #expect(describe { _ = try ModelFactory.config(referenceArgs: bad, inputNCHW: [2, 1, 28, 28]) }.contains("\"base\""))
+        #expect(
+            describe { _ = try ModelFactory.config(referenceArgs: bad, inputNCHW: [2, 1, 28, 28]) }.contains("\"base\"")
+        )
     }
 }

@@ -1,8 +1,8 @@
-import Foundation
-import Testing
 import AdaptiveNets
+import Foundation
 import NeuralEngine
 import TestSupport
+import Testing
 
 /// MSDNet's cost model, shapes and parameter names against the reference implementation's measured tables.
 @Suite struct MSDNetGoldenTests {

@@ -1,7 +1,7 @@
-import Foundation
-import Testing
 import AdaptiveNets
+import Foundation
 import NeuralEngine
+import Testing
 
 @Suite struct SafeTensorsBadInputTests {
     func tempDir() throws -> URL {
@@ -11,14 +11,20 @@ import NeuralEngine
     }
 
     func describe(_ body: () throws -> Void) -> String {
-        do { try body(); return "no error" } catch { return "\(error)" }
+        do {
+            try body()
+            return "no error"
+        } catch { return "\(error)" }
     }
 
     @Test func everyCorruptionGivesAOneLineErrorNamingFileAndTensor() throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let good = SafeTensorsFile(tensors: ["a.weight": .init(shape: [2, 3], values: [1, 2, 3, 4, 5, 6]),
-                                             "b": .init(shape: [1], values: [7])], metadata: ["k": "v"])
+        let good = SafeTensorsFile(
+            tensors: [
+                "a.weight": .init(shape: [2, 3], values: [1, 2, 3, 4, 5, 6]),
+                "b": .init(shape: [1], values: [7]),
+            ], metadata: ["k": "v"])
         let bytes = try good.serialized()
         let path = dir.appendingPathComponent("w.safetensors").path
         try bytes.write(to: URL(fileURLWithPath: path))
@@ -38,7 +44,8 @@ import NeuralEngine
         // A header that claims more bytes than the tensor's shape needs.
         var lyingBytes = [UInt8](bytes)
         let needle = Array("\"shape\":[2,3]".utf8)
-        let at = try #require((0...(lyingBytes.count - needle.count)).first { Array(lyingBytes[$0..<($0 + needle.count)]) == needle })
+        let at = try #require(
+            (0...(lyingBytes.count - needle.count)).first { Array(lyingBytes[$0..<($0 + needle.count)]) == needle })
         lyingBytes[at + needle.count - 2] = UInt8(ascii: "2")
         try Data(lyingBytes).write(to: URL(fileURLWithPath: path))
         let lying = describe { _ = try SafeTensorsFile.read(path) }
@@ -49,8 +56,10 @@ import NeuralEngine
     @Test func loadingChecksNamesAndShapes() throws {
         let store = ParameterStore()
         _ = store.parameter("layer.weight", [2, 2])
-        let unknown = SafeTensorsFile(tensors: ["layer.weight": .init(shape: [2, 2], values: [1, 2, 3, 4]),
-                                                "other.bias": .init(shape: [1], values: [0])])
+        let unknown = SafeTensorsFile(tensors: [
+            "layer.weight": .init(shape: [2, 2], values: [1, 2, 3, 4]),
+            "other.bias": .init(shape: [1], values: [0]),
+        ])
         #expect(describe { try store.load(unknown, path: "f.safetensors") }.contains("other.bias"))
         let wrong = SafeTensorsFile(tensors: ["layer.weight": .init(shape: [4], values: [1, 2, 3, 4])])
         let text = describe { try store.load(wrong, path: "f.safetensors") }

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `ranet eval`, `sweep`, `infer` and `bench-exit` end to end on the tiny trained run of `AdaptiveFixture`.
 @Suite struct AdaptiveCommandTests {
@@ -32,16 +32,24 @@ import TestSupport
         // sample's exit statistics) must agree.
         let fixture = try AdaptiveFixture.get()
         func eval(threads: String) throws -> [String: Any] {
-            let result = try CLI.run(["eval", "--run", "1", "--split", "both", "--batch-size", "7", "--images", "0",
-                                      "--store", fixture.store, "--json"], environment: ["OPENBLAS_NUM_THREADS": threads])
+            let result = try CLI.run(
+                [
+                    "eval", "--run", "1", "--split", "both", "--batch-size", "7", "--images", "0",
+                    "--store", fixture.store, "--json",
+                ], environment: ["OPENBLAS_NUM_THREADS": threads])
             #expect(result.status == 0, "\(result.stderr)")
             return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         }
-        let whole = try eval(threads: "1"), split = try eval(threads: "3")
-        let accuracies = { (o: [String: Any]) in (o["exits"] as? [[String: Any]] ?? []).map { $0["accuracy"] as? Double ?? -1 } }
+        let whole = try eval(threads: "1")
+        let split = try eval(threads: "3")
+        let accuracies = { (o: [String: Any]) in
+            (o["exits"] as? [[String: Any]] ?? []).map { $0["accuracy"] as? Double ?? -1 }
+        }
         #expect(accuracies(whole).count == 3 && accuracies(whole) == accuracies(split))
         let points = { (o: [String: Any]) in
-            (o["budget"] as? [[String: Any]] ?? []).map { [$0["accuracy"] as? Double ?? -1, $0["averageFlops"] as? Double ?? -1] }
+            (o["budget"] as? [[String: Any]] ?? []).map {
+                [$0["accuracy"] as? Double ?? -1, $0["averageFlops"] as? Double ?? -1]
+            }
         }
         #expect(points(whole).count == 39)
         for (a, b) in zip(points(whole), points(split)) {
@@ -79,7 +87,9 @@ import TestSupport
 
     @Test func sweepRefusesBadRules() throws {
         let fixture = try AdaptiveFixture.get()
-        let flops = try #require(fixture.evalJSON["exits"] as? [[String: Any]]).compactMap { $0["cumulativeFlops"] as? Int }
+        let flops = try #require(fixture.evalJSON["exits"] as? [[String: Any]]).compactMap {
+            $0["cumulativeFlops"] as? Int
+        }
         let cases: [([String], [String])] = [
             (["--threshold", "1.5"], ["maxprob threshold 1.5", "outside its valid range"]),
             (["--policy", "entropy", "--threshold", "2"], ["entropy threshold 2", "1.38"]),
@@ -103,7 +113,9 @@ import TestSupport
         let fixture = try AdaptiveFixture.get()
         let exits = try #require(fixture.evalJSON["exits"] as? [[String: Any]])
         let flops = exits.compactMap { $0["cumulativeFlops"] as? Int }.map(Double.init)
-        let infer = try fixture.json(["infer", "--checkpoint", fixture.checkpoint, "--threshold", "0.6", "--batch-size", "5"])
+        let infer = try fixture.json([
+            "infer", "--checkpoint", fixture.checkpoint, "--threshold", "0.6", "--batch-size", "5",
+        ])
         let images = try #require(infer["images"] as? [[String: Any]])
         #expect(images.count == AdaptiveFixture.testImages)
         var counts = [0, 0, 0]
@@ -125,7 +137,9 @@ import TestSupport
 
         let text = try fixture.ranet(["infer", "--run", "1", "--budget", String(flops[1] / 1e6), "--limit", "3"])
         #expect(text.status == 0, "\(text.stderr)")
-        #expect(text.stdout.contains("images/s") && text.stdout.contains("MFLOPs spent") && text.stdout.contains("sub-network"))
+        #expect(
+            text.stdout.contains("images/s") && text.stdout.contains("MFLOPs spent")
+                && text.stdout.contains("sub-network"))
         #expect(text.stderr.contains("validation"), "\(text.stderr)")
     }
 
@@ -133,7 +147,8 @@ import TestSupport
         let fixture = try AdaptiveFixture.get()
         var rng = TestRNG(seed: 5)
         let grey = fixture.dir.appendingPathComponent("grey.png").path
-        try AdaptiveFixture.writePNG(AdaptiveFixture.stripes(label: 2, size: 12, rng: &rng), size: 12, channels: 1, to: grey)
+        try AdaptiveFixture.writePNG(
+            AdaptiveFixture.stripes(label: 2, size: 12, rng: &rng), size: 12, channels: 1, to: grey)
         let rgb = fixture.dir.appendingPathComponent("rgb.png").path
         let plane = AdaptiveFixture.stripes(label: 3, size: 12, rng: &rng)
         try AdaptiveFixture.writePNG(plane.flatMap { [$0, $0, $0] }, size: 12, channels: 3, to: rgb)
@@ -150,7 +165,9 @@ import TestSupport
         try AdaptiveFixture.writePNG(plane, size: 12, channels: 1, to: greyTwin)
         let twin = try fixture.json(["infer", "--run", "1", "--threshold", "0.5", "--image", greyTwin])
         let twinImage = try #require((twin["images"] as? [[String: Any]])?.first)
-        #expect(twinImage["class"] as? Int == images[1]["class"] as? Int && twinImage["exit"] as? Int == images[1]["exit"] as? Int)
+        #expect(
+            twinImage["class"] as? Int == images[1]["class"] as? Int
+                && twinImage["exit"] as? Int == images[1]["exit"] as? Int)
         // Batch 1 against batch 2: BLAS may sum in another order, so the last bits can differ.
         #expect(abs((twinImage["confidence"] as? Double ?? 0) - (images[1]["confidence"] as? Double ?? 1)) < 1e-5)
 
@@ -158,7 +175,8 @@ import TestSupport
         try AdaptiveFixture.writePNG([UInt8](repeating: 100, count: 16 * 16), size: 16, channels: 1, to: big)
         let refused = try fixture.ranet(["infer", "--run", "1", "--image", grey, big])
         #expect(refused.status != 0)
-        #expect(refused.stderr.contains(big) && refused.stderr.contains("16x16") && refused.stderr.contains("12x12")
+        #expect(
+            refused.stderr.contains(big) && refused.stderr.contains("16x16") && refused.stderr.contains("12x12")
                 && refused.stderr.contains("not resized"), "\(refused.stderr)")
         let notPNG = fixture.dir.appendingPathComponent("not.png").path
         try Data("hello".utf8).write(to: URL(fileURLWithPath: notPNG))
@@ -168,10 +186,14 @@ import TestSupport
 
     @Test func benchExitReportsBothModesAndAgrees() throws {
         let fixture = try AdaptiveFixture.get()
-        let flops = try #require(fixture.evalJSON["exits"] as? [[String: Any]]).compactMap { $0["cumulativeFlops"] as? Int }
+        let flops = try #require(fixture.evalJSON["exits"] as? [[String: Any]]).compactMap {
+            $0["cumulativeFlops"] as? Int
+        }
         for batch in ["8", "1"] {
-            let bench = try fixture.json(["bench-exit", "--checkpoint", fixture.checkpoint, "--batch-size", batch,
-                                          "--repetitions", "1"])
+            let bench = try fixture.json([
+                "bench-exit", "--checkpoint", fixture.checkpoint, "--batch-size", batch,
+                "--repetitions", "1",
+            ])
             #expect(bench["batchSize"] as? Int == Int(batch))
             #expect(bench["agreesWithSimulation"] as? Bool == true, "\(bench)")
             let ratio = bench["flopsRatio"] as? Double ?? -1
@@ -183,8 +205,11 @@ import TestSupport
             #expect(bench["budget"] as? Double == max(Double(flops[0]), Double(flops[2]) / 2))
             #expect(bench["blasCore"] is String)
         }
-        let text = try fixture.ranet(["bench-exit", "--run", "1", "--threshold", "0.7", "--repetitions", "1", "--split", "val"])
-        #expect(text.status == 0 && text.stdout.contains("time ratio") && text.stdout.contains("agrees"), "\(text.stderr)")
+        let text = try fixture.ranet([
+            "bench-exit", "--run", "1", "--threshold", "0.7", "--repetitions", "1", "--split", "val",
+        ])
+        #expect(
+            text.status == 0 && text.stdout.contains("time ratio") && text.stdout.contains("agrees"), "\(text.stderr)")
     }
 
     @Test func modelSelectionRefusesMismatchedCheckpoints() throws {
@@ -198,7 +223,9 @@ import TestSupport
         let relabelled = fixture.dir.appendingPathComponent("relabelled.safetensors").path
         try Self.rewriteMetadata(of: fixture.checkpoint, to: relabelled) { $0["cumulative_flops"] = "1,2,3" }
         let wrongMetadata = try fixture.ranet(["bench-exit", "--checkpoint", relabelled])
-        #expect(wrongMetadata.status != 0 && wrongMetadata.stderr.contains("does not match the run"), "\(wrongMetadata.stderr)")
+        #expect(
+            wrongMetadata.status != 0 && wrongMetadata.stderr.contains("does not match the run"),
+            "\(wrongMetadata.stderr)")
 
         let anonymousHeader = "{}"
         var anonymous = withUnsafeBytes(of: UInt64(2).littleEndian) { Data($0) }
@@ -206,12 +233,18 @@ import TestSupport
         let unnamed = fixture.dir.appendingPathComponent("unnamed.safetensors").path
         try anonymous.write(to: URL(fileURLWithPath: unnamed))
         let noRun = try fixture.ranet(["infer", "--checkpoint", unnamed])
-        #expect(noRun.status != 0 && noRun.stderr.contains("does not name the run") && noRun.stderr.contains("--run"), "\(noRun.stderr)")
+        #expect(
+            noRun.status != 0 && noRun.stderr.contains("does not name the run") && noRun.stderr.contains("--run"),
+            "\(noRun.stderr)")
 
-        let missing = try fixture.ranet(["bench-exit", "--checkpoint", fixture.dir.appendingPathComponent("nope.safetensors").path])
-        #expect(missing.status != 0 && missing.stderr.contains("nope.safetensors") && missing.stderr.contains("not found"))
+        let missing = try fixture.ranet([
+            "bench-exit", "--checkpoint", fixture.dir.appendingPathComponent("nope.safetensors").path,
+        ])
+        #expect(
+            missing.status != 0 && missing.stderr.contains("nope.safetensors") && missing.stderr.contains("not found"))
         let neither = try fixture.ranet(["infer"])
-        #expect(neither.status != 0 && neither.stderr.contains("--run ID") && neither.stderr.contains("--checkpoint PATH"))
+        #expect(
+            neither.status != 0 && neither.stderr.contains("--run ID") && neither.stderr.contains("--checkpoint PATH"))
     }
 
     @Test func datasetsOfAnotherSizeAreRefused() throws {
@@ -222,14 +255,20 @@ import TestSupport
         let record = [UInt8](repeating: 0, count: 1) + [UInt8](repeating: 128, count: 3072)
         try Data((0..<4).flatMap { _ in record }).write(to: cifar.appendingPathComponent("test_batch.bin"))
         let result = try fixture.ranet(["infer", "--run", "1", "--dataset", "cifar10", "--data-root", cifar.path])
-        #expect(result.status != 0 && result.stderr.contains("32x32") && result.stderr.contains("12x12"), "\(result.stderr)")
+        #expect(
+            result.status != 0 && result.stderr.contains("32x32") && result.stderr.contains("12x12"), "\(result.stderr)"
+        )
     }
 
     /// Copies a safetensors file with its `__metadata__` changed by `edit`.
-    static func rewriteMetadata(of source: String, to destination: String, _ edit: (inout [String: String]) -> Void) throws {
+    static func rewriteMetadata(
+        of source: String, to destination: String, _ edit: (inout [String: String]) -> Void
+    ) throws {
         let data = try Data(contentsOf: URL(fileURLWithPath: source))
-        let length = Int(data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
-        var header = try #require(try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any])
+        let length = Int(
+            data.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+        var header = try #require(
+            try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any])
         var metadata = header["__metadata__"] as? [String: String] ?? [:]
         edit(&metadata)
         header["__metadata__"] = metadata

@@ -32,27 +32,34 @@ struct AdaptiveFixture: @unchecked Sendable {
                 let folder = URL(fileURLWithPath: dataRoot).appendingPathComponent(part).appendingPathComponent(name)
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
                 for i in 0..<perClass {
-                    try Self.writePNG(Self.stripes(label: label, size: 12, rng: &rng), size: 12, channels: 1,
-                                      to: folder.appendingPathComponent(String(format: "%03d.png", i)).path)
+                    try Self.writePNG(
+                        Self.stripes(label: label, size: 12, rng: &rng), size: 12, channels: 1,
+                        to: folder.appendingPathComponent(String(format: "%03d.png", i)).path)
                 }
             }
         }
-        let tiny = #"{"nChannels": 4, "growthRate": 4, "grFactor": [2, 1], "bnFactor": [2, 1], "scaleList": [1, 2], "nBlocks": 1, "blockStep": 2, "step": 1, "stepMode": "even", "compressFactor": 0.25, "reduction": 0.5, "classes": 4, "stem": "cifar", "input": [1, 12, 12]}"#
+        let tiny =
+            #"{"nChannels": 4, "growthRate": 4, "grFactor": [2, 1], "bnFactor": [2, 1], "scaleList": [1, 2], "nBlocks": 1, "blockStep": 2, "step": 1, "stepMode": "even", "compressFactor": 0.25, "reduction": 0.5, "classes": 4, "stem": "cifar", "input": [1, 12, 12]}"#
         let wider = tiny.replacingOccurrences(of: #""nChannels": 4"#, with: #""nChannels": 6"#)
         var checkpoints: [String] = []
         for (name, config, epochs) in [("tiny", tiny, "4"), ("wider", wider, "1")] {
             let path = dir.appendingPathComponent("\(name).json").path
             try Data(config.utf8).write(to: URL(fileURLWithPath: path))
-            let train = try CLI.run(["train", "--dataset", "folder", "--data-root", dataRoot, "--config", path,
-                                     "--epochs", epochs, "--batch-size", "16", "--lr", "0.05", "--val-size", "24",
-                                     "--seed", "3", "--store", store, "--json"])
+            let train = try CLI.run([
+                "train", "--dataset", "folder", "--data-root", dataRoot, "--config", path,
+                "--epochs", epochs, "--batch-size", "16", "--lr", "0.05", "--val-size", "24",
+                "--seed", "3", "--store", store, "--json",
+            ])
             guard train.status == 0 else { throw FixtureError("ranet train (\(name)) failed: \(train.stderr)") }
-            checkpoints.append(dir.appendingPathComponent("ranet-checkpoints/run-\(checkpoints.count + 1).safetensors").path)
+            checkpoints.append(
+                dir.appendingPathComponent("ranet-checkpoints/run-\(checkpoints.count + 1).safetensors").path)
         }
         checkpoint = checkpoints[0]
         otherCheckpoint = checkpoints[1]
         let eval = try CLI.run(["eval", "--run", "1", "--store", store, "--json"])
-        guard eval.status == 0, let object = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any] else {
+        guard eval.status == 0,
+            let object = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as? [String: Any]
+        else {
             throw FixtureError("ranet eval failed: \(eval.stderr)\(eval.stdout)")
         }
         evalJSON = object
@@ -85,7 +92,9 @@ struct AdaptiveFixture: @unchecked Sendable {
     /// Runs `ranet ... --json` and parses the one JSON object it prints.
     func json(_ arguments: [String]) throws -> [String: Any] {
         let result = try ranet(arguments + ["--json"])
-        guard result.status == 0 else { throw FixtureError("ranet \(arguments.joined(separator: " ")) failed: \(result.stderr)") }
+        guard result.status == 0 else {
+            throw FixtureError("ranet \(arguments.joined(separator: " ")) failed: \(result.stderr)")
+        }
         guard let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] else {
             throw FixtureError("not a JSON object: \(result.stdout)")
         }

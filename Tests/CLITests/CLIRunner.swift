@@ -10,7 +10,8 @@ enum CLI {
         return bundleDir.appendingPathComponent("ranet")
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 300) throws -> Result {
+    static func run(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 300) throws -> Result
+    {
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         return try ChildProcess.run(binary.path, arguments, environment: env, timeout: timeout)

@@ -10,7 +10,8 @@ import Testing
         let dims = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
         var header = "{'descr': '\(floats != nil ? "<f4" : "<i8")', 'fortran_order': False, 'shape': \(dims), }"
         header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
-        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)])
+        var data = Data(
+            [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)])
         data.append(Data(header.utf8))
         for value in floats ?? [] { withUnsafeBytes(of: value.bitPattern.littleEndian) { data.append(contentsOf: $0) } }
         for value in ints ?? [] { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
@@ -53,10 +54,11 @@ import Testing
                 paths.append(path)
             case .safetensorsProbabilities:
                 let path = "\(dir)/\(name).safetensors"
-                let file = SafeTensorsFile(tensors: [
-                    "probabilities": .init(shape: [2, samples, 2], values: split.probabilities),
-                    "labels": .init(shape: [samples], values: split.labels.map(Float.init)),
-                ], metadata: ["flops": "100,300"])
+                let file = SafeTensorsFile(
+                    tensors: [
+                        "probabilities": .init(shape: [2, samples, 2], values: split.probabilities),
+                        "labels": .init(shape: [samples], values: split.labels.map(Float.init)),
+                    ], metadata: ["flops": "100,300"])
                 try file.write(to: path)
                 paths.append(path)
             }
@@ -65,7 +67,8 @@ import Testing
     }
 
     static func temporaryDirectory(_ tag: String) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ranet-\(tag)-\(UUID().uuidString)").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ranet-\(tag)-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }
@@ -78,10 +81,15 @@ import Testing
         let store = "\(dir)/s.sqlite"
         // The safetensors files carry their FLOPs in the metadata; the .npy files need --flops.
         let flops = format == .npyLogits ? ["--flops", "100,300"] : []
-        let result = try CLI.run(["import-logits", "--run-name", "external", "--val", val, "--test", test,
-                                  "--store", store, "--dataset", "cifar10"] + flops)
+        let result = try CLI.run(
+            [
+                "import-logits", "--run-name", "external", "--val", val, "--test", test,
+                "--store", store, "--dataset", "cifar10",
+            ] + flops)
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.contains(format == .npyLogits ? "(logits, 4 samples" : "(probabilities, 4 samples"), "\(result.stdout)")
+        #expect(
+            result.stdout.contains(format == .npyLogits ? "(logits, 4 samples" : "(probabilities, 4 samples"),
+            "\(result.stdout)")
 
         let opened = try ExperimentStore(path: store)
         let runs = try opened.runs()
@@ -118,7 +126,9 @@ import Testing
 
         let csv = try CLI.run(["export", "--run", "1", "--what", "curves", "--store", store])
         let lines = csv.stdout.split(separator: "\n")
-        #expect(lines.first == "evaluation_id,split,policy,point,parameter,expected_flops,accuracy,threshold_exit1,threshold_exit2")
+        #expect(
+            lines.first
+                == "evaluation_id,split,policy,point,parameter,expected_flops,accuracy,threshold_exit1,threshold_exit2")
         #expect(lines.count == 1 + 3 * 39)
         #expect(lines.contains { $0.hasPrefix("\(testID),test,maxprob,19,1.0,200.0,0.75,0.83") }, "\(lines.prefix(3))")
         let json = try CLI.run(["export", "--run", "1", "--what", "curves", "--format", "json", "--store", store])
@@ -127,7 +137,8 @@ import Testing
 
         // ranet cannot rebuild an imported run's data: eval says so instead of failing to decode its settings.
         let eval = try CLI.run(["eval", "--run", "1", "--store", store])
-        #expect(eval.status != 0 && eval.stderr.contains("run 1 was not trained by `ranet train`")
+        #expect(
+            eval.status != 0 && eval.stderr.contains("run 1 was not trained by `ranet train`")
                 && eval.stderr.contains("import-logits"), "\(eval.stderr)")
     }
 
@@ -138,7 +149,9 @@ import Testing
         let (val, test) = try Self.writeSplits(dir, format: .npyLogits)
         let fresh = "\(dir)/never.sqlite"
         let store = "\(dir)/s.sqlite"
-        let ok = try CLI.run(["import-logits", "--run-name", "good", "--val", val, "--test", test, "--flops", "100,300", "--store", store])
+        let ok = try CLI.run([
+            "import-logits", "--run-name", "good", "--val", val, "--test", test, "--flops", "100,300", "--store", store,
+        ])
         #expect(ok.status == 0, "\(ok.stderr)")
 
         try Self.writeNPY("\(dir)/three.npy", shape: [3], ints: [0, 1, 0])
@@ -161,11 +174,17 @@ import Testing
             (["--val", val, "--test", test, "--flops", "100,200,300"], "has 2 exits but --flops gives 3 values"),
             (["--test", test, "--flops", "300,100"], "must be cumulative"),
             (["--test", "\(dir)/nan.npy", "--flops", "100,300"], "is nan (NaN or infinite)"),
-            (["--test", "\(dir)/cut.npy", "--flops", "100,300"], "truncated: 58 data bytes, shape [2, 4, 2] of '<f4' needs 64"),
+            (
+                ["--test", "\(dir)/cut.npy", "--flops", "100,300"],
+                "truncated: 58 data bytes, shape [2, 4, 2] of '<f4' needs 64"
+            ),
             (["--val", val, "--test", "\(dir)/wide.npy", "--flops", "100,300"], "has 2 exits and 3 classes"),
             (["--test", "\(dir)/nolabels.npy", "--flops", "100,300"], "nolabels.labels.npy"),
             (["--test", "\(dir)/flat.npy", "--flops", "100,300"], "shape [8, 2]; expected [exits, samples, classes]"),
-            (["--test", test, "--test-labels", "\(dir)/big.labels.npy", "--flops", "100,300"], "label of sample 2 is 5.0"),
+            (
+                ["--test", test, "--test-labels", "\(dir)/big.labels.npy", "--flops", "100,300"],
+                "label of sample 2 is 5.0"
+            ),
             (["--test", test, "--flops", "100,lots"], "'lots' is not a count"),
             (["--test", test], "--flops is required"),
         ]
@@ -195,30 +214,41 @@ import Testing
             data.append(payload)
             try data.write(to: URL(fileURLWithPath: "\(dir)/\(name)"))
         }
-        var doubles = Data(), labels = Data()
-        for value in Self.test.probabilities { withUnsafeBytes(of: Double(value).bitPattern.littleEndian) { doubles.append(contentsOf: $0) } }
-        for label in Self.test.labels { withUnsafeBytes(of: Int32(label).littleEndian) { labels.append(contentsOf: $0) } }
+        var doubles = Data()
+        var labels = Data()
+        for value in Self.test.probabilities {
+            withUnsafeBytes(of: Double(value).bitPattern.littleEndian) { doubles.append(contentsOf: $0) }
+        }
+        for label in Self.test.labels {
+            withUnsafeBytes(of: Int32(label).littleEndian) { labels.append(contentsOf: $0) }
+        }
         try write("test.npy", descr: "<f8", shape: "(2, 4, 2)", payload: doubles)
         try write("test.labels.npy", descr: "<i4", shape: "(4,)", payload: labels)
         try write("fortran.npy", descr: "<f8", shape: "(2, 4, 2)", fortran: true, payload: doubles)
         try write("big.npy", descr: ">f8", shape: "(2, 4, 2)", payload: doubles)
 
         let store = "\(dir)/s.sqlite"
-        let ok = try CLI.run(["import-logits", "--run-name", "f64", "--test", "\(dir)/test.npy", "--flops", "0.1K,0.3K",
-                              "--json", "--store", store])
+        let ok = try CLI.run([
+            "import-logits", "--run-name", "f64", "--test", "\(dir)/test.npy", "--flops", "0.1K,0.3K",
+            "--json", "--store", store,
+        ])
         #expect(ok.status == 0, "\(ok.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(ok.stdout.utf8)) as? [String: Any]
         let splits = object?["splits"] as? [[String: Any]]
         #expect(object?["run"] as? Int == 1 && splits?.count == 1)
-        #expect(splits?.first?["kind"] as? String == "probabilities" && splits?.first?["exitAccuracy"] as? [Double] == [0.5, 0.75])
+        #expect(
+            splits?.first?["kind"] as? String == "probabilities"
+                && splits?.first?["exitAccuracy"] as? [Double] == [0.5, 0.75])
         let evaluation = try #require(try ExperimentStore(path: store).evaluations(runID: 1).first)
         #expect(evaluation.exitFLOPs == [100, 300] && evaluation.split == "test")
         // Without a validation split there are no thresholds to carry over: no budget curves.
         #expect(try ExperimentStore(path: store).budgetCurves(evaluationID: try #require(evaluation.id)).isEmpty)
 
         for (name, message) in [("fortran.npy", "Fortran order"), ("big.npy", "'>f8' is not supported")] {
-            let bad = try CLI.run(["import-logits", "--run-name", "x", "--test", "\(dir)/\(name)", "--test-labels",
-                                   "\(dir)/test.labels.npy", "--flops", "100,300", "--store", store])
+            let bad = try CLI.run([
+                "import-logits", "--run-name", "x", "--test", "\(dir)/\(name)", "--test-labels",
+                "\(dir)/test.labels.npy", "--flops", "100,300", "--store", store,
+            ])
             #expect(bad.status != 0 && bad.stderr.contains(message), "\(bad.stderr)")
         }
         #expect(try ExperimentStore(path: store).runs().count == 1)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// `ranet flops` and `ranet verify-vectors` through the real executable.
 @Suite struct ModelCommandTests {
@@ -18,7 +18,9 @@ import TestSupport
             #expect(result.status == 0, "\(name): \(result.stderr)")
             let mine = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
             for key in ["exits", "exitSubnetwork", "cumulativeFlops", "cumulativeParams", "classifierInput"] {
-                #expect(NSDictionary(dictionary: [key: mine[key] ?? NSNull()]).isEqual(to: [key: entry[key] ?? NSNull()]), "\(name).\(key)")
+                #expect(
+                    NSDictionary(dictionary: [key: mine[key] ?? NSNull()]).isEqual(to: [key: entry[key] ?? NSNull()]),
+                    "\(name).\(key)")
             }
         }
     }
@@ -35,14 +37,18 @@ import TestSupport
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let missing = try CLI.run(["verify-vectors", dir.path])
-        #expect(missing.status != 0 && missing.stderr.contains("weights.safetensors") && missing.stderr.contains("not found"))
+        #expect(
+            missing.status != 0 && missing.stderr.contains("weights.safetensors")
+                && missing.stderr.contains("not found"))
 
         let weights = try Data(contentsOf: URL(fileURLWithPath: SharedFixtures.path("vectors/S/weights.safetensors")))
         try weights.prefix(weights.count / 2).write(to: dir.appendingPathComponent("weights.safetensors"))
         try Data(contentsOf: URL(fileURLWithPath: SharedFixtures.path("vectors/S/io.safetensors")))
             .write(to: dir.appendingPathComponent("io.safetensors"))
         let truncated = try CLI.run(["verify-vectors", dir.path])
-        #expect(truncated.status != 0 && truncated.stderr.contains("weights.safetensors") && truncated.stderr.contains("tensor"))
+        #expect(
+            truncated.status != 0 && truncated.stderr.contains("weights.safetensors")
+                && truncated.stderr.contains("tensor"))
         #expect(truncated.stderr.split(separator: "\n").count == 1, "\(truncated.stderr)")
 
         let unknown = try CLI.run(["flops", "no-such-preset"])

@@ -1,10 +1,12 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
 
 /// Drives the real `ranet-tui` inside tmux on the bundled sample run: every view, the slider, a sample drill-down, `q`.
 @Suite(.serialized) struct TUIEndToEndTests {
-    static let tmuxPath = ["/usr/bin/tmux", "/bin/tmux", "/usr/local/bin/tmux"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let tmuxPath = ["/usr/bin/tmux", "/bin/tmux", "/usr/local/bin/tmux"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
     static let sampleStore = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("sample-data/ranet.sqlite")
 
@@ -90,14 +92,16 @@ import TestSupport
         try FileManager.default.copyItem(at: Self.sampleStore, to: store)
         let exitFile = dir.appendingPathComponent("exit-code").path
         let binary = CLI.binary.deletingLastPathComponent().appendingPathComponent("ranet-tui").path
-        let command = "TERM=xterm-256color TMPDIR='\(dir.path)' '\(binary)' --store '\(store.path)' \(extraArguments); "
+        let command =
+            "TERM=xterm-256color TMPDIR='\(dir.path)' '\(binary)' --store '\(store.path)' \(extraArguments); "
             + "echo $? > '\(exitFile)'; sleep 30"
         return (dir, command, exitFile)
     }
 
     /// The pid of ranet-tui: the only child of the pane's shell.
     func dashboardPid(_ session: String) throws -> pid_t? {
-        let shell = try tmux(["display-message", "-p", "-t", session, "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let shell = try tmux(["display-message", "-p", "-t", session, "#{pane_pid}"]).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         let children = try? String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)
         return children?.split(separator: " ").first.flatMap { pid_t($0) }
     }
@@ -118,18 +122,22 @@ import TestSupport
         #expect(try tmux(["display-message", "-p", "-t", session, "#{alternate_on}"]).hasPrefix("0"))
     }
 
-    static let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    static let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first {
+        FileManager.default.isExecutableFile(atPath: $0)
+    }
 
     /// Started with SIGINT and SIGHUP blocked and SIGINT ignored (as a process inside tmux or under some runners can
     /// inherit them), Ctrl-C still quits: the dashboard unblocks and installs its handlers at start.
     @Test(.enabled(if: tmuxPath != nil && python != nil, "needs tmux and python3"))
     func ctrlCQuitsEvenWhenStartedWithSignalsBlocked() throws {
         let binary = CLI.binary.deletingLastPathComponent().appendingPathComponent("ranet-tui").path
-        let wrapper = "import os, signal; signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGHUP}); "
+        let wrapper =
+            "import os, signal; signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGHUP}); "
             + "signal.signal(signal.SIGINT, signal.SIG_IGN); os.execv(os.environ['TUI'], [os.environ['TUI'], '--fake-data'])"
         let (dir, _, exitFile) = try prepare("blocked")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let command = "TERM=xterm-256color TUI='\(binary)' \(Self.python!) -c \"\(wrapper)\"; echo $? > '\(exitFile)'; sleep 30"
+        let command =
+            "TERM=xterm-256color TUI='\(binary)' \(Self.python!) -c \"\(wrapper)\"; echo $? > '\(exitFile)'; sleep 30"
         let session = "ranet-blocked-\(getpid())"
         try tmux(["new-session", "-d", "-s", session, "-x", "100", "-y", "30", command])
         _ = try waitFor(session, "Runs")
@@ -143,11 +151,15 @@ import TestSupport
         #expect(waitForExitCode(exitFile) == "0", "Ctrl-C did not quit")
     }
 
-    static let fashionMNIST = FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")
+    static let fashionMNIST = FileManager.default.fileExists(
+        atPath: "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")
 
     /// `n` starts `ranet train` from the dialog, the training view follows the new run, `x` stops it with SIGINT and
     /// the trainer checkpoints and marks it interrupted.
-    @Test(.enabled(if: tmuxPath != nil && fashionMNIST, "needs tmux and Fashion-MNIST (apt-get install tmux dataset-fashion-mnist)"))
+    @Test(
+        .enabled(
+            if: tmuxPath != nil && fashionMNIST,
+            "needs tmux and Fashion-MNIST (apt-get install tmux dataset-fashion-mnist)"))
     func newRunStartsFollowsAndStopsATrainingChild() throws {
         let (dir, command, exitFile) = try prepare("train")
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -183,7 +195,8 @@ import TestSupport
 /// `ranet-tui --dump-screen`: the real data path (store, config, evaluation) rendered to text without a terminal.
 @Suite struct TUIDumpScreenTests {
     func dashboard(_ arguments: [String]) throws -> ChildProcess.Result {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ranet-tui-dump-\(getpid())-\(UUID().uuidString)")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "ranet-tui-dump-\(getpid())-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = dir.appendingPathComponent("ranet.sqlite")
@@ -233,7 +246,8 @@ import TestSupport
     static let marker = "<!-- dump-screen: "
 
     /// With ./ranet.sqlite present the dashboard would open that instead of the sample data.
-    static let sampleDataWouldOpen = !FileManager.default.fileExists(atPath: "ranet.sqlite")
+    static let sampleDataWouldOpen =
+        !FileManager.default.fileExists(atPath: "ranet.sqlite")
         && FileManager.default.currentDirectoryPath == root.path
 
     @Test(.enabled(if: sampleDataWouldOpen, "needs the package root as working directory, without ./ranet.sqlite"))
@@ -243,20 +257,24 @@ import TestSupport
         let binary = CLI.binary.deletingLastPathComponent().appendingPathComponent("ranet-tui").path
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "RANET_STORE")
-        var searchFrom = text.startIndex, count = 0
+        var searchFrom = text.startIndex
+        var count = 0
         while let open = text.range(of: Self.marker, range: searchFrom..<text.endIndex) {
             let header = try #require(text.range(of: " -->\n```text\n", range: open.upperBound..<text.endIndex))
-            let close = try #require(text.range(of: "\n```\n<!-- /dump-screen -->", range: header.upperBound..<text.endIndex))
+            let close = try #require(
+                text.range(of: "\n```\n<!-- /dump-screen -->", range: header.upperBound..<text.endIndex))
             let arguments = text[open.upperBound..<header.lowerBound].split(separator: " ").map(String.init)
-            let result = try ChildProcess.run(binary, ["--dump-screen", "100x30", "--ascii"] + arguments,
-                                              environment: environment, timeout: 60)
+            let result = try ChildProcess.run(
+                binary, ["--dump-screen", "100x30", "--ascii"] + arguments,
+                environment: environment, timeout: 60)
             #expect(result.status == 0, "\(arguments): \(result.stderr)")
             let screen = result.stdout.hasSuffix("\n") ? String(result.stdout.dropLast()) : result.stdout
             if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1" {
                 text.replaceSubrange(header.upperBound..<close.lowerBound, with: screen)
             } else {
-                #expect(String(text[header.upperBound..<close.lowerBound]) == screen,
-                        "README screenshot for \(arguments) is stale: re-record with RECORD_SNAPSHOTS=1")
+                #expect(
+                    String(text[header.upperBound..<close.lowerBound]) == screen,
+                    "README screenshot for \(arguments) is stale: re-record with RECORD_SNAPSHOTS=1")
             }
             searchFrom = text.range(of: "<!-- /dump-screen -->", range: header.upperBound..<text.endIndex)!.upperBound
             count += 1

@@ -1,8 +1,8 @@
 import AdaptiveNets
 import Foundation
 import NeuralEngine
-import Testing
 import TestSupport
+import Testing
 
 /// `ranet export-weights` / `ranet import-weights`: checkpoint -> PyTorch state_dict -> checkpoint, bit for bit.
 @Suite struct WeightsTransferTests {
@@ -28,7 +28,8 @@ import TestSupport
 
     /// Eval-mode logits of every exit on a fixed input batch.
     static func logits(_ model: any EarlyExitNetwork) throws -> [[Float]] {
-        let input = Tensor(shape: [2, 3, 32, 32], values: (0..<(2 * 3 * 32 * 32)).map { Float(sin(Double($0) * 0.013)) })
+        let input = Tensor(
+            shape: [2, 3, 32, 32], values: (0..<(2 * 3 * 32 * 32)).map { Float(sin(Double($0) * 0.013)) })
         let graph = Graph(training: false, recordsGradients: false)
         return try model.forward(graph, graph.input(input)).map(\.value.array)
     }
@@ -42,14 +43,17 @@ import TestSupport
         // A ranet checkpoint: the state_dict plus SGD momentum buffers and a training position.
         var checkpoint = original.store.stateDict()
         for parameter in original.store.parameters {
-            checkpoint.tensors["optimizer.momentum." + parameter.name] = .init(shape: parameter.shape, values: parameter.value.array)
+            checkpoint.tensors["optimizer.momentum." + parameter.name] = .init(
+                shape: parameter.shape, values: parameter.value.array)
             checkpoint.order.append("optimizer.momentum." + parameter.name)
         }
         checkpoint.metadata = ["position": #"{"epoch":3,"batch":0,"globalStep":120}"#]
         try checkpoint.write(to: "\(dir)/run.safetensors")
 
-        let export = try CLI.run(["export-weights", "--checkpoint", "\(dir)/run.safetensors", "--config", configPath,
-                                  "--out", "\(dir)/torch.safetensors"])
+        let export = try CLI.run([
+            "export-weights", "--checkpoint", "\(dir)/run.safetensors", "--config", configPath,
+            "--out", "\(dir)/torch.safetensors",
+        ])
         #expect(export.status == 0, "\(export.stderr)")
         let exported = try SafeTensorsFile.read("\(dir)/torch.safetensors")
         #expect(exported.order == original.store.namedTensors.map(\.0))
@@ -67,11 +71,14 @@ import TestSupport
             }
         }
         try fromTorch.write(to: "\(dir)/ddp.safetensors")
-        let imported = try CLI.run(["import-weights", "--weights", "\(dir)/ddp.safetensors", "--out", "\(dir)/back.safetensors"])
+        let imported = try CLI.run([
+            "import-weights", "--weights", "\(dir)/ddp.safetensors", "--out", "\(dir)/back.safetensors",
+        ])
         #expect(imported.status == 0 && imported.stdout.contains("prefix module. removed"), "\(imported.stderr)")
 
-        let reloaded = try ModelFactory.build(try JSONDecoder().decode(ModelConfig.self, from: Data(Self.config.utf8)),
-                                              initialize: false)
+        let reloaded = try ModelFactory.build(
+            try JSONDecoder().decode(ModelConfig.self, from: Data(Self.config.utf8)),
+            initialize: false)
         let back = try SafeTensorsFile.read("\(dir)/back.safetensors")
         try reloaded.store.load(back, path: "\(dir)/back.safetensors")
         let expected = try Self.logits(original)
@@ -85,26 +92,35 @@ import TestSupport
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var file = try Self.model(seed: 1).store.stateDict()
         try file.write(to: "\(dir)/tiny.safetensors")
-        let wrongModel = try CLI.run(["import-weights", "--weights", "\(dir)/tiny.safetensors", "--preset", "fmnist-small",
-                                      "--out", "\(dir)/out.safetensors"])
-        #expect(wrongModel.status != 0 && wrongModel.stderr.contains("tiny.safetensors: tensor"), "\(wrongModel.stderr)")
+        let wrongModel = try CLI.run([
+            "import-weights", "--weights", "\(dir)/tiny.safetensors", "--preset", "fmnist-small",
+            "--out", "\(dir)/out.safetensors",
+        ])
+        #expect(
+            wrongModel.status != 0 && wrongModel.stderr.contains("tiny.safetensors: tensor"), "\(wrongModel.stderr)")
         let missing = file.order.removeLast()
         file.tensors[missing] = nil
         try file.write(to: "\(dir)/partial.safetensors")
         let configPath = "\(dir)/tiny.json"
         try Data(Self.config.utf8).write(to: URL(fileURLWithPath: configPath))
-        let partial = try CLI.run(["import-weights", "--weights", "\(dir)/partial.safetensors", "--config", configPath,
-                                   "--out", "\(dir)/out.safetensors"])
+        let partial = try CLI.run([
+            "import-weights", "--weights", "\(dir)/partial.safetensors", "--config", configPath,
+            "--out", "\(dir)/out.safetensors",
+        ])
         #expect(partial.status != 0 && partial.stderr.contains("tensor \(missing) is missing"), "\(partial.stderr)")
-        let noModel = try CLI.run(["import-weights", "--weights", "\(dir)/partial.safetensors", "--out", "\(dir)/out.safetensors"])
+        let noModel = try CLI.run([
+            "import-weights", "--weights", "\(dir)/partial.safetensors", "--out", "\(dir)/out.safetensors",
+        ])
         #expect(noModel.status != 0 && noModel.stderr.contains("--preset NAME or --config FILE"), "\(noModel.stderr)")
         #expect(!FileManager.default.fileExists(atPath: "\(dir)/out.safetensors"))
     }
 
     /// A state_dict PyTorch itself saved (reference vector set S): imported, its eval logits are PyTorch's; exported
     /// again, every tensor is the original bit for bit.
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: SharedFixtures.path("vectors/S/weights.safetensors")),
-                   "needs ../shared/vectors/S"))
+    @Test(
+        .enabled(
+            if: FileManager.default.fileExists(atPath: SharedFixtures.path("vectors/S/weights.safetensors")),
+            "needs ../shared/vectors/S"))
     func pytorchStateDictImportsWithPyTorchLogitsAndExportsUnchanged() throws {
         let dir = try ImportLogitsTests.temporaryDirectory("weights-torch")
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -113,7 +129,8 @@ import TestSupport
         let imported = try CLI.run(["import-weights", "--weights", torchPath, "--out", "\(dir)/S.safetensors"])
         #expect(imported.status == 0, "\(imported.stderr)")
         let checkpoint = try SafeTensorsFile.read("\(dir)/S.safetensors")
-        let config = try JSONDecoder().decode(ModelConfig.self, from: Data(try #require(checkpoint.metadata["ranet_config"]).utf8))
+        let config = try JSONDecoder().decode(
+            ModelConfig.self, from: Data(try #require(checkpoint.metadata["ranet_config"]).utf8))
         let model = try ModelFactory.build(config, initialize: false)
         try model.store.load(checkpoint, path: "\(dir)/S.safetensors")
 
@@ -129,9 +146,12 @@ import TestSupport
         }
 
         // The imported checkpoint carries its config: exporting it needs no --config.
-        let again = try CLI.run(["export-weights", "--checkpoint", "\(dir)/S.safetensors", "--out", "\(dir)/S-torch.safetensors"])
+        let again = try CLI.run([
+            "export-weights", "--checkpoint", "\(dir)/S.safetensors", "--out", "\(dir)/S-torch.safetensors",
+        ])
         #expect(again.status == 0, "\(again.stderr)")
-        let original = try SafeTensorsFile.read(torchPath), roundTrip = try SafeTensorsFile.read("\(dir)/S-torch.safetensors")
+        let original = try SafeTensorsFile.read(torchPath)
+        let roundTrip = try SafeTensorsFile.read("\(dir)/S-torch.safetensors")
         #expect(Set(roundTrip.order) == Set(original.order))
         #expect(original.order.allSatisfy { original[$0] == roundTrip[$0] })
     }

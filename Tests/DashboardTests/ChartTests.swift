@@ -1,5 +1,6 @@
 import ExitPolicies
 import Testing
+
 @testable import Dashboard
 
 @Suite struct ChartTests {
@@ -19,8 +20,9 @@ import Testing
         ys[1_234] = 10
         let series = ChartSeries(label: "x", color: .text, xs: (0..<2_000).map(Double.init), ys: ys)
         var screen = Screen(size: Size(width: 40, height: 12))
-        LineChart.draw([series], style: ChartStyle(xLabel: "step", showLegend: false), into: &screen,
-                       rect: Rect(x: 0, y: 0, width: 40, height: 12))
+        LineChart.draw(
+            [series], style: ChartStyle(xLabel: "step", showLegend: false), into: &screen,
+            rect: Rect(x: 0, y: 0, width: 40, height: 12))
         let brailleRows = (0..<12).filter { row in
             (0..<40).contains { (0x2801...0x28FF).contains(screen[$0, row].character.unicodeScalars.first!.value) }
         }
@@ -90,7 +92,11 @@ import Testing
 
     @Test func missingMarginsGiveAClearError() throws {
         var data = FakeDataSource.standardData()
-        data.details[1]!.samples = data.details[1]!.samples.map { var s = $0; s.margin = nil; return s }
+        data.details[1]!.samples = data.details[1]!.samples.map {
+            var s = $0
+            s.margin = nil
+            return s
+        }
         var state = reduce(DashboardState(view: .budget, focusedRunID: 1), .dataLoaded(data))
         state = reduce(state, .cyclePolicy)
         state = reduce(state, .cyclePolicy)

@@ -1,5 +1,6 @@
 import ExitPolicies
 import Testing
+
 @testable import Dashboard
 
 @Suite struct ReducerTests {
@@ -13,8 +14,9 @@ import Testing
             for view in binding.views ?? Set(DashboardView.allCases) {
                 for key in binding.keys {
                     // A key may be shadowed by an earlier binding only if that one does the same thing.
-                    #expect(Keymap.action(for: key, in: view) == binding.action,
-                            "\(key.displayName) in \(view.title) should do '\(binding.description)'")
+                    #expect(
+                        Keymap.action(for: key, in: view) == binding.action,
+                        "\(key.displayName) in \(view.title) should do '\(binding.description)'")
                 }
             }
         }

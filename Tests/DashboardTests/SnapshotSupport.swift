@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Dashboard
 
 /// Compares rendered text with `Snapshots/<name>.txt`; RECORD_SNAPSHOTS=1 rewrites the file instead.
@@ -13,14 +14,16 @@ func assertSnapshot(_ screen: Screen, named name: String, sourceLocation: Source
         return
     }
     guard let expected = try? String(contentsOf: file, encoding: .utf8) else {
-        Issue.record("missing snapshot \(name).txt; run with RECORD_SNAPSHOTS=1 to record it", sourceLocation: sourceLocation)
+        Issue.record(
+            "missing snapshot \(name).txt; run with RECORD_SNAPSHOTS=1 to record it", sourceLocation: sourceLocation)
         return
     }
     if expected != actual {
         let expectedLines = expected.split(separator: "\n", omittingEmptySubsequences: false)
         let actualLines = actual.split(separator: "\n", omittingEmptySubsequences: false)
         let firstDifference = zip(expectedLines, actualLines).enumerated().first { $0.element.0 != $0.element.1 }
-        let detail = firstDifference.map { "line \($0.offset + 1):\n  expected: \($0.element.0)\n  actual:   \($0.element.1)" }
+        let detail =
+            firstDifference.map { "line \($0.offset + 1):\n  expected: \($0.element.0)\n  actual:   \($0.element.1)" }
             ?? "line counts differ (\(expectedLines.count) vs \(actualLines.count))"
         Issue.record("snapshot \(name) differs at \(detail)", sourceLocation: sourceLocation)
     }

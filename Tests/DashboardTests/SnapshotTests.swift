@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Dashboard
 
 @Suite struct SnapshotTests {
@@ -27,7 +28,8 @@ import Testing
             let state = loadedState(view: view, options: DisplayOptions(ascii: true))
             let text = render(state, size: Size(width: 160, height: 48)).text
             let offending = text.unicodeScalars.filter { (0x2580...0x28FF).contains($0.value) }
-            #expect(offending.isEmpty, "view \(view.title) drew \(String(String.UnicodeScalarView(offending.prefix(5))))")
+            #expect(
+                offending.isEmpty, "view \(view.title) drew \(String(String.UnicodeScalarView(offending.prefix(5))))")
         }
         let state = loadedState(view: .training, options: DisplayOptions(ascii: true))
         try assertSnapshot(render(state, size: Size(width: 80, height: 24)), named: "training-ascii-80x24")

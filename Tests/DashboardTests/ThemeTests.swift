@@ -1,18 +1,19 @@
 import Foundation
 import Testing
+
 @testable import Dashboard
 
 @Suite struct ThemeTests {
     @Test func parsesKeysDefaultsCommentsAndBtopSpelling() throws {
         let text = """
-        # comment
-        text = "#102030"
+            # comment
+            text = "#102030"
 
-        background = ""
-        theme[title]="#A0B0C0"
-        exit_start = "#000000"
-        exit_end = "#FFFFFF"
-        """
+            background = ""
+            theme[title]="#A0B0C0"
+            exit_start = "#000000"
+            exit_end = "#FFFFFF"
+            """
         let theme = try Theme.parse(text, name: "t", source: "t.theme")
         #expect(theme.resolve(.text) == RGB(0x10, 0x20, 0x30))
         #expect(theme.resolve(.background) == nil)
@@ -52,14 +53,24 @@ import Testing
     }
 
     @Test func colorCapabilityFallsBackByEnvironment() {
-        #expect(ColorCapability.detect(environment: ["NO_COLOR": "1"], terminalColors: 256, noColorFlag: false) == .monochrome)
-        #expect(ColorCapability.detect(environment: ["NO_COLOR": ""], terminalColors: 256, noColorFlag: false) == .palette256)
+        #expect(
+            ColorCapability.detect(environment: ["NO_COLOR": "1"], terminalColors: 256, noColorFlag: false)
+                == .monochrome)
+        #expect(
+            ColorCapability.detect(environment: ["NO_COLOR": ""], terminalColors: 256, noColorFlag: false)
+                == .palette256)
         #expect(ColorCapability.detect(environment: [:], terminalColors: 256, noColorFlag: true) == .monochrome)
-        #expect(ColorCapability.detect(environment: ["TERM": "dumb"], terminalColors: 256, noColorFlag: false) == .monochrome)
-        #expect(ColorCapability.detect(environment: ["COLORTERM": "truecolor"], terminalColors: 1 << 24,
-                                       noColorFlag: false) == .truecolor)
-        #expect(ColorCapability.detect(environment: ["COLORTERM": "truecolor"], terminalColors: 256,
-                                       noColorFlag: false) == .palette256)
+        #expect(
+            ColorCapability.detect(environment: ["TERM": "dumb"], terminalColors: 256, noColorFlag: false)
+                == .monochrome)
+        #expect(
+            ColorCapability.detect(
+                environment: ["COLORTERM": "truecolor"], terminalColors: 1 << 24,
+                noColorFlag: false) == .truecolor)
+        #expect(
+            ColorCapability.detect(
+                environment: ["COLORTERM": "truecolor"], terminalColors: 256,
+                noColorFlag: false) == .palette256)
         #expect(ColorCapability.detect(environment: [:], terminalColors: 8, noColorFlag: false) == .palette16)
         #expect(ColorCapability.detect(environment: [:], terminalColors: 0, noColorFlag: false) == .monochrome)
     }

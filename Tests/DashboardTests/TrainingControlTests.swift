@@ -1,10 +1,12 @@
 import Testing
+
 @testable import Dashboard
 
 @Suite struct TrainingControlTests {
-    let choices = TrainingChoices(datasets: ["fashion-mnist", "cifar10"],
-                                  presets: ["cifar10-anytime", "cifar10-paper", "fmnist-msdnet", "fmnist-small"],
-                                  epochs: [1, 4, 20])
+    let choices = TrainingChoices(
+        datasets: ["fashion-mnist", "cifar10"],
+        presets: ["cifar10-anytime", "cifar10-paper", "fmnist-msdnet", "fmnist-small"],
+        epochs: [1, 4, 20])
 
     func makeState(view: DashboardView = .training) -> DashboardState {
         var state = loadedState(view: view)
@@ -20,7 +22,8 @@ import Testing
         // While open, keys edit the dialog instead of switching views or quitting.
         state = reduce(state, key: .character("l"))
         // The preset follows the dataset (another input size would not train).
-        #expect(state.newRun?.request(choices) == TrainingRequest(dataset: "cifar10", preset: "cifar10-paper", epochs: 4))
+        #expect(
+            state.newRun?.request(choices) == TrainingRequest(dataset: "cifar10", preset: "cifar10-paper", epochs: 4))
         #expect(state.view == .training)
         state = reduce(state, key: .right)  // wraps around
         #expect(state.newRun?.request(choices).dataset == "fashion-mnist")
@@ -51,12 +54,14 @@ import Testing
     }
 
     @Test func startedChildIsFollowedStoppedAndReported() throws {
-        var state = reduce(makeState(), .trainingStarted(TrainingChild(pid: 4242, runName: "new one", logPath: "/tmp/t.log")))
+        var state = reduce(
+            makeState(), .trainingStarted(TrainingChild(pid: 4242, runName: "new one", logPath: "/tmp/t.log")))
         #expect(state.statusMessage?.contains("4242") == true)
         // The run appears in the store: the training view follows it.
         var data = FakeDataSource.standardData()
-        let run = RunSummary(id: 7, name: "new one", status: .running, dataset: "cifar10", architecture: "ranet",
-                             epochsDone: 0, epochsTotal: 1, bestAccuracy: nil, mflops: nil)
+        let run = RunSummary(
+            id: 7, name: "new one", status: .running, dataset: "cifar10", architecture: "ranet",
+            epochsDone: 0, epochsTotal: 1, bestAccuracy: nil, mflops: nil)
         data.runs.append(run)
         data.details[7] = RunDetail(run: run)
         state.view = .anytime
@@ -73,7 +78,8 @@ import Testing
         state = reduce(state, .trainingExited(pid: 4242, status: 130))
         #expect(state.statusMessage?.contains("--resume 7") == true)
         #expect(reduce(state, .trainingExited(pid: 4242, status: 1)).statusMessage?.contains("/tmp/t.log") == true)
-        #expect(reduce(state, .trainingExited(pid: 4242, status: -9)).statusMessage?.contains("killed by signal 9") == true)
+        #expect(
+            reduce(state, .trainingExited(pid: 4242, status: -9)).statusMessage?.contains("killed by signal 9") == true)
         #expect(reduce(state, .trainingExited(pid: 4242, status: 0)).statusMessage == "run 7 finished")
         #expect(reduce(state, .trainingExited(pid: 1, status: 0)).statusMessage == state.statusMessage)
         state = reduce(reduce(state, .commandsTaken), key: .character("x"))
@@ -86,7 +92,9 @@ import Testing
         var live = makeState()
         live.focusedRunID = 3
         let refused = reduce(live, key: .character("x"))
-        #expect(refused.pendingCommands.isEmpty && refused.statusMessage?.contains("not started from this dashboard") == true)
+        #expect(
+            refused.pendingCommands.isEmpty
+                && refused.statusMessage?.contains("not started from this dashboard") == true)
         #expect(reduce(live, .shellMessage("hello")).statusMessage == "hello")
         // In the Runs view x acts on the run under the cursor, not the focused one.
         var list = makeState(view: .runs)
@@ -117,8 +125,9 @@ import Testing
     }
 
     @Test func etaCountsDownFromWhenItWasEstimated() {
-        let progress = TrainingProgress(epoch: 1, epochs: 2, stepInEpoch: 5, stepsPerEpoch: 10, learningRate: 0.1,
-                                        imagesPerSecond: 100, etaSeconds: 300, etaReferenceTime: 1_000)
+        let progress = TrainingProgress(
+            epoch: 1, epochs: 2, stepInEpoch: 5, stepsPerEpoch: 10, learningRate: 0.1,
+            imagesPerSecond: 100, etaSeconds: 300, etaReferenceTime: 1_000)
         #expect(remainingSeconds(progress, now: 1_060) == 240)
         #expect(remainingSeconds(progress, now: 2_000) == 0)
         #expect(remainingSeconds(progress, now: 0) == 300)

@@ -1,17 +1,21 @@
 import Testing
+
 @testable import Dashboard
 
 @Suite struct TrainingEstimateTests {
     /// 12,000 images in batches of 64 = 188 steps per epoch, logged every 20 steps and at each epoch's last step,
     /// at exactly 0.5 s per step, with a 10 s validation after each epoch.
     func rows(upTo lastStep: Int) -> (steps: [StepTiming], validations: [(epoch: Int, wallTime: Double)]) {
-        var steps: [StepTiming] = [], validations: [(epoch: Int, wallTime: Double)] = []
-        var clock = 0.0, previous = 0
+        var steps: [StepTiming] = []
+        var validations: [(epoch: Int, wallTime: Double)] = []
+        var clock = 0.0
+        var previous = 0
         for step in 1...lastStep {
             let epoch = (step - 1) / 188
             clock += 0.5
             if step % 20 == 0 || step % 188 == 0 || step == lastStep {
-                steps.append(StepTiming(step: step, epoch: epoch, wallTime: clock, imagesPerSecond: 128, learningRate: 0.1))
+                steps.append(
+                    StepTiming(step: step, epoch: epoch, wallTime: clock, imagesPerSecond: 128, learningRate: 0.1))
                 previous = step
             }
             if step % 188 == 0 {
@@ -25,8 +29,9 @@ import Testing
 
     @Test func positionAndEtaAreExact() throws {
         let (steps, validations) = rows(upTo: 300)
-        let estimate = TrainingEstimate(steps: steps, validations: validations, trainSize: 12_000, batchSize: 64,
-                                        epochsPlanned: 4, referenceTime: 1_000)
+        let estimate = TrainingEstimate(
+            steps: steps, validations: validations, trainSize: 12_000, batchSize: 64,
+            epochsPlanned: 4, referenceTime: 1_000)
         let progress = try #require(estimate.progress)
         #expect(progress.epoch == 2 && progress.epochs == 4)
         #expect(progress.stepsPerEpoch == 188 && progress.stepInEpoch == 300 - 188)
@@ -39,8 +44,9 @@ import Testing
     @Test func epochEndValidationGapIsNotCountedAsStepTime() throws {
         // The newest rows straddle an epoch end: its 10 s validation must not inflate the step rate.
         let (steps, validations) = rows(upTo: 200)
-        let estimate = TrainingEstimate(steps: steps, validations: validations, trainSize: 12_000, batchSize: 64,
-                                        epochsPlanned: 2, referenceTime: nil)
+        let estimate = TrainingEstimate(
+            steps: steps, validations: validations, trainSize: 12_000, batchSize: 64,
+            epochsPlanned: 2, referenceTime: nil)
         #expect(estimate.secondsPerStep == 0.5 && estimate.validationSeconds == 10)
         #expect(try #require(estimate.progress?.etaSeconds) == 176 * 0.5 + 10)
     }
@@ -48,24 +54,36 @@ import Testing
     @Test func aResumedProcessRestartingItsClockStillGivesARate() throws {
         var (steps, _) = rows(upTo: 100)
         // Resumed at step 100: the new process logs from wall time 0 again.
-        steps += [StepTiming(step: 120, epoch: 0, wallTime: 12, imagesPerSecond: 100, learningRate: 0.1),
-                  StepTiming(step: 140, epoch: 0, wallTime: 24, imagesPerSecond: 100, learningRate: 0.1)]
-        let estimate = TrainingEstimate(steps: steps, validations: [], trainSize: 12_000, batchSize: 64, epochsPlanned: 1,
-                                        referenceTime: nil)
+        steps += [
+            StepTiming(step: 120, epoch: 0, wallTime: 12, imagesPerSecond: 100, learningRate: 0.1),
+            StepTiming(step: 140, epoch: 0, wallTime: 24, imagesPerSecond: 100, learningRate: 0.1),
+        ]
+        let estimate = TrainingEstimate(
+            steps: steps, validations: [], trainSize: 12_000, batchSize: 64, epochsPlanned: 1,
+            referenceTime: nil)
         #expect(estimate.secondsPerStep == 0.6)
         #expect(TrainingEstimate.continuousWallTimes([5, 10, 2, 4]) == [5, 10, 12, 14])
     }
 
     @Test func withoutSizesOrRowsItDegradesGracefully() throws {
-        #expect(TrainingEstimate(steps: [], validations: [], trainSize: 0, batchSize: nil, epochsPlanned: 3,
-                                 referenceTime: nil).progress == nil)
+        #expect(
+            TrainingEstimate(
+                steps: [], validations: [], trainSize: 0, batchSize: nil, epochsPlanned: 3,
+                referenceTime: nil
+            ).progress == nil)
         let lone = [StepTiming(step: 20, epoch: 0, wallTime: 10, imagesPerSecond: 128, learningRate: 0.1)]
-        let first = try #require(TrainingEstimate(steps: lone, validations: [], trainSize: 12_000, batchSize: 64,
-                                                  epochsPlanned: 1, referenceTime: nil).progress)
+        let first = try #require(
+            TrainingEstimate(
+                steps: lone, validations: [], trainSize: 12_000, batchSize: 64,
+                epochsPlanned: 1, referenceTime: nil
+            ).progress)
         #expect(first.etaSeconds == 168 * 0.5, "one row: the trainer's own images/s")
         let (steps, validations) = rows(upTo: 200)
-        let unknownSizes = try #require(TrainingEstimate(steps: steps, validations: validations, trainSize: 0, batchSize: nil,
-                                                         epochsPlanned: 2, referenceTime: nil).progress)
+        let unknownSizes = try #require(
+            TrainingEstimate(
+                steps: steps, validations: validations, trainSize: 0, batchSize: nil,
+                epochsPlanned: 2, referenceTime: nil
+            ).progress)
         #expect(unknownSizes.stepsPerEpoch == 188, "the first epoch's last logged step")
     }
 }

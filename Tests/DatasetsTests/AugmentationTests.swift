@@ -4,8 +4,9 @@ import Testing
 
 /// Loader over a single 1x2x3 image with pixels 1...6, normalised as pixel / 255.
 private func tinyLoader(normalization: Normalization = .unit(channels: 1)) throws -> BatchLoader {
-    let dataset = try Dataset(images: [1, 2, 3, 4, 5, 6], labels: [0], classNames: ["only"],
-                              channels: 1, height: 2, width: 3)
+    let dataset = try Dataset(
+        images: [1, 2, 3, 4, 5, 6], labels: [0], classNames: ["only"],
+        channels: 1, height: 2, width: 3)
     return try BatchLoader(dataset: dataset, batchSize: 1, normalization: normalization, shuffle: false)
 }
 
@@ -33,10 +34,12 @@ private func assembled(_ loader: BatchLoader, _ draw: AugmentationDraw) -> [Floa
         let loader = try tinyLoader()
         let scaled = { (values: [Float]) in values.map { $0 / 255 } }
         #expect(assembled(loader, .identity) == scaled([1, 2, 3, 4, 5, 6]))
-        #expect(assembled(loader, AugmentationDraw(offsetY: 0, offsetX: 0, flip: true, padding: 0))
+        #expect(
+            assembled(loader, AugmentationDraw(offsetY: 0, offsetX: 0, flip: true, padding: 0))
                 == scaled([3, 2, 1, 6, 5, 4]))
         // Centred crop of the padded image is the image itself.
-        #expect(assembled(loader, AugmentationDraw(offsetY: 1, offsetX: 1, flip: false, padding: 1))
+        #expect(
+            assembled(loader, AugmentationDraw(offsetY: 1, offsetX: 1, flip: false, padding: 1))
                 == scaled([1, 2, 3, 4, 5, 6]))
     }
 
@@ -46,20 +49,24 @@ private func assembled(_ loader: BatchLoader, _ draw: AugmentationDraw) -> [Floa
         let pad = value(0)
         #expect(pad == -2)
         // Crop at (0, 2) of the 1-padded image: output (y, x) = image (y - 1, x + 1).
-        #expect(assembled(loader, AugmentationDraw(offsetY: 0, offsetX: 2, flip: false, padding: 1))
+        #expect(
+            assembled(loader, AugmentationDraw(offsetY: 0, offsetX: 2, flip: false, padding: 1))
                 == [pad, pad, pad, value(2), value(3), pad])
         // Same crop, then mirrored (torchvision crops first, flips second).
-        #expect(assembled(loader, AugmentationDraw(offsetY: 0, offsetX: 2, flip: true, padding: 1))
+        #expect(
+            assembled(loader, AugmentationDraw(offsetY: 0, offsetX: 2, flip: true, padding: 1))
                 == [pad, pad, pad, pad, value(3), value(2)])
         // Crop at (0, 0) of the 2-padded image: output row y reads image row y - 2, always above a 2-row image.
-        #expect(assembled(loader, AugmentationDraw(offsetY: 0, offsetX: 0, flip: false, padding: 2))
+        #expect(
+            assembled(loader, AugmentationDraw(offsetY: 0, offsetX: 0, flip: false, padding: 2))
                 == [pad, pad, pad, pad, pad, pad])
     }
 
     @Test func drawsArePerBatchDeterministicAndVaryAcrossBatches() throws {
         let dataset = try Dataset.synthetic(classes: 2, channels: 3, height: 8, width: 8, count: 64)
-        let loader = try BatchLoader(dataset: dataset, batchSize: 16, normalization: .unit(channels: 3),
-                                     augmentation: .cifar, seed: 3)
+        let loader = try BatchLoader(
+            dataset: dataset, batchSize: 16, normalization: .unit(channels: 3),
+            augmentation: .cifar, seed: 3)
         #expect(loader.draws(epoch: 1, batch: 2, count: 16) == loader.draws(epoch: 1, batch: 2, count: 16))
         #expect(loader.draws(epoch: 1, batch: 2, count: 16) != loader.draws(epoch: 1, batch: 3, count: 16))
         #expect(loader.draws(epoch: 1, batch: 2, count: 16) != loader.draws(epoch: 2, batch: 2, count: 16))
@@ -70,8 +77,9 @@ private func assembled(_ loader: BatchLoader, _ draw: AugmentationDraw) -> [Floa
     @Test func paddingLargerThanTheImageIsRejected() throws {
         let dataset = try Dataset.synthetic(classes: 2, channels: 1, height: 3, width: 3, count: 4)
         #expect(throws: DatasetError.self) {
-            try BatchLoader(dataset: dataset, batchSize: 2, normalization: .unit(channels: 1),
-                            augmentation: Augmentation(padding: 4, horizontalFlip: false))
+            try BatchLoader(
+                dataset: dataset, batchSize: 2, normalization: .unit(channels: 1),
+                augmentation: Augmentation(padding: 4, horizontalFlip: false))
         }
     }
 }

@@ -1,13 +1,14 @@
-import Testing
 import Datasets
+import Testing
 
 @Suite struct BatchLoaderTests {
     /// 50 images of 2x4x4 in 5 classes: batches of 16 give 16, 16, 16, 2.
     private let dataset = try! Dataset.synthetic(classes: 5, channels: 2, height: 4, width: 4, count: 50, seed: 4)
 
     private func loader(augmentation: Augmentation = .cifar, seed: UInt64 = 9) throws -> BatchLoader {
-        try BatchLoader(dataset: dataset, batchSize: 16, normalization: Normalization.compute(from: dataset),
-                        augmentation: augmentation, seed: seed)
+        try BatchLoader(
+            dataset: dataset, batchSize: 16, normalization: Normalization.compute(from: dataset),
+            augmentation: augmentation, seed: seed)
     }
 
     @Test func anEpochVisitsEveryImageOnceAndKeepsTheLastPartialBatch() throws {
@@ -19,7 +20,8 @@ import Datasets
         #expect(batches.flatMap(\.sampleIndices) == loader.order(epoch: 0))
         #expect(batches.flatMap(\.sampleIndices).sorted() == Array(0..<50))
         #expect(batches.flatMap(\.labels) == loader.order(epoch: 0).map { dataset.labels[$0] })
-        #expect(batches.allSatisfy { $0.images.count == $0.count * 32 && ($0.channels, $0.height, $0.width) == (2, 4, 4) })
+        #expect(
+            batches.allSatisfy { $0.images.count == $0.count * 32 && ($0.channels, $0.height, $0.width) == (2, 4, 4) })
         #expect(loader.order(epoch: 0) != loader.order(epoch: 1))
         #expect(loader.order(epoch: 0) != Array(0..<50))
     }
@@ -29,8 +31,9 @@ import Datasets
         let batch = loader.batch(epoch: 3, index: 1)
         var expected = [Float](repeating: 0, count: batch.count * dataset.imageSize)
         expected.withUnsafeMutableBufferPointer { buffer in
-            loader.assemble(sampleIndices: batch.sampleIndices, draws: loader.draws(epoch: 3, batch: 1, count: 16),
-                            into: buffer)
+            loader.assemble(
+                sampleIndices: batch.sampleIndices, draws: loader.draws(epoch: 3, batch: 1, count: 16),
+                into: buffer)
         }
         #expect(batch.images == expected)
         // Without augmentation every value is exactly the normalised pixel.

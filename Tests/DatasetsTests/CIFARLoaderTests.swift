@@ -1,6 +1,6 @@
+import Datasets
 import Foundation
 import Testing
-import Datasets
 
 @Suite struct CIFARLoaderTests {
     @Test func loadsWhicheverTrainingBatchesExistInOrder() throws {

@@ -1,6 +1,6 @@
+import Datasets
 import Foundation
 import Testing
-import Datasets
 
 @Suite struct IDXLoaderTests {
     @Test(arguments: [false, true])
@@ -28,7 +28,9 @@ import Datasets
 
     @Test func missingFilesSayWhereAndHowToInstall() throws {
         try withTemporaryDirectory { directory in
-            let error = #expect(throws: DatasetError.self) { try DatasetKind.fashionMNIST.load(.train, root: directory) }
+            let error = #expect(throws: DatasetError.self) {
+                try DatasetKind.fashionMNIST.load(.train, root: directory)
+            }
             #expect(error?.description.contains(directory) == true)
             #expect(error?.description.contains("train-images-idx3-ubyte.gz") == true)
             #expect(error?.description.contains("apt-get install dataset-fashion-mnist") == true)
@@ -39,30 +41,36 @@ import Datasets
         try withTemporaryDirectory { directory in
             try writeIDXPair(in: directory, prefix: "train", count: 3, gzip: false)
             try FileManager.default.removeItem(atPath: join(directory, "train-labels-idx1-ubyte"))
-            let error = #expect(throws: DatasetError.self) { try DatasetKind.fashionMNIST.load(.train, root: directory) }
+            let error = #expect(throws: DatasetError.self) {
+                try DatasetKind.fashionMNIST.load(.train, root: directory)
+            }
             #expect(error?.description.contains("train-labels-idx1-ubyte") == true)
         }
     }
 
     @Test func wrongMagicIsRejected() throws {
         try withTemporaryDirectory { directory in
-            let images = join(directory, "images"), labels = join(directory, "labels")
+            let images = join(directory, "images")
+            let labels = join(directory, "labels")
             try write(idxBytes(dimensions: [2], data: [0, 1]), to: images)  // a label file where images belong
             try write(idxBytes(dimensions: [2], data: [0, 1]), to: labels)
             let error = #expect(throws: DatasetError.self) {
                 try Dataset.loadIDX(imagesPath: images, labelsPath: labels, classNames: ClassNames.mnist)
             }
-            #expect(error?.description == "\(images): wrong IDX magic 00 00 08 01: expected 00 00 08 03 "
-                + "(unsigned bytes, 3 dimensions)")
+            #expect(
+                error?.description == "\(images): wrong IDX magic 00 00 08 01: expected 00 00 08 03 "
+                    + "(unsigned bytes, 3 dimensions)")
         }
     }
 
     @Test(arguments: [3, 10, 4 + 12 + 19])
     func truncatedFilesAreRejected(keptBytes: Int) throws {
         try withTemporaryDirectory { directory in
-            let images = join(directory, "images"), labels = join(directory, "labels")
-            try write(Array(idxBytes(dimensions: [1, 5, 4], data: pixelPattern(count: 20, seed: 1)).prefix(keptBytes)),
-                      to: images)
+            let images = join(directory, "images")
+            let labels = join(directory, "labels")
+            try write(
+                Array(idxBytes(dimensions: [1, 5, 4], data: pixelPattern(count: 20, seed: 1)).prefix(keptBytes)),
+                to: images)
             try write(idxBytes(dimensions: [1], data: [0]), to: labels)
             let error = #expect(throws: DatasetError.self) {
                 try Dataset.loadIDX(imagesPath: images, labelsPath: labels, classNames: ClassNames.mnist)
@@ -73,7 +81,8 @@ import Datasets
 
     @Test func absurdHeaderSizesAreRejectedNotTrapped() throws {
         try withTemporaryDirectory { directory in
-            let images = join(directory, "images"), labels = join(directory, "labels")
+            let images = join(directory, "images")
+            let labels = join(directory, "labels")
             // Three dimensions of 2^32 - 1: their product overflows Int.
             try write([0, 0, 0x08, 3] + Array(repeating: 0xFF, count: 12) + [1, 2, 3], to: images)
             try write(idxBytes(dimensions: [1], data: [0]), to: labels)
@@ -90,7 +99,9 @@ import Datasets
             let path = join(directory, "train-images-idx3-ubyte.gz")
             let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
             try write(Array(bytes.prefix(bytes.count / 2)), to: path)
-            let error = #expect(throws: DatasetError.self) { try DatasetKind.fashionMNIST.load(.train, root: directory) }
+            let error = #expect(throws: DatasetError.self) {
+                try DatasetKind.fashionMNIST.load(.train, root: directory)
+            }
             guard case .decompressionFailed(let failedPath, _)? = error else {
                 Issue.record("expected decompressionFailed, got \(String(describing: error))")
                 return
@@ -104,12 +115,14 @@ import Datasets
         try withTemporaryDirectory { directory in
             let pixels = pixelPattern(count: 4 * 5 * 4, seed: 9)
             let header = idxBytes(dimensions: [4, 5, 4], data: [])
-            let first = join(directory, "first"), second = join(directory, "second")
+            let first = join(directory, "first")
+            let second = join(directory, "second")
             try write(header + Array(pixels.prefix(30)), to: first)
             try write(Array(pixels.dropFirst(30)), to: second)
             try gzipFile(first)
             try gzipFile(second)
-            let joined = [UInt8](try Data(contentsOf: URL(fileURLWithPath: first + ".gz")))
+            let joined =
+                [UInt8](try Data(contentsOf: URL(fileURLWithPath: first + ".gz")))
                 + [UInt8](try Data(contentsOf: URL(fileURLWithPath: second + ".gz")))
             try write(joined, to: join(directory, "train-images-idx3-ubyte.gz"))
             try write(idxBytes(dimensions: [4], data: [0, 1, 2, 3]), to: join(directory, "train-labels-idx1-ubyte"))
@@ -121,7 +134,8 @@ import Datasets
 
     @Test func imageAndLabelCountsMustAgree() throws {
         try withTemporaryDirectory { directory in
-            let images = join(directory, "images"), labels = join(directory, "labels")
+            let images = join(directory, "images")
+            let labels = join(directory, "labels")
             try write(idxBytes(dimensions: [3, 2, 2], data: pixelPattern(count: 12, seed: 2)), to: images)
             try write(idxBytes(dimensions: [2], data: [0, 1]), to: labels)
             let error = #expect(throws: DatasetError.self) {
@@ -133,7 +147,8 @@ import Datasets
 
     @Test func labelsOutsideTheClassesAreRejected() throws {
         try withTemporaryDirectory { directory in
-            let images = join(directory, "images"), labels = join(directory, "labels")
+            let images = join(directory, "images")
+            let labels = join(directory, "labels")
             try write(idxBytes(dimensions: [2, 2, 2], data: pixelPattern(count: 8, seed: 3)), to: images)
             try write(idxBytes(dimensions: [2], data: [9, 10]), to: labels)
             let error = #expect(throws: DatasetError.self) {

@@ -1,6 +1,6 @@
+import Datasets
 import Foundation
 import Testing
-import Datasets
 
 /// Writes one PNG of `channels` interleaved channels.
 private func writePNG(_ bytes: [UInt8], width: Int, height: Int, channels: Int, to path: String) throws {
@@ -10,7 +10,8 @@ private func writePNG(_ bytes: [UInt8], width: Int, height: Int, channels: Int, 
 @Suite struct ImageFolderTests {
     @Test(arguments: 1...4)
     func pngRoundTripKeepsEveryChannel(channels: Int) throws {
-        let pixels = PNGPixels(width: 5, height: 3, channels: channels, bytes: pixelPattern(count: 15 * channels, seed: 9))
+        let pixels = PNGPixels(
+            width: 5, height: 3, channels: channels, bytes: pixelPattern(count: 15 * channels, seed: 9))
         let decoded = try PNGCodec.decode(try PNGCodec.encode(pixels))
         #expect(decoded == pixels)
     }
@@ -33,9 +34,12 @@ private func writePNG(_ bytes: [UInt8], width: Int, height: Int, channels: Int, 
             let rgb = try Dataset.loadImageFolder(root: root, channels: 3)
             #expect(rgb.classNames == ["bird", "cat"])
             #expect(rgb.labels == [0, 1, 1])
-            #expect(rgb.images == [10, 200, 10, 200, 10, 200,  // grey replicated to R, G, B planes
-                                   255, 0, 0, 0, 0, 255,       // planar R, G, B of b.png
-                                   0, 9, 255, 9, 0, 9])        // c.png with its alpha dropped
+            #expect(
+                rgb.images == [
+                    10, 200, 10, 200, 10, 200,  // grey replicated to R, G, B planes
+                    255, 0, 0, 0, 0, 255,  // planar R, G, B of b.png
+                    0, 9, 255, 9, 0, 9,
+                ])  // c.png with its alpha dropped
             let grey = try Dataset.loadImageFolder(root: root, channels: 1)
             // Luma = (299 R + 587 G + 114 B + 500) / 1000: red 76, blue 29, green 150.
             #expect(grey.images == [10, 200, 76, 29, 150, 9])
@@ -57,8 +61,10 @@ private func writePNG(_ bytes: [UInt8], width: Int, height: Int, channels: Int, 
 
     @Test func aTruncatedPNGFailsWithItsPath() throws {
         try withTemporaryDirectory { root in
-            let png = try PNGCodec.encode(PNGPixels(width: 8, height: 8, channels: 3,
-                                                    bytes: pixelPattern(count: 192, seed: 5)))
+            let png = try PNGCodec.encode(
+                PNGPixels(
+                    width: 8, height: 8, channels: 3,
+                    bytes: pixelPattern(count: 192, seed: 5)))
             try write(Array(png.prefix(png.count - 30)), to: join(root, "a/cut.png"))
             let error = #expect(throws: DatasetError.self) { try Dataset.loadImageFolder(root: root, channels: 3) }
             #expect(error?.description.hasPrefix(join(root, "a/cut.png") + ": not a readable PNG") == true)
@@ -79,7 +85,8 @@ private func writePNG(_ bytes: [UInt8], width: Int, height: Int, channels: Int, 
             let absent = join(root, "absent")
             let missing = #expect(throws: DatasetError.self) { try Dataset.loadImageFolder(root: absent, channels: 3) }
             #expect(missing?.description.contains(absent) == true)
-            try FileManager.default.createDirectory(atPath: join(root, "empty-class"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                atPath: join(root, "empty-class"), withIntermediateDirectories: true)
             let empty = #expect(throws: DatasetError.self) { try Dataset.loadImageFolder(root: root, channels: 3) }
             #expect(empty?.description.contains("<class>/*.png") == true)
         }

@@ -1,13 +1,15 @@
+import Datasets
 import Foundation
 import Testing
-import Datasets
 
 private let cifarRoot = "/work/shared/data/cifar10"
 private let fashionRoot = DatasetKind.fashionMNIST.defaultRoot!
 
 @Suite struct RealDataTests {
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: cifarRoot + "/test_batch.bin"),
-                   "the real CIFAR-10 files are not in \(cifarRoot)"))
+    @Test(
+        .enabled(
+            if: FileManager.default.fileExists(atPath: cifarRoot + "/test_batch.bin"),
+            "the real CIFAR-10 files are not in \(cifarRoot)"))
     func realCIFAR10TestBatch() throws {
         let test = try DatasetKind.cifar10.load(.test, root: cifarRoot)
         #expect(test.count == 10000)
@@ -16,8 +18,10 @@ private let fashionRoot = DatasetKind.fashionMNIST.defaultRoot!
         #expect(perClass.count == 10 && perClass.values.allSatisfy { $0 == 1000 })
     }
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: cifarRoot + "/data_batch_1.bin"),
-                   "the real CIFAR-10 files are not in \(cifarRoot)"))
+    @Test(
+        .enabled(
+            if: FileManager.default.fileExists(atPath: cifarRoot + "/data_batch_1.bin"),
+            "the real CIFAR-10 files are not in \(cifarRoot)"))
     func realCIFAR10TrainingStatisticsMatchTheReadme() throws {
         let train = try DatasetKind.cifar10.load(.train, root: cifarRoot)
         #expect(train.count % 10000 == 0)
@@ -28,8 +32,10 @@ private let fashionRoot = DatasetKind.fashionMNIST.defaultRoot!
         }
     }
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: fashionRoot + "/t10k-images-idx3-ubyte.gz"),
-                   "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)"))
+    @Test(
+        .enabled(
+            if: FileManager.default.fileExists(atPath: fashionRoot + "/t10k-images-idx3-ubyte.gz"),
+            "Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)"))
     func realFashionMNIST() throws {
         let test = try DatasetKind.fashionMNIST.load(.test)
         #expect(test.count == 10000 && (test.channels, test.height, test.width) == (1, 28, 28))

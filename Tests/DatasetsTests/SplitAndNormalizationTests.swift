@@ -40,8 +40,9 @@ import Testing
 
     @Test func statisticsArePerChannelInTheUnitScale() throws {
         // Two 1x2 images, channel 0 = {0, 255, 255, 0}, channel 1 = constant 51.
-        let data = try Dataset(images: [0, 255, 51, 51, 255, 0, 51, 51], labels: [0, 0], classNames: ["a"],
-                               channels: 2, height: 1, width: 2)
+        let data = try Dataset(
+            images: [0, 255, 51, 51, 255, 0, 51, 51], labels: [0, 0], classNames: ["a"],
+            channels: 2, height: 1, width: 2)
         let statistics = Normalization.compute(from: data)
         #expect(statistics.mean == [0.5, 0.2])
         #expect(statistics.std == [0.5, 1])  // constant channel: std 1 instead of a division by zero
@@ -60,7 +61,9 @@ import Testing
 
     @Test func channelConversionReplicatesAndReduces() throws {
         let rgb = try dataset.converted(toChannels: 3)
-        #expect(rgb.channels == 3 && rgb.image(at: 0) == ArraySlice(Array(repeating: Array(dataset.image(at: 0)), count: 3).joined()))
+        #expect(
+            rgb.channels == 3
+                && rgb.image(at: 0) == ArraySlice(Array(repeating: Array(dataset.image(at: 0)), count: 3).joined()))
         #expect(try rgb.converted(toChannels: 1).images == dataset.images)
         #expect(throws: DatasetError.self) { try dataset.converted(toChannels: 2) }
     }
@@ -76,13 +79,17 @@ import Testing
 
     @Test func syntheticImagesAreReproducibleAndSeparable() throws {
         let train = try Dataset.synthetic(classes: 4, channels: 3, height: 8, width: 8, count: 200, seed: 1)
-        #expect(train.images == (try Dataset.synthetic(classes: 4, channels: 3, height: 8, width: 8, count: 200, seed: 1)).images)
+        #expect(
+            train.images
+                == (try Dataset.synthetic(classes: 4, channels: 3, height: 8, width: 8, count: 200, seed: 1)).images)
         #expect(train.labels.prefix(5) == [0, 1, 2, 3, 0])
         // A nearest-class-mean classifier fitted on one draw must label a fresh draw: the classes are learnable.
         let test = try Dataset.synthetic(classes: 4, channels: 3, height: 8, width: 8, count: 200, seed: 2)
         var means = [[Double]](repeating: [Double](repeating: 0, count: train.imageSize), count: 4)
         for index in 0..<train.count {
-            for (offset, pixel) in train.image(at: index).enumerated() { means[Int(train.labels[index])][offset] += Double(pixel) }
+            for (offset, pixel) in train.image(at: index).enumerated() {
+                means[Int(train.labels[index])][offset] += Double(pixel)
+            }
         }
         let correct = (0..<test.count).filter { index in
             let image = test.image(at: index).map(Double.init)

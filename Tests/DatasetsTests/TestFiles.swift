@@ -16,8 +16,9 @@ func join(_ directory: String, _ name: String) -> String { (directory as NSStrin
 
 /// Writes bytes to a file, creating parent folders.
 func write(_ bytes: [UInt8], to path: String) throws {
-    try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
-                                            withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+        atPath: (path as NSString).deletingLastPathComponent,
+        withIntermediateDirectories: true)
     try Data(bytes).write(to: URL(fileURLWithPath: path))
 }
 
@@ -43,8 +44,10 @@ func gzipFile(_ path: String) throws {
 
 /// Writes an MNIST-layout pair (train- or t10k-) of `count` images of `height` x `width`; returns pixels and labels.
 @discardableResult
-func writeIDXPair(in directory: String, prefix: String, count: Int, height: Int = 5, width: Int = 4,
-                  gzip: Bool) throws -> (pixels: [UInt8], labels: [UInt8]) {
+func writeIDXPair(
+    in directory: String, prefix: String, count: Int, height: Int = 5, width: Int = 4,
+    gzip: Bool
+) throws -> (pixels: [UInt8], labels: [UInt8]) {
     let pixels = pixelPattern(count: count * height * width, seed: UInt64(count))
     let labels = (0..<count).map { UInt8($0 % 10) }
     let images = join(directory, "\(prefix)-images-idx3-ubyte")
@@ -64,7 +67,7 @@ func cifarRecords(labels: [UInt8], labelBytes: Int, seed: UInt64) -> (bytes: [UI
     var bytes = [UInt8]()
     for (index, label) in labels.enumerated() {
         bytes += Array(repeating: UInt8(7), count: labelBytes - 1) + [label]
-        bytes += pixels[index * 3072 ..< (index + 1) * 3072]
+        bytes += pixels[index * 3072..<(index + 1) * 3072]
     }
     return (bytes, pixels)
 }

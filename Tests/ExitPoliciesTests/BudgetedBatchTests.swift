@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ExitPolicies
 
 @Suite struct BudgetedBatchTests {
@@ -7,10 +8,13 @@ import Testing
 
     /// Ten validation samples, three exits; predictions are right everywhere except where noted.
     func validation(exit0: [Float], exit1: [Float]) throws -> ExitOutputs {
-        try makeOutputs(maxProb: [exit0, exit1, [Float](repeating: 1, count: 10)],
-                        predicted: [[Int32](repeating: 0, count: 10), [Int32](repeating: 0, count: 10),
-                                    [Int32](repeating: 0, count: 10)],
-                        labels: [Int32](repeating: 0, count: 10))
+        try makeOutputs(
+            maxProb: [exit0, exit1, [Float](repeating: 1, count: 10)],
+            predicted: [
+                [Int32](repeating: 0, count: 10), [Int32](repeating: 0, count: 10),
+                [Int32](repeating: 0, count: 10),
+            ],
+            labels: [Int32](repeating: 0, count: 10))
     }
 
     @Test func targetSharesFollowPowersOfP() throws {
@@ -31,8 +35,9 @@ import Testing
         // p = 1: targets 3, 3 (and 3) of N = 10.
         // Exit 0, descending: s0 .95, s8 .9, s2 .8 -> T0 = 0.8; {0, 8, 2} exit.
         // Exit 1 among the rest, descending: (s2 .99 and s8 .95 already out) s1 .9, s4 .8, s5 .7 -> T1 = 0.7.
-        let outputs = try validation(exit0: [0.95, 0.5, 0.8, 0.4, 0.6, 0.3, 0.7, 0.2, 0.9, 0.1],
-                                     exit1: [0.1, 0.9, 0.99, 0.6, 0.8, 0.7, 0.5, 0.3, 0.95, 0.4])
+        let outputs = try validation(
+            exit0: [0.95, 0.5, 0.8, 0.4, 0.6, 0.3, 0.7, 0.2, 0.9, 0.1],
+            exit1: [0.1, 0.9, 0.99, 0.6, 0.8, 0.7, 0.5, 0.3, 0.95, 0.4])
         let batch = try BudgetedBatch(validation: outputs, test: outputs, policy: .maxProb, cumulativeFlops: flops)
         #expect(try batch.thresholds(p: 1) == .perExit([0.8, 0.7]))
         let point = try batch.point(p: 1)
@@ -42,8 +47,9 @@ import Testing
 
     @Test func zeroTargetCountMeansNobodyExits() throws {
         // p = 0.05: targets 9, 0. T0 = 9th largest = 0.2 (all but s9 exit); exit 1 target 0 -> nobody.
-        let outputs = try validation(exit0: [0.95, 0.5, 0.8, 0.4, 0.6, 0.3, 0.7, 0.2, 0.9, 0.1],
-                                     exit1: [Float](repeating: 0.99, count: 10))
+        let outputs = try validation(
+            exit0: [0.95, 0.5, 0.8, 0.4, 0.6, 0.3, 0.7, 0.2, 0.9, 0.1],
+            exit1: [Float](repeating: 0.99, count: 10))
         let batch = try BudgetedBatch(validation: outputs, test: outputs, policy: .maxProb, cumulativeFlops: flops)
         #expect(try batch.thresholds(p: 0.05) == .perExit([0.2, nil]))
         #expect(try batch.point(p: 0.05).validation.exitShares == [0.9, 0, 0.1])
@@ -60,11 +66,13 @@ import Testing
     }
 
     @Test func thresholdsFromValidationAreAppliedToTest() throws {
-        let val = try validation(exit0: [0.95, 0.5, 0.8, 0.4, 0.6, 0.3, 0.7, 0.2, 0.9, 0.1],
-                                 exit1: [0.1, 0.9, 0.99, 0.6, 0.8, 0.7, 0.5, 0.3, 0.95, 0.4])
+        let val = try validation(
+            exit0: [0.95, 0.5, 0.8, 0.4, 0.6, 0.3, 0.7, 0.2, 0.9, 0.1],
+            exit1: [0.1, 0.9, 0.99, 0.6, 0.8, 0.7, 0.5, 0.3, 0.95, 0.4])
         // Test: exits 0 (0.85 >= 0.8), 0 (tie 0.8), 2 (0.5, 0.69), 1 (0.9 >= 0.7); sample 1 wrong at exit 0.
-        let test = try makeOutputs(maxProb: [[0.85, 0.8, 0.5, 0.1], [0, 0.7, 0.69, 0.9], [1, 1, 1, 1]],
-                                   predicted: [[0, 0, 0, 0], [1, 1, 1, 1], [2, 2, 2, 2]], labels: [0, 1, 2, 1])
+        let test = try makeOutputs(
+            maxProb: [[0.85, 0.8, 0.5, 0.1], [0, 0.7, 0.69, 0.9], [1, 1, 1, 1]],
+            predicted: [[0, 0, 0, 0], [1, 1, 1, 1], [2, 2, 2, 2]], labels: [0, 1, 2, 1])
         let point = try BudgetedBatch(validation: val, test: test, policy: .maxProb, cumulativeFlops: flops)
             .point(p: 1)
         #expect(point.test.exitShares == [0.5, 0.25, 0.25])
@@ -73,8 +81,10 @@ import Testing
         #expect(point.test.speedUp == 2)
     }
 
-    @Test(arguments: [(UInt64(11), ExitPolicy.maxProb, 1 << 20), (12, .entropy, 8), (13, .margin, 3),
-                      (14, .maxProb, 5)])
+    @Test(arguments: [
+        (UInt64(11), ExitPolicy.maxProb, 1 << 20), (12, .entropy, 8), (13, .margin, 3),
+        (14, .maxProb, 5),
+    ])
     func equalsReferenceTranscription(seed: UInt64, policy: ExitPolicy, levels: Int) throws {
         let val = try randomOutputs(exits: 4, samples: 200, levels: levels, seed: seed)
         let test = try randomOutputs(exits: 4, samples: 150, levels: levels, seed: seed + 100)
@@ -84,8 +94,9 @@ import Testing
             (0..<200).map { policy.confidence(of: val.statistics(exit: exit, sample: $0)) }
         }
         for p in BudgetedBatch.referencePValues + [0, 0.001, 7, .infinity] {
-            let reference = referenceCutoffs(confidence: confidence,
-                                             targetShares: try BudgetedBatch.targetShares(p: p, exitCount: 4))
+            let reference = referenceCutoffs(
+                confidence: confidence,
+                targetShares: try BudgetedBatch.targetShares(p: p, exitCount: 4))
             let expected = reference.dropLast().map { $0 == 1e8 ? nil : policy.threshold(forCutoff: $0) }
             let point = try batch.point(p: p)
             #expect(point.thresholds == .perExit(Array(expected)), "p = \(p)")

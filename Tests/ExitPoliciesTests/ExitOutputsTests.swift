@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ExitPolicies
 
 @Suite struct ExitOutputsTests {
@@ -36,16 +37,19 @@ import Testing
         let fromLogits = try ExitOutputs(logits: logits, labels: [2, 1])
         let fromProbabilities = try ExitOutputs(probabilities: probabilities, labels: [2, 1])
         #expect(fromLogits.predicted == fromProbabilities.predicted)
-        for (a, b) in zip(fromLogits.maxProb + fromLogits.entropy + fromLogits.margin,
-                          fromProbabilities.maxProb + fromProbabilities.entropy + fromProbabilities.margin) {
+        for (a, b) in zip(
+            fromLogits.maxProb + fromLogits.entropy + fromLogits.margin,
+            fromProbabilities.maxProb + fromProbabilities.entropy + fromProbabilities.margin)
+        {
             #expect(abs(a - b) < 1e-5)
         }
         #expect(fromLogits.exitAccuracies == [0.5, 0])
     }
 
     @Test func exitMajorLayout() throws {
-        let outputs = try makeOutputs(maxProb: [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]],
-                                      predicted: [[0, 0, 0], [1, 1, 1]], labels: [0, 1, 1])
+        let outputs = try makeOutputs(
+            maxProb: [[0.1, 0.2, 0.3], [0.4, 0.5, 0.6]],
+            predicted: [[0, 0, 0], [1, 1, 1]], labels: [0, 1, 1])
         #expect(outputs.index(exit: 1, sample: 2) == 5)
         #expect(outputs.statistics(exit: 1, sample: 0).maxProb == 0.4)
         #expect(outputs.isCorrect(exit: 0, sample: 0) && !outputs.isCorrect(exit: 0, sample: 1))
@@ -59,8 +63,9 @@ import Testing
             try ExitOutputs(logits: [[[1, 2, 3]], [[1, 2]]], labels: [0])
         }
         #expect(throws: ExitPolicyError.shapeMismatch("labels has 1 values, expected 2")) {
-            try ExitOutputs(exitCount: 1, sampleCount: 2, classCount: 2, labels: [0], maxProb: [0.5, 0.5],
-                            entropy: [1, 1], margin: nil, predicted: [0, 0])
+            try ExitOutputs(
+                exitCount: 1, sampleCount: 2, classCount: 2, labels: [0], maxProb: [0.5, 0.5],
+                entropy: [1, 1], margin: nil, predicted: [0, 0])
         }
         #expect(throws: ExitPolicyError.self) {
             try ExitOutputs(logits: [], exitCount: 0, sampleCount: 0, classCount: 3, labels: [])
@@ -80,34 +85,42 @@ import Testing
         #expect(throws: ExitPolicyError.classOutOfRange(what: "label", sample: 1, value: 3, classCount: 3)) {
             try ExitOutputs(logits: [[[1, 2, 3], [1, 2, 3]]], labels: [0, 3])
         }
-        #expect(throws: ExitPolicyError.classOutOfRange(what: "predicted class at exit 1", sample: 0, value: 7,
-                                                        classCount: 3)) {
-            try ExitOutputs(exitCount: 2, sampleCount: 1, classCount: 3, labels: [0], maxProb: [0.5, 0.5],
-                            entropy: [1, 1], margin: nil, predicted: [0, 7])
+        #expect(
+            throws: ExitPolicyError.classOutOfRange(
+                what: "predicted class at exit 1", sample: 0, value: 7,
+                classCount: 3)
+        ) {
+            try ExitOutputs(
+                exitCount: 2, sampleCount: 1, classCount: 3, labels: [0], maxProb: [0.5, 0.5],
+                entropy: [1, 1], margin: nil, predicted: [0, 7])
         }
     }
 
     @Test func roundingOvershootsAreClampedAndBigOnesRefused() throws {
-        let outputs = try ExitOutputs(exitCount: 1, sampleCount: 2, classCount: 2, labels: [0, 1],
-                                      maxProb: [1.0000001, 0.5], entropy: [-0.0000001, 0.6931475],
-                                      margin: [1.0000001, 0], predicted: [0, 1])
+        let outputs = try ExitOutputs(
+            exitCount: 1, sampleCount: 2, classCount: 2, labels: [0, 1],
+            maxProb: [1.0000001, 0.5], entropy: [-0.0000001, 0.6931475],
+            margin: [1.0000001, 0], predicted: [0, 1])
         #expect(outputs.maxProb == [1, 0.5] && outputs.margin == [1, 0])
         #expect(outputs.entropy[0] == 0)
         #expect(outputs.entropy[1] <= ExitPolicy.entropy.validRange(classCount: 2).upperBound)
         #expect(throws: ExitPolicyError.invalidValue("maxProb at exit 0, sample 1 is 1.5, outside [0.0, 1.0]")) {
-            try ExitOutputs(exitCount: 1, sampleCount: 2, classCount: 2, labels: [0, 1], maxProb: [1, 1.5],
-                            entropy: [0, 0], margin: nil, predicted: [0, 1])
+            try ExitOutputs(
+                exitCount: 1, sampleCount: 2, classCount: 2, labels: [0, 1], maxProb: [1, 1.5],
+                entropy: [0, 0], margin: nil, predicted: [0, 1])
         }
         #expect(throws: ExitPolicyError.self) {
-            try ExitOutputs(exitCount: 1, sampleCount: 1, classCount: 2, labels: [0], maxProb: [1],
-                            entropy: [.infinity], margin: nil, predicted: [0])
+            try ExitOutputs(
+                exitCount: 1, sampleCount: 1, classCount: 2, labels: [0], maxProb: [1],
+                entropy: [.infinity], margin: nil, predicted: [0])
         }
     }
 
     @Test func errorMessagesSayWhere() {
         let error = ExitPolicyError.thresholdOutOfRange(policy: .entropy, exit: 2, value: 5, range: 0...2.3)
         #expect(error.description.contains("entropy threshold 5.0 at exit 2"))
-        #expect(ExitPolicyError.budgetOutOfRange(target: 1, minimum: 10, maximum: 20).description
-            .contains("outside [10, 20]"))
+        #expect(
+            ExitPolicyError.budgetOutOfRange(target: 1, minimum: 10, maximum: 20).description
+                .contains("outside [10, 20]"))
     }
 }

@@ -1,14 +1,16 @@
 import Foundation
 import Testing
+
 @testable import ExitPolicies
 
 @Suite struct ExitPolicyTests {
     // Two exits, three samples; columns chosen so that each policy sends a different sample out early.
     // maxProb/entropy/margin at exit 0: sample 0 (0.9, 0.8, 0.1), sample 1 (0.5, 0.3, 0.5), sample 2 (0.6, 1.5, 0.6)
     let outputs: ExitOutputs = {
-        try! ExitOutputs(exitCount: 2, sampleCount: 3, classCount: 10, labels: [0, 1, 2],
-                         maxProb: [0.9, 0.5, 0.6, 1, 1, 1], entropy: [0.8, 0.3, 1.5, 0, 0, 0],
-                         margin: [0.1, 0.5, 0.6, 1, 1, 1], predicted: [0, 1, 0, 0, 0, 2])
+        try! ExitOutputs(
+            exitCount: 2, sampleCount: 3, classCount: 10, labels: [0, 1, 2],
+            maxProb: [0.9, 0.5, 0.6, 1, 1, 1], entropy: [0.8, 0.3, 1.5, 0, 0, 0],
+            margin: [0.1, 0.5, 0.6, 1, 1, 1], predicted: [0, 1, 0, 0, 0, 2])
     }()
     let flops: [Int64] = [10, 30]
 
@@ -39,8 +41,10 @@ import Testing
         #expect(ExitPolicy.margin.exits(stats, threshold: 0.4) && !ExitPolicy.maxProb.exits(stats, threshold: 0.71))
     }
 
-    @Test(arguments: [(ExitPolicy.maxProb, Float(1.01)), (.maxProb, -0.1), (.margin, 1.5),
-                      (.entropy, -0.1), (.entropy, 2.31), (.maxProb, .nan)])
+    @Test(arguments: [
+        (ExitPolicy.maxProb, Float(1.01)), (.maxProb, -0.1), (.margin, 1.5),
+        (.entropy, -0.1), (.entropy, 2.31), (.maxProb, .nan),
+    ])
     func outOfRangeThresholdsAreRefused(policy: ExitPolicy, value: Float) {
         #expect(throws: ExitPolicyError.self) {
             try Thresholds.global(value).validate(policy: policy, exitCount: 3, classCount: 10)
@@ -49,8 +53,11 @@ import Testing
             try Thresholds.perExit([0.5, value]).validate(policy: policy, exitCount: 3, classCount: 10)
         }
         // NaN never equals itself, so compare the message rather than the value.
-        #expect(error?.description == ExitPolicyError.thresholdOutOfRange(
-            policy: policy, exit: 1, value: value, range: policy.validRange(classCount: 10)).description)
+        #expect(
+            error?.description
+                == ExitPolicyError.thresholdOutOfRange(
+                    policy: policy, exit: 1, value: value, range: policy.validRange(classCount: 10)
+                ).description)
     }
 
     @Test func entropyRangeIsLogOfClassCount() throws {
@@ -75,8 +82,9 @@ import Testing
     }
 
     @Test func marginPolicyNeedsMargins() throws {
-        let noMargins = try ExitOutputs(exitCount: 1, sampleCount: 1, classCount: 2, labels: [0], maxProb: [1],
-                                        entropy: [0], margin: nil, predicted: [0])
+        let noMargins = try ExitOutputs(
+            exitCount: 1, sampleCount: 1, classCount: 2, labels: [0], maxProb: [1],
+            entropy: [0], margin: nil, predicted: [0])
         #expect(throws: ExitPolicyError.policyUnavailable(.margin, "these outputs hold no margins")) {
             try noMargins.simulate(policy: .margin, thresholds: .global(0.5), cumulativeFlops: [5])
         }

@@ -1,15 +1,18 @@
 import SeededRandom
 import Testing
+
 @testable import ExitPolicies
 
 @Suite struct ExitSimulationTests {
     @Test func handWorkedExample() throws {
         // 4 samples, 3 exits, thresholds 0.8 / 0.7 on max probability, FLOPs 10 / 20 / 40.
-        let outputs = try makeOutputs(maxProb: [[0.85, 0.8, 0.5, 0.1], [0, 0.7, 0.69, 0.9], [1, 1, 1, 1]],
-                                      predicted: [[0, 0, 0, 0], [1, 1, 1, 1], [2, 2, 2, 2]],
-                                      labels: [0, 1, 2, 1])
-        let result = try outputs.simulate(policy: .maxProb, thresholds: .perExit([0.8, 0.7]),
-                                          cumulativeFlops: [10, 20, 40])
+        let outputs = try makeOutputs(
+            maxProb: [[0.85, 0.8, 0.5, 0.1], [0, 0.7, 0.69, 0.9], [1, 1, 1, 1]],
+            predicted: [[0, 0, 0, 0], [1, 1, 1, 1], [2, 2, 2, 2]],
+            labels: [0, 1, 2, 1])
+        let result = try outputs.simulate(
+            policy: .maxProb, thresholds: .perExit([0.8, 0.7]),
+            cumulativeFlops: [10, 20, 40])
         #expect(result.exitIndex == [0, 0, 2, 1])
         #expect(result.isCorrect == [true, false, true, true])
         #expect(result.exitCounts == [2, 1, 1])
@@ -31,7 +34,8 @@ import Testing
             let draw = { (rng: inout SplitMix64) -> Float in
                 range.lowerBound + (range.upperBound - range.lowerBound) * rng.unitFloat()
             }
-            let thresholds: Thresholds = trial.isMultiple(of: 2)
+            let thresholds: Thresholds =
+                trial.isMultiple(of: 2)
                 ? .global(draw(&random))
                 : .perExit((0..<4).map { _ in random.unitFloat() < 0.2 ? nil : draw(&random) })
             try outputs.simulate(policy: policy, thresholds: thresholds, cumulativeFlops: flops, into: &reused)

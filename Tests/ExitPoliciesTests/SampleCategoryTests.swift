@@ -1,4 +1,5 @@
 import Testing
+
 @testable import ExitPolicies
 
 @Suite struct SampleCategoryTests {
@@ -7,13 +8,17 @@ import Testing
     // s2 right/right/right leaves 2: could exit earlier   s3 right/wrong/wrong leaves 1: overthinking
     // s4 wrong/wrong/right leaves 0: exited too early      s5 wrong everywhere leaves 2: hard
     let outputs: ExitOutputs = {
-        let correct: [[Bool]] = [[true, true, true], [false, true, true], [true, true, true],
-                                 [true, false, false], [false, false, true], [false, false, false]]
+        let correct: [[Bool]] = [
+            [true, true, true], [false, true, true], [true, true, true],
+            [true, false, false], [false, false, true], [false, false, false],
+        ]
         let labels: [Int32] = [0, 0, 0, 0, 0, 0]
         let predicted = (0..<3).map { exit in correct.map { $0[exit] ? Int32(0) : 1 } }
-        let maxProb: [[Float]] = [[0.9, 0.1, 0.1, 0.1, 0.9, 0.1],
-                                  [0.1, 0.9, 0.1, 0.9, 0.1, 0.1],
-                                  [0.1, 0.1, 0.1, 0.1, 0.1, 0.1]]
+        let maxProb: [[Float]] = [
+            [0.9, 0.1, 0.1, 0.1, 0.9, 0.1],
+            [0.1, 0.9, 0.1, 0.9, 0.1, 0.1],
+            [0.1, 0.1, 0.1, 0.1, 0.1, 0.1],
+        ]
         return try! makeOutputs(maxProb: maxProb, predicted: predicted, labels: labels, classCount: 2)
     }()
 

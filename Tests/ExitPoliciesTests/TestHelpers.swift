@@ -1,21 +1,29 @@
 import Foundation
 import SeededRandom
+
 @testable import ExitPolicies
 
 /// Builds outputs from per-exit max probabilities and predictions ([exit][sample]); entropy (within
 /// [0, ln C]) and margin are derived monotonically from the max probability so every policy ranks alike.
-func makeOutputs(maxProb: [[Float]], predicted: [[Int32]], labels: [Int32], classCount: Int = 10) throws
-    -> ExitOutputs {
+func makeOutputs(
+    maxProb: [[Float]], predicted: [[Int32]], labels: [Int32], classCount: Int = 10
+) throws
+    -> ExitOutputs
+{
     let flat = maxProb.flatMap { $0 }
     let logClasses = Float(log(Double(classCount)))
-    return try ExitOutputs(exitCount: maxProb.count, sampleCount: labels.count, classCount: classCount,
-                           labels: labels, maxProb: flat, entropy: flat.map { (1 - $0) * logClasses },
-                           margin: flat.map { $0 / 2 }, predicted: predicted.flatMap { $0 })
+    return try ExitOutputs(
+        exitCount: maxProb.count, sampleCount: labels.count, classCount: classCount,
+        labels: labels, maxProb: flat, entropy: flat.map { (1 - $0) * logClasses },
+        margin: flat.map { $0 / 2 }, predicted: predicted.flatMap { $0 })
 }
 
 /// Random outputs with confidences quantised to `levels` steps (so ties are frequent when `levels` is small).
-func randomOutputs(exits: Int, samples: Int, classes: Int = 4, levels: Int = 1 << 20, seed: UInt64) throws
-    -> ExitOutputs {
+func randomOutputs(
+    exits: Int, samples: Int, classes: Int = 4, levels: Int = 1 << 20, seed: UInt64
+) throws
+    -> ExitOutputs
+{
     var random = SplitMix64(seed: seed)
     let labels = (0..<samples).map { _ in Int32(random.next() % UInt64(classes)) }
     let maxProb = (0..<exits).map { _ in
@@ -26,9 +34,12 @@ func randomOutputs(exits: Int, samples: Int, classes: Int = 4, levels: Int = 1 <
 }
 
 /// The obvious per-sample loop the fast simulation must equal.
-func naiveSimulation(_ outputs: ExitOutputs, policy: ExitPolicy, thresholds: Thresholds,
-                     flops: [Int64]) -> (exits: [Int], correct: [Bool], accuracy: Double, expectedFlops: Double) {
-    var exits: [Int] = [], correct: [Bool] = []
+func naiveSimulation(
+    _ outputs: ExitOutputs, policy: ExitPolicy, thresholds: Thresholds,
+    flops: [Int64]
+) -> (exits: [Int], correct: [Bool], accuracy: Double, expectedFlops: Double) {
+    var exits: [Int] = []
+    var correct: [Bool] = []
     for sample in 0..<outputs.sampleCount {
         var chosen = outputs.exitCount - 1
         for exit in 0..<(outputs.exitCount - 1) {
@@ -50,7 +61,8 @@ func naiveSimulation(_ outputs: ExitOutputs, policy: ExitPolicy, thresholds: Thr
 /// A direct transcription of MSDNet's `dynamic_eval_find_threshold` (max over confidences, a sort per exit,
 /// a `filtered` counter, 1e8 for "nobody exits"), as the reference the fast search must equal.
 func referenceCutoffs(confidence: [[Float]], targetShares: [Double]) -> [Float] {
-    let stages = confidence.count, samples = confidence[0].count
+    let stages = confidence.count
+    let samples = confidence[0].count
     var filtered = [Int](repeating: 0, count: samples)
     var cutoffs = [Float](repeating: 1e8, count: stages)
     for stage in 0..<(stages - 1) {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ExperimentStore
 
 /// A writer and readers in different processes (python3 + sqlite3 plays the other process).
@@ -54,8 +55,11 @@ struct CrossProcessTests {
         #expect(try reopened.quickCheck().isEmpty)
         let steps = try reopened.stepMetrics(runID: runID)
         #expect(steps.map(\.step) == Array(0..<3000))
-        try reopened.appendStepMetrics([StepMetric(runID: runID, step: 3000, epoch: 0, exitLosses: [0, 0, 0],
-                                                   totalLoss: 0, learningRate: 0, imagesPerSecond: 0, wallTime: 0)])
+        try reopened.appendStepMetrics([
+            StepMetric(
+                runID: runID, step: 3000, epoch: 0, exitLosses: [0, 0, 0],
+                totalLoss: 0, learningRate: 0, imagesPerSecond: 0, wallTime: 0)
+        ])
         #expect(try reopened.rowCount(table: "step_metrics") == 3001)
     }
 
@@ -101,8 +105,9 @@ struct CrossProcessTests {
         defer { reader.killHard() }
         #expect(reader.readLine(startingWith: "reading") == "reading 0")
         let metrics = (0..<200).map {
-            StepMetric(runID: runID, step: $0, epoch: 0, exitLosses: [1], totalLoss: 1, learningRate: 0.1,
-                       imagesPerSecond: 1, wallTime: 0)
+            StepMetric(
+                runID: runID, step: $0, epoch: 0, exitLosses: [1], totalLoss: 1, learningRate: 0.1,
+                imagesPerSecond: 1, wallTime: 0)
         }
         for batch in stride(from: 0, to: 200, by: 20) {
             try store.appendStepMetrics(Array(metrics[batch..<(batch + 20)]))

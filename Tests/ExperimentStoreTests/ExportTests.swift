@@ -1,16 +1,22 @@
 import Foundation
 import Testing
+
 @testable import ExperimentStore
 
 @Suite struct ExportTests {
     private func populatedStore(_ directory: TemporaryDirectory) throws -> (ExperimentStore, Int64) {
         let store = try ExperimentStore(path: directory.file("store.sqlite"))
         let runID = try store.createRun(sampleRun())
-        try store.appendStepMetrics([StepMetric(
-            runID: runID, step: 10, epoch: 0, exitLosses: [2, 1.5, 1], totalLoss: 4.5, learningRate: 0.1,
-            imagesPerSecond: 250, wallTime: 3.5)])
-        try store.appendEpochMetrics([EpochMetric(runID: runID, epoch: 0, validationLoss: [1, 0.5, 0.25],
-                                                  validationAccuracy: [0.5, 0.75, 0.875], wallTime: 9)])
+        try store.appendStepMetrics([
+            StepMetric(
+                runID: runID, step: 10, epoch: 0, exitLosses: [2, 1.5, 1], totalLoss: 4.5, learningRate: 0.1,
+                imagesPerSecond: 250, wallTime: 3.5)
+        ])
+        try store.appendEpochMetrics([
+            EpochMetric(
+                runID: runID, epoch: 0, validationLoss: [1, 0.5, 0.25],
+                validationAccuracy: [0.5, 0.75, 0.875], wallTime: 9)
+        ])
         let evaluationID = try store.addEvaluation(sampleEvaluation(runID: runID))
         try store.appendSamples(evaluationID: evaluationID, [sampleRecord(index: 3, exits: 3)])
         return (store, runID)
@@ -20,13 +26,15 @@ import Testing
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let (store, runID) = try populatedStore(directory)
-        #expect(try store.export(runID: runID, content: .metrics, format: .csv) == """
-            run_id,step,epoch,total_loss,learning_rate,images_per_second,wall_time,loss_exit1,loss_exit2,loss_exit3
-            \(runID),10,0,4.5,0.1,250.0,3.5,2.0,1.5,1.0
+        #expect(
+            try store.export(runID: runID, content: .metrics, format: .csv) == """
+                run_id,step,epoch,total_loss,learning_rate,images_per_second,wall_time,loss_exit1,loss_exit2,loss_exit3
+                \(runID),10,0,4.5,0.1,250.0,3.5,2.0,1.5,1.0
 
-            """)
-        #expect(try store.export(runID: runID, content: .epochs, format: .csv).split(separator: "\n")[1]
-            == "\(runID),0,9.0,1.0,0.5,0.25,0.5,0.75,0.875")
+                """)
+        #expect(
+            try store.export(runID: runID, content: .epochs, format: .csv).split(separator: "\n")[1]
+                == "\(runID),0,9.0,1.0,0.5,0.25,0.5,0.75,0.875")
         let evaluations = try store.export(runID: runID, content: .evaluations, format: .csv).split(separator: "\n")
         #expect(evaluations.count == 4)
         #expect(evaluations[3].hasSuffix(",test,3,9000000000,90000,0.9125"))

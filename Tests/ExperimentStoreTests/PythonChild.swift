@@ -18,8 +18,12 @@ final class PythonChild {
     private var buffer = Data()
 
     init(script: String, arguments: [String]) throws {
-        guard let python = Self.onPath("python3") ?? ["/usr/local/bin/python3", "/usr/bin/python3"].first(where: {
-            FileManager.default.isExecutableFile(atPath: $0) }) else {
+        guard
+            let python = Self.onPath("python3")
+                ?? ["/usr/local/bin/python3", "/usr/bin/python3"].first(where: {
+                    FileManager.default.isExecutableFile(atPath: $0)
+                })
+        else {
             throw ChildProcess.Failure(description: "python3 not found")
         }
         child = try ChildProcess(python, ["-c", script] + arguments, stdout: .pipe)
@@ -78,59 +82,64 @@ enum PythonScripts {
         """
 
     /// Commits one step every 20 ms (for up to 10 s), printing each committed step.
-    static let steadyWriter = prelude + """
-        for step in range(500):
-            con.execute("BEGIN IMMEDIATE")
-            insert(con, step)
-            con.execute("COMMIT")
-            print("committed", step, flush=True)
-            time.sleep(0.02)
-        """
+    static let steadyWriter =
+        prelude + """
+            for step in range(500):
+                con.execute("BEGIN IMMEDIATE")
+                insert(con, step)
+                con.execute("COMMIT")
+                print("committed", step, flush=True)
+                time.sleep(0.02)
+            """
 
     /// Commits argv[3] batches of 100 rows, then opens a big transaction (spilling uncommitted pages into the WAL
     /// through a tiny cache) and waits to be killed.
-    static let killedMidTransaction = prelude + """
-        batches = int(sys.argv[3])
-        con.execute("PRAGMA cache_size = 2")
-        for batch in range(batches):
+    static let killedMidTransaction =
+        prelude + """
+            batches = int(sys.argv[3])
+            con.execute("PRAGMA cache_size = 2")
+            for batch in range(batches):
+                con.execute("BEGIN IMMEDIATE")
+                for i in range(100):
+                    insert(con, batch * 100 + i)
+                con.execute("COMMIT")
+            print("committed", batches * 100, flush=True)
             con.execute("BEGIN IMMEDIATE")
-            for i in range(100):
-                insert(con, batch * 100 + i)
-            con.execute("COMMIT")
-        print("committed", batches * 100, flush=True)
-        con.execute("BEGIN IMMEDIATE")
-        for i in range(20000):
-            insert(con, batches * 100 + i)
-        print("in-transaction", flush=True)
-        time.sleep(30)
-        """
+            for i in range(20000):
+                insert(con, batches * 100 + i)
+            print("in-transaction", flush=True)
+            time.sleep(30)
+            """
 
     /// Commits batches of 50 rows as fast as it can (for up to 20 s), printing the committed total.
-    static let fastBatchWriter = prelude + """
-        end = time.time() + 20
-        step = 0
-        while time.time() < end:
-            con.execute("BEGIN IMMEDIATE")
-            for i in range(50):
-                insert(con, step)
-                step += 1
-            con.execute("COMMIT")
-            print("committed", step, flush=True)
-        """
+    static let fastBatchWriter =
+        prelude + """
+            end = time.time() + 20
+            step = 0
+            while time.time() < end:
+                con.execute("BEGIN IMMEDIATE")
+                for i in range(50):
+                    insert(con, step)
+                    step += 1
+                con.execute("COMMIT")
+                print("committed", step, flush=True)
+            """
 
     /// Holds the write lock (an open immediate transaction with one row) until killed.
-    static let lockHolder = prelude + """
-        con.execute("BEGIN IMMEDIATE")
-        insert(con, 999999)
-        print("locked", flush=True)
-        time.sleep(30)
-        """
+    static let lockHolder =
+        prelude + """
+            con.execute("BEGIN IMMEDIATE")
+            insert(con, 999999)
+            print("locked", flush=True)
+            time.sleep(30)
+            """
 
     /// Holds a read transaction open (a snapshot) until killed.
-    static let readerHolder = prelude + """
-        con.execute("BEGIN")
-        count = con.execute("SELECT count(*) FROM step_metrics").fetchone()[0]
-        print("reading", count, flush=True)
-        time.sleep(30)
-        """
+    static let readerHolder =
+        prelude + """
+            con.execute("BEGIN")
+            count = con.execute("SELECT count(*) FROM step_metrics").fetchone()[0]
+            print("reading", count, flush=True)
+            time.sleep(30)
+            """
 }

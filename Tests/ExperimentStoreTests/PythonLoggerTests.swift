@@ -1,18 +1,21 @@
 import Foundation
-import Testing
 import TestSupport
+import Testing
+
 @testable import ExperimentStore
 
 /// The Python logger (python/ranet_store) writing from another process while this store reads.
 @Suite(.enabled(if: PythonChild.isAvailable, "python3 with sqlite3 not found: the Python logger tests are skipped"))
 struct PythonLoggerTests {
     /// The repository's python/ directory (put on PYTHONPATH, as `pip install ./python` would).
-    static let packageDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    static let packageDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("python").path
 
     static var python: String {
         PythonChild.onPath("python3") ?? ["/usr/local/bin/python3", "/usr/bin/python3"].first {
-            FileManager.default.isExecutableFile(atPath: $0) } ?? "python3"
+            FileManager.default.isExecutableFile(atPath: $0)
+        } ?? "python3"
     }
 
     /// The environment of a child: PYTHONPATH = python/, RANK set or removed.
@@ -70,9 +73,13 @@ struct PythonLoggerTests {
         defer { directory.remove() }
         let path = directory.file("store.sqlite")
         let store = try ExperimentStore(path: path)
-        let child = try ChildProcess(Self.python, ["-c", Self.trainingScript, path],
-                                     environment: Self.environment(rank: nil), stdout: .pipe, stderr: .null)
-        defer { child.kill(); _ = try? child.wait(timeout: 10) }
+        let child = try ChildProcess(
+            Self.python, ["-c", Self.trainingScript, path],
+            environment: Self.environment(rank: nil), stdout: .pipe, stderr: .null)
+        defer {
+            child.kill()
+            _ = try? child.wait(timeout: 10)
+        }
         let lines = Lines(child)
         let created = try #require(lines.next())
         let runID = try #require(Int64(created.split(separator: " ").last ?? ""), "\(created)")
@@ -91,11 +98,14 @@ struct PythonLoggerTests {
 
         let run = try #require(try store.run(id: runID))
         #expect(run.status == .finished && run.name == "pytorch run" && run.architecture == "RANet-pytorch")
-        #expect(run.dataset == "cifar10" && run.trainSize == 45000 && run.validationSize == 5000 && run.testSize == 10000)
+        #expect(
+            run.dataset == "cifar10" && run.trainSize == 45000 && run.validationSize == 5000 && run.testSize == 10000)
         #expect(run.epochsPlanned == 2 && run.epochsDone == 2 && run.seed == 5)
         #expect(run.configJSON == #"{"classes": 10, "nChannels": 16}"# && run.hyperParametersJSON == #"{"lr": 0.1}"#)
         let steps = try store.stepMetrics(runID: runID)
-        #expect(steps.map(\.step) == Array(0..<30) && steps.map(\.epoch) == Array(repeating: 0, count: 15) + Array(repeating: 1, count: 15))
+        #expect(
+            steps.map(\.step) == Array(0..<30)
+                && steps.map(\.epoch) == Array(repeating: 0, count: 15) + Array(repeating: 1, count: 15))
         #expect(steps[20].exitLosses == [Float(3.0 - 0.1 * 20), Float(2.0 - 0.05 * 20), 1])
         #expect(abs(steps[20].totalLoss - 3.0) < 1e-6 && steps[20].imagesPerSecond == 1020)
         #expect(steps[14].learningRate == 0.1 && steps[15].learningRate == 0.01)
@@ -114,8 +124,9 @@ struct PythonLoggerTests {
         defer { directory.remove() }
         let path = directory.file("store.sqlite")
         let store = try ExperimentStore(path: path)
-        let result = try ChildProcess.run(Self.python, ["-c", Self.trainingScript, path],
-                                          environment: Self.environment(rank: "1"), timeout: 60)
+        let result = try ChildProcess.run(
+            Self.python, ["-c", Self.trainingScript, path],
+            environment: Self.environment(rank: "1"), timeout: 60)
         #expect(result.status == 0 && result.stdout.hasPrefix("created None"), "\(result.stdout)\(result.stderr)")
         #expect(try store.runs().isEmpty && store.rowCount(table: "step_metrics") == 0)
     }
@@ -136,11 +147,14 @@ struct PythonLoggerTests {
     @Test func pythonCreatesExactlyTheSwiftSchema() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let swiftPath = directory.file("swift.sqlite"), pythonPath = directory.file("python.sqlite")
+        let swiftPath = directory.file("swift.sqlite")
+        let pythonPath = directory.file("python.sqlite")
         _ = try ExperimentStore(path: swiftPath)
         let environment = Self.environment(rank: nil)
-        let fromSwift = try ChildProcess.run(Self.python, ["-c", Self.schemaScript, swiftPath, "read"], environment: environment)
-        let fromPython = try ChildProcess.run(Self.python, ["-c", Self.schemaScript, pythonPath, "create"], environment: environment)
+        let fromSwift = try ChildProcess.run(
+            Self.python, ["-c", Self.schemaScript, swiftPath, "read"], environment: environment)
+        let fromPython = try ChildProcess.run(
+            Self.python, ["-c", Self.schemaScript, pythonPath, "create"], environment: environment)
         #expect(fromSwift.status == 0 && fromPython.status == 0, "\(fromSwift.stderr)\(fromPython.stderr)")
         #expect(fromSwift.stdout.contains("CREATE TABLE budget_points") && fromSwift.stdout.contains("[1380861268, 1]"))
         #expect(fromPython.stdout == fromSwift.stdout)
@@ -155,16 +169,19 @@ struct PythonLoggerTests {
         defer { directory.remove() }
         let path = directory.file("store.sqlite")
         try ExperimentStore(path: path).executeForTesting("PRAGMA user_version = \(ExperimentStore.schemaVersion + 1)")
-        let result = try ChildProcess.run(Self.python, ["-c", Self.trainingScript, path],
-                                          environment: Self.environment(rank: nil), timeout: 60)
+        let result = try ChildProcess.run(
+            Self.python, ["-c", Self.trainingScript, path],
+            environment: Self.environment(rank: nil), timeout: 60)
         #expect(result.status != 0)
-        #expect(result.stderr.contains("StoreError: store \(path) has schema version \(ExperimentStore.schemaVersion + 1)"),
-                "\(result.stderr)")
+        #expect(
+            result.stderr.contains("StoreError: store \(path) has schema version \(ExperimentStore.schemaVersion + 1)"),
+            "\(result.stderr)")
     }
 
     @Test func pythonUnitTestsPass() throws {
-        let result = try ChildProcess.run(Self.python, ["-m", "unittest", "discover", "-s", Self.packageDirectory + "/tests"],
-                                          environment: Self.environment(rank: nil), timeout: 120)
+        let result = try ChildProcess.run(
+            Self.python, ["-m", "unittest", "discover", "-s", Self.packageDirectory + "/tests"],
+            environment: Self.environment(rank: nil), timeout: 120)
         #expect(result.status == 0 && result.stderr.contains("OK"), "\(result.stderr)")
     }
 }

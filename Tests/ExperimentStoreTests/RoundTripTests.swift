@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import ExperimentStore
 
 @Suite struct RoundTripTests {
@@ -41,10 +42,12 @@ import Testing
         #expect(try store.stepMetrics(runID: runID, afterStep: 200) == Array(steps[21...]))
 
         let epochs = [
-            EpochMetric(runID: runID, epoch: 0, validationLoss: [1.5, 1.0, 0.75],
-                        validationAccuracy: [0.5, 0.625, 0.75], wallTime: 60),
-            EpochMetric(runID: runID, epoch: 1, validationLoss: [1.25, 0.8, 0.5],
-                        validationAccuracy: [0.55, 0.7, 0.875], wallTime: 120),
+            EpochMetric(
+                runID: runID, epoch: 0, validationLoss: [1.5, 1.0, 0.75],
+                validationAccuracy: [0.5, 0.625, 0.75], wallTime: 60),
+            EpochMetric(
+                runID: runID, epoch: 1, validationLoss: [1.25, 0.8, 0.5],
+                validationAccuracy: [0.55, 0.7, 0.875], wallTime: 120),
         ]
         try store.appendEpochMetrics(epochs)
         #expect(try store.epochMetrics(runID: runID) == epochs)
@@ -55,8 +58,9 @@ import Testing
         defer { directory.remove() }
         let store = try ExperimentStore(path: directory.file("store.sqlite"))
         let runID = try store.createRun(sampleRun())
-        let first = StepMetric(runID: runID, step: 5, epoch: 0, exitLosses: [1], totalLoss: 1, learningRate: 0.1,
-                               imagesPerSecond: 1, wallTime: 1)
+        let first = StepMetric(
+            runID: runID, step: 5, epoch: 0, exitLosses: [1], totalLoss: 1, learningRate: 0.1,
+            imagesPerSecond: 1, wallTime: 1)
         var second = first
         second.totalLoss = 0.5
         try store.appendStepMetrics([first])
@@ -88,9 +92,13 @@ import Testing
         }
         // All images in one query, optionally only below a sample index.
         let images = try store.sampleImages(evaluationID: evaluationID)
-        #expect(images.count == 20 && images.allSatisfy { index, image in
-            samples.first { $0.sampleIndex == index }?.image == image })
-        #expect(try store.sampleImages(evaluationID: evaluationID, indexLimit: 800).keys.sorted()
+        #expect(
+            images.count == 20
+                && images.allSatisfy { index, image in
+                    samples.first { $0.sampleIndex == index }?.image == image
+                })
+        #expect(
+            try store.sampleImages(evaluationID: evaluationID, indexLimit: 800).keys.sorted()
                 == samples.filter { $0.image != nil && $0.sampleIndex < 800 }.map(\.sampleIndex).sorted())
         // Exit-major layout: the second exit's values of all samples are contiguous.
         let secondExit = table.maxProb[table.sampleCount..<(2 * table.sampleCount)]
@@ -98,8 +106,10 @@ import Testing
 
         let curve = BudgetCurve(
             evaluationID: evaluationID, policy: "geometric-p",
-            points: [BudgetPoint(parameter: 0.25, thresholds: [0.9, 0.8, 0], expectedFLOPs: 2.5e6, accuracy: 0.9),
-                     BudgetPoint(parameter: 0.5, thresholds: [0.95, 0.7, 0], expectedFLOPs: 3.5e6, accuracy: 0.91)],
+            points: [
+                BudgetPoint(parameter: 0.25, thresholds: [0.9, 0.8, 0], expectedFLOPs: 2.5e6, accuracy: 0.9),
+                BudgetPoint(parameter: 0.5, thresholds: [0.95, 0.7, 0], expectedFLOPs: 3.5e6, accuracy: 0.91),
+            ],
             createdAt: Date(timeIntervalSince1970: 1_780_000_100))
         var expectedCurve = curve
         expectedCurve.id = try store.saveBudgetCurve(curve)
@@ -118,21 +128,32 @@ import Testing
         let doomed = try store.createRun(sampleRun(name: "doomed"))
         let kept = try store.createRun(sampleRun(name: "kept"))
         for runID in [doomed, kept] {
-            try store.appendStepMetrics([StepMetric(
-                runID: runID, step: 1, epoch: 0, exitLosses: [1, 2, 3], totalLoss: 6, learningRate: 0.1,
-                imagesPerSecond: 1, wallTime: 1)])
-            try store.appendEpochMetrics([EpochMetric(runID: runID, epoch: 0, validationLoss: [1, 1, 1],
-                                                      validationAccuracy: [0.5, 0.6, 0.7])])
+            try store.appendStepMetrics([
+                StepMetric(
+                    runID: runID, step: 1, epoch: 0, exitLosses: [1, 2, 3], totalLoss: 6, learningRate: 0.1,
+                    imagesPerSecond: 1, wallTime: 1)
+            ])
+            try store.appendEpochMetrics([
+                EpochMetric(
+                    runID: runID, epoch: 0, validationLoss: [1, 1, 1],
+                    validationAccuracy: [0.5, 0.6, 0.7])
+            ])
             let evaluationID = try store.addEvaluation(sampleEvaluation(runID: runID))
             let samples = (0..<5).map { sampleRecord(index: $0, exits: 3, withImage: true) }
             try store.appendSamples(evaluationID: evaluationID, samples)
-            try store.saveBudgetCurve(BudgetCurve(evaluationID: evaluationID, policy: "p", points: [
-                BudgetPoint(parameter: 1, thresholds: [0, 0, 0], expectedFLOPs: 1, accuracy: 1)]))
+            try store.saveBudgetCurve(
+                BudgetCurve(
+                    evaluationID: evaluationID, policy: "p",
+                    points: [
+                        BudgetPoint(parameter: 1, thresholds: [0, 0, 0], expectedFLOPs: 1, accuracy: 1)
+                    ]))
         }
         #expect(try store.deleteRun(id: doomed))
         #expect(try store.deleteRun(id: doomed) == false)
-        let counts = try ["step_metrics", "epoch_metrics", "evaluations", "samples", "sample_images",
-                          "budget_curves", "budget_points", "runs"].map { try store.rowCount(table: $0) }
+        let counts = try [
+            "step_metrics", "epoch_metrics", "evaluations", "samples", "sample_images",
+            "budget_curves", "budget_points", "runs",
+        ].map { try store.rowCount(table: $0) }
         #expect(counts == [1, 1, 1, 5, 5, 1, 1, 1])
         #expect(try store.runs().map(\.name) == ["kept"])
     }
@@ -168,8 +189,11 @@ import Testing
         #expect("\(error!)".contains("expected 3 exits"))
         #expect(try store.sampleCount(evaluationID: evaluationID) == 0)
         #expect(throws: StoreError.notFound("run 999")) {
-            try store.appendStepMetrics([StepMetric(runID: 999, step: 0, epoch: 0, exitLosses: [1], totalLoss: 1,
-                                                    learningRate: 1, imagesPerSecond: 1, wallTime: 0)])
+            try store.appendStepMetrics([
+                StepMetric(
+                    runID: 999, step: 0, epoch: 0, exitLosses: [1], totalLoss: 1,
+                    learningRate: 1, imagesPerSecond: 1, wallTime: 0)
+            ])
         }
         #expect(try store.stepMetrics(runID: 999).isEmpty)
         #expect(throws: StoreError.notFound("evaluation 42")) { try store.sampleTable(evaluationID: 42) }

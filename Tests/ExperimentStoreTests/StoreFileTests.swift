@@ -1,7 +1,8 @@
-@testable import ExperimentStore
 import Foundation
 import SeededRandom
 import Testing
+
+@testable import ExperimentStore
 
 @Suite struct StoreFileTests {
     @Test func migratesANewAndAnEmptyFileToTheCurrentSchema() throws {
@@ -63,8 +64,11 @@ import Testing
         }
         let before = fileBytes(path)
         let error = #expect(throws: StoreError.self) { try ExperimentStore(path: path) }
-        #expect(error == .newerSchema(path: path, found: ExperimentStore.schemaVersion + 1,
-                                      supported: ExperimentStore.schemaVersion))
+        #expect(
+            error
+                == .newerSchema(
+                    path: path, found: ExperimentStore.schemaVersion + 1,
+                    supported: ExperimentStore.schemaVersion))
         #expect(fileBytes(path) == before)
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import ExperimentStore
 
 /// A fresh directory under /tmp for one test; `remove()` deletes it.
@@ -6,7 +7,8 @@ struct TemporaryDirectory {
     let path: String
 
     init() throws {
-        path = FileManager.default.temporaryDirectory
+        path =
+            FileManager.default.temporaryDirectory
             .appendingPathComponent("ranet-store-tests-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }

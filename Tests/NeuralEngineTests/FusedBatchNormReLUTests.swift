@@ -1,6 +1,6 @@
-import Testing
 import NeuralEngine
 import TestSupport
+import Testing
 
 /// batchNormReLU must be exactly relu(batchNorm(x)): same outputs, gradients and running statistics, bit for bit,
 /// and the same cost (the reference counts ReLU elements). The parity vectors run the separate ops (their kink probe
@@ -14,8 +14,14 @@ import TestSupport
         var rng = TestRNG(seed: seed)
         let store = ParameterStore()
         let bn = BatchNorm2d(store, "bn", channels: 5)
-        for i in 0..<5 { bn.weight.value[i] = 0.5 + 0.3 * Float(i); bn.bias.value[i] = 0.2 * Float(i) - 0.4 }
-        for i in 0..<5 { bn.runningMean.value[i] = 0.05 * Float(i); bn.runningVar.value[i] = 1 + 0.1 * Float(i) }
+        for i in 0..<5 {
+            bn.weight.value[i] = 0.5 + 0.3 * Float(i)
+            bn.bias.value[i] = 0.2 * Float(i) - 0.4
+        }
+        for i in 0..<5 {
+            bn.runningMean.value[i] = 0.05 * Float(i)
+            bn.runningVar.value[i] = 1 + 0.1 * Float(i)
+        }
         // 5 channels of 6x7 planes: lanes of 16 plus a remainder in every plane.
         let x = randomParameter("x", [3, 5, 6, 7], rng: &rng, scale: 2)
         let graph = Graph(training: training, recordsGradients: training)
@@ -24,13 +30,15 @@ import TestSupport
         if training {
             try graph.backward(out, seed: Tensor(shape: out.shape, values: rng.array(out.value.count)))
         }
-        return Pass(output: out.value.array, dx: x.grad.array, dGamma: bn.weight.grad.array, dBeta: bn.bias.grad.array,
-                    runningMean: bn.runningMean.value.array, runningVar: bn.runningVar.value.array)
+        return Pass(
+            output: out.value.array, dx: x.grad.array, dGamma: bn.weight.grad.array, dBeta: bn.bias.grad.array,
+            runningMean: bn.runningMean.value.array, runningVar: bn.runningVar.value.array)
     }
 
     @Test(arguments: [true, false])
     func equalsSeparateOpsBitForBit(training: Bool) throws {
-        let fused = try Self.run(fused: true, training: training), plain = try Self.run(fused: false, training: training)
+        let fused = try Self.run(fused: true, training: training)
+        let plain = try Self.run(fused: false, training: training)
         #expect(fused.output == plain.output)
         #expect(fused.output.contains(0) && fused.output.contains { $0 > 0 }, "both sides of the ReLU are exercised")
         #expect(fused.dx == plain.dx && fused.dGamma == plain.dGamma && fused.dBeta == plain.dBeta)
@@ -40,7 +48,8 @@ import TestSupport
 
     @Test func countsTheReLUInTheCostModel() throws {
         func flops(fused: Bool) throws -> Int {
-            let store = ParameterStore(), bn = BatchNorm2d(store, "bn", channels: 2)
+            let store = ParameterStore()
+            let bn = BatchNorm2d(store, "bn", channels: 2)
             let graph = Graph(training: false)
             graph.computes = false
             let counter = OpCounter()
@@ -56,7 +65,10 @@ import TestSupport
         var rng = TestRNG(seed: 5)
         let store = ParameterStore()
         let bn = BatchNorm2d(store, "bn", channels: 3)
-        for i in 0..<3 { bn.weight.value[i] = 0.5 + Float(i); bn.bias.value[i] = Float(i) - 1 }
+        for i in 0..<3 {
+            bn.weight.value[i] = 0.5 + Float(i)
+            bn.bias.value[i] = Float(i) - 1
+        }
         let x = randomParameter("x", [4, 3, 3, 2], rng: &rng, scale: 2)
         let err = try gradientCheck(params: [x, bn.weight, bn.bias], eps: 1e-2) { g, nodes in
             try g.batchNormReLU(nodes[0], bn)

@@ -1,6 +1,6 @@
-import Testing
 import NeuralEngine
 import TestSupport
+import Testing
 
 /// Finite-difference checks of every op's backward (Float32 central differences; tolerance 2e-2 of the largest
 /// gradient, which catches any wrong term while allowing Float32 rounding in the differences).
@@ -38,8 +38,14 @@ import TestSupport
         var rng = TestRNG(seed: 2)
         let store = ParameterStore()
         let bn = BatchNorm2d(store, "bn", channels: 3)
-        for i in 0..<3 { bn.weight.value[i] = 0.5 + Float(i); bn.bias.value[i] = Float(i) - 1 }
-        for i in 0..<3 { bn.runningMean.value[i] = 0.1 * Float(i); bn.runningVar.value[i] = 1 + Float(i) }
+        for i in 0..<3 {
+            bn.weight.value[i] = 0.5 + Float(i)
+            bn.bias.value[i] = Float(i) - 1
+        }
+        for i in 0..<3 {
+            bn.runningMean.value[i] = 0.1 * Float(i)
+            bn.runningVar.value[i] = 1 + Float(i)
+        }
         let x = randomParameter("x", [4, 3, 3, 2], rng: &rng, scale: 2)
         let err = try gradientCheck(params: [x, bn.weight, bn.bias], training: training, eps: 1e-2) { g, nodes in
             try g.batchNorm(nodes[0], bn)
@@ -107,7 +113,8 @@ import TestSupport
         let b = randomParameter("b", [4, 6], rng: &rng, scale: 3)
         let labels: [Int32] = [0, 5, 2, 2]
         let err = try gradientCheck(params: [a, b], eps: 1e-2) { g, n in
-            let la = try g.crossEntropy(n[0], labels: labels), lb = try g.crossEntropy(n[1], labels: labels)
+            let la = try g.crossEntropy(n[0], labels: labels)
+            let lb = try g.crossEntropy(n[1], labels: labels)
             return try g.weightedSum([la, lb], weights: [1, 0.5])
         }
         #expect(err < Self.tolerance)

@@ -1,13 +1,14 @@
-import Testing
 import NeuralEngine
 import TestSupport
+import Testing
 
 /// The benchmark's per-layer accounting: conv time is split by shape, forward and backward, with the multiply-adds
 /// each direction did (backward: dW always, dx only when the input needs a gradient).
 @Suite struct OpProfileTests {
     @Test func convTimeIsAccountedPerShapeAndDirection() throws {
         var rng = TestRNG(seed: 11)
-        let w1 = randomParameter("w1", [4, 3, 3, 3], rng: &rng), w2 = randomParameter("w2", [2, 4, 1, 1], rng: &rng)
+        let w1 = randomParameter("w1", [4, 3, 3, 3], rng: &rng)
+        let w2 = randomParameter("w2", [2, 4, 1, 1], rng: &rng)
         let graph = Graph(training: true)
         let profile = OpProfile()
         graph.profile = profile
@@ -19,7 +20,8 @@ import TestSupport
         let first = try #require(profile.convShapes["3x3/1 3->4 at 6x6"])
         let second = try #require(profile.convShapes["1x1/1 4->2 at 6x6"])
         #expect(profile.convShapes.count == 2)
-        let macs1 = 2 * 4 * 27 * 36, macs2 = 2 * 2 * 4 * 36
+        let macs1 = 2 * 4 * 27 * 36
+        let macs2 = 2 * 2 * 4 * 36
         #expect(first.macs == macs1 * 2, "the image input needs no dx: forward + dW")
         #expect(second.macs == macs2 * 3, "forward + dW + dx")
         #expect(first.forward > 0 && first.backward > 0 && second.forward > 0 && second.backward > 0)

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import NeuralEngine
+import Testing
 
 @Suite struct OptimizerTests {
     func parameter(_ values: [Float], grad: [Float]) -> Parameter {
@@ -19,7 +19,9 @@ import NeuralEngine
         #expect(abs(p.value[1] - (-2.0 - 0.023)) < 1e-7)
         sgd.step([p])
         // d2 = g + wd*w1; buf = 0.9*buf + d2; w2 = w1 - 0.1*buf
-        let w1: Float = 0.949, d2: Float = 0.5 + 0.01 * w1, buf: Float = 0.9 * 0.51 + d2
+        let w1: Float = 0.949
+        let d2: Float = 0.5 + 0.01 * w1
+        let buf: Float = 0.9 * 0.51 + d2
         #expect(abs(p.value[0] - (w1 - 0.1 * buf)) < 1e-6)
     }
 
@@ -33,7 +35,8 @@ import NeuralEngine
 
         let q = parameter([0.0], grad: [2.0])
         let damp = try SGD(learningRate: 1, momentum: 0.9, weightDecay: 0, dampening: 0.5)
-        damp.step([q]); damp.step([q])  // buf1 = 2 (first step undamped), buf2 = 1.8 + 1 = 2.8
+        damp.step([q])
+        damp.step([q])  // buf1 = 2 (first step undamped), buf2 = 1.8 + 1 = 2.8
         #expect(abs(q.value[0] - (-2 - 2.8)) < 1e-6)
         #expect(throws: EngineError.self) { try SGD(learningRate: 0.1, momentum: 0, nesterov: true) }
     }

@@ -1,5 +1,6 @@
-@testable import NeuralEngine
 import Testing
+
+@testable import NeuralEngine
 
 @Suite struct ReplicaGroupTests {
     struct Failure: Error {}
@@ -15,8 +16,9 @@ import Testing
                 // Sizes change between rounds, so slots grow while other ranks read the previous round's.
                 for round in 0..<500 {
                     let n = 1 + (round * 7) % 33
-                    _ = replicas[rank].allReduce(n, { for i in 0..<n { $0[i] = Double(rank * 1000 + round + i) } },
-                                                 { seen.append($0[n - 1]) })
+                    _ = replicas[rank].allReduce(
+                        n, { for i in 0..<n { $0[i] = Double(rank * 1000 + round + i) } },
+                        { seen.append($0[n - 1]) })
                 }
                 slots[rank] = seen
             }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A child process started with posix_spawn and reaped with waitpid.
@@ -9,7 +10,10 @@ import Glibc
 /// had exited (the zombie was never reaped), which stalled a whole CI run. Here every wait has a deadline, after
 /// which the child is killed and the test fails instead of hanging.
 public final class ChildProcess: @unchecked Sendable {
-    public enum Output { case null, pipe, file(String) }
+    public enum Output {
+        case null, pipe
+        case file(String)
+    }
 
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
@@ -23,8 +27,10 @@ public final class ChildProcess: @unchecked Sendable {
 
     private static let spawnLock = NSLock()
 
-    public init(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                stdout: Output = .null, stderr: Output = .null) throws {
+    public init(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+        stdout: Output = .null, stderr: Output = .null
+    ) throws {
         Self.spawnLock.lock()
         defer { Self.spawnLock.unlock() }
         var actions = posix_spawn_file_actions_t()
@@ -52,13 +58,14 @@ public final class ChildProcess: @unchecked Sendable {
         let env = (environment ?? ProcessInfo.processInfo.environment).map { "\($0.key)=\($0.value)" }
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = env.map { strdup($0) } + [nil]
-        defer { (argv + envp).forEach { free($0) } }
+        defer { for pointer in argv + envp { free(pointer) } }
         // A test run started from inside tmux (or by a runner that blocks signals) would hand its blocked mask and
         // ignored signals to the child, which then could not be stopped with SIGINT/SIGTERM: start it clean.
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
-        var emptySet = sigset_t(), defaultSet = sigset_t()
+        var emptySet = sigset_t()
+        var defaultSet = sigset_t()
         sigemptyset(&emptySet)
         sigemptyset(&defaultSet)
         for signal in [SIGINT, SIGTERM, SIGHUP, SIGPIPE, SIGWINCH] { sigaddset(&defaultSet, signal) }
@@ -121,16 +128,21 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Runs to completion with stdout and stderr in temporary files (no pipe to fill up and block the child).
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
-                           timeout: Double = 300) throws -> Result {
-        let base = FileManager.default.temporaryDirectory.appendingPathComponent("ranet-child-\(UUID().uuidString)").path
-        let outPath = base + ".out", errPath = base + ".err"
+    public static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+        timeout: Double = 300
+    ) throws -> Result {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("ranet-child-\(UUID().uuidString)")
+            .path
+        let outPath = base + ".out"
+        let errPath = base + ".err"
         defer {
             try? FileManager.default.removeItem(atPath: outPath)
             try? FileManager.default.removeItem(atPath: errPath)
         }
-        let child = try ChildProcess(executable, arguments, environment: environment,
-                                     stdout: .file(outPath), stderr: .file(errPath))
+        let child = try ChildProcess(
+            executable, arguments, environment: environment,
+            stdout: .file(outPath), stderr: .file(errPath))
         let status = try child.wait(timeout: timeout)
         func read(_ path: String) -> String {
             String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)

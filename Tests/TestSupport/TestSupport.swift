@@ -26,8 +26,10 @@ public func scaledMaxError(_ a: [Float], _ b: [Float]) -> Float {
 ///
 /// The checked scalar is L = sum(out * R) for a fixed random R; central differences in Float32 with step `eps`.
 /// Returns the worst error relative to each gradient's largest magnitude.
-public func gradientCheck(params: [Parameter], training: Bool = true, eps: Float = 1e-2, samplesPerParam: Int = 12,
-                          seed: UInt64 = 7, build: (Graph, [Node]) throws -> Node) throws -> Float {
+public func gradientCheck(
+    params: [Parameter], training: Bool = true, eps: Float = 1e-2, samplesPerParam: Int = 12,
+    seed: UInt64 = 7, build: (Graph, [Node]) throws -> Node
+) throws -> Float {
     var rng = TestRNG(seed: seed)
     let graph = Graph(training: training, recordsGradients: true)
     for p in params { p.grad.fill(0) }

@@ -24,8 +24,9 @@ final class StopAfter: TrainingObserver {
 }
 
 @Suite struct TrainerTests {
-    static let config = RANetConfig(nChannels: 4, growthRate: 4, grFactor: [2, 1], bnFactor: [2, 1], scaleList: [1, 2],
-                                    nBlocks: 1, blockStep: 1, step: 1, stepMode: "even", classes: 3, input: [1, 16, 16])
+    static let config = RANetConfig(
+        nChannels: 4, growthRate: 4, grFactor: [2, 1], bnFactor: [2, 1], scaleList: [1, 2],
+        nBlocks: 1, blockStep: 1, step: 1, stepMode: "even", classes: 3, input: [1, 16, 16])
 
     func setup(epochs: Int, logEvery: Int = 1) throws -> (RANet, TrainingOptions, BatchLoader, BatchLoader) {
         let data = try Dataset.synthetic(classes: 3, channels: 1, height: 16, width: 16, count: 120, seed: 3)
@@ -37,13 +38,15 @@ final class StopAfter: TrainingObserver {
         options.learningRate = 0.05
         options.logEvery = logEvery
         options.seed = 9
-        let train = try BatchLoader(dataset: split.train, batchSize: 16, normalization: norm, augmentation: .mnist, seed: 9)
+        let train = try BatchLoader(
+            dataset: split.train, batchSize: 16, normalization: norm, augmentation: .mnist, seed: 9)
         let val = try BatchLoader.evaluation(dataset: split.validation, batchSize: 32, normalization: norm)
         return (try RANet(config: Self.config, seed: 4), options, train, val)
     }
 
     func tempPath(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("ranet-train-\(getpid())-\(name).safetensors").path
+        FileManager.default.temporaryDirectory.appendingPathComponent("ranet-train-\(getpid())-\(name).safetensors")
+            .path
     }
 
     @Test func lossDecreasesAndMetricsAndCheckpointsArrive() throws {
@@ -81,7 +84,8 @@ final class StopAfter: TrainingObserver {
         let fresh = try Trainer(model: resumed, options: options, train: train, validation: val)
         let loaded = try Checkpoint.load(path, into: resumed, optimizer: fresh.optimizer)
         #expect(loaded.position == TrainingPosition(epoch: 0, batch: 4, globalStep: 4))
-        let continued = try Trainer(model: resumed, options: options, train: train, validation: val, position: loaded.position)
+        let continued = try Trainer(
+            model: resumed, options: options, train: train, validation: val, position: loaded.position)
         for (name, buffer) in fresh.optimizer.buffers { continued.optimizer.setBuffer(name, buffer) }
         #expect(try continued.run(observer: nil, checkpointPath: path) == .finished)
         for (a, b) in zip(straightModel.store.parameters, resumed.store.parameters) {
@@ -96,6 +100,8 @@ final class StopAfter: TrainingObserver {
         #expect(throws: TrainingError.self) { try Trainer(model: model, options: bad, train: train, validation: val) }
         let rgb = try Dataset.synthetic(classes: 3, channels: 3, height: 16, width: 16, count: 8, seed: 1)
         let loader = try BatchLoader(dataset: rgb, batchSize: 4, normalization: .unit(channels: 3))
-        #expect(throws: TrainingError.self) { try Trainer(model: model, options: options, train: loader, validation: nil) }
+        #expect(throws: TrainingError.self) {
+            try Trainer(model: model, options: options, train: loader, validation: nil)
+        }
     }
 }

@@ -9,10 +9,12 @@ import Training
 /// The replicas keep the process's BLAS thread count here (`oneBLASThreadEach: false`): other suites run engine
 /// work in this process at the same time; the one-thread setting is the code `ranet eval`'s child-process test covers.
 @Suite struct TrainingStepTests {
-    static let ranet = RANetConfig(nChannels: 4, growthRate: 4, grFactor: [2, 1], bnFactor: [2, 1], scaleList: [1, 2],
-                                   nBlocks: 2, blockStep: 1, step: 1, stepMode: "even", classes: 5, input: [3, 16, 16])
-    static let msdnet = MSDNetConfig(nBlocks: 3, stepMode: "even", step: 1, base: 1, nChannels: 4, growthRate: 2,
-                                     grFactor: [1, 2], bnFactor: [1, 1], classes: 5, input: [1, 12, 12])
+    static let ranet = RANetConfig(
+        nChannels: 4, growthRate: 4, grFactor: [2, 1], bnFactor: [2, 1], scaleList: [1, 2],
+        nBlocks: 2, blockStep: 1, step: 1, stepMode: "even", classes: 5, input: [3, 16, 16])
+    static let msdnet = MSDNetConfig(
+        nBlocks: 3, stepMode: "even", step: 1, base: 1, nChannels: 4, growthRate: 2,
+        grFactor: [1, 2], bnFactor: [1, 1], classes: 5, input: [1, 12, 12])
 
     static func batch(_ n: Int, _ shape: [Int], classes: Int) -> (Tensor, [Int32]) {
         var rng = SeededRNG(seed: 21)
@@ -23,24 +25,35 @@ import Training
 
     /// Largest |a - b| relative to the largest |a| (so tiny gradients do not dominate).
     static func relativeDifference(_ a: Tensor, _ b: Tensor) -> Float {
-        var diff: Float = 0, scale: Float = 1e-12
-        for i in 0..<a.count { diff = max(diff, abs(a[i] - b[i])); scale = max(scale, abs(a[i])) }
+        var diff: Float = 0
+        var scale: Float = 1e-12
+        for i in 0..<a.count {
+            diff = max(diff, abs(a[i] - b[i]))
+            scale = max(scale, abs(a[i]))
+        }
         return diff / scale
     }
 
     func expectSameStep(_ make: () throws -> any EarlyExitNetwork, batchSize: Int, replicas: Int) throws {
-        let whole = try make(), split = try make()
+        let whole = try make()
+        let split = try make()
         let (x, labels) = Self.batch(batchSize, whole.inputShape, classes: whole.classes)
         let weights = (0..<whole.exitCount).map { Float($0 + 1) / Float(whole.exitCount) }
         let a = try TrainingStep(model: whole).run(images: x, labels: labels, weights: weights)
         let step = TrainingStep(model: split, replicas: replicas, oneBLASThreadEach: false)
-        let initial = split.store.buffers.map { Array(UnsafeBufferPointer(start: $0.value.data, count: $0.value.count)) }
+        let initial = split.store.buffers.map {
+            Array(UnsafeBufferPointer(start: $0.value.data, count: $0.value.count))
+        }
         _ = try step.run(images: x, labels: labels, weights: weights)
         // A second step on the same graphs (from the same running statistics): the replicas' own gradient buffers
         // must start again from zero.
-        for (buffer, values) in zip(split.store.buffers, initial) { buffer.value.copy(from: Tensor(shape: buffer.value.shape, values: values)) }
+        for (buffer, values) in zip(split.store.buffers, initial) {
+            buffer.value.copy(from: Tensor(shape: buffer.value.shape, values: values))
+        }
         let b = try step.run(images: x, labels: labels, weights: weights)
-        for (la, lb) in zip(a.exits, b.exits) { #expect(abs(la - lb) <= 1e-5 * max(1, abs(la)), "exit losses \(a.exits) vs \(b.exits)") }
+        for (la, lb) in zip(a.exits, b.exits) {
+            #expect(abs(la - lb) <= 1e-5 * max(1, abs(la)), "exit losses \(a.exits) vs \(b.exits)")
+        }
         #expect(abs(a.total - b.total) <= 1e-5 * max(1, abs(a.total)))
         for (pa, pb) in zip(whole.store.parameters, split.store.parameters) {
             let d = Self.relativeDifference(pa.grad, pb.grad)
@@ -74,7 +87,8 @@ import Training
     /// Validation split into parts (one thread each) counts the same images and finds the same accuracies.
     @Test func splitValidationMatchesWhole() throws {
         let data = try Dataset.synthetic(classes: 5, channels: 3, height: 16, width: 16, count: 45, seed: 8)
-        let loader = try BatchLoader.evaluation(dataset: data, batchSize: 16, normalization: Normalization.compute(from: data))
+        let loader = try BatchLoader.evaluation(
+            dataset: data, batchSize: 16, normalization: Normalization.compute(from: data))
         let model = try RANet(config: TrainingStepTests.ranet, seed: 5)
         let whole = try Validation.run(model: model, loader: loader)
         let split = try Validation.run(model: model, loader: loader, parts: 3, oneThreadEach: false)

@@ -42,9 +42,10 @@ extension EarlyExitNetwork {
         let counter = OpCounter()
         g.counter = counter
         _ = try forward(g, g.input(Tensor(zeros: [1] + inputShape)))
-        return CostTable(exitStage: exitStage, cumulativeFlops: counter.exits.map(\.flops),
-                         cumulativeParams: counter.exits.map(\.params),
-                         classifierInput: counter.exits.map { Array($0.input.dropFirst()) })
+        return CostTable(
+            exitStage: exitStage, cumulativeFlops: counter.exits.map(\.flops),
+            cumulativeParams: counter.exits.map(\.params),
+            classifierInput: counter.exits.map { Array($0.input.dropFirst()) })
     }
 }
 

@@ -18,7 +18,9 @@ public final class ModelBuilder {
         self.initializes = initializes
     }
 
-    func conv(_ name: String, out: Int, in cin: Int, kernel: Int, bias: Bool = false, init mode: ConvInit) -> (Parameter, Parameter?) {
+    func conv(
+        _ name: String, out: Int, in cin: Int, kernel: Int, bias: Bool = false, init mode: ConvInit
+    ) -> (Parameter, Parameter?) {
         let w = store.parameter(name + ".weight", [out, cin, kernel, kernel])
         let fanIn = Double(cin * kernel * kernel)
         if !initializes { return (w, bias ? store.parameter(name + ".bias", [out]) : nil) }
@@ -46,8 +48,10 @@ public struct ConvBasic: Sendable {
     let bn: BatchNorm2d
     let stride, padding: Int
 
-    init(_ b: ModelBuilder, _ prefix: String, in cin: Int, out: Int, kernel: Int, stride: Int, bias: Bool = false,
-         init mode: ConvInit = .heNormal) {
+    init(
+        _ b: ModelBuilder, _ prefix: String, in cin: Int, out: Int, kernel: Int, stride: Int, bias: Bool = false,
+        init mode: ConvInit = .heNormal
+    ) {
         (weight, self.bias) = b.conv(prefix + ".0", out: out, in: cin, kernel: kernel, bias: bias, init: mode)
         bn = BatchNorm2d(b.store, prefix + ".1", channels: out)
         self.stride = stride
@@ -59,8 +63,9 @@ public struct ConvBasic: Sendable {
     /// `reserve`: the width of the concatenation the output starts, if any; `slot`: its place in one (see
     /// `Graph.convBNReLU`).
     func callAsFunction(_ g: Graph, _ x: Node, reserve: Int = 0, into slot: ChannelSlot? = nil) throws -> Node {
-        try g.convBNReLU(x, weight: weight, bias: bias, stride: stride, padding: padding, bn, reserveChannels: reserve,
-                         into: slot)
+        try g.convBNReLU(
+            x, weight: weight, bias: bias, stride: stride, padding: padding, bn, reserveChannels: reserve,
+            into: slot)
     }
 }
 

@@ -17,32 +17,32 @@ public enum ModelConfig: Codable, Equatable, Sendable {
     /// Number of classes of every exit.
     public var classes: Int {
         switch self {
-        case let .ranet(c): return c.classes
-        case let .msdnet(c): return c.classes
+        case .ranet(let c): return c.classes
+        case .msdnet(let c): return c.classes
         }
     }
 
     /// Input (channels, height, width).
     public var input: [Int] {
         switch self {
-        case let .ranet(c): return c.input
-        case let .msdnet(c): return c.input
+        case .ranet(let c): return c.input
+        case .msdnet(let c): return c.input
         }
     }
 
     /// Number of exits (classifiers).
     public var exitCount: Int {
         switch self {
-        case let .ranet(c): return c.exitCount
-        case let .msdnet(c): return c.exitCount
+        case .ranet(let c): return c.exitCount
+        case .msdnet(let c): return c.exitCount
         }
     }
 
     /// Checks the wrapped config (see `RANetConfig.validate` and `MSDNetConfig.validate`).
     public func validate() throws {
         switch self {
-        case let .ranet(c): try c.validate()
-        case let .msdnet(c): try c.validate()
+        case .ranet(let c): try c.validate()
+        case .msdnet(let c): try c.validate()
         }
     }
 
@@ -62,18 +62,19 @@ public enum ModelConfig: Codable, Equatable, Sendable {
             c.arch = nil
             self = .msdnet(c)
         case let other?:
-            throw DecodingError.dataCorruptedError(forKey: .arch, in: container,
-                                                   debugDescription: "unknown arch \"\(other)\" (expected \"ranet\" or \"msdnet\")")
+            throw DecodingError.dataCorruptedError(
+                forKey: .arch, in: container,
+                debugDescription: "unknown arch \"\(other)\" (expected \"ranet\" or \"msdnet\")")
         }
     }
 
     /// One flat object: the wrapped config's keys plus `"arch"`.
     public func encode(to encoder: Encoder) throws {
         switch self {
-        case var .ranet(c):
+        case .ranet(var c):
             c.arch = "ranet"
             try c.encode(to: encoder)
-        case var .msdnet(c):
+        case .msdnet(var c):
             c.arch = "msdnet"
             try c.encode(to: encoder)
         }
@@ -118,24 +119,30 @@ public enum ModelFactory {
             throw ConfigError.unreadable(path: nameOrPath, reason: "missing key \"\(key.stringValue)\"")
         } catch let DecodingError.typeMismatch(_, context) {
             let key = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw ConfigError.unreadable(path: nameOrPath, reason: "wrong type for \"\(key)\": \(context.debugDescription)")
+            throw ConfigError.unreadable(
+                path: nameOrPath, reason: "wrong type for \"\(key)\": \(context.debugDescription)")
         } catch let DecodingError.dataCorrupted(context) {
             throw ConfigError.unreadable(path: nameOrPath, reason: context.debugDescription)
         } catch {
-            throw ConfigError.unreadable(path: nameOrPath, reason: "not a valid config JSON (\(error.localizedDescription))")
+            throw ConfigError.unreadable(
+                path: nameOrPath, reason: "not a valid config JSON (\(error.localizedDescription))")
         }
     }
 
     /// Builds the network a config describes.
-    public static func build(_ config: ModelConfig, seed: UInt64 = 0, initialize: Bool = true) throws -> any EarlyExitNetwork {
+    public static func build(
+        _ config: ModelConfig, seed: UInt64 = 0, initialize: Bool = true
+    ) throws -> any EarlyExitNetwork {
         switch config {
-        case let .ranet(c): return try RANet(config: c, seed: seed, initialize: initialize)
-        case let .msdnet(c): return try MSDNet(config: c, seed: seed, initialize: initialize)
+        case .ranet(let c): return try RANet(config: c, seed: seed, initialize: initialize)
+        case .msdnet(let c): return try MSDNet(config: c, seed: seed, initialize: initialize)
         }
     }
 
     /// Builds a RANet (kept for callers that hold a `RANetConfig`).
-    public static func build(_ config: RANetConfig, seed: UInt64 = 0, initialize: Bool = true) throws -> any EarlyExitNetwork {
+    public static func build(
+        _ config: RANetConfig, seed: UInt64 = 0, initialize: Bool = true
+    ) throws -> any EarlyExitNetwork {
         try RANet(config: config, seed: seed, initialize: initialize)
     }
 
@@ -145,14 +152,16 @@ public enum ModelFactory {
         guard inputNCHW.count == 4 else { throw ConfigError.invalid("input shape \(inputNCHW) is not NCHW") }
         let fields = ReferenceArgs(args)
         let data = (args["data"] as? String ?? "cifar10").lowercased()
-        let classes = (args["num_classes"] as? NSNumber)?.intValue ?? (data == "cifar100" ? 100 : data == "imagenet" ? 1000 : 10)
+        let classes =
+            (args["num_classes"] as? NSNumber)?.intValue ?? (data == "cifar100" ? 100 : data == "imagenet" ? 1000 : 10)
         let stem = data.hasPrefix("cifar") || data.contains("mnist") ? "cifar" : "imagenet"
         let input = Array(inputNCHW.dropFirst())
         if (args["arch"] as? String)?.lowercased() == "msdnet" {
             // args.py quirks: stepmode None (or anything but "even") grows linearly (Q7); --bottleneck is type=bool,
             // so only a stored false turns it off (Q2).
             let config = MSDNetConfig(
-                nBlocks: try fields.int("nBlocks"), stepMode: args["stepmode"] as? String == "even" ? "even" : "linGrow",
+                nBlocks: try fields.int("nBlocks"),
+                stepMode: args["stepmode"] as? String == "even" ? "even" : "linGrow",
                 step: try fields.int("step"), base: try fields.int("base"), nChannels: try fields.int("nChannels"),
                 growthRate: try fields.int("growthRate"), grFactor: try fields.list("grFactor"),
                 bnFactor: try fields.list("bnFactor"), prune: args["prune"] as? String ?? "max",
@@ -161,13 +170,15 @@ public enum ModelFactory {
             try config.validate()
             return .msdnet(config)
         }
-        return .ranet(RANetConfig(nChannels: try fields.int("nChannels"), growthRate: try fields.int("growthRate"),
-                                  grFactor: try fields.list("grFactor"), bnFactor: try fields.list("bnFactor"),
-                                  scaleList: try fields.list("scale_list"), nBlocks: try fields.int("nBlocks"),
-                                  blockStep: try fields.int("block_step"), step: try fields.int("step"),
-                                  stepMode: args["stepmode"] as? String ?? "even",
-                                  compressFactor: try fields.double("compress_factor"),
-                                  reduction: try fields.double("reduction"), classes: classes, stem: stem, input: input))
+        return .ranet(
+            RANetConfig(
+                nChannels: try fields.int("nChannels"), growthRate: try fields.int("growthRate"),
+                grFactor: try fields.list("grFactor"), bnFactor: try fields.list("bnFactor"),
+                scaleList: try fields.list("scale_list"), nBlocks: try fields.int("nBlocks"),
+                blockStep: try fields.int("block_step"), step: try fields.int("step"),
+                stepMode: args["stepmode"] as? String ?? "even",
+                compressFactor: try fields.double("compress_factor"),
+                reduction: try fields.double("reduction"), classes: classes, stem: stem, input: input))
     }
 }
 

@@ -27,25 +27,33 @@ public final class MSDNet: EarlyExitNetwork, @unchecked Sendable {
         try config.validate()
         self.config = config
         let b = ModelBuilder(seed: seed, initializes: initialize)
-        let gr = config.grFactor, nC = config.nChannels
+        let gr = config.grFactor
+        let nC = config.nChannels
         var stem: [ConvBasic] = []
         if config.isImageNetStem {
-            stem.append(ConvBasic(b, "blocks.0.0.layers.0", in: config.input[0], out: nC * gr[0], kernel: 7, stride: 2,
-                                  bias: true, init: .pytorchDefault))
+            stem.append(
+                ConvBasic(
+                    b, "blocks.0.0.layers.0", in: config.input[0], out: nC * gr[0], kernel: 7, stride: 2,
+                    bias: true, init: .pytorchDefault))
         } else {
-            stem.append(ConvBasic(b, "blocks.0.0.layers.0.net", in: config.input[0], out: nC * gr[0], kernel: 3, stride: 1,
-                                  init: .pytorchDefault))
+            stem.append(
+                ConvBasic(
+                    b, "blocks.0.0.layers.0.net", in: config.input[0], out: nC * gr[0], kernel: 3, stride: 1,
+                    init: .pytorchDefault))
         }
         for s in 1..<max(config.scales, 1) {
-            stem.append(ConvBasic(b, "blocks.0.0.layers.\(s).net", in: nC * gr[s - 1], out: nC * gr[s], kernel: 3, stride: 2,
-                                  init: .pytorchDefault))
+            stem.append(
+                ConvBasic(
+                    b, "blocks.0.0.layers.\(s).net", in: nC * gr[s - 1], out: nC * gr[s], kernel: 3, stride: 2,
+                    init: .pytorchDefault))
         }
         self.stem = stem
         blocks = config.plan().enumerated().map { k, layers in Self.buildBlock(b, k, layers, config) }
         // state_dict order: every block, then every classifier.
         classifiers = config.blockOutputWidths.enumerated().map { k, n in
-            MSDNetClassifier(b, "classifier.\(k)", in: n * gr[gr.count - 1], classes: config.classes,
-                             imagenet: config.isImageNetStem)
+            MSDNetClassifier(
+                b, "classifier.\(k)", in: n * gr[gr.count - 1], classes: config.classes,
+                imagenet: config.isImageNetStem)
         }
         exitStage = Array(0..<config.nBlocks)
         store = b.store
@@ -54,19 +62,25 @@ public final class MSDNet: EarlyExitNetwork, @unchecked Sendable {
         }
     }
 
-    private static func buildBlock(_ b: ModelBuilder, _ k: Int, _ layers: [MSDNetConfig.LayerPlan],
-                                   _ config: MSDNetConfig) -> [MSDNModule] {
+    private static func buildBlock(
+        _ b: ModelBuilder, _ k: Int, _ layers: [MSDNetConfig.LayerPlan],
+        _ config: MSDNetConfig
+    ) -> [MSDNModule] {
         var modules: [MSDNModule] = []
         var j = k == 0 ? 1 : 0  // position in the block's Sequential; the stem is blocks.0.0
         for plan in layers {
             modules.append(.layer(MSDNLayer(b, "blocks.\(k).\(j)", config: config, plan: plan)))
             j += 1
             guard let reduced = plan.transitionWidth else { continue }
-            let n = plan.width + config.growthRate, offset = config.scales - plan.outScales
-            modules.append(.transition((offset..<config.scales).map { s in
-                ConvBasic(b, "blocks.\(k).\(j).m.\(s - offset).net", in: n * config.grFactor[s],
-                          out: reduced * config.grFactor[s], kernel: 1, stride: 1, init: .pytorchDefault)
-            }))
+            let n = plan.width + config.growthRate
+            let offset = config.scales - plan.outScales
+            modules.append(
+                .transition(
+                    (offset..<config.scales).map { s in
+                        ConvBasic(
+                            b, "blocks.\(k).\(j).m.\(s - offset).net", in: n * config.grFactor[s],
+                            out: reduced * config.grFactor[s], kernel: 1, stride: 1, init: .pytorchDefault)
+                    }))
             j += 1
         }
         return modules

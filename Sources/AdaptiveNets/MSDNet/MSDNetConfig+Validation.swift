@@ -21,21 +21,29 @@ extension MSDNetConfig {
         guard stepMode == "even" || stepMode == "linGrow" else {
             throw fail("stepMode \"\(stepMode)\" must be \"even\" or \"linGrow\"")
         }
-        guard prune == "max" else { throw fail("prune \"\(prune)\" is not supported (only \"max\", the reference default)") }
+        guard prune == "max" else {
+            throw fail("prune \"\(prune)\" is not supported (only \"max\", the reference default)")
+        }
         guard reduction >= 0, reduction <= 1 else { throw fail("reduction (\(reduction)) must be in [0, 1]") }
         guard classes >= 2 else { throw fail("classes (\(classes)) must be at least 2") }
-        guard stem == "cifar" || stem == "imagenet" else { throw fail("stem \"\(stem)\" must be \"cifar\" or \"imagenet\"") }
-        guard input.count == 3, input.allSatisfy({ $0 > 0 }) else { throw fail("input \(input) must be [channels, height, width]") }
+        guard stem == "cifar" || stem == "imagenet" else {
+            throw fail("stem \"\(stem)\" must be \"cifar\" or \"imagenet\"")
+        }
+        guard input.count == 3, input.allSatisfy({ $0 > 0 }) else {
+            throw fail("input \(input) must be [channels, height, width]")
+        }
         // Q1: both branches of a down+normal unit get floor(g*grFactor[s]/2) channels while the next layer expects
         // g*grFactor[s], so an odd product crashes the reference with a channel mismatch.
         for s in 1..<max(S, 1) where (growthRate * grFactor[s]) % 2 != 0 {
-            throw fail("growthRate*grFactor[\(s)] = \(growthRate * grFactor[s]) is odd: the two branches of scale \(s) "
-                       + "would get \(growthRate * grFactor[s] / 2) channels each and the reference crashes (quirk Q1)")
+            throw fail(
+                "growthRate*grFactor[\(s)] = \(growthRate * grFactor[s]) is odd: the two branches of scale \(s) "
+                    + "would get \(growthRate * grFactor[s] / 2) channels each and the reference crashes (quirk Q1)")
         }
         for (b, block) in plan().enumerated() {
             for layer in block where layer.transitionWidth == 0 {
-                throw fail("reduction \(reduction) leaves no channels in the transition of block \(b) "
-                           + "(floor(\(reduction) * \(layer.width + growthRate)) = 0)")
+                throw fail(
+                    "reduction \(reduction) leaves no channels in the transition of block \(b) "
+                        + "(floor(\(reduction) * \(layer.width + growthRate)) = 0)")
             }
         }
         try validateInputSize()
@@ -51,9 +59,10 @@ extension MSDNetConfig {
             let beforePool = down(down(coarsest))
             let pooled = beforePool >= 2 ? (beforePool - 2) / 2 + 1 : 0
             guard pooled == 1 else {
-                throw ConfigError.invalid("input \(axis) \(size) gives a coarsest scale of \(coarsest) pixels and a "
-                    + "\(beforePool)-pixel map before the classifiers' AvgPool2d(2); they have no global pooling and need "
-                    + "the coarsest scale to be 5...12 pixels (quirk Q4)")
+                throw ConfigError.invalid(
+                    "input \(axis) \(size) gives a coarsest scale of \(coarsest) pixels and a "
+                        + "\(beforePool)-pixel map before the classifiers' AvgPool2d(2); they have no global pooling and need "
+                        + "the coarsest scale to be 5...12 pixels (quirk Q4)")
             }
         }
     }

@@ -35,17 +35,30 @@ public struct MSDNetConfig: Codable, Equatable, Sendable {
     public var input: [Int]
 
     /// A config from its fields; prune, reduction, bottleneck and stem default to the reference's CIFAR settings.
-    public init(nBlocks: Int, stepMode: String, step: Int, base: Int, nChannels: Int, growthRate: Int, grFactor: [Int],
-                bnFactor: [Int], prune: String = "max", reduction: Double = 0.5, bottleneck: Bool = true, classes: Int,
-                stem: String = "cifar", input: [Int]) {
-        self.nBlocks = nBlocks; self.stepMode = stepMode; self.step = step; self.base = base
-        self.nChannels = nChannels; self.growthRate = growthRate; self.grFactor = grFactor; self.bnFactor = bnFactor
-        self.prune = prune; self.reduction = reduction; self.bottleneck = bottleneck; self.classes = classes
-        self.stem = stem; self.input = input
+    public init(
+        nBlocks: Int, stepMode: String, step: Int, base: Int, nChannels: Int, growthRate: Int, grFactor: [Int],
+        bnFactor: [Int], prune: String = "max", reduction: Double = 0.5, bottleneck: Bool = true, classes: Int,
+        stem: String = "cifar", input: [Int]
+    ) {
+        self.nBlocks = nBlocks
+        self.stepMode = stepMode
+        self.step = step
+        self.base = base
+        self.nChannels = nChannels
+        self.growthRate = growthRate
+        self.grFactor = grFactor
+        self.bnFactor = bnFactor
+        self.prune = prune
+        self.reduction = reduction
+        self.bottleneck = bottleneck
+        self.classes = classes
+        self.stem = stem
+        self.input = input
     }
 
     enum CodingKeys: String, CodingKey {
-        case arch, nBlocks, stepMode, step, base, nChannels, growthRate, grFactor, bnFactor, prune, reduction, bottleneck
+        case arch, nBlocks, stepMode, step, base, nChannels, growthRate, grFactor, bnFactor, prune, reduction,
+            bottleneck
         case classes, stem, input
     }
 
@@ -102,7 +115,8 @@ public struct MSDNetConfig: Codable, Equatable, Sendable {
     func plan() -> [[LayerPlan]] {
         let counts = layersPerBlock
         let total = counts.reduce(0, +)
-        var n = nChannels, l = 0
+        var n = nChannels
+        var l = 0
         return counts.map { count in
             (0..<count).map { _ in
                 l += 1

@@ -9,7 +9,8 @@ struct MSDNConvBN: Sendable {
     let stride: Int
 
     init(_ b: ModelBuilder, _ prefix: String, in cin: Int, out: Int, bnWidth: Int, down: Bool, bottleneck: Bool) {
-        var inner = cin, next = 0
+        var inner = cin
+        var next = 0
         if bottleneck {
             inner = min(cin, bnWidth * out)
             let w = b.conv(prefix + ".0", out: inner, in: cin, kernel: 1, init: .pytorchDefault).0
@@ -52,20 +53,29 @@ struct MSDNLayer: Sendable {
     let drops: Bool
 
     init(_ b: ModelBuilder, _ prefix: String, config c: MSDNetConfig, plan: MSDNetConfig.LayerPlan) {
-        let offset = c.scales - plan.outScales, n = plan.width, gr = c.grFactor, bn = c.bnFactor
+        let offset = c.scales - plan.outScales
+        let n = plan.width
+        let gr = c.grFactor
+        let bn = c.bnFactor
         drops = plan.inScales > plan.outScales
         var units: [MSDNScaleUnit] = []
         for s in offset..<c.scales {
             let p = "\(prefix).layers.\(s - offset)"
             let width = c.growthRate * gr[s]
             if s == offset && !drops {
-                units.append(MSDNScaleUnit(down: nil, normal: MSDNConvBN(b, p + ".conv_normal.net", in: n * gr[s], out: width,
-                                                                         bnWidth: bn[s], down: false, bottleneck: c.bottleneck)))
+                units.append(
+                    MSDNScaleUnit(
+                        down: nil,
+                        normal: MSDNConvBN(
+                            b, p + ".conv_normal.net", in: n * gr[s], out: width,
+                            bnWidth: bn[s], down: false, bottleneck: c.bottleneck)))
             } else {
-                let down = MSDNConvBN(b, p + ".conv_down.net", in: n * gr[s - 1], out: width / 2, bnWidth: bn[s - 1],
-                                      down: true, bottleneck: c.bottleneck)
-                let normal = MSDNConvBN(b, p + ".conv_normal.net", in: n * gr[s], out: width / 2, bnWidth: bn[s],
-                                        down: false, bottleneck: c.bottleneck)
+                let down = MSDNConvBN(
+                    b, p + ".conv_down.net", in: n * gr[s - 1], out: width / 2, bnWidth: bn[s - 1],
+                    down: true, bottleneck: c.bottleneck)
+                let normal = MSDNConvBN(
+                    b, p + ".conv_normal.net", in: n * gr[s], out: width / 2, bnWidth: bn[s],
+                    down: false, bottleneck: c.bottleneck)
                 units.append(MSDNScaleUnit(down: down, normal: normal))
             }
         }
@@ -75,7 +85,8 @@ struct MSDNLayer: Sendable {
     /// `x` is the feature list, finest first; returns the list of output scales.
     func callAsFunction(_ g: Graph, _ x: [Node]) throws -> [Node] {
         guard x.count == units.count + (drops ? 1 : 0) else {
-            throw EngineError.invalidArgument(op: "MSDN layer", "expected \(units.count + (drops ? 1 : 0)) scales, got \(x.count)")
+            throw EngineError.invalidArgument(
+                op: "MSDN layer", "expected \(units.count + (drops ? 1 : 0)) scales, got \(x.count)")
         }
         let shift = drops ? 1 : 0
         return try units.enumerated().map { i, unit in
@@ -92,10 +103,11 @@ enum MSDNModule: Sendable {
 
     func callAsFunction(_ g: Graph, _ x: [Node]) throws -> [Node] {
         switch self {
-        case let .layer(layer): return try layer(g, x)
-        case let .transition(convs):
+        case .layer(let layer): return try layer(g, x)
+        case .transition(let convs):
             guard convs.count == x.count else {
-                throw EngineError.invalidArgument(op: "MSDNet transition", "expected \(convs.count) scales, got \(x.count)")
+                throw EngineError.invalidArgument(
+                    op: "MSDNet transition", "expected \(convs.count) scales, got \(x.count)")
             }
             return try zip(convs, x).map { conv, feature in try conv(g, feature) }
         }

@@ -14,7 +14,7 @@ public final class RANet: EarlyExitNetwork, @unchecked Sendable {
     public var exitCount: Int { exitStage.count }
     public var stageCount: Int { config.subnetworks }
 
-    let stem: [ConvBasic]          // build order: highest resolution first
+    let stem: [ConvBasic]  // build order: highest resolution first
     let flows: [[RANetBlock]]
     let classifiers: [Classifier]
     /// Index of the first exit of each sub-network.
@@ -37,32 +37,45 @@ public final class RANet: EarlyExitNetwork, @unchecked Sendable {
         try config.validate()
         self.config = config
         let b = ModelBuilder(seed: seed, initializes: initialize)
-        let S = config.subnetworks, gr = config.grFactor, nC = config.nChannels
+        let S = config.subnetworks
+        let gr = config.grFactor
+        let nC = config.nChannels
         // Stem: highest resolution first; a stride-2 conv wherever the scale changes.
         var stem: [ConvBasic] = []
         let top = nC * gr[S - 1]
         if config.isImageNetStem {
-            stem.append(ConvBasic(b, "FirstLayer.layers.0", in: config.input[0], out: top, kernel: 7, stride: 2, bias: true,
-                                  init: .pytorchDefault))
+            stem.append(
+                ConvBasic(
+                    b, "FirstLayer.layers.0", in: config.input[0], out: top, kernel: 7, stride: 2, bias: true,
+                    init: .pytorchDefault))
         } else {
-            stem.append(ConvBasic(b, "FirstLayer.layers.0.net", in: config.input[0], out: top, kernel: 3, stride: 1,
-                                  init: .pytorchDefault))
+            stem.append(
+                ConvBasic(
+                    b, "FirstLayer.layers.0.net", in: config.input[0], out: top, kernel: 3, stride: 1,
+                    init: .pytorchDefault))
         }
         for i in 1..<max(S, 1) {
             let h = S - 1 - i
             let stride = config.scaleList[h] == config.scaleList[h + 1] ? 1 : 2
-            stem.append(ConvBasic(b, "FirstLayer.layers.\(i).net", in: nC * gr[h + 1], out: nC * gr[h], kernel: 3,
-                                  stride: stride, init: .pytorchDefault))
+            stem.append(
+                ConvBasic(
+                    b, "FirstLayer.layers.\(i).net", in: nC * gr[h + 1], out: nC * gr[h], kernel: 3,
+                    stride: stride, init: .pytorchDefault))
         }
         self.stem = stem
 
-        var flows: [[RANetBlock]] = [], exitStage: [Int] = [], firstExit: [Int] = []
+        var flows: [[RANetBlock]] = []
+        var exitStage: [Int] = []
+        var firstExit: [Int] = []
         var lowChannels: [[Int]] = []
         var exitInputs: [Int] = []
         for h in 0..<S {
-            var blocks: [RANetBlock] = [], cumulative: [[Int]] = []
+            var blocks: [RANetBlock] = []
+            var cumulative: [[Int]] = []
             var channels = nC * gr[h]
-            let growth = config.growthRate * gr[h], bh = config.blocks(h), bPrev = config.blocks(h - 1)
+            let growth = config.growthRate * gr[h]
+            let bh = config.blocks(h)
+            let bPrev = config.blocks(h - 1)
             let downBlocks = Set((0..<h).map { config.blocks($0) }.suffix(max(config.scaleList[h] - 1, 0)))
             firstExit.append(exitStage.count)
             for k in 1...bh {
@@ -70,13 +83,15 @@ public final class RANet: EarlyExitNetwork, @unchecked Sendable {
                 let trans = (1..<max(config.scaleList[h], 1)).contains { k == $0 * bh / config.scaleList[h] }
                 let block: RANetBlock
                 if k <= bPrev {
-                    block = .fusion(b, prefix, in: channels, lowChannels: lowChannels[k - 1], layers: config.layers(block: k),
-                                    growth: growth, compress: config.compressFactor, lowWidth: config.bnFactor[h - 1],
-                                    ownWidth: config.bnFactor[h], down: config.scaleList[h] > 1 && downBlocks.contains(k),
-                                    transition: trans, reduction: config.reduction)
+                    block = .fusion(
+                        b, prefix, in: channels, lowChannels: lowChannels[k - 1], layers: config.layers(block: k),
+                        growth: growth, compress: config.compressFactor, lowWidth: config.bnFactor[h - 1],
+                        ownWidth: config.bnFactor[h], down: config.scaleList[h] > 1 && downBlocks.contains(k),
+                        transition: trans, reduction: config.reduction)
                 } else {
-                    block = .dense(b, prefix, in: channels, layers: config.layers(block: k), growth: growth,
-                                   bnWidth: config.bnFactor[h], transition: trans, reduction: config.reduction)
+                    block = .dense(
+                        b, prefix, in: channels, layers: config.layers(block: k), growth: growth,
+                        bnWidth: config.bnFactor[h], transition: trans, reduction: config.reduction)
                     exitStage.append(h)
                     exitInputs.append(block.outChannels)
                 }
@@ -128,11 +143,12 @@ public final class RANet: EarlyExitNetwork, @unchecked Sendable {
         let bases = Array(state.prefix(S - h))
         var lowFlat = Array(state.dropFirst(S - h))
         var x = bases[0]
-        var logits: [Node] = [], cumulative: [Node] = []
+        var logits: [Node] = []
+        var cumulative: [Node] = []
         var exit = firstExit[h]
         for (j, block) in flows[h].enumerated() {
             var lows: [Node]?
-            if case let .fusion(layers, _) = block.kind {
+            if case .fusion(let layers, _) = block.kind {
                 lows = Array(lowFlat.prefix(layers.count + 1))
                 lowFlat.removeFirst(layers.count + 1)
             }

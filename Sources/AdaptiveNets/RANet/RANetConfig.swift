@@ -19,13 +19,25 @@ public struct RANetConfig: Codable, Equatable, Sendable {
     /// Input channels, height, width.
     public var input: [Int]
 
-    public init(nChannels: Int, growthRate: Int, grFactor: [Int], bnFactor: [Int], scaleList: [Int], nBlocks: Int,
-                blockStep: Int, step: Int, stepMode: String, compressFactor: Double = 0.25, reduction: Double = 0.5,
-                classes: Int, stem: String = "cifar", input: [Int]) {
-        self.nChannels = nChannels; self.growthRate = growthRate; self.grFactor = grFactor; self.bnFactor = bnFactor
-        self.scaleList = scaleList; self.nBlocks = nBlocks; self.blockStep = blockStep; self.step = step
-        self.stepMode = stepMode; self.compressFactor = compressFactor; self.reduction = reduction
-        self.classes = classes; self.stem = stem; self.input = input
+    public init(
+        nChannels: Int, growthRate: Int, grFactor: [Int], bnFactor: [Int], scaleList: [Int], nBlocks: Int,
+        blockStep: Int, step: Int, stepMode: String, compressFactor: Double = 0.25, reduction: Double = 0.5,
+        classes: Int, stem: String = "cifar", input: [Int]
+    ) {
+        self.nChannels = nChannels
+        self.growthRate = growthRate
+        self.grFactor = grFactor
+        self.bnFactor = bnFactor
+        self.scaleList = scaleList
+        self.nBlocks = nBlocks
+        self.blockStep = blockStep
+        self.step = step
+        self.stepMode = stepMode
+        self.compressFactor = compressFactor
+        self.reduction = reduction
+        self.classes = classes
+        self.stem = stem
+        self.input = input
     }
 
     /// Number of sub-networks (scale flows).
@@ -49,22 +61,33 @@ public struct RANetConfig: Codable, Equatable, Sendable {
         guard scaleList[0] >= 1, zip(scaleList, scaleList.dropFirst()).allSatisfy({ $0 <= $1 }) else {
             throw fail("scaleList \(scaleList) must start at 1 or more and be non-decreasing")
         }
-        guard nChannels > 0, growthRate > 0 else { throw fail("nChannels (\(nChannels)) and growthRate (\(growthRate)) must be positive") }
+        guard nChannels > 0, growthRate > 0 else {
+            throw fail("nChannels (\(nChannels)) and growthRate (\(growthRate)) must be positive")
+        }
         guard grFactor.allSatisfy({ $0 > 0 }), bnFactor.allSatisfy({ $0 > 0 }) else {
             throw fail("grFactor \(grFactor) and bnFactor \(bnFactor) must be positive")
         }
         guard nBlocks >= 1, blockStep >= 0, step >= 1 else {
-            throw fail("nBlocks (\(nBlocks)) and step (\(step)) must be at least 1, blockStep (\(blockStep)) at least 0")
+            throw fail(
+                "nBlocks (\(nBlocks)) and step (\(step)) must be at least 1, blockStep (\(blockStep)) at least 0")
         }
-        guard stepMode == "even" || stepMode == "lg" else { throw fail("stepMode \"\(stepMode)\" must be \"even\" or \"lg\"") }
+        guard stepMode == "even" || stepMode == "lg" else {
+            throw fail("stepMode \"\(stepMode)\" must be \"even\" or \"lg\"")
+        }
         guard compressFactor > 0, compressFactor < 1, reduction > 0, reduction <= 1 else {
             throw fail("compressFactor (\(compressFactor)) must be in (0,1) and reduction (\(reduction)) in (0,1]")
         }
         guard classes >= 2 else { throw fail("classes (\(classes)) must be at least 2") }
-        guard stem == "cifar" || stem == "imagenet" else { throw fail("stem \"\(stem)\" must be \"cifar\" or \"imagenet\"") }
-        guard input.count == 3, input.allSatisfy({ $0 > 0 }) else { throw fail("input \(input) must be [channels, height, width]") }
+        guard stem == "cifar" || stem == "imagenet" else {
+            throw fail("stem \"\(stem)\" must be \"cifar\" or \"imagenet\"")
+        }
+        guard input.count == 3, input.allSatisfy({ $0 > 0 }) else {
+            throw fail("input \(input) must be [channels, height, width]")
+        }
         for h in 1..<max(S, 1) where Int(Double(growthRate * grFactor[h]) * compressFactor) < 1 {
-            throw fail("growthRate*grFactor[\(h)] = \(growthRate * grFactor[h]) gives no channels from the coarser sub-network at compressFactor \(compressFactor)")
+            throw fail(
+                "growthRate*grFactor[\(h)] = \(growthRate * grFactor[h]) gives no channels from the coarser sub-network at compressFactor \(compressFactor)"
+            )
         }
         // Sizes that do not fit the classifiers are caught by the builder's dry run (it knows every map size).
     }
@@ -78,10 +101,11 @@ public enum ConfigError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .invalid(m): return "invalid config: \(m)"
-        case let .unknownPreset(name, available):
-            return "unknown preset \"\(name)\" (available: \(available.joined(separator: ", ")); or give a path to a config .json file)"
-        case let .unreadable(path, reason): return "cannot read config \(path): \(reason)"
+        case .invalid(let m): return "invalid config: \(m)"
+        case .unknownPreset(let name, let available):
+            return
+                "unknown preset \"\(name)\" (available: \(available.joined(separator: ", ")); or give a path to a config .json file)"
+        case .unreadable(let path, let reason): return "cannot read config \(path): \(reason)"
         }
     }
 }

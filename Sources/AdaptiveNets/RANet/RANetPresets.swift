@@ -1,20 +1,25 @@
 extension RANetConfig {
     /// Named configurations: the golden reference configs plus the README's ImageNet model.
     public static let presets: [String: RANetConfig] = [
-        "cifar10-paper": RANetConfig(nChannels: 16, growthRate: 6, grFactor: [4, 2, 1, 1], bnFactor: [4, 2, 1, 1],
-                                     scaleList: [1, 2, 3, 3], nBlocks: 2, blockStep: 2, step: 4, stepMode: "even",
-                                     classes: 10, input: [3, 32, 32]),
-        "cifar10-readme": RANetConfig(nChannels: 16, growthRate: 6, grFactor: [4, 2, 1], bnFactor: [4, 2, 1],
-                                      scaleList: [1, 2, 3], nBlocks: 2, blockStep: 2, step: 2, stepMode: "lg",
-                                      classes: 10, input: [3, 32, 32]),
-        "cifar100-paper": RANetConfig(nChannels: 16, growthRate: 6, grFactor: [4, 2, 1, 1], bnFactor: [4, 2, 1, 1],
-                                      scaleList: [1, 2, 3, 3], nBlocks: 2, blockStep: 2, step: 4, stepMode: "even",
-                                      classes: 100, input: [3, 32, 32]),
-        "fmnist-small": RANetConfig(nChannels: 16, growthRate: 6, grFactor: [4, 2, 1], bnFactor: [4, 2, 1],
-                                    scaleList: [1, 2, 3], nBlocks: 2, blockStep: 2, step: 2, stepMode: "even",
-                                    classes: 10, input: [1, 28, 28]),
-        "imagenet-readme": RANetConfig(nChannels: 32, growthRate: 16, grFactor: [4, 2, 2, 1], bnFactor: [4, 2, 2, 1],
-                                       scaleList: [1, 2, 3, 4], nBlocks: 2, blockStep: 2, step: 8, stepMode: "even",
-                                       classes: 1000, stem: "imagenet", input: [3, 224, 224]),
+        "cifar10-paper": RANetConfig(
+            nChannels: 16, growthRate: 6, grFactor: [4, 2, 1, 1], bnFactor: [4, 2, 1, 1],
+            scaleList: [1, 2, 3, 3], nBlocks: 2, blockStep: 2, step: 4, stepMode: "even",
+            classes: 10, input: [3, 32, 32]),
+        "cifar10-readme": RANetConfig(
+            nChannels: 16, growthRate: 6, grFactor: [4, 2, 1], bnFactor: [4, 2, 1],
+            scaleList: [1, 2, 3], nBlocks: 2, blockStep: 2, step: 2, stepMode: "lg",
+            classes: 10, input: [3, 32, 32]),
+        "cifar100-paper": RANetConfig(
+            nChannels: 16, growthRate: 6, grFactor: [4, 2, 1, 1], bnFactor: [4, 2, 1, 1],
+            scaleList: [1, 2, 3, 3], nBlocks: 2, blockStep: 2, step: 4, stepMode: "even",
+            classes: 100, input: [3, 32, 32]),
+        "fmnist-small": RANetConfig(
+            nChannels: 16, growthRate: 6, grFactor: [4, 2, 1], bnFactor: [4, 2, 1],
+            scaleList: [1, 2, 3], nBlocks: 2, blockStep: 2, step: 2, stepMode: "even",
+            classes: 10, input: [1, 28, 28]),
+        "imagenet-readme": RANetConfig(
+            nChannels: 32, growthRate: 16, grFactor: [4, 2, 2, 1], bnFactor: [4, 2, 2, 1],
+            scaleList: [1, 2, 3, 4], nBlocks: 2, blockStep: 2, step: 8, stepMode: "even",
+            classes: 1000, stem: "imagenet", input: [3, 224, 224]),
     ]
 }

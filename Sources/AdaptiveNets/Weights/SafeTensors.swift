@@ -7,7 +7,10 @@ public struct SafeTensorsFile: Sendable {
     public struct Entry: Sendable, Equatable {
         public var shape: [Int]
         public var values: [Float]
-        public init(shape: [Int], values: [Float]) { self.shape = shape; self.values = values }
+        public init(shape: [Int], values: [Float]) {
+            self.shape = shape
+            self.values = values
+        }
     }
 
     public var tensors: [String: Entry]
@@ -32,17 +35,21 @@ public struct SafeTensorsFile: Sendable {
 
     public static func parse(_ data: Data, path: String) throws -> SafeTensorsFile {
         let bytes = [UInt8](data)
-        guard bytes.count >= 8 else { throw WeightsError.corrupt(path, "file is \(bytes.count) bytes, shorter than the 8-byte header length") }
+        guard bytes.count >= 8 else {
+            throw WeightsError.corrupt(path, "file is \(bytes.count) bytes, shorter than the 8-byte header length")
+        }
         var headerLength = 0
         for i in 0..<8 { headerLength |= Int(bytes[i]) << (8 * i) }
         guard headerLength > 0, headerLength <= bytes.count - 8 else {
-            throw WeightsError.corrupt(path, "header length \(headerLength) does not fit a file of \(bytes.count) bytes (truncated?)")
+            throw WeightsError.corrupt(
+                path, "header length \(headerLength) does not fit a file of \(bytes.count) bytes (truncated?)")
         }
         let headerData = Data(bytes[8..<(8 + headerLength)])
         guard let header = (try? JSONSerialization.jsonObject(with: headerData)) as? [String: Any] else {
             throw WeightsError.corrupt(path, "header is not a JSON object")
         }
-        let dataStart = 8 + headerLength, dataLength = bytes.count - dataStart
+        let dataStart = 8 + headerLength
+        let dataLength = bytes.count - dataStart
         var file = SafeTensorsFile()
         if let meta = header["__metadata__"] as? [String: Any] {
             for (k, v) in meta { file.metadata[k] = v as? String ?? "\(v)" }
@@ -50,23 +57,35 @@ public struct SafeTensorsFile: Sendable {
         var spans: [(String, Int)] = []
         for (name, raw) in header where name != "__metadata__" {
             guard let info = raw as? [String: Any], let dtype = info["dtype"] as? String,
-                  let shape = (info["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
-                  let offsets = (info["data_offsets"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
-                  offsets.count == 2 else {
+                let shape = (info["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
+                let offsets = (info["data_offsets"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
+                offsets.count == 2
+            else {
                 throw WeightsError.corrupt(path, "tensor \(name): missing dtype, shape or data_offsets")
             }
-            guard let width = Self.byteWidth[dtype] else { throw WeightsError.corrupt(path, "tensor \(name): unsupported dtype \(dtype)") }
-            guard shape.allSatisfy({ $0 >= 0 }) else { throw WeightsError.corrupt(path, "tensor \(name): negative dimension in \(shape)") }
+            guard let width = Self.byteWidth[dtype] else {
+                throw WeightsError.corrupt(path, "tensor \(name): unsupported dtype \(dtype)")
+            }
+            guard shape.allSatisfy({ $0 >= 0 }) else {
+                throw WeightsError.corrupt(path, "tensor \(name): negative dimension in \(shape)")
+            }
             let count = shape.reduce(1, *)
             let (begin, end) = (offsets[0], offsets[1])
             guard begin >= 0, end >= begin, end <= dataLength else {
-                throw WeightsError.corrupt(path, "tensor \(name): data_offsets [\(begin), \(end)] outside the \(dataLength) data bytes (truncated file or lying header)")
+                throw WeightsError.corrupt(
+                    path,
+                    "tensor \(name): data_offsets [\(begin), \(end)] outside the \(dataLength) data bytes (truncated file or lying header)"
+                )
             }
             guard end - begin == count * width else {
-                throw WeightsError.corrupt(path, "tensor \(name): \(end - begin) bytes for shape \(shape) of \(dtype) (needs \(count * width))")
+                throw WeightsError.corrupt(
+                    path, "tensor \(name): \(end - begin) bytes for shape \(shape) of \(dtype) (needs \(count * width))"
+                )
             }
             let values = bytes.withUnsafeBytes { raw in
-                Self.decode(UnsafeRawBufferPointer(rebasing: raw[(dataStart + begin)..<(dataStart + end)]), dtype: dtype, count: count)
+                Self.decode(
+                    UnsafeRawBufferPointer(rebasing: raw[(dataStart + begin)..<(dataStart + end)]), dtype: dtype,
+                    count: count)
             }
             file.tensors[name] = Entry(shape: shape, values: values)
             spans.append((name, begin))
@@ -75,15 +94,19 @@ public struct SafeTensorsFile: Sendable {
         return file
     }
 
-    static let byteWidth: [String: Int] = ["F32": 4, "F64": 8, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1]
+    static let byteWidth: [String: Int] = [
+        "F32": 4, "F64": 8, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1, "BOOL": 1,
+    ]
 
     static func decode(_ raw: UnsafeRawBufferPointer, dtype: String, count: Int) -> [Float] {
         func load<T>(_ type: T.Type, _ i: Int, _ w: Int) -> T { raw.loadUnaligned(fromByteOffset: i * w, as: T.self) }
         switch dtype {
         case "F32": return (0..<count).map { Float(bitPattern: UInt32(littleEndian: load(UInt32.self, $0, 4))) }
         case "F64": return (0..<count).map { Float(Double(bitPattern: UInt64(littleEndian: load(UInt64.self, $0, 8)))) }
-        case "F16": return (0..<count).map { Float(Float16(bitPattern: UInt16(littleEndian: load(UInt16.self, $0, 2)))) }
-        case "BF16": return (0..<count).map { Float(bitPattern: UInt32(UInt16(littleEndian: load(UInt16.self, $0, 2))) << 16) }
+        case "F16":
+            return (0..<count).map { Float(Float16(bitPattern: UInt16(littleEndian: load(UInt16.self, $0, 2)))) }
+        case "BF16":
+            return (0..<count).map { Float(bitPattern: UInt32(UInt16(littleEndian: load(UInt16.self, $0, 2))) << 16) }
         case "I64": return (0..<count).map { Float(Int64(littleEndian: load(Int64.self, $0, 8))) }
         case "I32": return (0..<count).map { Float(Int32(littleEndian: load(Int32.self, $0, 4))) }
         case "I16": return (0..<count).map { Float(Int16(littleEndian: load(Int16.self, $0, 2))) }
@@ -101,7 +124,8 @@ public struct SafeTensorsFile: Sendable {
         for name in names {
             guard let t = tensors[name] else { continue }
             guard t.values.count == t.shape.reduce(1, *) else {
-                throw WeightsError.shapeMismatch(file: "(writing)", tensor: name, expected: t.shape, found: [t.values.count])
+                throw WeightsError.shapeMismatch(
+                    file: "(writing)", tensor: name, expected: t.shape, found: [t.values.count])
             }
             header[name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + 4 * t.values.count]]
             offset += 4 * t.values.count
@@ -116,8 +140,10 @@ public struct SafeTensorsFile: Sendable {
             guard let t = tensors[name] else { continue }
             t.values.withUnsafeBufferPointer { buf in
                 // Float32 is little-endian on every platform Swift targets here; bytes are written as they are.
-                out.append(UnsafeBufferPointer(start: UnsafeRawPointer(buf.baseAddress!).assumingMemoryBound(to: UInt8.self),
-                                               count: buf.count * 4))
+                out.append(
+                    UnsafeBufferPointer(
+                        start: UnsafeRawPointer(buf.baseAddress!).assumingMemoryBound(to: UInt8.self),
+                        count: buf.count * 4))
             }
         }
         return out
@@ -139,7 +165,10 @@ public enum AtomicFile {
         do {
             try data.write(to: tmp)
             let fd = open(tmp.path, O_RDONLY)
-            if fd >= 0 { fsync(fd); close(fd) }
+            if fd >= 0 {
+                fsync(fd)
+                close(fd)
+            }
             if rename(tmp.path, url.path) != 0 {
                 throw WeightsError.writeFailed(path, String(cString: strerror(errno)))
             }
@@ -165,13 +194,14 @@ public enum WeightsError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .missingFile(p): return "\(p): file not found"
-        case let .unreadable(p): return "\(p): cannot read the file"
-        case let .corrupt(p, m): return "\(p): not a valid safetensors file: \(m)"
-        case let .unknownTensor(p, t): return "\(p): tensor \(t) is not a parameter or buffer of this model"
-        case let .missingTensor(p, t): return "\(p): tensor \(t) is missing"
-        case let .shapeMismatch(p, t, e, f): return "\(p): tensor \(t) has shape \(f), the model expects \(e)"
-        case let .writeFailed(p, m): return "\(p): could not write: \(m)"
+        case .missingFile(let p): return "\(p): file not found"
+        case .unreadable(let p): return "\(p): cannot read the file"
+        case .corrupt(let p, let m): return "\(p): not a valid safetensors file: \(m)"
+        case .unknownTensor(let p, let t): return "\(p): tensor \(t) is not a parameter or buffer of this model"
+        case .missingTensor(let p, let t): return "\(p): tensor \(t) is missing"
+        case .shapeMismatch(let p, let t, let e, let f):
+            return "\(p): tensor \(t) has shape \(f), the model expects \(e)"
+        case .writeFailed(let p, let m): return "\(p): could not write: \(m)"
         }
     }
 }

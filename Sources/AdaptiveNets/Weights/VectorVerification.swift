@@ -32,11 +32,14 @@ public enum VectorVerification {
         let weights = try SafeTensorsFile.read(weightsPath)
         let io = try SafeTensorsFile.read(ioPath)
         let meta = io.metadata.isEmpty ? weights.metadata : io.metadata
-        guard let argsText = meta["args"], let args = try? JSONSerialization.jsonObject(with: Data(argsText.utf8)) as? [String: Any] else {
+        guard let argsText = meta["args"],
+            let args = try? JSONSerialization.jsonObject(with: Data(argsText.utf8)) as? [String: Any]
+        else {
             throw WeightsError.corrupt(ioPath, "metadata has no JSON \"args\"")
         }
         guard let shapeText = meta["input_shape_NCHW"],
-              let shape = (try? JSONSerialization.jsonObject(with: Data(shapeText.utf8))) as? [NSNumber] else {
+            let shape = (try? JSONSerialization.jsonObject(with: Data(shapeText.utf8))) as? [NSNumber]
+        else {
             throw WeightsError.corrupt(ioPath, "metadata has no \"input_shape_NCHW\"")
         }
         let config = try ModelFactory.config(referenceArgs: args, inputNCHW: shape.map(\.intValue))
@@ -47,7 +50,8 @@ public enum VectorVerification {
             guard let t = io[name] else { throw WeightsError.missingTensor(file: ioPath, tensor: name) }
             return t
         }
-        let x = try tensor("x"), y = try tensor("y")
+        let x = try tensor("x")
+        let y = try tensor("y")
         guard x.shape == shape.map(\.intValue) else {
             throw WeightsError.shapeMismatch(file: ioPath, tensor: "x", expected: shape.map(\.intValue), found: x.shape)
         }
@@ -60,7 +64,9 @@ public enum VectorVerification {
             let g = Graph(training: false, recordsGradients: false)
             let logits = try model.forward(g, g.input(input))
             group = Comparison(file: ioPath)
-            for (k, l) in logits.enumerated() { try group.compare("\(prefix).\(k)", l.value, try tensor("\(prefix).\(k)")) }
+            for (k, l) in logits.enumerated() {
+                try group.compare("\(prefix).\(k)", l.value, try tensor("\(prefix).\(k)"))
+            }
             results.append(group.result(title))
         }
 
@@ -70,7 +76,11 @@ public enum VectorVerification {
         // float32 noise taking the other branch. Such an element's gradient decision is undecidable at this precision
         // (another summation order flips it), so each gradient tensor is compared under the better of the two.
         let initialBuffers = model.store.buffers.map { $0.value.clone() }
-        var passes: [(logits: [Node], losses: [Node], total: Node, grads: [String: Tensor], buffers: [String: Tensor], kinks: Int)] = []
+        var passes:
+            [(
+                logits: [Node], losses: [Node], total: Node, grads: [String: Tensor], buffers: [String: Tensor],
+                kinks: Int
+            )] = []
         for flip in [false, true] {
             for (b, saved) in zip(model.store.buffers, initialBuffers) { b.value.copy(from: saved) }
             let g = Graph(training: true)
@@ -81,7 +91,8 @@ public enum VectorVerification {
             let losses = try logits.map { try g.crossEntropy($0, labels: labels) }
             let total = try g.weightedSum(losses, weights: Array(repeating: 1, count: losses.count))
             try g.backward(total)
-            var grads: [String: Tensor] = [:], buffers: [String: Tensor] = [:]
+            var grads: [String: Tensor] = [:]
+            var buffers: [String: Tensor] = [:]
             for p in model.store.parameters { grads[p.name] = p.grad.clone() }
             for b in model.store.buffers { buffers[b.name] = b.value.clone() }
             passes.append((logits, losses, total, grads, buffers, probe.count))
@@ -89,9 +100,13 @@ public enum VectorVerification {
         }
         let main = passes[0]
         ambiguousReluElements = main.kinks
-        if ProcessInfo.processInfo.environment["RANET_VERIFY_TRACE"] != nil { print("ambiguous ReLU inputs:", main.kinks) }
+        if ProcessInfo.processInfo.environment["RANET_VERIFY_TRACE"] != nil {
+            print("ambiguous ReLU inputs:", main.kinks)
+        }
         group = Comparison(file: ioPath)
-        for (k, l) in main.logits.enumerated() { try group.compare("logits_train.\(k)", l.value, try tensor("logits_train.\(k)")) }
+        for (k, l) in main.logits.enumerated() {
+            try group.compare("logits_train.\(k)", l.value, try tensor("logits_train.\(k)"))
+        }
         results.append(group.result("train logits"))
         group = Comparison(file: ioPath)
         try group.compare("loss", main.total.value, try tensor("loss"))
@@ -102,13 +117,17 @@ public enum VectorVerification {
         var chosen: [String: Tensor] = [:]
         for p in model.store.parameters {
             let reference = try tensor("grad." + p.name)
-            let best = passes.map { $0.grads[p.name]! }.min { Comparison.error($0, reference) < Comparison.error($1, reference) }!
+            let best = passes.map { $0.grads[p.name]! }.min {
+                Comparison.error($0, reference) < Comparison.error($1, reference)
+            }!
             chosen[p.name] = best
             try group.compare("grad." + p.name, best, reference)
         }
         results.append(group.result("gradients"))
         group = Comparison(file: ioPath)
-        for b in model.store.buffers { try group.compare("after_forward." + b.name, main.buffers[b.name]!, try tensor("after_forward." + b.name)) }
+        for b in model.store.buffers {
+            try group.compare("after_forward." + b.name, main.buffers[b.name]!, try tensor("after_forward." + b.name))
+        }
         results.append(group.result("BN running stats"))
         for p in model.store.parameters { p.grad.copy(from: chosen[p.name]!) }
         for b in model.store.buffers { b.value.copy(from: main.buffers[b.name]!) }
@@ -116,7 +135,9 @@ public enum VectorVerification {
         let sgd = try SGD(learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4)
         sgd.step(model.store.parameters)
         group = Comparison(file: ioPath)
-        for p in model.store.parameters { try group.compare("after_step." + p.name, p.value, try tensor("after_step." + p.name)) }
+        for p in model.store.parameters {
+            try group.compare("after_step." + p.name, p.value, try tensor("after_step." + p.name))
+        }
         results.append(group.result("SGD step"))
         try evalLogits("logits_eval_after", "eval logits after step")
         return results
@@ -147,15 +168,18 @@ public enum VectorVerification {
         static func error(_ mine: Tensor, _ reference: SafeTensorsFile.Entry) -> Float {
             let scale = max(reference.values.map { abs($0) }.max() ?? 0, 1e-12)
             var worst: Float = 0
-            for i in 0..<min(mine.count, reference.values.count) { worst = max(worst, abs(mine[i] - reference.values[i])) }
+            for i in 0..<min(mine.count, reference.values.count) {
+                worst = max(worst, abs(mine[i] - reference.values[i]))
+            }
             return worst / scale
         }
 
         func result(_ title: String) -> GroupResult {
             let loose = ["gradients", "SGD step"].contains(title)
-            return GroupResult(group: title, tensors: count, maxAbsolute: maxAbs, maxRelative: maxRel,
-                               tolerance: loose ? VectorVerification.gradientTolerance : VectorVerification.tolerance,
-                               worstTensor: worstName)
+            return GroupResult(
+                group: title, tensors: count, maxAbsolute: maxAbs, maxRelative: maxRel,
+                tolerance: loose ? VectorVerification.gradientTolerance : VectorVerification.tolerance,
+                worstTensor: worstName)
         }
     }
 }

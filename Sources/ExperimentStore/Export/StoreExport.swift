@@ -79,18 +79,22 @@ enum StoreCSV {
 
     static func steps(_ metrics: [StepMetric]) -> String {
         let exits = metrics.map(\.exitLosses.count).max() ?? 0
-        let header = ["run_id", "step", "epoch", "total_loss", "learning_rate", "images_per_second", "wall_time"]
+        let header =
+            ["run_id", "step", "epoch", "total_loss", "learning_rate", "images_per_second", "wall_time"]
             + (0..<exits).map { "loss_exit\($0 + 1)" }
         let lines = metrics.map { metric in
-            ["\(metric.runID)", "\(metric.step)", "\(metric.epoch)", "\(metric.totalLoss)", "\(metric.learningRate)",
-             "\(metric.imagesPerSecond)", "\(metric.wallTime)"] + metric.exitLosses.map { "\($0)" }
+            [
+                "\(metric.runID)", "\(metric.step)", "\(metric.epoch)", "\(metric.totalLoss)", "\(metric.learningRate)",
+                "\(metric.imagesPerSecond)", "\(metric.wallTime)",
+            ] + metric.exitLosses.map { "\($0)" }
         }
         return render(header: header, lines: lines)
     }
 
     static func epochs(_ metrics: [EpochMetric]) -> String {
         let exits = metrics.map(\.validationLoss.count).max() ?? 0
-        let header = ["run_id", "epoch", "wall_time"] + (0..<exits).map { "val_loss_exit\($0 + 1)" }
+        let header =
+            ["run_id", "epoch", "wall_time"] + (0..<exits).map { "val_loss_exit\($0 + 1)" }
             + (0..<exits).map { "val_accuracy_exit\($0 + 1)" }
         let lines = metrics.map { metric in
             ["\(metric.runID)", "\(metric.epoch)", "\(metric.wallTime)"] + metric.validationLoss.map { "\($0)" }
@@ -101,13 +105,17 @@ enum StoreCSV {
 
     /// One line per (evaluation, exit).
     static func evaluations(_ evaluations: [EvaluationRecord]) -> String {
-        let header = ["evaluation_id", "run_id", "checkpoint", "split", "exit", "cumulative_flops",
-                      "cumulative_params", "accuracy"]
+        let header = [
+            "evaluation_id", "run_id", "checkpoint", "split", "exit", "cumulative_flops",
+            "cumulative_params", "accuracy",
+        ]
         let lines = evaluations.flatMap { evaluation in
             (0..<evaluation.exitCount).map { exit in
-                ["\(evaluation.id ?? 0)", "\(evaluation.runID)", quote(evaluation.checkpointPath),
-                 quote(evaluation.split), "\(exit + 1)", "\(evaluation.exitFLOPs[exit])",
-                 "\(evaluation.exitParams[exit])", "\(evaluation.exitAccuracy[exit])"]
+                [
+                    "\(evaluation.id ?? 0)", "\(evaluation.runID)", quote(evaluation.checkpointPath),
+                    quote(evaluation.split), "\(exit + 1)", "\(evaluation.exitFLOPs[exit])",
+                    "\(evaluation.exitParams[exit])", "\(evaluation.exitAccuracy[exit])",
+                ]
             }
         }
         return render(header: header, lines: lines)
@@ -116,13 +124,16 @@ enum StoreCSV {
     /// One line per (evaluation, policy, operating point); thresholds become numbered columns.
     static func curves(_ exports: [EvaluationExport]) -> String {
         let exits = exports.map(\.evaluation.exitCount).max() ?? 0
-        let header = ["evaluation_id", "split", "policy", "point", "parameter", "expected_flops", "accuracy"]
+        let header =
+            ["evaluation_id", "split", "policy", "point", "parameter", "expected_flops", "accuracy"]
             + (0..<exits).map { "threshold_exit\($0 + 1)" }
         let lines = exports.flatMap { export in
             export.budgetCurves.flatMap { curve in
                 curve.points.enumerated().map { index, point in
-                    ["\(export.evaluation.id ?? 0)", quote(export.evaluation.split), quote(curve.policy), "\(index)",
-                     "\(point.parameter)", "\(point.expectedFLOPs)", "\(point.accuracy)"] + point.thresholds.map { "\($0)" }
+                    [
+                        "\(export.evaluation.id ?? 0)", quote(export.evaluation.split), quote(curve.policy), "\(index)",
+                        "\(point.parameter)", "\(point.expectedFLOPs)", "\(point.accuracy)",
+                    ] + point.thresholds.map { "\($0)" }
                 }
             }
         }
@@ -131,14 +142,17 @@ enum StoreCSV {
 
     static func samples(_ table: SampleTable) -> String {
         let perExit = ["predicted", "max_prob", "entropy", "margin"]
-        let header = ["sample_index", "label"]
+        let header =
+            ["sample_index", "label"]
             + (0..<table.exitCount).flatMap { exit in perExit.map { "\($0)_exit\(exit + 1)" } }
         let lines = (0..<table.sampleCount).map { sample in
             ["\(table.sampleIndices[sample])", "\(table.labels[sample])"]
                 + (0..<table.exitCount).flatMap { exit -> [String] in
                     let offset = table.offset(exit: exit, sample: sample)
-                    return ["\(table.predicted[offset])", "\(table.maxProb[offset])", "\(table.entropy[offset])",
-                            "\(table.margin[offset])"]
+                    return [
+                        "\(table.predicted[offset])", "\(table.maxProb[offset])", "\(table.entropy[offset])",
+                        "\(table.margin[offset])",
+                    ]
                 }
         }
         return render(header: header, lines: lines)

@@ -61,7 +61,7 @@ public struct SampleRecord: Sendable, Equatable, Codable {
 
     func validate(exitCount: Int) throws {
         guard maxProb.count == exitCount, entropy.count == exitCount, margin.count == exitCount,
-              predicted.count == exitCount
+            predicted.count == exitCount
         else {
             throw StoreError.invalidRecord(
                 "sample \(sampleIndex): expected \(exitCount) exits, got maxProb \(maxProb.count), entropy "

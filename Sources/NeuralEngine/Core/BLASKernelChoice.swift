@@ -1,6 +1,7 @@
 import CBLAS
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// OpenBLAS picks its kernels once, when the library loads, from the CPU model it recognises. On a CPU newer than
@@ -33,13 +34,15 @@ public enum BLASKernelChoice {
     /// nothing to change or the restart is impossible (then the program simply runs with OpenBLAS's choice).
     public static func restartWithVectorKernelsIfNeeded() {
         #if os(Linux)
-        let current = EngineThreads.blasCoreName
-        let user = getenv("OPENBLAS_CORETYPE").map { String(cString: $0) }
-        guard let core = coreTypeToRequest(currentCore: current, simdLevel: cpuSIMDLevel, userCoreType: user) else { return }
-        setenv("OPENBLAS_CORETYPE", core, 1)
-        execv("/proc/self/exe", CommandLine.unsafeArgv)
-        // execv returned: it failed. Carry on with the kernels already loaded rather than fail the user's command.
-        unsetenv("OPENBLAS_CORETYPE")
+            let current = EngineThreads.blasCoreName
+            let user = getenv("OPENBLAS_CORETYPE").map { String(cString: $0) }
+            guard let core = coreTypeToRequest(currentCore: current, simdLevel: cpuSIMDLevel, userCoreType: user) else {
+                return
+            }
+            setenv("OPENBLAS_CORETYPE", core, 1)
+            execv("/proc/self/exe", CommandLine.unsafeArgv)
+            // execv returned: it failed. Carry on with the kernels already loaded rather than fail the user's command.
+            unsetenv("OPENBLAS_CORETYPE")
         #endif
     }
 }

@@ -7,9 +7,9 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .shape(op, message): return "\(op): shape mismatch: \(message)"
-        case let .invalidArgument(op, message): return "\(op): \(message)"
-        case let .replicaAborted(op): return "\(op): another replica of the batch failed"
+        case .shape(let op, let message): return "\(op): shape mismatch: \(message)"
+        case .invalidArgument(let op, let message): return "\(op): \(message)"
+        case .replicaAborted(let op): return "\(op): another replica of the batch failed"
         }
     }
 }

@@ -1,5 +1,5 @@
-import Dispatch
 import CBLAS
+import Dispatch
 
 /// Thread settings for the engine's own loops and for OpenBLAS.
 public enum EngineThreads {
@@ -28,7 +28,10 @@ public enum EngineThreads {
     /// call it from one thread at a time, and test it in a child process (see CLITests).
     /// `oneThreadEach: false` leaves the thread count alone (for tests, which share the process with other suites).
     public static func runParts(_ parts: Int, oneThreadEach: Bool = true, _ body: (Int) throws -> Void) throws {
-        if parts <= 1 { if parts == 1 { try body(0) }; return }
+        if parts <= 1 {
+            if parts == 1 { try body(0) }
+            return
+        }
         func runAll() -> [Error?] { OwnThreads.collectingErrors(parts, body) }
         let errors = oneThreadEach ? withOneThreadEach(runAll) : runAll()
         if let error = errors.lazy.compactMap({ $0 }).first { throw error }
@@ -52,11 +55,11 @@ public enum EngineThreads {
     /// when it has AVX2 and FMA).
     public static var codeTarget: String {
         #if RANET_CPU_HASWELL
-        return "haswell (AVX2, FMA)"
+            return "haswell (AVX2, FMA)"
         #elseif RANET_TARGET_CPU_SET
-        return "the CPU named by RANET_TARGET_CPU at build time"
+            return "the CPU named by RANET_TARGET_CPU at build time"
         #else
-        return "generic (SSE2)"
+            return "generic (SSE2)"
         #endif
     }
 
@@ -81,7 +84,8 @@ func parallelFor(_ n: Int, work: Int, _ body: (Int) -> Void) {
         // Jobs write disjoint memory by construction (each kernel partitions its output), which the compiler cannot see.
         let job = UncheckedSendable(body)
         DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let start = n * chunk / chunks, end = n * (chunk + 1) / chunks
+            let start = n * chunk / chunks
+            let end = n * (chunk + 1) / chunks
             for i in start..<end { job.value(i) }
         }
     }

@@ -1,6 +1,7 @@
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Replicas of one model, each running part of a training batch on its own thread, that meet at every batch-norm
@@ -34,7 +35,10 @@ public final class ReplicaGroup: @unchecked Sendable {
         capacities = .allocate(capacity: 2 * count)
         rounds = .allocate(capacity: count)
         rounds.initialize(repeating: 0, count: count)
-        for i in 0..<(2 * count) { slots[i] = .allocate(capacity: 1); capacities[i] = 1 }
+        for i in 0..<(2 * count) {
+            slots[i] = .allocate(capacity: 1)
+            capacities[i] = 1
+        }
     }
 
     deinit {
@@ -145,8 +149,10 @@ public final class Replica: @unchecked Sendable {
     }
 
     /// Sums `n` doubles across the ranks in place, through a buffer `fill` writes. False if the group was aborted.
-    func allReduce(_ n: Int, _ fill: (UnsafeMutablePointer<Double>) -> Void,
-                   _ read: (UnsafePointer<Double>) -> Void) -> Bool {
+    func allReduce(
+        _ n: Int, _ fill: (UnsafeMutablePointer<Double>) -> Void,
+        _ read: (UnsafePointer<Double>) -> Void
+    ) -> Bool {
         if reduceBuffer.count < n { reduceBuffer = [Double](repeating: 0, count: n) }
         return reduceBuffer.withUnsafeMutableBufferPointer { buffer in
             let p = buffer.baseAddress!
@@ -173,7 +179,8 @@ enum OwnThreads {
             let slots = UncheckedSendable(slots)
             withoutActuallyEscaping(body) { body in
                 withoutActuallyEscaping(failed) { failed in
-                    let job = UncheckedSendable(body), onFailure = UncheckedSendable(failed)
+                    let job = UncheckedSendable(body)
+                    let onFailure = UncheckedSendable(failed)
                     // Each part writes its own error slot.
                     run(count) { i in
                         do { try job.value(i) } catch {
@@ -195,10 +202,12 @@ enum OwnThreads {
             for i in 1..<max(count, 1) {
                 let job = Unmanaged.passRetained(Job { work.value(i) }).toOpaque()
                 var thread = pthread_t()
-                let status = pthread_create(&thread, nil, { raw in
-                    Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue().body()
-                    return nil
-                }, job)
+                let status = pthread_create(
+                    &thread, nil,
+                    { raw in
+                        Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue().body()
+                        return nil
+                    }, job)
                 precondition(status == 0, "pthread_create failed with \(status)")
                 threads.append(thread)
             }

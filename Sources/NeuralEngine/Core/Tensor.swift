@@ -21,8 +21,9 @@ public final class Tensor: @unchecked Sendable {
 
     /// A tensor holding a copy of `values`.
     public convenience init(shape: [Int], values: [Float]) {
-        precondition(values.count == shape.reduce(1, *),
-                     "Tensor: \(values.count) values do not fill shape \(shape)")
+        precondition(
+            values.count == shape.reduce(1, *),
+            "Tensor: \(values.count) values do not fill shape \(shape)")
         self.init(zeros: shape)
         values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: values.count) }
     }
@@ -30,7 +31,8 @@ public final class Tensor: @unchecked Sendable {
     /// A view sharing `base`'s storage from `offset`, with its own shape.
     public init(viewOf base: Tensor, offset: Int = 0, shape: [Int]) {
         let n = shape.reduce(1, *)
-        precondition(offset + n <= base.capacity, "Tensor view: \(shape) at \(offset) exceeds capacity \(base.capacity)")
+        precondition(
+            offset + n <= base.capacity, "Tensor view: \(shape) at \(offset) exceeds capacity \(base.capacity)")
         data = base.data + offset
         capacity = base.capacity - offset
         self.shape = shape
@@ -86,7 +88,12 @@ extension Tensor: CustomStringConvertible {
 /// Shape of a 4-D NCHW tensor.
 public struct NCHW: Equatable, Sendable, CustomStringConvertible {
     public var n, c, h, w: Int
-    public init(_ n: Int, _ c: Int, _ h: Int, _ w: Int) { self.n = n; self.c = c; self.h = h; self.w = w }
+    public init(_ n: Int, _ c: Int, _ h: Int, _ w: Int) {
+        self.n = n
+        self.c = c
+        self.h = h
+        self.w = w
+    }
     public init(_ shape: [Int], op: String) throws {
         guard shape.count == 4 else { throw EngineError.shape(op: op, "expected NCHW input, got \(shape)") }
         self.init(shape[0], shape[1], shape[2], shape[3])

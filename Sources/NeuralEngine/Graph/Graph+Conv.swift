@@ -1,6 +1,8 @@
 extension Graph {
     /// 2-D convolution, weight OIHW, optional bias.
-    public func conv2d(_ x: Node, weight: Parameter, bias: Parameter? = nil, stride: Int = 1, padding: Int = 0) throws -> Node {
+    public func conv2d(
+        _ x: Node, weight: Parameter, bias: Parameter? = nil, stride: Int = 1, padding: Int = 0
+    ) throws -> Node {
         try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, epilogue: nil)
     }
 
@@ -11,37 +13,51 @@ extension Graph {
     /// `reserveChannels`: the width of the concatenation this output will start (see `concat`); an inference graph
     /// then writes the output into the first channels of a buffer that wide, so the concatenation appends behind it
     /// instead of copying it. `slot`: where in such a buffer the output goes instead (see `slot(after:)`).
-    public func convBNReLU(_ x: Node, weight: Parameter, bias: Parameter? = nil, stride: Int = 1, padding: Int = 0,
-                           _ bn: BatchNorm2d, reserveChannels: Int = 0, into slot: ChannelSlot? = nil) throws -> Node {
+    public func convBNReLU(
+        _ x: Node, weight: Parameter, bias: Parameter? = nil, stride: Int = 1, padding: Int = 0,
+        _ bn: BatchNorm2d, reserveChannels: Int = 0, into slot: ChannelSlot? = nil
+    ) throws -> Node {
         guard !training, !recordsGradients, computes, reluKinks == nil else {
-            return try batchNormReLU(try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding), bn,
-                                     reserveChannels: reserveChannels, into: slot)
+            return try batchNormReLU(
+                try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding), bn,
+                reserveChannels: reserveChannels, into: slot)
         }
         let m = bn.channels
         guard weight.shape.first == m else {
-            throw EngineError.shape(op: "batchNorm(\(bn.weight.name))", "conv \(weight.name) has \(weight.shape.first ?? 0) "
-                                    + "output channels, the layer \(m)")
+            throw EngineError.shape(
+                op: "batchNorm(\(bn.weight.name))",
+                "conv \(weight.name) has \(weight.shape.first ?? 0) "
+                    + "output channels, the layer \(m)")
         }
         return try withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * m) { buffer in
-            let scale = buffer.baseAddress!, shift = scale + m
-            let gamma = bn.weight.value.data, beta = bn.bias.value.data
-            let mean = bn.runningMean.value.data, variance = bn.runningVar.value.data, b = bias?.value.data
+            let scale = buffer.baseAddress!
+            let shift = scale + m
+            let gamma = bn.weight.value.data
+            let beta = bn.bias.value.data
+            let mean = bn.runningMean.value.data
+            let variance = bn.runningVar.value.data
+            let b = bias?.value.data
             for c in 0..<m {
-                (scale[c], shift[c]) = BatchNormKernels.inferenceAffine(gamma[c], beta[c], mean: mean[c],
-                                                                        variance: variance[c], eps: bn.eps,
-                                                                        bias: b?[c] ?? 0)
+                (scale[c], shift[c]) = BatchNormKernels.inferenceAffine(
+                    gamma[c], beta[c], mean: mean[c],
+                    variance: variance[c], eps: bn.eps,
+                    bias: b?[c] ?? 0)
             }
-            let out = try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding,
-                                 epilogue: ChannelAffine(scale: scale, shift: shift, relu: true),
-                                 reserveChannels: reserveChannels, into: slot)
+            let out = try conv2d(
+                x, weight: weight, bias: bias, stride: stride, padding: padding,
+                epilogue: ChannelAffine(scale: scale, shift: shift, relu: true),
+                reserveChannels: reserveChannels, into: slot)
             counter?.add(flops: out.shape.reduce(1, *), params: 2 * m)  // as batchNormReLU counts
             return out
         }
     }
 
-    func conv2d(_ x: Node, weight: Parameter, bias: Parameter?, stride: Int, padding: Int,
-                epilogue: ChannelAffine?, reserveChannels: Int = 0, into slot: ChannelSlot? = nil) throws -> Node {
-        let opStart = profile?.start(); defer { profile?.stop("conv", forward: true, opStart) }
+    func conv2d(
+        _ x: Node, weight: Parameter, bias: Parameter?, stride: Int, padding: Int,
+        epilogue: ChannelAffine?, reserveChannels: Int = 0, into slot: ChannelSlot? = nil
+    ) throws -> Node {
+        let opStart = profile?.start()
+        defer { profile?.stop("conv", forward: true, opStart) }
         let op = "conv2d(\(weight.name))"
         let s = try NCHW(x.shape, op: op)
         let ws = weight.shape
@@ -51,13 +67,17 @@ extension Graph {
         if let bias, bias.shape != [ws[0]] {
             throw EngineError.shape(op: op, "bias \(bias.shape) vs weight \(ws)")
         }
-        guard stride >= 1, padding >= 0 else { throw EngineError.invalidArgument(op: op, "stride \(stride), padding \(padding)") }
-        var g = ConvGeometry(input: s, outChannels: ws[0], kernelH: ws[2], kernelW: ws[3], stride: stride, padding: padding,
-                             inputImageStride: x.imageStride)
+        guard stride >= 1, padding >= 0 else {
+            throw EngineError.invalidArgument(op: op, "stride \(stride), padding \(padding)")
+        }
+        var g = ConvGeometry(
+            input: s, outChannels: ws[0], kernelH: ws[2], kernelW: ws[3], stride: stride, padding: padding,
+            inputImageStride: x.imageStride)
         guard s.h + 2 * padding >= ws[2], s.w + 2 * padding >= ws[3], g.outH > 0, g.outW > 0 else {
             throw EngineError.shape(op: op, "input \(x.shape) too small for kernel \(ws[2])x\(ws[3]) stride \(stride)")
         }
-        let wNode = parameter(weight), bNode = bias.map { parameter($0) }
+        let wNode = parameter(weight)
+        let bNode = bias.map { parameter($0) }
         let out = try output(g.output.array, from: [x, wNode], reserveChannels: reserveChannels, into: slot)
         g.outputImageStride = out.imageStride
         counter?.add(flops: g.macs, params: weight.value.count + (bias?.value.count ?? 0))
@@ -67,15 +87,18 @@ extension Graph {
         // 672 -> 720 images/s (3 alternating runs), 1 thread +6%, cifar10-paper +4%, peak RSS 303 -> 255 MB. Nor do
         // the few-channel convs on 6- to 8-wide planes the direct kernel takes forward (24->12, 12->3 and 6->6 at
         // 7x7: 8.2 -> 6.9 ms per 1-thread step, backward included).
-        let keep = out.requiresGrad && computes && !g.isPointwise && ConvKernels.columnsFitOneChunk(g)
-            && !ConvKernels.usesShiftConv(g) && !DirectConv.appliesForward(g)
+        let keep =
+            out.requiresGrad && computes && !g.isPointwise && ConvKernels.columnsFitOneChunk(g)
+                && !ConvKernels.usesShiftConv(g) && !DirectConv.appliesForward(g)
             ? values.take([g.patch * g.input.n * g.outPlane]) : nil
         let shape = profile.map { _ in "\(ws[2])x\(ws[3])/\(stride) \(s.c)->\(ws[0]) at \(s.h)x\(s.w)" }
         if computes {
-            let kernelStart = profile?.start(), gemmBefore = GEMMClock.seconds
-            ConvKernels.forward(x: x.storage.data, weight: weight.value.data, bias: epilogue == nil ? bias?.value.data : nil,
-                                y: out.storage.data, geometry: g, scratch: scratch, keepColumns: keep?.data,
-                                epilogue: epilogue)
+            let kernelStart = profile?.start()
+            let gemmBefore = GEMMClock.seconds
+            ConvKernels.forward(
+                x: x.storage.data, weight: weight.value.data, bias: epilogue == nil ? bias?.value.data : nil,
+                y: out.storage.data, geometry: g, scratch: scratch, keepColumns: keep?.data,
+                epilogue: epilogue)
             if let shape { profile?.noteConv(shape, forward: true, kernelStart, gemmBefore: gemmBefore, macs: g.macs) }
         }
         // Backward reads x where it lies (maybe a view into a concatenation's buffer); dy is dense.
@@ -83,36 +106,47 @@ extension Graph {
         backwardGeometry.outputImageStride = g.outChannels * g.outPlane
         record(out, "conv") { [unowned self] dy in
             let dx = self.gradTarget(x)
-            let kernelStart = self.profile?.start(), gemmBefore = GEMMClock.seconds
-            ConvKernels.backward(x: x.storage.data, weight: weight.value.data, dy: dy.data, dWeight: wNode.grad!.data,
-                                 dBias: bNode?.grad!.data, dx: dx?.0.data, dxBeta: dx?.1 ?? 0, geometry: backwardGeometry,
-                                 scratch: self.scratch, savedColumns: keep.map { UnsafePointer($0.data) })
-            if let shape { self.profile?.noteConv(shape, forward: false, kernelStart, gemmBefore: gemmBefore, macs: g.macs * (dx == nil ? 1 : 2)) }
+            let kernelStart = self.profile?.start()
+            let gemmBefore = GEMMClock.seconds
+            ConvKernels.backward(
+                x: x.storage.data, weight: weight.value.data, dy: dy.data, dWeight: wNode.grad!.data,
+                dBias: bNode?.grad!.data, dx: dx?.0.data, dxBeta: dx?.1 ?? 0, geometry: backwardGeometry,
+                scratch: self.scratch, savedColumns: keep.map { UnsafePointer($0.data) })
+            if let shape {
+                self.profile?.noteConv(
+                    shape, forward: false, kernelStart, gemmBefore: gemmBefore, macs: g.macs * (dx == nil ? 1 : 2))
+            }
         }
         return out
     }
 
     /// Fully connected layer on the flattened input (N, everything else).
     public func linear(_ x: Node, weight: Parameter, bias: Parameter?) throws -> Node {
-        let opStart = profile?.start(); defer { profile?.stop("linear", forward: true, opStart) }
+        let opStart = profile?.start()
+        defer { profile?.stop("linear", forward: true, opStart) }
         let op = "linear(\(weight.name))"
-        let n = x.shape.first ?? 0, inF = x.value.count / max(n, 1)
+        let n = x.shape.first ?? 0
+        let inF = x.value.count / max(n, 1)
         guard weight.shape.count == 2, weight.shape[1] == inF else {
             throw EngineError.shape(op: op, "input \(x.shape) (\(inF) features) vs weight \(weight.shape)")
         }
         let outF = weight.shape[0]
-        let wNode = parameter(weight), bNode = bias.map { parameter($0) }
+        let wNode = parameter(weight)
+        let bNode = bias.map { parameter($0) }
         let out = output([n, outF], from: [x, wNode])
-        counter?.add(flops: n * (outF * inF + (bias == nil ? 0 : outF)), params: weight.value.count + (bias?.value.count ?? 0))
+        counter?.add(
+            flops: n * (outF * inF + (bias == nil ? 0 : outF)), params: weight.value.count + (bias?.value.count ?? 0))
         if computes {
-            DenseKernels.linearForward(x: x.value.data, weight: weight.value.data, bias: bias?.value.data,
-                                       y: out.value.data, batch: n, inFeatures: inF, outFeatures: outF)
+            DenseKernels.linearForward(
+                x: x.value.data, weight: weight.value.data, bias: bias?.value.data,
+                y: out.value.data, batch: n, inFeatures: inF, outFeatures: outF)
         }
         record(out, "linear") { [unowned self] dy in
             let dx = self.gradTarget(x)
-            DenseKernels.linearBackward(x: x.value.data, weight: weight.value.data, dy: dy.data, dWeight: wNode.grad!.data,
-                                        dBias: bNode?.grad!.data, dx: dx?.0.data, dxBeta: dx?.1 ?? 0,
-                                        batch: n, inFeatures: inF, outFeatures: outF)
+            DenseKernels.linearBackward(
+                x: x.value.data, weight: weight.value.data, dy: dy.data, dWeight: wNode.grad!.data,
+                dBias: bNode?.grad!.data, dx: dx?.0.data, dxBeta: dx?.1 ?? 0,
+                batch: n, inFeatures: inF, outFeatures: outF)
         }
         return out
     }

@@ -29,66 +29,82 @@ extension Graph {
     ///
     /// `reserveChannels` / `slot`: as for `convBNReLU`, the width of the concatenation the output starts, or its place
     /// in one (the separate ops of the parity probe write a plain output).
-    public func batchNormReLU(_ x: Node, _ bn: BatchNorm2d, reserveChannels: Int = 0, into slot: ChannelSlot? = nil)
-        throws -> Node {
+    public func batchNormReLU(
+        _ x: Node, _ bn: BatchNorm2d, reserveChannels: Int = 0, into slot: ChannelSlot? = nil
+    )
+        throws -> Node
+    {
         if reluKinks != nil || (!training && recordsGradients) { return relu(try batchNorm(x, bn)) }
         counter?.add(flops: x.shape.reduce(1, *))  // the cost model counts ReLU elements
         return try batchNorm(x, bn, relu: true, reserveChannels: reserveChannels, into: slot)
     }
 
-    private func batchNorm(_ x: Node, _ bn: BatchNorm2d, relu: Bool, reserveChannels: Int = 0,
-                           into slot: ChannelSlot? = nil) throws -> Node {
-        let opStart = profile?.start(); defer { profile?.stop("batchnorm", forward: true, opStart) }
+    private func batchNorm(
+        _ x: Node, _ bn: BatchNorm2d, relu: Bool, reserveChannels: Int = 0,
+        into slot: ChannelSlot? = nil
+    ) throws -> Node {
+        let opStart = profile?.start()
+        defer { profile?.stop("batchnorm", forward: true, opStart) }
         let op = "batchNorm(\(bn.weight.name))"
         let s = try NCHW(x.shape, op: op)
         guard s.c == bn.channels else {
             throw EngineError.shape(op: op, "input \(x.shape) has \(s.c) channels, the layer \(bn.channels)")
         }
-        let gNode = parameter(bn.weight), bNode = parameter(bn.bias)
+        let gNode = parameter(bn.weight)
+        let bNode = parameter(bn.bias)
         let out = try output(x.shape, from: [x, gNode], reserveChannels: reserveChannels, into: slot)
         counter?.add(flops: 0, params: 2 * bn.channels)
         if !computes { return out }
         if training, let replica {
-            try batchNormSynced(x, bn, relu: relu, out: out, gNode: gNode, bNode: bNode, shape: s, replica: replica, op: op)
+            try batchNormSynced(
+                x, bn, relu: relu, out: out, gNode: gNode, bNode: bNode, shape: s, replica: replica, op: op)
         } else if training {
             guard s.n * s.plane > 1 else {
                 throw EngineError.shape(op: op, "training needs more than one value per channel, got \(x.shape)")
             }
-            let mean = values.take([s.c]), invStd = values.take([s.c])
-            BatchNormKernels.forwardTraining(x: x.value.data, y: out.storage.data, yImageStride: out.imageStride, shape: s,
-                                             gamma: bn.weight.value.data,
-                                             beta: bn.bias.value.data, runningMean: bn.runningMean.value.data,
-                                             runningVar: bn.runningVar.value.data, saveMean: mean.data,
-                                             saveInvStd: invStd.data, momentum: bn.momentum, eps: bn.eps, relu: relu)
+            let mean = values.take([s.c])
+            let invStd = values.take([s.c])
+            BatchNormKernels.forwardTraining(
+                x: x.value.data, y: out.storage.data, yImageStride: out.imageStride, shape: s,
+                gamma: bn.weight.value.data,
+                beta: bn.bias.value.data, runningMean: bn.runningMean.value.data,
+                runningVar: bn.runningVar.value.data, saveMean: mean.data,
+                saveInvStd: invStd.data, momentum: bn.momentum, eps: bn.eps, relu: relu)
             record(out, "batchnorm") { [unowned self] dy in
                 let dx = self.gradTarget(x)
                 let g = relu ? self.reluMasked(dy, by: out) : dy
-                BatchNormKernels.backwardTraining(x: x.value.data, dy: g.data, shape: s, gamma: bn.weight.value.data,
-                                                  mean: mean.data, invStd: invStd.data, dGamma: gNode.grad!.data,
-                                                  dBeta: bNode.grad!.data, dx: dx?.0.data, dxBeta: dx?.1 ?? 0)
+                BatchNormKernels.backwardTraining(
+                    x: x.value.data, dy: g.data, shape: s, gamma: bn.weight.value.data,
+                    mean: mean.data, invStd: invStd.data, dGamma: gNode.grad!.data,
+                    dBeta: bNode.grad!.data, dx: dx?.0.data, dxBeta: dx?.1 ?? 0)
                 if relu { self.gradients.release(g) }
             }
         } else {
-            BatchNormKernels.forwardInference(x: x.value.data, y: out.storage.data, yImageStride: out.imageStride, shape: s,
-                                              gamma: bn.weight.value.data,
-                                              beta: bn.bias.value.data, runningMean: bn.runningMean.value.data,
-                                              runningVar: bn.runningVar.value.data, eps: bn.eps, relu: relu)
+            BatchNormKernels.forwardInference(
+                x: x.value.data, y: out.storage.data, yImageStride: out.imageStride, shape: s,
+                gamma: bn.weight.value.data,
+                beta: bn.bias.value.data, runningMean: bn.runningMean.value.data,
+                runningVar: bn.runningVar.value.data, eps: bn.eps, relu: relu)
             record(out, "batchnorm") { [unowned self] dy in
                 let dx = self.gradTarget(x)
-                BatchNormKernels.backwardInference(x: x.value.data, dy: dy.data, shape: s, gamma: bn.weight.value.data,
-                                                   runningMean: bn.runningMean.value.data,
-                                                   runningVar: bn.runningVar.value.data, eps: bn.eps,
-                                                   dGamma: gNode.grad!.data, dBeta: bNode.grad!.data,
-                                                   dx: dx?.0.data, dxBeta: dx?.1 ?? 0)
+                BatchNormKernels.backwardInference(
+                    x: x.value.data, dy: dy.data, shape: s, gamma: bn.weight.value.data,
+                    runningMean: bn.runningMean.value.data,
+                    runningVar: bn.runningVar.value.data, eps: bn.eps,
+                    dGamma: gNode.grad!.data, dBeta: bNode.grad!.data,
+                    dx: dx?.0.data, dxBeta: dx?.1 ?? 0)
             }
         }
         return out
     }
 
     /// Training-mode batch norm of one replica's part with the whole batch's statistics (`ReplicaGroup`).
-    private func batchNormSynced(_ x: Node, _ bn: BatchNorm2d, relu: Bool, out: Node, gNode: Node, bNode: Node,
-                                 shape s: NCHW, replica: Replica, op: String) throws {
-        let mean = values.take([s.c]), invStd = values.take([s.c])
+    private func batchNormSynced(
+        _ x: Node, _ bn: BatchNorm2d, relu: Bool, out: Node, gNode: Node, bNode: Node,
+        shape s: NCHW, replica: Replica, op: String
+    ) throws {
+        let mean = values.take([s.c])
+        let invStd = values.take([s.c])
         let statistics = BatchNormKernels.forwardTrainingSynced(
             x: x.value.data, y: out.storage.data, yImageStride: out.imageStride, shape: s, gamma: bn.weight.value.data,
             beta: bn.bias.value.data,
@@ -121,10 +137,12 @@ extension Graph {
         if out.isDense {
             ElementwiseKernels.reluBackward(y: out.storage.data, dy: dy.data, dx: g.data, count: dy.count, dxBeta: 0)
         } else {
-            let n = dy.shape[0], perImage = dy.count / max(n, 1)
+            let n = dy.shape[0]
+            let perImage = dy.count / max(n, 1)
             for img in 0..<n {
-                ElementwiseKernels.reluBackward(y: out.storage.data + img * out.imageStride, dy: dy.data + img * perImage,
-                                                dx: g.data + img * perImage, count: perImage, dxBeta: 0)
+                ElementwiseKernels.reluBackward(
+                    y: out.storage.data + img * out.imageStride, dy: dy.data + img * perImage,
+                    dx: g.data + img * perImage, count: perImage, dxBeta: 0)
             }
         }
         return g

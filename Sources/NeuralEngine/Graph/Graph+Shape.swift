@@ -1,6 +1,7 @@
 extension Graph {
     public func relu(_ x: Node) -> Node {
-        let opStart = profile?.start(); defer { profile?.stop("relu", forward: true, opStart) }
+        let opStart = profile?.start()
+        defer { profile?.stop("relu", forward: true, opStart) }
         let out = output(x.shape, from: [x])
         counter?.add(flops: x.value.count)
         if computes { ElementwiseKernels.reluForward(x: x.value.data, y: out.value.data, count: x.value.count) }
@@ -15,7 +16,8 @@ extension Graph {
     }
 
     private func reluWithKinkProbe(_ x: Node, _ out: Node, _ probe: ReluKinkProbe) -> Node {
-        let n = x.value.count, xs = x.value.data
+        let n = x.value.count
+        let xs = x.value.data
         var largest: Float = 0
         for i in 0..<n { largest = max(largest, abs(xs[i])) }
         let band = probe.relative * largest
@@ -36,41 +38,51 @@ extension Graph {
 
     /// Average pooling, square window `kernel`, stride defaulting to the kernel, no padding.
     public func avgPool(_ x: Node, kernel: Int, stride: Int? = nil) throws -> Node {
-        let opStart = profile?.start(); defer { profile?.stop("pool", forward: true, opStart) }
-        let s = try NCHW(x.shape, op: "avgPool"), st = stride ?? kernel
-        let oh = (s.h - kernel) / st + 1, ow = (s.w - kernel) / st + 1
+        let opStart = profile?.start()
+        defer { profile?.stop("pool", forward: true, opStart) }
+        let s = try NCHW(x.shape, op: "avgPool")
+        let st = stride ?? kernel
+        let oh = (s.h - kernel) / st + 1
+        let ow = (s.w - kernel) / st + 1
         guard kernel >= 1, st >= 1, s.h >= kernel, s.w >= kernel, oh > 0, ow > 0 else {
             throw EngineError.shape(op: "avgPool", "input \(x.shape) too small for kernel \(kernel) stride \(st)")
         }
         let out = output([s.n, s.c, oh, ow], from: [x])
         counter?.add(flops: s.n * s.c * oh * ow * kernel * kernel)
         if computes {
-            ElementwiseKernels.avgPoolForward(x: x.value.data, y: out.value.data, input: s, kernel: kernel, stride: st,
-                                              outH: oh, outW: ow)
+            ElementwiseKernels.avgPoolForward(
+                x: x.value.data, y: out.value.data, input: s, kernel: kernel, stride: st,
+                outH: oh, outW: ow)
         }
         record(out, "pool") { [unowned self] dy in
             guard let dx = self.gradAccumulator(x) else { return }
-            ElementwiseKernels.avgPoolBackward(dy: dy.data, dx: dx.data, input: s, kernel: kernel, stride: st, outH: oh, outW: ow)
+            ElementwiseKernels.avgPoolBackward(
+                dy: dy.data, dx: dx.data, input: s, kernel: kernel, stride: st, outH: oh, outW: ow)
         }
         return out
     }
 
     /// Max pooling with zero-free padding (PyTorch MaxPool2d(kernel, stride, padding)).
     public func maxPool(_ x: Node, kernel: Int, stride: Int, padding: Int) throws -> Node {
-        let opStart = profile?.start(); defer { profile?.stop("pool", forward: true, opStart) }
+        let opStart = profile?.start()
+        defer { profile?.stop("pool", forward: true, opStart) }
         let s = try NCHW(x.shape, op: "maxPool")
-        let oh = (s.h + 2 * padding - kernel) / stride + 1, ow = (s.w + 2 * padding - kernel) / stride + 1
+        let oh = (s.h + 2 * padding - kernel) / stride + 1
+        let ow = (s.w + 2 * padding - kernel) / stride + 1
         guard kernel >= 1, stride >= 1, s.h + 2 * padding >= kernel, s.w + 2 * padding >= kernel, oh > 0, ow > 0,
-              padding * 2 <= kernel else {
-            throw EngineError.shape(op: "maxPool", "input \(x.shape), kernel \(kernel), stride \(stride), padding \(padding)")
+            padding * 2 <= kernel
+        else {
+            throw EngineError.shape(
+                op: "maxPool", "input \(x.shape), kernel \(kernel), stride \(stride), padding \(padding)")
         }
         let out = output([s.n, s.c, oh, ow], from: [x])
         let argTensor = values.take([s.n * s.c * oh * ow])
         let arg = UnsafeMutableRawPointer(argTensor.data).assumingMemoryBound(to: Int32.self)
         counter?.add(flops: s.n * s.c * oh * ow * kernel * kernel)
         if computes {
-            ElementwiseKernels.maxPoolForward(x: x.value.data, y: out.value.data, argmax: arg, input: s, kernel: kernel,
-                                              stride: stride, padding: padding, outH: oh, outW: ow)
+            ElementwiseKernels.maxPoolForward(
+                x: x.value.data, y: out.value.data, argmax: arg, input: s, kernel: kernel,
+                stride: stride, padding: padding, outH: oh, outW: ow)
         }
         record(out, "pool") { [unowned self] dy in
             guard let dx = self.gradAccumulator(x) else { return }
@@ -82,9 +94,13 @@ extension Graph {
     /// Bilinear resize with align_corners=True; the same size returns `x` itself (an exact identity).
     /// `reserveChannels` / `slot`: as for `convBNReLU`, the width of the concatenation the output will start, or
     /// its place in one.
-    public func resize(_ x: Node, height: Int, width: Int, reserveChannels: Int = 0, into slot: ChannelSlot? = nil)
-        throws -> Node {
-        let opStart = profile?.start(); defer { profile?.stop("resize", forward: true, opStart) }
+    public func resize(
+        _ x: Node, height: Int, width: Int, reserveChannels: Int = 0, into slot: ChannelSlot? = nil
+    )
+        throws -> Node
+    {
+        let opStart = profile?.start()
+        defer { profile?.stop("resize", forward: true, opStart) }
         let s = try NCHW(x.shape, op: "resize")
         guard height >= 1, width >= 1, s.h >= 1, s.w >= 1 else {
             throw EngineError.shape(op: "resize", "cannot resize \(x.shape) to \(height)x\(width)")
@@ -94,19 +110,25 @@ extension Graph {
             guard let slot, let placed = slot.node(x.shape, requiresGrad: recordsGradients && x.requiresGrad) else {
                 return x
             }
-            ElementwiseKernels.copyChannels(from: x.storage.data, channels: s.c, imageStride: x.imageStride,
-                                            into: slot.buffer.tensor.data, channels: slot.buffer.shape.c,
-                                            offset: slot.offset, batch: s.n, plane: s.plane)
+            ElementwiseKernels.copyChannels(
+                from: x.storage.data, channels: s.c, imageStride: x.imageStride,
+                into: slot.buffer.tensor.data, channels: slot.buffer.shape.c,
+                offset: slot.offset, batch: s.n, plane: s.plane)
             record(placed, "resize") { [unowned self] dy in
                 guard let (dx, beta) = self.gradTarget(x) else { return }
-                if beta == 0 { dx.copy(from: dy) } else { ElementwiseKernels.add(dy.data, into: dx.data, count: dy.count) }
+                if beta == 0 {
+                    dx.copy(from: dy)
+                } else {
+                    ElementwiseKernels.add(dy.data, into: dx.data, count: dy.count)
+                }
             }
             return placed
         }
         let out = try output([s.n, s.c, height, width], from: [x], reserveChannels: reserveChannels, into: slot)
         if computes {
-            ResizeKernels.forward(x: x.storage.data, imageStride: x.imageStride, y: out.storage.data,
-                                  outputImageStride: out.imageStride, input: s, outH: height, outW: width)
+            ResizeKernels.forward(
+                x: x.storage.data, imageStride: x.imageStride, y: out.storage.data,
+                outputImageStride: out.imageStride, input: s, outH: height, outW: width)
         }
         record(out, "resize") { [unowned self] dy in
             guard let (dx, beta) = self.gradTarget(x) else { return }
@@ -123,7 +145,8 @@ extension Graph {
     /// written into their slots, see `slot`). Without it every concatenation copies all its inputs into a new
     /// tensor. Backward is the same either way: each input gets its slice of the output's gradient.
     public func concat(_ xs: [Node], reserveChannels: Int = 0) throws -> Node {
-        let opStart = profile?.start(); defer { profile?.stop("concat", forward: true, opStart) }
+        let opStart = profile?.start()
+        defer { profile?.stop("concat", forward: true, opStart) }
         guard let first = xs.first else { throw EngineError.invalidArgument(op: "concat", "no inputs") }
         if xs.count == 1 { return first }
         let s0 = try NCHW(first.shape, op: "concat")
@@ -137,26 +160,32 @@ extension Graph {
         }
         var offsets: [Int] = []
         var offset = 0
-        for x in xs { offsets.append(offset); offset += x.shape[1] }
+        for x in xs {
+            offsets.append(offset)
+            offset += x.shape[1]
+        }
         let out: Node
         if concatenatesInPlace,
-           let appended = try appendInPlace(xs, NCHW(s0.n, channels, s0.h, s0.w), reserve: reserveChannels) {
+            let appended = try appendInPlace(xs, NCHW(s0.n, channels, s0.h, s0.w), reserve: reserveChannels)
+        {
             out = appended
         } else {
             out = output([s0.n, channels, s0.h, s0.w], from: xs)
             if computes {
                 for (x, offset) in zip(xs, offsets) {
-                    ElementwiseKernels.copyChannels(from: x.storage.data, channels: x.shape[1], imageStride: x.imageStride,
-                                                    into: out.value.data, channels: channels, offset: offset,
-                                                    batch: s0.n, plane: s0.plane)
+                    ElementwiseKernels.copyChannels(
+                        from: x.storage.data, channels: x.shape[1], imageStride: x.imageStride,
+                        into: out.value.data, channels: channels, offset: offset,
+                        batch: s0.n, plane: s0.plane)
                 }
             }
         }
         record(out, "concat") { [unowned self] dy in
             for (x, offset) in zip(xs, offsets) {
                 guard let (dx, beta) = self.gradTarget(x) else { continue }
-                ElementwiseKernels.sliceChannelsBackward(dy: dy.data, channels: channels, offset: offset, into: dx.data,
-                                                         channels: x.shape[1], batch: s0.n, plane: s0.plane, dxBeta: beta)
+                ElementwiseKernels.sliceChannelsBackward(
+                    dy: dy.data, channels: channels, offset: offset, into: dx.data,
+                    channels: x.shape[1], batch: s0.n, plane: s0.plane, dxBeta: beta)
             }
         }
         return out
@@ -167,9 +196,12 @@ extension Graph {
     /// cifar10-paper spent 23% of its time copying dense blocks' growing feature maps.
     private func appendInPlace(_ xs: [Node], _ out: NCHW, reserve: Int) throws -> Node? {
         let head = xs[0]
-        var buffer: ChannelBuffer, sources = xs[...], offset = 0
+        var buffer: ChannelBuffer
+        var sources = xs[...]
+        var offset = 0
         if let b = head.channelBuffer, head.channelOffset == 0, b.shape.c >= out.c,
-           case let placed = Self.alreadyPlaced(xs, in: b), b.filled == head.shape[1] + placed.channels {
+            case let placed = Self.alreadyPlaced(xs, in: b), b.filled == head.shape[1] + placed.channels
+        {
             // Inputs written into their slots behind the head (see `slot`) are in place; the rest are copied.
             buffer = b
             sources = xs.dropFirst(1 + placed.inputs)
@@ -180,18 +212,21 @@ extension Graph {
             return nil
         }
         for x in sources {
-            ElementwiseKernels.copyChannels(from: x.storage.data, channels: x.shape[1], imageStride: x.imageStride,
-                                            into: buffer.tensor.data, channels: buffer.shape.c, offset: offset,
-                                            batch: out.n, plane: out.plane)
+            ElementwiseKernels.copyChannels(
+                from: x.storage.data, channels: x.shape[1], imageStride: x.imageStride,
+                into: buffer.tensor.data, channels: buffer.shape.c, offset: offset,
+                batch: out.n, plane: out.plane)
             offset += x.shape[1]
         }
         buffer.filled = out.c
-        return Node(channelsOf: buffer, channels: out.c, requiresGrad: recordsGradients && xs.contains { $0.requiresGrad })
+        return Node(
+            channelsOf: buffer, channels: out.c, requiresGrad: recordsGradients && xs.contains { $0.requiresGrad })
     }
 
     /// How many inputs after the head already sit in `buffer` right behind it and each other, and their channels.
     private static func alreadyPlaced(_ xs: [Node], in buffer: ChannelBuffer) -> (inputs: Int, channels: Int) {
-        var position = xs[0].shape[1], count = 0
+        var position = xs[0].shape[1]
+        var count = 0
         for x in xs.dropFirst() {
             guard x.channelBuffer === buffer, x.channelOffset == position else { break }
             position += x.shape[1]

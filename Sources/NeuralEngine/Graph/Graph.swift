@@ -1,4 +1,5 @@
 import Dispatch
+
 /// A value flowing through a graph, with its gradient once backward reaches it.
 public final class Node: @unchecked Sendable {
     /// What the ops read. For a concatenation appended in place (see `ChannelBuffer`) this is a view into a wider
@@ -23,8 +24,10 @@ public final class Node: @unchecked Sendable {
     /// For activations of inference graphs: the pool `value` came from and when, so the node can hand it back.
     private let recycle: (pool: BufferPool, generation: Int)?
 
-    init(value: Tensor, requiresGrad: Bool, parameterGrad: Tensor? = nil,
-         recycle: (pool: BufferPool, generation: Int)? = nil) {
+    init(
+        value: Tensor, requiresGrad: Bool, parameterGrad: Tensor? = nil,
+        recycle: (pool: BufferPool, generation: Int)? = nil
+    ) {
         storage = value
         imageStride = value.rank >= 1 ? value.shape.dropFirst().reduce(1, *) : 1
         channelBuffer = nil
@@ -58,8 +61,11 @@ public final class Node: @unchecked Sendable {
         if isDense { return storage }
         if let denseCopy { return denseCopy }
         let copy = Tensor(zeros: storage.shape)
-        let n = storage.shape[0], perImage = copy.count / max(n, 1)
-        for img in 0..<n { (copy.data + img * perImage).update(from: storage.data + img * imageStride, count: perImage) }
+        let n = storage.shape[0]
+        let perImage = copy.count / max(n, 1)
+        for img in 0..<n {
+            (copy.data + img * perImage).update(from: storage.data + img * imageStride, count: perImage)
+        }
         denseCopy = copy
         return copy
     }
@@ -168,8 +174,9 @@ public final class Graph: @unchecked Sendable {
 
     func output(_ shape: [Int], from inputs: [Node]) -> Node {
         if !recordsGradients {
-            return Node(value: inferenceValues.take(shape), requiresGrad: false,
-                        recycle: (inferenceValues, inferenceValues.generation))
+            return Node(
+                value: inferenceValues.take(shape), requiresGrad: false,
+                recycle: (inferenceValues, inferenceValues.generation))
         }
         return Node(value: values.take(shape), requiresGrad: inputs.contains { $0.requiresGrad })
     }
@@ -177,7 +184,8 @@ public final class Graph: @unchecked Sendable {
     /// An output that convs and resize can write straight into the first channels of a wider buffer: in an inference
     /// graph, with `reserveChannels` beyond the output's own, a channel buffer that wide whose first channels are
     /// the output, so the concatenation it starts appends behind it (see `concat`). Otherwise a plain output.
-    func output(_ shape: [Int], from inputs: [Node], reserveChannels: Int, into slot: ChannelSlot? = nil) throws -> Node {
+    func output(_ shape: [Int], from inputs: [Node], reserveChannels: Int, into slot: ChannelSlot? = nil) throws -> Node
+    {
         let requiresGrad = recordsGradients && inputs.contains { $0.requiresGrad }
         if let slot, let placed = slot.node(shape, requiresGrad: requiresGrad) { return placed }
         guard concatenatesInPlace, shape.count == 4, reserveChannels > shape[1] else {
@@ -261,7 +269,8 @@ public final class Graph: @unchecked Sendable {
             throw EngineError.shape(op: "backward", "loss must be a scalar, got \(loss.shape)")
         }
         guard let (g, _) = gradTarget(loss) else {
-            throw EngineError.invalidArgument(op: "backward", "loss does not depend on any parameter (inference graph?)")
+            throw EngineError.invalidArgument(
+                op: "backward", "loss does not depend on any parameter (inference graph?)")
         }
         g[0] = 1
         for step in tape.reversed() { step() }
@@ -273,7 +282,10 @@ public final class ReluKinkProbe: @unchecked Sendable {
     public let relative: Float
     public let flip: Bool
     public private(set) var count = 0
-    public init(relative: Float = 5e-7, flip: Bool) { self.relative = relative; self.flip = flip }
+    public init(relative: Float = 5e-7, flip: Bool) {
+        self.relative = relative
+        self.flip = flip
+    }
     func found(_ n: Int) { count += n }
 }
 
@@ -300,10 +312,17 @@ public final class OpProfile: @unchecked Sendable {
     func noteConv(_ shape: String, forward isForward: Bool, _ started: UInt64?, gemmBefore: Double, macs: Int) {
         guard let started else { return }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-        if isForward { convShapes[shape, default: ConvShapeTime()].forward += seconds }
-        else { convShapes[shape, default: ConvShapeTime()].backward += seconds }
+        if isForward {
+            convShapes[shape, default: ConvShapeTime()].forward += seconds
+        } else {
+            convShapes[shape, default: ConvShapeTime()].backward += seconds
+        }
         convShapes[shape]!.macs += macs
         convShapes[shape]!.gemm += GEMMClock.seconds - gemmBefore
     }
-    public func reset() { forward = [:]; backward = [:]; convShapes = [:] }
+    public func reset() {
+        forward = [:]
+        backward = [:]
+        convShapes = [:]
+    }
 }

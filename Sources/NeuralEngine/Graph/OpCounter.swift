@@ -7,7 +7,10 @@ public final class OpCounter: @unchecked Sendable {
     /// (flops, params, classifier input shape) captured at each exit, in forward order.
     public private(set) var exits: [(flops: Int, params: Int, input: [Int])] = []
     public init() {}
-    func add(flops f: Int, params p: Int = 0) { flops += f; params += p }
+    func add(flops f: Int, params p: Int = 0) {
+        flops += f
+        params += p
+    }
     /// Records the running totals right after an exit's last layer; `input` is what its classifier read.
     public func markExit(input: [Int]) { exits.append((flops, params, input)) }
 }

@@ -10,7 +10,11 @@ public struct ChannelAffine {
     @inline(__always)
     func apply(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>, count: Int, channel c: Int) {
         typealias V = SIMD8<Float>
-        let a = scale[c], b = shift[c], va = V(repeating: a), vb = V(repeating: b), zero = V()
+        let a = scale[c]
+        let b = shift[c]
+        let va = V(repeating: a)
+        let vb = V(repeating: b)
+        let zero = V()
         var p = 0
         while p + 8 <= count {
             var v = UnsafeRawPointer(src + p).loadUnaligned(as: V.self) * va + vb

@@ -59,11 +59,16 @@ public enum ConvKernels {
 
     /// y = conv(x, w) (+ bias). y is overwritten (or added to with `accumulate`). `keepColumns` (whole batch in one
     /// chunk) receives the im2col matrix so backward need not rebuild it.
-    public static func forward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                               y: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, scratch: Scratch,
-                               keepColumns: UnsafeMutablePointer<Float>? = nil, accumulate: Bool = false,
-                               epilogue: ChannelAffine? = nil) {
-        let M = g.outChannels, K = g.patch, P = g.outPlane, N = g.input.n
+    public static func forward(
+        x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        y: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, scratch: Scratch,
+        keepColumns: UnsafeMutablePointer<Float>? = nil, accumulate: Bool = false,
+        epilogue: ChannelAffine? = nil
+    ) {
+        let M = g.outChannels
+        let K = g.patch
+        let P = g.outPlane
+        let N = g.input.n
         precondition(epilogue == nil || (bias == nil && !accumulate), "conv epilogue: fold the bias into its shift")
         if DirectConv.applies(g) || (keepColumns == nil && DirectConv.appliesForward(g)) {
             DirectConv.forward(x: x, weight: weight, y: y, geometry: g, scratch: scratch, accumulate: accumulate)
@@ -71,36 +76,44 @@ public enum ConvKernels {
         } else if usesPerImageGEMM(g) {
             // Large planes: one GEMM per image straight on the NCHW planes, no copies.
             for img in 0..<N {
-                sgemm(transA: false, transB: false, m: M, n: P, k: K, a: weight, lda: K,
-                      b: x + img * g.inputImageStride, ldb: P, beta: accumulate ? 1 : 0, c: y + img * g.outputImageStride,
-                      ldc: P)
+                sgemm(
+                    transA: false, transB: false, m: M, n: P, k: K, a: weight, lda: K,
+                    b: x + img * g.inputImageStride, ldb: P, beta: accumulate ? 1 : 0, c: y + img * g.outputImageStride,
+                    ldc: P)
                 epilogue?.apply(inPlace: y + img * g.outputImageStride, channels: M, plane: P)
             }
         } else if keepColumns == nil && usesShiftConv(g) {
-            ShiftConv.forward(x: x, weight: weight, y: y, geometry: g, scratch: scratch, accumulate: accumulate,
-                              epilogue: epilogue)
+            ShiftConv.forward(
+                x: x, weight: weight, y: y, geometry: g, scratch: scratch, accumulate: accumulate,
+                epilogue: epilogue)
         } else {
             let chunk = imagesPerChunk(g, budget: keepColumns == nil ? streamingColumnBudget : columnBudget)
             var first = 0
             while first < N {
-                let count = min(chunk, N - first), cols = count * P
-                let colBuf = keepColumns ?? scratch.buffer(0, count: K * cols), outBuf = scratch.buffer(1, count: M * cols)
+                let count = min(chunk, N - first)
+                let cols = count * P
+                let colBuf = keepColumns ?? scratch.buffer(0, count: K * cols)
+                let outBuf = scratch.buffer(1, count: M * cols)
                 if g.isPointwise {
-                    gatherChannelMajor(x, channels: K, plane: P, first: first, count: count,
-                                       imageStride: g.inputImageStride, into: colBuf)
+                    gatherChannelMajor(
+                        x, channels: K, plane: P, first: first, count: count,
+                        imageStride: g.inputImageStride, into: colBuf)
                 } else {
                     im2col(x, g, first: first, count: count, cols: colBuf)
                 }
-                sgemm(transA: false, transB: false, m: M, n: cols, k: K, a: weight, lda: K, b: colBuf, ldb: cols,
-                      beta: 0, c: outBuf, ldc: cols)
-                scatterChannelMajor(outBuf, channels: M, plane: P, first: first, count: count, into: y,
-                                    imageStride: g.outputImageStride, accumulate: accumulate, epilogue: epilogue)
+                sgemm(
+                    transA: false, transB: false, m: M, n: cols, k: K, a: weight, lda: K, b: colBuf, ldb: cols,
+                    beta: 0, c: outBuf, ldc: cols)
+                scatterChannelMajor(
+                    outBuf, channels: M, plane: P, first: first, count: count, into: y,
+                    imageStride: g.outputImageStride, accumulate: accumulate, epilogue: epilogue)
                 first += count
             }
         }
         if let bias {
             parallelFor(N * M, work: N * M * P) { job in
-                let b = bias[job % M], row = y + job / M * g.outputImageStride + job % M * P
+                let b = bias[job % M]
+                let row = y + job / M * g.outputImageStride + job % M * P
                 for p in 0..<P { row[p] += b }
             }
         }
@@ -108,37 +121,49 @@ public enum ConvKernels {
 
     /// Accumulates dW (+= always) and db, and writes (beta 0) or adds (beta 1) dx when `dx` is given. x may be a view
     /// into a wider channel buffer (`g.inputImageStride`); dy and dx are dense.
-    public static func backward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-                                dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
-                                dx: UnsafeMutablePointer<Float>?, dxBeta: Float,
-                                geometry g: ConvGeometry, scratch: Scratch,
-                                savedColumns: UnsafePointer<Float>? = nil) {
-        let M = g.outChannels, K = g.patch, P = g.outPlane, N = g.input.n
+    public static func backward(
+        x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+        dWeight: UnsafeMutablePointer<Float>, dBias: UnsafeMutablePointer<Float>?,
+        dx: UnsafeMutablePointer<Float>?, dxBeta: Float,
+        geometry g: ConvGeometry, scratch: Scratch,
+        savedColumns: UnsafePointer<Float>? = nil
+    ) {
+        let M = g.outChannels
+        let K = g.patch
+        let P = g.outPlane
+        let N = g.input.n
         precondition(g.outputIsDense, "conv backward: dy must be dense")
         if let dBias {
             for m in 0..<M {
                 var s: Float = 0
-                for img in 0..<N { let row = dy + (img * M + m) * P; for p in 0..<P { s += row[p] } }
+                for img in 0..<N {
+                    let row = dy + (img * M + m) * P
+                    for p in 0..<P { s += row[p] }
+                }
                 dBias[m] += s
             }
         }
         if savedColumns == nil && usesShiftConv(g) {
-            ShiftConv.backward(x: x, weight: weight, dy: dy, dWeight: dWeight, dx: dx, dxBeta: dxBeta, geometry: g,
-                               scratch: scratch)
+            ShiftConv.backward(
+                x: x, weight: weight, dy: dy, dWeight: dWeight, dx: dx, dxBeta: dxBeta, geometry: g,
+                scratch: scratch)
             return
         }
         if DirectConv.applies(g) {
-            DirectConv.backward(x: x, weight: weight, dy: dy, dWeight: dWeight, dx: dx, dxBeta: dxBeta, geometry: g,
-                                scratch: scratch)
+            DirectConv.backward(
+                x: x, weight: weight, dy: dy, dWeight: dWeight, dx: dx, dxBeta: dxBeta, geometry: g,
+                scratch: scratch)
             return
         }
         if usesPerImageGEMM(g) {
             for img in 0..<N {
-                sgemm(transA: false, transB: true, m: M, n: K, k: P, a: dy + img * M * P, lda: P,
-                      b: x + img * g.inputImageStride, ldb: P, beta: 1, c: dWeight, ldc: K)
+                sgemm(
+                    transA: false, transB: true, m: M, n: K, k: P, a: dy + img * M * P, lda: P,
+                    b: x + img * g.inputImageStride, ldb: P, beta: 1, c: dWeight, ldc: K)
                 if let dx {
-                    sgemm(transA: true, transB: false, m: K, n: P, k: M, a: weight, lda: K, b: dy + img * M * P,
-                          ldb: P, beta: dxBeta, c: dx + img * K * P, ldc: P)
+                    sgemm(
+                        transA: true, transB: false, m: K, n: P, k: M, a: weight, lda: K, b: dy + img * M * P,
+                        ldb: P, beta: dxBeta, c: dx + img * K * P, ldc: P)
                 }
             }
             return
@@ -148,52 +173,71 @@ public enum ConvKernels {
         let chunk = imagesPerChunk(g)
         var first = 0
         while first < N {
-            let count = min(chunk, N - first), cols = count * P
-            let colBuf = scratch.buffer(0, count: K * cols), dyBuf = scratch.buffer(1, count: M * cols)
+            let count = min(chunk, N - first)
+            let cols = count * P
+            let colBuf = scratch.buffer(0, count: K * cols)
+            let dyBuf = scratch.buffer(1, count: M * cols)
             // Columns saved by forward (whole batch in one chunk) spare recomputing them.
             let columns: UnsafePointer<Float>
             if let savedColumns, count == N {
                 columns = savedColumns
             } else {
                 if g.isPointwise {
-                    gatherChannelMajor(x, channels: K, plane: P, first: first, count: count,
-                                       imageStride: g.inputImageStride, into: colBuf)
+                    gatherChannelMajor(
+                        x, channels: K, plane: P, first: first, count: count,
+                        imageStride: g.inputImageStride, into: colBuf)
                 } else {
                     im2col(x, g, first: first, count: count, cols: colBuf)
                 }
                 columns = UnsafePointer(colBuf)
             }
             gatherChannelMajor(dy, channels: M, plane: P, first: first, count: count, into: dyBuf)
-            sgemm(transA: false, transB: true, m: M, n: K, k: cols, a: dyBuf, lda: cols, b: columns, ldb: cols,
-                  beta: 1, c: dWeight, ldc: K)
+            sgemm(
+                transA: false, transB: true, m: M, n: K, k: cols, a: dyBuf, lda: cols, b: columns, ldb: cols,
+                beta: 1, c: dWeight, ldc: K)
             if let dx, !transposedDx {
                 // The column buffer is free again: reuse it for d(cols).
-                sgemm(transA: true, transB: false, m: K, n: cols, k: M, a: weight, lda: K, b: dyBuf, ldb: cols,
-                      beta: 0, c: colBuf, ldc: cols)
+                sgemm(
+                    transA: true, transB: false, m: K, n: cols, k: M, a: weight, lda: K, b: dyBuf, ldb: cols,
+                    beta: 0, c: colBuf, ldc: cols)
                 if g.isPointwise {
-                    scatterChannelMajor(colBuf, channels: K, plane: P, first: first, count: count, into: dx,
-                                        accumulate: dxBeta != 0)
+                    scatterChannelMajor(
+                        colBuf, channels: K, plane: P, first: first, count: count, into: dx,
+                        accumulate: dxBeta != 0)
                 } else {
                     col2imAdd(colBuf, g, first: first, count: count, dx: dx)
                 }
             }
             first += count
         }
-        if transposedDx, let dx { transposedConvDx(weight: weight, dy: dy, dx: dx, accumulate: dxBeta != 0, g, scratch) }
+        if transposedDx, let dx {
+            transposedConvDx(weight: weight, dy: dy, dx: dx, accumulate: dxBeta != 0, g, scratch)
+        }
     }
 
     /// dx = conv(dy, w'), w'[c][m][kh-1-i][kw-1-j] = w[m][c][i][j], padding kh-1-pad: the stride-1 transposed conv.
-    static func transposedConvDx(weight: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
-                                 accumulate: Bool, _ g: ConvGeometry, _ scratch: Scratch) {
+    static func transposedConvDx(
+        weight: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
+        accumulate: Bool, _ g: ConvGeometry, _ scratch: Scratch
+    ) {
         let (M, C, kh, kw) = (g.outChannels, g.input.c, g.kernelH, g.kernelW)
         // Slot 2: forward below uses slots 0 and 1 for its columns and output.
         let flipped = scratch.buffer(2, count: C * M * kh * kw)
-        for m in 0..<M { for c in 0..<C { for i in 0..<kh { for j in 0..<kw {
-            flipped[((c * M + m) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)] = weight[((m * C + c) * kh + i) * kw + j]
-        } } } }
-        let transposed = ConvGeometry(input: g.output, outChannels: C, kernelH: kh, kernelW: kw, stride: 1,
-                                      padding: kh - 1 - g.padding)
-        forward(x: dy, weight: flipped, bias: nil, y: dx, geometry: transposed, scratch: scratch, accumulate: accumulate)
+        for m in 0..<M {
+            for c in 0..<C {
+                for i in 0..<kh {
+                    for j in 0..<kw {
+                        flipped[((c * M + m) * kh + (kh - 1 - i)) * kw + (kw - 1 - j)] =
+                            weight[((m * C + c) * kh + i) * kw + j]
+                    }
+                }
+            }
+        }
+        let transposed = ConvGeometry(
+            input: g.output, outChannels: C, kernelH: kh, kernelW: kw, stride: 1,
+            padding: kh - 1 - g.padding)
+        forward(
+            x: dy, weight: flipped, bias: nil, y: dx, geometry: transposed, scratch: scratch, accumulate: accumulate)
     }
 }
 
@@ -202,37 +246,66 @@ public enum NaiveConv {
     public static func forward(x: [Float], weight: [Float], bias: [Float]?, geometry g: ConvGeometry) -> [Float] {
         let (N, C, H, W) = (g.input.n, g.input.c, g.input.h, g.input.w)
         var y = [Float](repeating: 0, count: g.output.count)
-        for n in 0..<N { for m in 0..<g.outChannels { for oy in 0..<g.outH { for ox in 0..<g.outW {
-            var s: Float = bias?[m] ?? 0
-            for c in 0..<C { for i in 0..<g.kernelH { for j in 0..<g.kernelW {
-                let iy = oy * g.stride - g.padding + i, ix = ox * g.stride - g.padding + j
-                if iy >= 0 && iy < H && ix >= 0 && ix < W {
-                    s += x[((n * C + c) * H + iy) * W + ix] * weight[((m * C + c) * g.kernelH + i) * g.kernelW + j]
+        for n in 0..<N {
+            for m in 0..<g.outChannels {
+                for oy in 0..<g.outH {
+                    for ox in 0..<g.outW {
+                        var s: Float = bias?[m] ?? 0
+                        for c in 0..<C {
+                            for i in 0..<g.kernelH {
+                                for j in 0..<g.kernelW {
+                                    let iy = oy * g.stride - g.padding + i
+                                    let ix = ox * g.stride - g.padding + j
+                                    if iy >= 0 && iy < H && ix >= 0 && ix < W {
+                                        s +=
+                                            x[((n * C + c) * H + iy) * W + ix]
+                                            * weight[((m * C + c) * g.kernelH + i) * g.kernelW + j]
+                                    }
+                                }
+                            }
+                        }
+                        y[((n * g.outChannels + m) * g.outH + oy) * g.outW + ox] = s
+                    }
                 }
-            } } }
-            y[((n * g.outChannels + m) * g.outH + oy) * g.outW + ox] = s
-        } } } }
+            }
+        }
         return y
     }
 
     /// Returns (dx, dWeight, dBias).
-    public static func backward(x: [Float], weight: [Float], dy: [Float], geometry g: ConvGeometry)
-        -> ([Float], [Float], [Float]) {
+    public static func backward(
+        x: [Float], weight: [Float], dy: [Float], geometry g: ConvGeometry
+    )
+        -> ([Float], [Float], [Float])
+    {
         let (N, C, H, W) = (g.input.n, g.input.c, g.input.h, g.input.w)
-        var dx = [Float](repeating: 0, count: x.count), dw = [Float](repeating: 0, count: weight.count)
+        var dx = [Float](repeating: 0, count: x.count)
+        var dw = [Float](repeating: 0, count: weight.count)
         var db = [Float](repeating: 0, count: g.outChannels)
-        for n in 0..<N { for m in 0..<g.outChannels { for oy in 0..<g.outH { for ox in 0..<g.outW {
-            let d = dy[((n * g.outChannels + m) * g.outH + oy) * g.outW + ox]
-            db[m] += d
-            for c in 0..<C { for i in 0..<g.kernelH { for j in 0..<g.kernelW {
-                let iy = oy * g.stride - g.padding + i, ix = ox * g.stride - g.padding + j
-                if iy >= 0 && iy < H && ix >= 0 && ix < W {
-                    let xi = ((n * C + c) * H + iy) * W + ix, wi = ((m * C + c) * g.kernelH + i) * g.kernelW + j
-                    dx[xi] += d * weight[wi]
-                    dw[wi] += d * x[xi]
+        for n in 0..<N {
+            for m in 0..<g.outChannels {
+                for oy in 0..<g.outH {
+                    for ox in 0..<g.outW {
+                        let d = dy[((n * g.outChannels + m) * g.outH + oy) * g.outW + ox]
+                        db[m] += d
+                        for c in 0..<C {
+                            for i in 0..<g.kernelH {
+                                for j in 0..<g.kernelW {
+                                    let iy = oy * g.stride - g.padding + i
+                                    let ix = ox * g.stride - g.padding + j
+                                    if iy >= 0 && iy < H && ix >= 0 && ix < W {
+                                        let xi = ((n * C + c) * H + iy) * W + ix
+                                        let wi = ((m * C + c) * g.kernelH + i) * g.kernelW + j
+                                        dx[xi] += d * weight[wi]
+                                        dw[wi] += d * x[xi]
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
-            } } }
-        } } } }
+            }
+        }
         return (dx, dw, db)
     }
 }

@@ -28,11 +28,15 @@ enum DirectConv {
     static func roundedWidth(_ g: ConvGeometry) -> Int { (g.outW + lanes - 1) / lanes * lanes }
 
     /// Copies image `img`'s channels into `padded` (C x (H+2) x paddedWidth), whose borders must be zero already.
-    static func fillPadded(_ x: UnsafePointer<Float>, _ g: ConvGeometry, image img: Int,
-                           _ padded: UnsafeMutablePointer<Float>) {
-        let (C, H, W) = (g.input.c, g.input.h, g.input.w), Wp = paddedWidth(g)
+    static func fillPadded(
+        _ x: UnsafePointer<Float>, _ g: ConvGeometry, image img: Int,
+        _ padded: UnsafeMutablePointer<Float>
+    ) {
+        let (C, H, W) = (g.input.c, g.input.h, g.input.w)
+        let Wp = paddedWidth(g)
         for c in 0..<C {
-            let src = x + img * g.inputImageStride + c * H * W, dst = padded + (c * (H + 2) + 1) * Wp + 1
+            let src = x + img * g.inputImageStride + c * H * W
+            let dst = padded + (c * (H + 2) + 1) * Wp + 1
             for row in 0..<H { (dst + row * Wp).update(from: src + row * W, count: W) }
         }
     }
@@ -43,14 +47,16 @@ enum DirectConv {
     /// for eight 8-wide sums (10-15% slower there). Either way every output sums the same terms in the same order, so
     /// the tests run both settings in any build.
     #if RANET_CPU_HASWELL
-    nonisolated(unsafe) static var pairsChunks = true
+        nonisolated(unsafe) static var pairsChunks = true
     #else
-    nonisolated(unsafe) static var pairsChunks = false
+        nonisolated(unsafe) static var pairsChunks = false
     #endif
 
     /// y (+)= conv(x, w) for every image.
-    static func forward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                        geometry g: ConvGeometry, scratch: Scratch, accumulate: Bool) {
+    static func forward(
+        x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+        geometry g: ConvGeometry, scratch: Scratch, accumulate: Bool
+    ) {
         let (C, H, W, M) = (g.input.c, g.input.h, g.input.w, g.outChannels)
         let Wp = paddedWidth(g)
         let paddedCount = C * (H + 2) * Wp
@@ -61,7 +67,8 @@ enum DirectConv {
             var m0 = 0
             while m0 < M {
                 let block = blockSize(M, from: m0)
-                let out = y + img * g.outputImageStride + m0 * H * W, w0 = weight + m0 * C * 9
+                let out = y + img * g.outputImageStride + m0 * H * W
+                let w0 = weight + m0 * C * 9
                 switch block {
                 case 1: rows(Width1.self, padded, w0, out, g, accumulate)
                 case 2: rows(Width2.self, padded, w0, out, g, accumulate)
@@ -78,12 +85,14 @@ enum DirectConv {
     /// one keeps too few sums in flight to hide the multiply-adds' latency (it took as long as a block of four).
     /// Five blocks of two 8-wide chunks are 10 sums, 13 of the 16 AVX registers with the inputs and a weight.
     #if RANET_CPU_HASWELL
-    static let maxBlock = 5
+        static let maxBlock = 5
     #else
-    static let maxBlock = 4
+        static let maxBlock = 4
     #endif
     static func blockSize(_ M: Int, from m0: Int) -> Int {
-        let blocks = (M + maxBlock - 1) / maxBlock, base = M / blocks, extra = M % blocks
+        let blocks = (M + maxBlock - 1) / maxBlock
+        let base = M / blocks
+        let extra = M % blocks
         // The first `extra` blocks are base+1 wide, the rest base wide.
         return m0 < extra * (base + 1) ? base + 1 : base
     }
@@ -98,18 +107,32 @@ enum DirectConv {
 
     /// Every output row of one image for the block of B.value channels starting at `out` (weights at `w0`).
     @inline(__always)
-    static func rows<B: BlockWidth>(_: B.Type, _ padded: UnsafePointer<Float>, _ w0: UnsafePointer<Float>,
-                                    _ out: UnsafeMutablePointer<Float>, _ g: ConvGeometry, _ accumulate: Bool) {
+    static func rows<B: BlockWidth>(
+        _: B.Type, _ padded: UnsafePointer<Float>, _ w0: UnsafePointer<Float>,
+        _ out: UnsafeMutablePointer<Float>, _ g: ConvGeometry, _ accumulate: Bool
+    ) {
         let (C, H, W) = (g.input.c, g.input.h, g.input.w)
-        let Wp = paddedWidth(g), chunks = roundedWidth(g) / lanes, block = B.value, cs = C * 9
+        let Wp = paddedWidth(g)
+        let chunks = roundedWidth(g) / lanes
+        let block = B.value
+        let cs = C * 9
         // Rows of one chunk (planes up to 8 wide) pair two output rows instead of two chunks of a row.
-        let pairsRows = pairsChunks && chunks == 1, second = pairsRows ? Wp : lanes
+        let pairsRows = pairsChunks && chunks == 1
+        let second = pairsRows ? Wp : lanes
         for oy in stride(from: 0, to: H, by: pairsRows ? 2 : 1) {
             var q = 0
             while q < chunks {
                 let two = pairsRows ? oy + 1 < H : pairsChunks && q + 1 < chunks
-                var a0 = Lanes(), a1 = Lanes(), a2 = Lanes(), a3 = Lanes(), a4 = Lanes()
-                var b0 = Lanes(), b1 = Lanes(), b2 = Lanes(), b3 = Lanes(), b4 = Lanes()
+                var a0 = Lanes()
+                var a1 = Lanes()
+                var a2 = Lanes()
+                var a3 = Lanes()
+                var a4 = Lanes()
+                var b0 = Lanes()
+                var b1 = Lanes()
+                var b2 = Lanes()
+                var b3 = Lanes()
+                var b4 = Lanes()
                 for c in 0..<C {
                     let wc = w0 + c * 9
                     for i in 0..<3 {
@@ -119,19 +142,37 @@ enum DirectConv {
                             let v = UnsafeRawPointer(row + j).loadUnaligned(as: Lanes.self)
                             let u = two ? UnsafeRawPointer(row + j + second).loadUnaligned(as: Lanes.self) : v
                             let k0 = wc[t]
-                            a0.addProduct(k0, v); b0.addProduct(k0, u)
-                            if block > 1 { let k = wc[cs + t]; a1.addProduct(k, v); b1.addProduct(k, u) }
-                            if block > 2 { let k = wc[2 * cs + t]; a2.addProduct(k, v); b2.addProduct(k, u) }
-                            if block > 3 { let k = wc[3 * cs + t]; a3.addProduct(k, v); b3.addProduct(k, u) }
-                            if block > 4 { let k = wc[4 * cs + t]; a4.addProduct(k, v); b4.addProduct(k, u) }
+                            a0.addProduct(k0, v)
+                            b0.addProduct(k0, u)
+                            if block > 1 {
+                                let k = wc[cs + t]
+                                a1.addProduct(k, v)
+                                b1.addProduct(k, u)
+                            }
+                            if block > 2 {
+                                let k = wc[2 * cs + t]
+                                a2.addProduct(k, v)
+                                b2.addProduct(k, u)
+                            }
+                            if block > 3 {
+                                let k = wc[3 * cs + t]
+                                a3.addProduct(k, v)
+                                b3.addProduct(k, u)
+                            }
+                            if block > 4 {
+                                let k = wc[4 * cs + t]
+                                a4.addProduct(k, v)
+                                b4.addProduct(k, u)
+                            }
                         }
                     }
                 }
                 let o = out + oy * W
                 storeBlock(a0, a1, a2, a3, a4, block, o, q * lanes, W, H * W, accumulate)
                 if two {
-                    storeBlock(b0, b1, b2, b3, b4, block, pairsRows ? o + W : o, pairsRows ? q * lanes : (q + 1) * lanes,
-                               W, H * W, accumulate)
+                    storeBlock(
+                        b0, b1, b2, b3, b4, block, pairsRows ? o + W : o, pairsRows ? q * lanes : (q + 1) * lanes,
+                        W, H * W, accumulate)
                 }
                 q += two && !pairsRows ? 2 : 1
             }
@@ -139,10 +180,13 @@ enum DirectConv {
     }
 
     /// Stores the sums of `block` output channels (planes `plane` apart) for output columns ox ..< ox+8 of a row.
-    @inline(__always) static func storeBlock(_ a0: Lanes, _ a1: Lanes, _ a2: Lanes, _ a3: Lanes, _ a4: Lanes,
-                                             _ block: Int, _ row: UnsafeMutablePointer<Float>, _ ox: Int, _ W: Int,
-                                             _ plane: Int, _ accumulate: Bool) {
-        let out = row + ox, count = min(lanes, W - ox)
+    @inline(__always) static func storeBlock(
+        _ a0: Lanes, _ a1: Lanes, _ a2: Lanes, _ a3: Lanes, _ a4: Lanes,
+        _ block: Int, _ row: UnsafeMutablePointer<Float>, _ ox: Int, _ W: Int,
+        _ plane: Int, _ accumulate: Bool
+    ) {
+        let out = row + ox
+        let count = min(lanes, W - ox)
         store(a0, out, count, accumulate)
         if block > 1 { store(a1, out + plane, count, accumulate) }
         if block > 2 { store(a2, out + 2 * plane, count, accumulate) }
@@ -150,7 +194,9 @@ enum DirectConv {
         if block > 4 { store(a4, out + 4 * plane, count, accumulate) }
     }
 
-    @inline(__always) static func store(_ v: Lanes, _ dst: UnsafeMutablePointer<Float>, _ count: Int, _ accumulate: Bool) {
+    @inline(__always) static func store(
+        _ v: Lanes, _ dst: UnsafeMutablePointer<Float>, _ count: Int, _ accumulate: Bool
+    ) {
         if count == lanes {
             let r = accumulate ? v + UnsafeRawPointer(dst).loadUnaligned(as: Lanes.self) : v
             UnsafeMutableRawPointer(dst).storeBytes(of: r, as: Lanes.self)
@@ -162,36 +208,63 @@ enum DirectConv {
     /// dW[m0 ..< m0+block][c][tapRow][0...2] += this image's sums of dy[m] * (x[c] shifted by that tap): the three
     /// shifted rows of x are loaded once for four output channels (7 loads per 12 multiply-adds; one (m, c) pair
     /// with all nine taps took 10 per 9, and its dW cost 1.8x the forward conv: fmnist-small's 18->9 at 14x14).
-    @inline(__always) static func weightRowGradient(_ grad: UnsafePointer<Float>, _ padded: UnsafePointer<Float>,
-                                                    c: Int, m0: Int, block: Int, tapRow i: Int, _ g: ConvGeometry,
-                                                    _ dWeight: UnsafeMutablePointer<Float>) {
+    @inline(__always) static func weightRowGradient(
+        _ grad: UnsafePointer<Float>, _ padded: UnsafePointer<Float>,
+        c: Int, m0: Int, block: Int, tapRow i: Int, _ g: ConvGeometry,
+        _ dWeight: UnsafeMutablePointer<Float>
+    ) {
         let (C, H) = (g.input.c, g.input.h)
-        let Wp = paddedWidth(g), Wr = roundedWidth(g), chunks = Wr / lanes
-        var a0 = Lanes(), a1 = Lanes(), a2 = Lanes(), b0 = Lanes(), b1 = Lanes(), b2 = Lanes()
-        var c0 = Lanes(), c1 = Lanes(), c2 = Lanes(), e0 = Lanes(), e1 = Lanes(), e2 = Lanes()
+        let Wp = paddedWidth(g)
+        let Wr = roundedWidth(g)
+        let chunks = Wr / lanes
+        var a0 = Lanes()
+        var a1 = Lanes()
+        var a2 = Lanes()
+        var b0 = Lanes()
+        var b1 = Lanes()
+        var b2 = Lanes()
+        var c0 = Lanes()
+        var c1 = Lanes()
+        var c2 = Lanes()
+        var e0 = Lanes()
+        var e1 = Lanes()
+        var e2 = Lanes()
         // Rows of absent channels (block < 4) read channel m0's again; their sums are dropped.
-        let d0 = grad + m0 * H * Wr, d1 = grad + (m0 + min(1, block - 1)) * H * Wr
-        let d2 = grad + (m0 + min(2, block - 1)) * H * Wr, d3 = grad + (m0 + min(3, block - 1)) * H * Wr
+        let d0 = grad + m0 * H * Wr
+        let d1 = grad + (m0 + min(1, block - 1)) * H * Wr
+        let d2 = grad + (m0 + min(2, block - 1)) * H * Wr
+        let d3 = grad + (m0 + min(3, block - 1)) * H * Wr
         for oy in 0..<H {
-            let r = padded + (c * (H + 2) + oy + i) * Wp, o = oy * Wr
+            let r = padded + (c * (H + 2) + oy + i) * Wp
+            let o = oy * Wr
             for q in 0..<chunks {
                 let p = q * lanes
                 let x0 = UnsafeRawPointer(r + p).loadUnaligned(as: Lanes.self)
                 let x1 = UnsafeRawPointer(r + p + 1).loadUnaligned(as: Lanes.self)
                 let x2 = UnsafeRawPointer(r + p + 2).loadUnaligned(as: Lanes.self)
                 let v0 = UnsafeRawPointer(d0 + o + p).loadUnaligned(as: Lanes.self)
-                a0.addProduct(v0, x0); a1.addProduct(v0, x1); a2.addProduct(v0, x2)
+                a0.addProduct(v0, x0)
+                a1.addProduct(v0, x1)
+                a2.addProduct(v0, x2)
                 let v1 = UnsafeRawPointer(d1 + o + p).loadUnaligned(as: Lanes.self)
-                b0.addProduct(v1, x0); b1.addProduct(v1, x1); b2.addProduct(v1, x2)
+                b0.addProduct(v1, x0)
+                b1.addProduct(v1, x1)
+                b2.addProduct(v1, x2)
                 let v2 = UnsafeRawPointer(d2 + o + p).loadUnaligned(as: Lanes.self)
-                c0.addProduct(v2, x0); c1.addProduct(v2, x1); c2.addProduct(v2, x2)
+                c0.addProduct(v2, x0)
+                c1.addProduct(v2, x1)
+                c2.addProduct(v2, x2)
                 let v3 = UnsafeRawPointer(d3 + o + p).loadUnaligned(as: Lanes.self)
-                e0.addProduct(v3, x0); e1.addProduct(v3, x1); e2.addProduct(v3, x2)
+                e0.addProduct(v3, x0)
+                e1.addProduct(v3, x1)
+                e2.addProduct(v3, x2)
             }
         }
         @inline(__always) func add(_ k: Int, _ s0: Lanes, _ s1: Lanes, _ s2: Lanes) {
             let dw = dWeight + ((m0 + k) * C + c) * 9 + i * 3
-            dw[0] += s0.sum(); dw[1] += s1.sum(); dw[2] += s2.sum()
+            dw[0] += s0.sum()
+            dw[1] += s1.sum()
+            dw[2] += s2.sum()
         }
         add(0, a0, a1, a2)
         if block > 1 { add(1, b0, b1, b2) }
@@ -200,26 +273,35 @@ enum DirectConv {
     }
 
     /// dW += sum over images and pixels of dy[m] * (shifted x[c]); dx (+)= the transposed convolution of dy.
-    static func backward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
-                         dWeight: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?, dxBeta: Float,
-                         geometry g: ConvGeometry, scratch: Scratch) {
+    static func backward(
+        x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+        dWeight: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?, dxBeta: Float,
+        geometry g: ConvGeometry, scratch: Scratch
+    ) {
         let (C, H, W, M) = (g.input.c, g.input.h, g.input.w, g.outChannels)
-        let Wp = paddedWidth(g), Wr = roundedWidth(g)
-        let paddedCount = C * (H + 2) * Wp, gradCount = M * H * Wr
-        let padded = scratch.buffer(3, count: paddedCount), grad = scratch.buffer(4, count: gradCount)
+        let Wp = paddedWidth(g)
+        let Wr = roundedWidth(g)
+        let paddedCount = C * (H + 2) * Wp
+        let gradCount = M * H * Wr
+        let padded = scratch.buffer(3, count: paddedCount)
+        let grad = scratch.buffer(4, count: gradCount)
         padded.update(repeating: 0, count: paddedCount)
         // dy rows rounded up to whole vectors with zeros, so the columns past the plane add nothing.
         grad.update(repeating: 0, count: gradCount)
         for img in 0..<g.input.n {
             fillPadded(x, g, image: img, padded)
             for m in 0..<M {
-                for row in 0..<H { (grad + (m * H + row) * Wr).update(from: dy + ((img * M + m) * H + row) * W, count: W) }
+                for row in 0..<H {
+                    (grad + (m * H + row) * Wr).update(from: dy + ((img * M + m) * H + row) * W, count: W)
+                }
             }
             for c in 0..<C {
                 var m0 = 0
                 while m0 < M {
                     let block = min(4, M - m0)
-                    for i in 0..<3 { weightRowGradient(grad, padded, c: c, m0: m0, block: block, tapRow: i, g, dWeight) }
+                    for i in 0..<3 {
+                        weightRowGradient(grad, padded, c: c, m0: m0, block: block, tapRow: i, g, dWeight)
+                    }
                     m0 += block
                 }
             }
@@ -227,7 +309,9 @@ enum DirectConv {
         guard let dx else { return }
         // dx = conv(dy, w') with w'[c][m][2-i][2-j] = w[m][c][i][j]: again a 3x3 "same" conv, M -> C channels.
         let flipped = scratch.buffer(5, count: C * M * 9)
-        for m in 0..<M { for c in 0..<C { for t in 0..<9 { flipped[(c * M + m) * 9 + 8 - t] = weight[(m * C + c) * 9 + t] } } }
+        for m in 0..<M {
+            for c in 0..<C { for t in 0..<9 { flipped[(c * M + m) * 9 + 8 - t] = weight[(m * C + c) * 9 + t] } }
+        }
         let transposed = ConvGeometry(input: g.output, outChannels: C, kernelH: 3, kernelW: 3, stride: 1, padding: 1)
         forward(x: dy, weight: flipped, y: dx, geometry: transposed, scratch: scratch, accumulate: dxBeta != 0)
     }
@@ -238,17 +322,17 @@ extension SIMD8 where Scalar == Float {
     /// and an add otherwise (on SSE2 an FMA would be a library call per lane).
     @inline(__always) mutating func addProduct(_ a: Float, _ b: SIMD8<Float>) {
         #if RANET_CPU_HASWELL
-        self = addingProduct(a, b)
+            self = addingProduct(a, b)
         #else
-        self += a * b
+            self += a * b
         #endif
     }
 
     @inline(__always) mutating func addProduct(_ a: SIMD8<Float>, _ b: SIMD8<Float>) {
         #if RANET_CPU_HASWELL
-        self = addingProduct(a, b)
+            self = addingProduct(a, b)
         #else
-        self += a * b
+            self += a * b
         #endif
     }
 }

@@ -9,19 +9,25 @@ public enum ElementwiseKernels {
             UnsafeMutableRawPointer(y + i).storeBytes(of: a + b, as: SIMD16<Float>.self)
             i += 16
         }
-        while i < count { y[i] += x[i]; i += 1 }
+        while i < count {
+            y[i] += x[i]
+            i += 1
+        }
     }
 
     public static func reluForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int) {
         parallelFor((count + 65_535) / 65_536, work: count) { chunk in
-            let lo = chunk * 65_536, hi = min(count, lo + 65_536)
+            let lo = chunk * 65_536
+            let hi = min(count, lo + 65_536)
             for i in lo..<hi { y[i] = max(x[i], 0) }
         }
     }
 
     /// dx (=|+=) dy where y > 0. Branch-free SIMD: the mask is random, so a branch per element mispredicts.
-    public static func reluBackward(y: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
-                                    count: Int, dxBeta: Float) {
+    public static func reluBackward(
+        y: UnsafePointer<Float>, dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>,
+        count: Int, dxBeta: Float
+    ) {
         let zero = SIMD16<Float>(repeating: 0)
         var i = 0
         while i + 16 <= count {
@@ -40,66 +46,92 @@ public enum ElementwiseKernels {
     }
 
     /// Average pooling with a square window, no padding (PyTorch AvgPool2d(k, stride)).
-    public static func avgPoolForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, input s: NCHW,
-                                      kernel k: Int, stride: Int, outH: Int, outW: Int) {
+    public static func avgPoolForward(
+        x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, input s: NCHW,
+        kernel k: Int, stride: Int, outH: Int, outW: Int
+    ) {
         let inv = 1 / Float(k * k)
         for nc in 0..<(s.n * s.c) {
-            let src = x + nc * s.plane, dst = y + nc * outH * outW
-            for oy in 0..<outH { for ox in 0..<outW {
-                var acc: Float = 0
-                for i in 0..<k { for j in 0..<k { acc += src[(oy * stride + i) * s.w + ox * stride + j] } }
-                dst[oy * outW + ox] = acc * inv
-            } }
+            let src = x + nc * s.plane
+            let dst = y + nc * outH * outW
+            for oy in 0..<outH {
+                for ox in 0..<outW {
+                    var acc: Float = 0
+                    for i in 0..<k { for j in 0..<k { acc += src[(oy * stride + i) * s.w + ox * stride + j] } }
+                    dst[oy * outW + ox] = acc * inv
+                }
+            }
         }
     }
 
-    public static func avgPoolBackward(dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, input s: NCHW,
-                                       kernel k: Int, stride: Int, outH: Int, outW: Int) {
+    public static func avgPoolBackward(
+        dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, input s: NCHW,
+        kernel k: Int, stride: Int, outH: Int, outW: Int
+    ) {
         let inv = 1 / Float(k * k)
         for nc in 0..<(s.n * s.c) {
-            let dst = dx + nc * s.plane, src = dy + nc * outH * outW
-            for oy in 0..<outH { for ox in 0..<outW {
-                let g = src[oy * outW + ox] * inv
-                for i in 0..<k { for j in 0..<k { dst[(oy * stride + i) * s.w + ox * stride + j] += g } }
-            } }
+            let dst = dx + nc * s.plane
+            let src = dy + nc * outH * outW
+            for oy in 0..<outH {
+                for ox in 0..<outW {
+                    let g = src[oy * outW + ox] * inv
+                    for i in 0..<k { for j in 0..<k { dst[(oy * stride + i) * s.w + ox * stride + j] += g } }
+                }
+            }
         }
     }
 
     /// Max pooling with padding (padded positions never win); `argmax` receives the winning input index per output.
-    public static func maxPoolForward(x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>,
-                                      input s: NCHW, kernel k: Int, stride: Int, padding: Int, outH: Int, outW: Int) {
+    public static func maxPoolForward(
+        x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>,
+        input s: NCHW, kernel k: Int, stride: Int, padding: Int, outH: Int, outW: Int
+    ) {
         parallelFor(s.n * s.c, work: s.count * k) { nc in
-            let src = x + nc * s.plane, dst = y + nc * outH * outW, arg = argmax + nc * outH * outW
-            for oy in 0..<outH { for ox in 0..<outW {
-                var best = -Float.infinity, bestIndex: Int32 = -1
-                for i in 0..<k {
-                    let iy = oy * stride - padding + i
-                    if iy < 0 || iy >= s.h { continue }
-                    for j in 0..<k {
-                        let ix = ox * stride - padding + j
-                        if ix < 0 || ix >= s.w { continue }
-                        let v = src[iy * s.w + ix]
-                        if v > best || bestIndex < 0 || v.isNaN { best = v; bestIndex = Int32(iy * s.w + ix) }
+            let src = x + nc * s.plane
+            let dst = y + nc * outH * outW
+            let arg = argmax + nc * outH * outW
+            for oy in 0..<outH {
+                for ox in 0..<outW {
+                    var best = -Float.infinity
+                    var bestIndex: Int32 = -1
+                    for i in 0..<k {
+                        let iy = oy * stride - padding + i
+                        if iy < 0 || iy >= s.h { continue }
+                        for j in 0..<k {
+                            let ix = ox * stride - padding + j
+                            if ix < 0 || ix >= s.w { continue }
+                            let v = src[iy * s.w + ix]
+                            if v > best || bestIndex < 0 || v.isNaN {
+                                best = v
+                                bestIndex = Int32(iy * s.w + ix)
+                            }
+                        }
                     }
+                    dst[oy * outW + ox] = best
+                    arg[oy * outW + ox] = bestIndex
                 }
-                dst[oy * outW + ox] = best
-                arg[oy * outW + ox] = bestIndex
-            } }
+            }
         }
     }
 
-    public static func maxPoolBackward(dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, dx: UnsafeMutablePointer<Float>,
-                                       input s: NCHW, outPlane: Int) {
+    public static func maxPoolBackward(
+        dy: UnsafePointer<Float>, argmax: UnsafePointer<Int32>, dx: UnsafeMutablePointer<Float>,
+        input s: NCHW, outPlane: Int
+    ) {
         for nc in 0..<(s.n * s.c) {
-            let dst = dx + nc * s.plane, src = dy + nc * outPlane, arg = argmax + nc * outPlane
+            let dst = dx + nc * s.plane
+            let src = dy + nc * outPlane
+            let arg = argmax + nc * outPlane
             for p in 0..<outPlane where arg[p] >= 0 { dst[Int(arg[p])] += src[p] }
         }
     }
 
     /// Copies `x` (n, cx, plane) into channels [offset, offset+cx) of `y` (n, cy, plane).
-    public static func copyChannels(from x: UnsafePointer<Float>, channels cx: Int, imageStride: Int? = nil,
-                                    into y: UnsafeMutablePointer<Float>, channels cy: Int, offset: Int, batch n: Int,
-                                    plane: Int) {
+    public static func copyChannels(
+        from x: UnsafePointer<Float>, channels cx: Int, imageStride: Int? = nil,
+        into y: UnsafeMutablePointer<Float>, channels cy: Int, offset: Int, batch n: Int,
+        plane: Int
+    ) {
         let stride = imageStride ?? cx * plane
         for img in 0..<n {
             (y + (img * cy + offset) * plane).update(from: x + img * stride, count: cx * plane)
@@ -107,11 +139,14 @@ public enum ElementwiseKernels {
     }
 
     /// dx (=|+=) channels [offset, offset+cx) of dy.
-    public static func sliceChannelsBackward(dy: UnsafePointer<Float>, channels cy: Int, offset: Int,
-                                             into dx: UnsafeMutablePointer<Float>, channels cx: Int, batch n: Int,
-                                             plane: Int, dxBeta: Float) {
+    public static func sliceChannelsBackward(
+        dy: UnsafePointer<Float>, channels cy: Int, offset: Int,
+        into dx: UnsafeMutablePointer<Float>, channels cx: Int, batch n: Int,
+        plane: Int, dxBeta: Float
+    ) {
         for img in 0..<n {
-            let s = dy + (img * cy + offset) * plane, d = dx + img * cx * plane
+            let s = dy + (img * cy + offset) * plane
+            let d = dx + img * cx * plane
             if dxBeta == 0 { d.update(from: s, count: cx * plane) } else { add(s, into: d, count: cx * plane) }
         }
     }

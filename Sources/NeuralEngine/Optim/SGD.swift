@@ -11,10 +11,13 @@ public final class SGD: @unchecked Sendable {
     /// Momentum buffers by parameter name (nil until the parameter's first step).
     public private(set) var buffers: [String: Tensor] = [:]
 
-    public init(learningRate: Float, momentum: Float = 0.9, weightDecay: Float = 1e-4, dampening: Float = 0,
-                nesterov: Bool = false) throws {
+    public init(
+        learningRate: Float, momentum: Float = 0.9, weightDecay: Float = 1e-4, dampening: Float = 0,
+        nesterov: Bool = false
+    ) throws {
         guard learningRate >= 0, momentum >= 0, weightDecay >= 0 else {
-            throw EngineError.invalidArgument(op: "SGD", "lr \(learningRate), momentum \(momentum), weight decay \(weightDecay) must be >= 0")
+            throw EngineError.invalidArgument(
+                op: "SGD", "lr \(learningRate), momentum \(momentum), weight decay \(weightDecay) must be >= 0")
         }
         if nesterov && (momentum <= 0 || dampening != 0) {
             throw EngineError.invalidArgument(op: "SGD", "Nesterov momentum requires a momentum and zero dampening")
@@ -32,21 +35,27 @@ public final class SGD: @unchecked Sendable {
     }
 
     private func update(_ p: Parameter) {
-        let n = p.value.count, w = p.value.data, g = p.grad.data
-        let lr = learningRate, wd = weightDecay, mom = momentum
+        let n = p.value.count
+        let w = p.value.data
+        let g = p.grad.data
+        let lr = learningRate
+        let wd = weightDecay
+        let mom = momentum
         if mom == 0 {
             for i in 0..<n { w[i] -= lr * (g[i] + wd * w[i]) }
             return
         }
         if let buf = buffers[p.name] {
-            let b = buf.data, keep = 1 - dampening
+            let b = buf.data
+            let keep = 1 - dampening
             for i in 0..<n {
                 let d = g[i] + wd * w[i]
                 b[i] = mom * b[i] + keep * d
                 w[i] -= lr * (nesterov ? d + mom * b[i] : b[i])
             }
         } else {
-            let buf = Tensor(zeros: p.value.shape), b = buf.data
+            let buf = Tensor(zeros: p.value.shape)
+            let b = buf.data
             for i in 0..<n {
                 let d = g[i] + wd * w[i]
                 b[i] = d
@@ -77,10 +86,10 @@ public enum LRSchedule: Sendable, Equatable {
     /// The rate for `epoch` (0-based; fractions allowed for per-step cosine decay).
     public func rate(epoch: Double) -> Float {
         switch self {
-        case let .multistep(base, milestones, gamma):
+        case .multistep(let base, let milestones, let gamma):
             let passed = milestones.filter { epoch >= Double($0) }.count
             return base * pow(gamma, Float(passed))
-        case let .cosine(base, total):
+        case .cosine(let base, let total):
             let t = min(max(epoch / Double(max(total, 1)), 0), 1)
             return base * Float(0.5 * (1 + cos(Double.pi * t)))
         }

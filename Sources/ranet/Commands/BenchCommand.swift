@@ -65,7 +65,8 @@ struct BenchCommand: ParsableCommand {
         }
         for _ in 0..<3 { try step() }
         var rates: [Double] = []
-        let clock = ContinuousClock(), deadline = clock.now + .milliseconds(Int(seconds * 1000))
+        let clock = ContinuousClock()
+        let deadline = clock.now + .milliseconds(Int(seconds * 1000))
         while clock.now < deadline || rates.count < 3 {
             let t = clock.now
             try step()
@@ -75,14 +76,22 @@ struct BenchCommand: ParsableCommand {
         let median = rates.sorted()[rates.count / 2]
         let peakRSS = Self.peakResidentMB()
         if json {
-            let object: [String: Any] = ["preset": preset, "mode": mode.rawValue, "batchSize": batch, "threads": EngineThreads.count,
-                                         "imagesPerSecond": median, "corename": EngineThreads.blasCoreName, "peakRSSMB": peakRSS,
-                                         "codeTarget": EngineThreads.codeTarget]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            let object: [String: Any] = [
+                "preset": preset, "mode": mode.rawValue, "batchSize": batch, "threads": EngineThreads.count,
+                "imagesPerSecond": median, "corename": EngineThreads.blasCoreName, "peakRSSMB": peakRSS,
+                "codeTarget": EngineThreads.codeTarget,
+            ]
+            print(
+                String(
+                    decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+            )
         } else {
-            print(String(format: "%@ %@ batch %d, %d thread(s), BLAS %@: %.1f images/s (median of %d steps; %.2f ms/step), peak RSS %.0f MB",
-                         preset, mode.rawValue, batch, EngineThreads.count, EngineThreads.blasCoreName, median, rates.count,
-                         Double(batch) / median * 1000, peakRSS) + "; engine code: " + EngineThreads.codeTarget)
+            print(
+                String(
+                    format:
+                        "%@ %@ batch %d, %d thread(s), BLAS %@: %.1f images/s (median of %d steps; %.2f ms/step), peak RSS %.0f MB",
+                    preset, mode.rawValue, batch, EngineThreads.count, EngineThreads.blasCoreName, median, rates.count,
+                    Double(batch) / median * 1000, peakRSS) + "; engine code: " + EngineThreads.codeTarget)
         }
         if profile { try printProfile(graph: graph, step: step, model: model, batch: batch) }
     }
@@ -93,41 +102,61 @@ struct BenchCommand: ParsableCommand {
         GEMMClock.reset()
         GEMMClock.enabled = true
         let repeats = 5
-        let clock = ContinuousClock(), t = clock.now
+        let clock = ContinuousClock()
+        let t = clock.now
         for _ in 0..<repeats { try step() }
         let d = clock.now - t
         graph.profile = nil
         GEMMClock.enabled = false
         let total = (Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18) / Double(repeats)
         let flops = Double(try model.cost().cumulativeFlops.last!) * Double(batch) * 2 * (mode == .train ? 3 : 1)
-        print("time per op kind (one step of \(String(format: "%.2f", total * 1000)) ms; conv+linear work \(String(format: "%.2f", flops / 1e9)) GFLOP)")
-        let kinds = Set(p.forward.keys).union(p.backward.keys).sorted { (p.forward[$0, default: 0] + p.backward[$0, default: 0]) > (p.forward[$1, default: 0] + p.backward[$1, default: 0]) }
+        print(
+            "time per op kind (one step of \(String(format: "%.2f", total * 1000)) ms; conv+linear work \(String(format: "%.2f", flops / 1e9)) GFLOP)"
+        )
+        let kinds = Set(p.forward.keys).union(p.backward.keys).sorted {
+            (p.forward[$0, default: 0] + p.backward[$0, default: 0])
+                > (p.forward[$1, default: 0] + p.backward[$1, default: 0])
+        }
         for k in kinds {
-            let f = p.forward[k, default: 0] / Double(repeats), b = p.backward[k, default: 0] / Double(repeats)
-            print("  " + k.padding(toLength: 10, withPad: " ", startingAt: 0)
-                  + String(format: " fwd %8.2f ms  bwd %8.2f ms  %5.1f%% of step", f * 1000, b * 1000, (f + b) / total * 100))
+            let f = p.forward[k, default: 0] / Double(repeats)
+            let b = p.backward[k, default: 0] / Double(repeats)
+            print(
+                "  " + k.padding(toLength: 10, withPad: " ", startingAt: 0)
+                    + String(
+                        format: " fwd %8.2f ms  bwd %8.2f ms  %5.1f%% of step", f * 1000, b * 1000,
+                        (f + b) / total * 100))
         }
         let conv = (p.forward["conv", default: 0] + p.backward["conv", default: 0]) / Double(repeats)
-        print(String(format: "  conv achieved %.1f GFLOP/s (multiply-add = 2 FLOPs; backward counted as 2x forward)", flops / conv / 1e9))
+        print(
+            String(
+                format: "  conv achieved %.1f GFLOP/s (multiply-add = 2 FLOPs; backward counted as 2x forward)",
+                flops / conv / 1e9))
         let gemm = GEMMClock.seconds / Double(repeats)
-        print(String(format: "  sgemm inside conv and linear: %.2f ms per step (%.0f%% of conv+linear time) at %.1f GFLOP/s",
-                     gemm * 1000, gemm / (conv + (p.forward["linear", default: 0] + p.backward["linear", default: 0]) / Double(repeats)) * 100,
-                     GEMMClock.flops / GEMMClock.seconds / 1e9))
+        print(
+            String(
+                format: "  sgemm inside conv and linear: %.2f ms per step (%.0f%% of conv+linear time) at %.1f GFLOP/s",
+                gemm * 1000,
+                gemm / (conv + (p.forward["linear", default: 0] + p.backward["linear", default: 0]) / Double(repeats))
+                    * 100,
+                GEMMClock.flops / GEMMClock.seconds / 1e9))
         let slowest = p.convShapes.sorted { $0.value.seconds > $1.value.seconds }
         print("  slowest conv shapes (kernel/stride in->out channels at input size, all layers of that shape):")
         for (shape, time) in slowest.prefix(max(shapes, 0)) {
-            print("    " + shape.padding(toLength: 26, withPad: " ", startingAt: 0)
-                  + String(format: " fwd %7.2f ms  bwd %7.2f ms  %5.1f%% of step  %6.1f GFLOP/s  sgemm %3.0f%%",
-                           time.forward * 1000 / Double(repeats), time.backward * 1000 / Double(repeats),
-                           time.seconds / Double(repeats) / total * 100, 2 * Double(time.macs) / time.seconds / 1e9,
-                           time.gemm / time.seconds * 100))
+            print(
+                "    " + shape.padding(toLength: 26, withPad: " ", startingAt: 0)
+                    + String(
+                        format: " fwd %7.2f ms  bwd %7.2f ms  %5.1f%% of step  %6.1f GFLOP/s  sgemm %3.0f%%",
+                        time.forward * 1000 / Double(repeats), time.backward * 1000 / Double(repeats),
+                        time.seconds / Double(repeats) / total * 100, 2 * Double(time.macs) / time.seconds / 1e9,
+                        time.gemm / time.seconds * 100))
         }
     }
 
     static func peakResidentMB() -> Double {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-              let kb = Double(line.split(separator: " ").dropFirst().first ?? "") else { return 0 }
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+            let kb = Double(line.split(separator: " ").dropFirst().first ?? "")
+        else { return 0 }
         return kb / 1024
     }
 }

@@ -8,7 +8,8 @@ import NeuralEngine
 struct BenchExitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-exit",
-        abstract: "Time every exit computed for every image against real early exit at a budget: FLOPs ratio vs time ratio.",
+        abstract:
+            "Time every exit computed for every image against real early exit at a budget: FLOPs ratio vs time ratio.",
         discussion: """
             Both modes run on the same images, assembled up front so only model work is timed; each is timed as the \
             best of --repetitions passes after an untimed warm-up batch. The FLOPs ratio is the early-exit average FLOPs \
@@ -43,10 +44,12 @@ struct BenchExitCommand: ParsableCommand {
         let progress = ProgressLine()
         let (dataset, source) = try InferenceInputs.dataset(data, loaded: loaded, note: progress.message)
         let resolved = try ResolvedRule.resolve(rule, loaded: loaded, store: store, batchSize: batchSize)
-        progress.message("bench-exit: \(dataset.count) images of \(source), batch \(batchSize), \(repetitions) pass(es) per mode...")
-        let result = try ExitBenchmark.run(model: loaded.model, dataset: dataset, normalization: loaded.settings.normalization,
-                                           batchSize: batchSize, policy: rule.policy, thresholds: resolved.thresholds,
-                                           repetitions: repetitions)
+        progress.message(
+            "bench-exit: \(dataset.count) images of \(source), batch \(batchSize), \(repetitions) pass(es) per mode...")
+        let result = try ExitBenchmark.run(
+            model: loaded.model, dataset: dataset, normalization: loaded.settings.normalization,
+            batchSize: batchSize, policy: rule.policy, thresholds: resolved.thresholds,
+            repetitions: repetitions)
         let K = loaded.model.exitCount
         let last = Double(loaded.cumulativeFlops[K - 1])
         if json {
@@ -66,18 +69,34 @@ struct BenchExitCommand: ParsableCommand {
             return
         }
         print("run \(loaded.runID), checkpoint \(loaded.checkpointPath)")
-        print("\(dataset.count) images of \(source), batch \(batchSize), \(EngineThreads.count) thread(s), BLAS \(EngineThreads.blasCoreName)")
-        var rule = "policy \(self.rule.policy), thresholds per exit \(thresholdsText(resolved.thresholds, exitCount: K))"
-        if let budget = resolved.budgetFlops { rule += String(format: " (budget %.3f MFLOPs, solved on %@)", budget / 1e6, resolved.source) }
+        print(
+            "\(dataset.count) images of \(source), batch \(batchSize), \(EngineThreads.count) thread(s), BLAS \(EngineThreads.blasCoreName)"
+        )
+        var rule =
+            "policy \(self.rule.policy), thresholds per exit \(thresholdsText(resolved.thresholds, exitCount: K))"
+        if let budget = resolved.budgetFlops {
+            rule += String(format: " (budget %.3f MFLOPs, solved on %@)", budget / 1e6, resolved.source)
+        }
         print(rule)
         print("mode         images/s  ms/image  rel. FLOPs  rel. time")
-        print(String(format: "all exits    %8.1f  %8.3f  %10.3f  %9.3f", result.allExitsImagesPerSecond,
-                     1000 / result.allExitsImagesPerSecond, 1.0, 1.0))
-        print(String(format: "early exit   %8.1f  %8.3f  %10.3f  %9.3f", result.earlyExitImagesPerSecond,
-                     1000 / result.earlyExitImagesPerSecond, result.flopsRatio, result.timeRatio))
-        print(String(format: "FLOPs ratio %.3f (executed, whole sub-networks: %.3f), time ratio %.3f = %.2fx the FLOPs ratio; accuracy %.2f%%",
-                     result.flopsRatio, result.executedFlopsRatio, result.timeRatio, result.timeRatio / result.flopsRatio, result.accuracy * 100))
-        print(result.agreesWithSimulation ? "agrees with the simulation on every image"
-              : "DISAGREES with the simulation on \(result.disagreements) image(s) (\(result.disagreementsAtThresholds) within 1e-5 of a threshold)")
+        print(
+            String(
+                format: "all exits    %8.1f  %8.3f  %10.3f  %9.3f", result.allExitsImagesPerSecond,
+                1000 / result.allExitsImagesPerSecond, 1.0, 1.0))
+        print(
+            String(
+                format: "early exit   %8.1f  %8.3f  %10.3f  %9.3f", result.earlyExitImagesPerSecond,
+                1000 / result.earlyExitImagesPerSecond, result.flopsRatio, result.timeRatio))
+        print(
+            String(
+                format:
+                    "FLOPs ratio %.3f (executed, whole sub-networks: %.3f), time ratio %.3f = %.2fx the FLOPs ratio; accuracy %.2f%%",
+                result.flopsRatio, result.executedFlopsRatio, result.timeRatio, result.timeRatio / result.flopsRatio,
+                result.accuracy * 100))
+        print(
+            result.agreesWithSimulation
+                ? "agrees with the simulation on every image"
+                : "DISAGREES with the simulation on \(result.disagreements) image(s) (\(result.disagreementsAtThresholds) within 1e-5 of a threshold)"
+        )
     }
 }

@@ -11,7 +11,8 @@ import NeuralEngine
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Evaluate a run's checkpoint on its validation and test splits: per-sample records, anytime table, budget curve.",
+        abstract:
+            "Evaluate a run's checkpoint on its validation and test splits: per-sample records, anytime table, budget curve.",
         discussion: """
             Stores per-sample records (label, per-exit max probability, entropy, margin, prediction and the image) so \
             that sweeps and the dashboard recompute any exit policy exactly. With both splits, the budgeted-batch \
@@ -33,26 +34,33 @@ struct EvalCommand: ParsableCommand {
         let loaded = try RunModel.load(store: store, runID: runID, checkpoint: checkpoint)
         let progress = ProgressLine()
         // One part of each batch per engine thread, each on one thread: about 2x the images/s of one batch on two.
-        let evaluator = try ExitEvaluator(model: loaded.model, normalization: loaded.settings.normalization,
-                                          batchSize: batchSize, workers: EngineThreads.count)
+        let evaluator = try ExitEvaluator(
+            model: loaded.model, normalization: loaded.settings.normalization,
+            batchSize: batchSize, workers: EngineThreads.count)
         var results: [(String, ExitEvaluation, Int64)] = []
         for name in split == .both ? ["val", "test"] : [split.rawValue] {
             let data = name == "val" ? try loaded.validationData() : try loaded.testData()
-            guard data.count > 0 else { progress.message("\(name): no images, skipped"); continue }
+            guard data.count > 0 else {
+                progress.message("\(name): no images, skipped")
+                continue
+            }
             let evaluation = try evaluator.evaluate(data) { done, total in
                 progress.update("eval \(name) \(ProgressLine.bar(Double(done) / Double(total))) \(done)/\(total)")
             }
             progress.finishLine()
-            let id = try EvaluationWriter.store(evaluation, split: name, data: data, loaded: loaded, store: store, images: images)
+            let id = try EvaluationWriter.store(
+                evaluation, split: name, data: data, loaded: loaded, store: store, images: images)
             results.append((name, evaluation, id))
         }
         var curves: [(ExitPolicy, BudgetedBatchCurve)] = []
         if let val = results.first(where: { $0.0 == "val" }), let test = results.first(where: { $0.0 == "test" }) {
             for policy in ExitPolicy.allCases {
-                let batch = try BudgetedBatch(validation: val.1.outputs, test: test.1.outputs, policy: policy,
-                                              cumulativeFlops: loaded.cumulativeFlops)
+                let batch = try BudgetedBatch(
+                    validation: val.1.outputs, test: test.1.outputs, policy: policy,
+                    cumulativeFlops: loaded.cumulativeFlops)
                 let curve = try batch.curve()
-                try EvaluationWriter.storeCurve(curve, evaluationID: test.2, exitCount: loaded.model.exitCount, store: store)
+                try EvaluationWriter.storeCurve(
+                    curve, evaluationID: test.2, exitCount: loaded.model.exitCount, store: store)
                 curves.append((policy, curve))
             }
         }
@@ -68,14 +76,24 @@ struct EvalCommand: ParsableCommand {
     func printJSON(_ main: (String, ExitEvaluation, Int64), _ curve: BudgetedBatchCurve?, exitCount: Int) {
         var object: [String: Any] = [
             "run": runID, "split": main.0, "evaluation": main.2,
-            "exits": main.1.anytime.map { ["exit": $0.exit, "subnetwork": $0.subnetwork, "cumulativeFlops": $0.cumulativeFlops, "accuracy": $0.accuracy] },
+            "exits": main.1.anytime.map {
+                [
+                    "exit": $0.exit, "subnetwork": $0.subnetwork, "cumulativeFlops": $0.cumulativeFlops,
+                    "accuracy": $0.accuracy,
+                ]
+            },
         ]
         // Always present (empty without both splits), so scripts can rely on the shape.
         object["budget"] = (curve?.points ?? []).map { point -> [String: Any] in
-            ["p": point.p, "averageFlops": point.test.expectedFlops, "accuracy": point.test.accuracy,
-             "thresholds": thresholdsJSON(point.thresholds, exitCount: exitCount)]
+            [
+                "p": point.p, "averageFlops": point.test.expectedFlops, "accuracy": point.test.accuracy,
+                "thresholds": thresholdsJSON(point.thresholds, exitCount: exitCount),
+            ]
         }
-        print(String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(), as: UTF8.self))
+        print(
+            String(
+                decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(),
+                as: UTF8.self))
     }
 
     func printTables(_ results: [(String, ExitEvaluation, Int64)], _ curve: BudgetedBatchCurve?, exitCount: Int) {
@@ -83,7 +101,10 @@ struct EvalCommand: ParsableCommand {
             print("\(name) split (evaluation \(id), \(evaluation.outputs.sampleCount) images): anytime table")
             print("exit  sub-network  cum. MFLOPs  accuracy")
             for row in evaluation.anytime {
-                print(String(format: "%4d  %11d  %11.3f  %7.2f%%", row.exit, row.subnetwork, Double(row.cumulativeFlops) / 1e6, row.accuracy * 100))
+                print(
+                    String(
+                        format: "%4d  %11d  %11.3f  %7.2f%%", row.exit, row.subnetwork,
+                        Double(row.cumulativeFlops) / 1e6, row.accuracy * 100))
             }
         }
         guard let curve else { return }
@@ -91,28 +112,41 @@ struct EvalCommand: ParsableCommand {
         print("    p   avg MFLOPs  accuracy  exit shares (%)")
         for point in curve.points {
             let shares = point.test.exitShares.map { String(format: "%.0f", $0 * 100) }.joined(separator: " ")
-            print(String(format: "%5.2f  %11.3f  %7.2f%%  ", point.p, point.test.expectedFlops / 1e6, point.test.accuracy * 100) + shares)
+            print(
+                String(
+                    format: "%5.2f  %11.3f  %7.2f%%  ", point.p, point.test.expectedFlops / 1e6,
+                    point.test.accuracy * 100) + shares)
         }
     }
 }
 
 /// Writes evaluations, per-sample records and budget curves into the store.
 enum EvaluationWriter {
-    static func store(_ e: ExitEvaluation, split: String, data: Dataset, loaded: RunModel, store: ExperimentStore,
-                      images: Int) throws -> Int64 {
-        let record = EvaluationRecord(runID: loaded.runID, checkpointPath: loaded.checkpointPath, split: split,
-                                      exitFLOPs: loaded.cumulativeFlops, exitParams: loaded.cost.cumulativeParams.map(Int64.init),
-                                      exitAccuracy: e.anytime.map { Float($0.accuracy) })
+    static func store(
+        _ e: ExitEvaluation, split: String, data: Dataset, loaded: RunModel, store: ExperimentStore,
+        images: Int
+    ) throws -> Int64 {
+        let record = EvaluationRecord(
+            runID: loaded.runID, checkpointPath: loaded.checkpointPath, split: split,
+            exitFLOPs: loaded.cumulativeFlops, exitParams: loaded.cost.cumulativeParams.map(Int64.init),
+            exitAccuracy: e.anytime.map { Float($0.accuracy) })
         return try self.store(e.outputs, record: record, store: store) { i in
-            i < images ? SampleImage(channels: data.channels, height: data.height, width: data.width, pixels: Array(data.image(at: i))) : nil
+            i < images
+                ? SampleImage(
+                    channels: data.channels, height: data.height, width: data.width, pixels: Array(data.image(at: i)))
+                : nil
         }
     }
 
-    static func storeCurve(_ curve: BudgetedBatchCurve, evaluationID: Int64, exitCount: Int, store: ExperimentStore) throws {
+    static func storeCurve(
+        _ curve: BudgetedBatchCurve, evaluationID: Int64, exitCount: Int, store: ExperimentStore
+    ) throws {
         let points = curve.points.map { p in
-            BudgetPoint(parameter: p.p, thresholds: curve.policy.storable(p.thresholds, exitCount: exitCount),
-                        expectedFLOPs: p.test.expectedFlops, accuracy: p.test.accuracy)
+            BudgetPoint(
+                parameter: p.p, thresholds: curve.policy.storable(p.thresholds, exitCount: exitCount),
+                expectedFLOPs: p.test.expectedFlops, accuracy: p.test.accuracy)
         }
-        _ = try store.saveBudgetCurve(BudgetCurve(evaluationID: evaluationID, policy: curve.policy.rawValue, points: points))
+        _ = try store.saveBudgetCurve(
+            BudgetCurve(evaluationID: evaluationID, policy: curve.policy.rawValue, points: points))
     }
 }

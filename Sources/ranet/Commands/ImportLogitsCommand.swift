@@ -9,7 +9,8 @@ extension ImportedSplit.Kind: ExpressibleByArgument {}
 struct ImportLogitsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import-logits",
-        abstract: "Import per-exit logits or softmax outputs of an external model (e.g. trained with PyTorch) as a run.",
+        abstract:
+            "Import per-exit logits or softmax outputs of an external model (e.g. trained with PyTorch) as a run.",
         discussion: """
             Each file holds one array [exits, samples, classes] (float32/64/16) of logits or softmax probabilities: \
             a .npy file (labels in <stem>.labels.npy next to it, or --val-labels/--test-labels), or a .safetensors \
@@ -28,56 +29,82 @@ struct ImportLogitsCommand: ParsableCommand {
     @Option(help: "Name of the new run.") var runName: String
     @Option(help: "Validation-split outputs (.npy or .safetensors); needed for budget curves.") var val: String?
     @Option(help: "Test-split outputs (.npy or .safetensors).") var test: String
-    @Option(help: "Cumulative FLOPs per exit, comma-separated (15814410,31283220,... or 15.8M,31.3M,...).") var flops: String?
+    @Option(help: "Cumulative FLOPs per exit, comma-separated (15814410,31283220,... or 15.8M,31.3M,...).") var flops:
+        String?
     @Option(help: "Cumulative parameters per exit, comma-separated (default: 0, unknown).") var params: String?
-    @Option(help: "Labels for --val (default: inside the safetensors file, or <stem>.labels.npy).") var valLabels: String?
-    @Option(help: "Labels for --test (default: inside the safetensors file, or <stem>.labels.npy).") var testLabels: String?
-    @Option(help: "logits, probabilities, or auto (the file's declaration, else probabilities when every row sums to 1).")
+    @Option(help: "Labels for --val (default: inside the safetensors file, or <stem>.labels.npy).") var valLabels:
+        String?
+    @Option(help: "Labels for --test (default: inside the safetensors file, or <stem>.labels.npy).") var testLabels:
+        String?
+    @Option(
+        help: "logits, probabilities, or auto (the file's declaration, else probabilities when every row sums to 1).")
     var kind: ImportedSplit.Kind = .auto
     @Option(help: "Architecture shown in the run list.") var arch: String = "external"
-    @Option(help: "Dataset name shown in the run list (fashion-mnist, cifar10 and mnist get class names).") var dataset: String = "external"
-    @Flag(help: "Print one JSON object (run id, evaluation ids, per-exit accuracy) instead of a table.") var json = false
+    @Option(help: "Dataset name shown in the run list (fashion-mnist, cifar10 and mnist get class names).") var dataset:
+        String = "external"
+    @Flag(help: "Print one JSON object (run id, evaluation ids, per-exit accuracy) instead of a table.") var json =
+        false
     @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
         var splits: [ImportedSplit] = []
         if let val {
-            splits.append(try ImportedSplit.load(name: "val", path: val, labelsPath: valLabels, labelsOption: "--val-labels", kind: kind))
+            splits.append(
+                try ImportedSplit.load(
+                    name: "val", path: val, labelsPath: valLabels, labelsOption: "--val-labels", kind: kind))
         }
-        splits.append(try ImportedSplit.load(name: "test", path: test, labelsPath: testLabels, labelsOption: "--test-labels", kind: kind))
-        let flopsText = try flops ?? splits.last!.metadata["flops"] ?? {
-            throw CLIError("--flops is required (cumulative FLOPs of each of the \(splits[0].outputs.exitCount) exits)")
-        }()
+        splits.append(
+            try ImportedSplit.load(
+                name: "test", path: test, labelsPath: testLabels, labelsOption: "--test-labels", kind: kind))
+        let flopsText =
+            try flops ?? splits.last!.metadata["flops"]
+            ?? {
+                throw CLIError(
+                    "--flops is required (cumulative FLOPs of each of the \(splits[0].outputs.exitCount) exits)")
+            }()
         let cumulativeFlops = try CountList.parse(flopsText, option: "--flops")
         let exits = splits[0].outputs.exitCount
         let paramsText = params ?? splits.last!.metadata["params"]
-        let cumulativeParams = try paramsText.map { try CountList.parse($0, option: "--params") } ?? Array(repeating: 0, count: exits)
-        let plan = LogitsImport(runName: runName, architecture: arch, dataset: dataset, splits: splits, flops: cumulativeFlops,
-                                params: cumulativeParams)
+        let cumulativeParams =
+            try paramsText.map { try CountList.parse($0, option: "--params") } ?? Array(repeating: 0, count: exits)
+        let plan = LogitsImport(
+            runName: runName, architecture: arch, dataset: dataset, splits: splits, flops: cumulativeFlops,
+            params: cumulativeParams)
         let curves = try plan.budgetCurves()
         let store = try storeOptions.openStore()
         let (runID, evaluationIDs) = try plan.write(to: store, curves: curves)
         if json {
             printJSON(runID: runID, evaluationIDs: evaluationIDs, splits: splits)
         } else {
-            printTable(runID: runID, evaluationIDs: evaluationIDs, splits: splits, flops: cumulativeFlops, curves: curves)
+            printTable(
+                runID: runID, evaluationIDs: evaluationIDs, splits: splits, flops: cumulativeFlops, curves: curves)
         }
     }
 
     func printJSON(runID: Int64, evaluationIDs: [String: Int64], splits: [ImportedSplit]) {
         let object: [String: Any] = [
             "run": runID, "evaluations": evaluationIDs,
-            "splits": splits.map { ["split": $0.name, "kind": $0.kind, "samples": $0.outputs.sampleCount,
-                                    "exitAccuracy": $0.outputs.exitAccuracies] },
+            "splits": splits.map {
+                [
+                    "split": $0.name, "kind": $0.kind, "samples": $0.outputs.sampleCount,
+                    "exitAccuracy": $0.outputs.exitAccuracies,
+                ]
+            },
         ]
-        print(String(decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(), as: UTF8.self))
+        print(
+            String(
+                decoding: (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data(),
+                as: UTF8.self))
     }
 
-    func printTable(runID: Int64, evaluationIDs: [String: Int64], splits: [ImportedSplit], flops: [Int64],
-                    curves: [BudgetedBatchCurve]) {
+    func printTable(
+        runID: Int64, evaluationIDs: [String: Int64], splits: [ImportedSplit], flops: [Int64],
+        curves: [BudgetedBatchCurve]
+    ) {
         for split in splits {
-            print("\(split.name): \(split.path) (\(split.kind), \(split.outputs.sampleCount) samples, "
-                + "\(split.outputs.classCount) classes) -> evaluation \(evaluationIDs[split.name] ?? 0)")
+            print(
+                "\(split.name): \(split.path) (\(split.kind), \(split.outputs.sampleCount) samples, "
+                    + "\(split.outputs.classCount) classes) -> evaluation \(evaluationIDs[split.name] ?? 0)")
             print("exit  cum. MFLOPs  accuracy")
             for (exit, accuracy) in split.outputs.exitAccuracies.enumerated() {
                 print(String(format: "%4d  %11.3f  %7.2f%%", exit, Double(flops[exit]) / 1e6, accuracy * 100))

@@ -9,7 +9,8 @@ import NeuralEngine
 struct InferCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "infer",
-        abstract: "Classify images with real early exit: per image the exit, sub-network (resolution), class and confidence.",
+        abstract:
+            "Classify images with real early exit: per image the exit, sub-network (resolution), class and confidence.",
         discussion: """
             Each batch runs sub-network by sub-network; images that pass their exit's threshold leave and only the others \
             go on, so easy images really cost less. At the end: measured images/s and the average MFLOPs actually spent.
@@ -25,7 +26,8 @@ struct InferCommand: ParsableCommand {
             """)
 
     @OptionGroup var model: ModelOptions
-    @Option(name: .customLong("image"), parsing: .upToNextOption, help: "PNG file(s) to classify.") var images: [String] = []
+    @Option(name: .customLong("image"), parsing: .upToNextOption, help: "PNG file(s) to classify.") var images:
+        [String] = []
     @OptionGroup var data: DataOptions
     @OptionGroup var rule: ExitRuleOptions
     @Option(help: "Images per early-exit batch.") var batchSize: Int = 64
@@ -47,13 +49,19 @@ struct InferCommand: ParsableCommand {
         let progress = ProgressLine()
         let classNames = InferenceInputs.classNames(of: loaded.settings, classes: loaded.model.classes)
         let fromFiles = !images.isEmpty
-        let (dataset, source) = fromFiles
-            ? (try InferenceInputs.pngFiles(images, inputShape: loaded.model.inputShape, classNames: classNames, note: progress.message),
-               "\(images.count) PNG file(s)")
+        let (dataset, source) =
+            fromFiles
+            ? (
+                try InferenceInputs.pngFiles(
+                    images, inputShape: loaded.model.inputShape, classNames: classNames, note: progress.message),
+                "\(images.count) PNG file(s)"
+            )
             : try InferenceInputs.dataset(data, loaded: loaded, note: progress.message)
         let resolved = try ResolvedRule.resolve(rule, loaded: loaded, store: store, batchSize: batchSize)
         let executor = try EarlyExitExecutor(model: loaded.model, policy: rule.policy, thresholds: resolved.thresholds)
-        let result = try executor.run(dataset: dataset, normalization: loaded.settings.normalization, batchSize: batchSize) { done, total in
+        let result = try executor.run(
+            dataset: dataset, normalization: loaded.settings.normalization, batchSize: batchSize
+        ) { done, total in
             progress.update("infer \(ProgressLine.bar(Double(done) / Double(total))) \(done)/\(total)")
         }
         progress.finishLine()
@@ -64,14 +72,19 @@ struct InferCommand: ParsableCommand {
         let K = loaded.model.exitCount
         if json {
             var object: [String: Any] = [
-                "run": loaded.runID, "checkpoint": loaded.checkpointPath, "source": source, "policy": rule.policy.rawValue,
+                "run": loaded.runID, "checkpoint": loaded.checkpointPath, "source": source,
+                "policy": rule.policy.rawValue,
                 "thresholds": thresholdsJSON(resolved.thresholds, exitCount: K), "batchSize": batchSize,
                 "imagesPerSecond": result.imagesPerSecond, "averageFlops": spent,
                 "images": (0..<dataset.count).map { i -> [String: Any] in
-                    let exit = result.exitIndex[i], stage = exitStage[exit], s = result.statistics[i]
-                    return ["image": names[i], "exit": exit, "subnetwork": stage, "resolution": resolutions[stage],
-                            "class": Int(s.predicted), "className": dataset.classNames[Int(s.predicted)],
-                            "confidence": Double(s.maxProb)].merging(fromFiles ? [:] : ["label": Int(dataset.labels[i])]) { a, _ in a }
+                    let exit = result.exitIndex[i]
+                    let stage = exitStage[exit]
+                    let s = result.statistics[i]
+                    return [
+                        "image": names[i], "exit": exit, "subnetwork": stage, "resolution": resolutions[stage],
+                        "class": Int(s.predicted), "className": dataset.classNames[Int(s.predicted)],
+                        "confidence": Double(s.maxProb),
+                    ].merging(fromFiles ? [:] : ["label": Int(dataset.labels[i])]) { a, _ in a }
                 },
             ]
             if let budget = resolved.budgetFlops { object["budget"] = budget }
@@ -79,22 +92,33 @@ struct InferCommand: ParsableCommand {
             try printJSONObject(object)
             return
         }
-        progress.message("run \(loaded.runID), checkpoint \(loaded.checkpointPath); \(source); policy \(rule.policy), thresholds per exit \(thresholdsText(resolved.thresholds, exitCount: K)) (from \(resolved.source))")
+        progress.message(
+            "run \(loaded.runID), checkpoint \(loaded.checkpointPath); \(source); policy \(rule.policy), thresholds per exit \(thresholdsText(resolved.thresholds, exitCount: K)) (from \(resolved.source))"
+        )
         let width = max(5, names.map(\.count).max() ?? 5)
-        print("image".padding(toLength: width, withPad: " ", startingAt: 0) + "  exit  sub-network  class" + String(repeating: " ", count: 14)
-              + "confidence" + (fromFiles ? "" : "  true class"))
+        print(
+            "image".padding(toLength: width, withPad: " ", startingAt: 0) + "  exit  sub-network  class"
+                + String(repeating: " ", count: 14)
+                + "confidence" + (fromFiles ? "" : "  true class"))
         for i in 0..<dataset.count {
-            let exit = result.exitIndex[i], stage = exitStage[exit], s = result.statistics[i]
+            let exit = result.exitIndex[i]
+            let stage = exitStage[exit]
+            let s = result.statistics[i]
             let subnetwork = "\(stage) (\(StageResolution.text(resolutions[stage])))"
             let className = "\(s.predicted) \(dataset.classNames[Int(s.predicted)])"
-            print(names[i].padding(toLength: width, withPad: " ", startingAt: 0)
-                  + String(format: "  %4d  ", exit) + subnetwork.padding(toLength: 11, withPad: " ", startingAt: 0)
-                  + "  " + className.padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: "  %10.4f", s.maxProb)
-                  + (fromFiles ? "" : "  \(dataset.labels[i]) \(dataset.classNames[Int(dataset.labels[i])])"))
+            print(
+                names[i].padding(toLength: width, withPad: " ", startingAt: 0)
+                    + String(format: "  %4d  ", exit) + subnetwork.padding(toLength: 11, withPad: " ", startingAt: 0)
+                    + "  " + className.padding(toLength: 18, withPad: " ", startingAt: 0)
+                    + String(format: "  %10.4f", s.maxProb)
+                    + (fromFiles ? "" : "  \(dataset.labels[i]) \(dataset.classNames[Int(dataset.labels[i])])"))
         }
         let last = Double(loaded.cumulativeFlops[K - 1])
-        var summary = String(format: "%d images, %.1f images/s (batch %d, %d thread(s)), average %.3f MFLOPs spent (%.1f%% of the last exit's %.3f)",
-                             dataset.count, result.imagesPerSecond, batchSize, EngineThreads.count, spent / 1e6, spent / last * 100, last / 1e6)
+        var summary = String(
+            format:
+                "%d images, %.1f images/s (batch %d, %d thread(s)), average %.3f MFLOPs spent (%.1f%% of the last exit's %.3f)",
+            dataset.count, result.imagesPerSecond, batchSize, EngineThreads.count, spent / 1e6, spent / last * 100,
+            last / 1e6)
         if let budget = resolved.budgetFlops { summary += String(format: ", budget %.3f MFLOPs", budget / 1e6) }
         if !fromFiles { summary += String(format: ", accuracy %.2f%%", result.accuracy * 100) }
         print(summary)

@@ -19,10 +19,14 @@ struct RunsExportCommand: ParsableCommand {
     @Option(name: .long, help: "Output format: csv or json.")
     var format: ExportFormat = .csv
 
-    @Option(name: .long, help: "What to export: metrics (per step), epochs, evaluations, samples or curves (budget curves).")
+    @Option(
+        name: .long, help: "What to export: metrics (per step), epochs, evaluations, samples or curves (budget curves)."
+    )
     var what: ExportContent = .metrics
 
-    @Option(name: .long, help: "Evaluation id for --what samples or curves (default: the newest for samples, all for curves).")
+    @Option(
+        name: .long,
+        help: "Evaluation id for --what samples or curves (default: the newest for samples, all for curves).")
     var evaluation: Int64?
 
     @Option(name: .long, help: "Write to this file instead of stdout.")

@@ -24,7 +24,9 @@ struct StoreBenchCommand: ParsableCommand {
     func run() throws {
         guard samples > 0, exits > 0 else { throw ValidationError("--samples and --exits must be positive") }
         let temporary = store == nil
-        let path = store ?? FileManager.default.temporaryDirectory
+        let path =
+            store
+            ?? FileManager.default.temporaryDirectory
             .appendingPathComponent("ranet-store-bench-\(ProcessInfo.processInfo.processIdentifier).sqlite").path
         defer {
             if temporary {

@@ -30,15 +30,20 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Epochs.") var epochs: Int = 20
     @Option(help: "Images per batch.") var batchSize: Int = 64
     @Option(help: "Initial learning rate.") var lr: Float = 0.1
-    @Option(help: "multistep (divide by 10 at 50% and 75%) or cosine.") var schedule: TrainingOptions.Schedule = .multistep
+    @Option(help: "multistep (divide by 10 at 50% and 75%) or cosine.") var schedule: TrainingOptions.Schedule =
+        .multistep
     @Option(help: "Training images held out for validation.") var valSize: Int = Dataset.defaultValidationSize
     @Option(help: "Use only the first N training images (after the validation split).") var trainLimit: Int?
     @Option(help: "Comma-separated loss weight per exit (default: all 1).") var exitWeights: String?
     @Option(help: "Seed for initialisation, split, shuffling and augmentation.") var seed: UInt64 = 0
-    @Option(help: "Threads: each batch is split into one part per thread, with shared batch-norm statistics (default: OpenBLAS's thread count).") var threads: Int?
+    @Option(
+        help:
+            "Threads: each batch is split into one part per thread, with shared batch-norm statistics (default: OpenBLAS's thread count)."
+    ) var threads: Int?
     @Option(help: "Run name (default: preset and dataset).") var name: String?
     @Option(help: "Continue the run with this id from its latest checkpoint.") var resume: Int64?
-    @Option(help: "Directory for checkpoints (default: ranet-checkpoints next to the store).") var checkpointDir: String?
+    @Option(help: "Directory for checkpoints (default: ranet-checkpoints next to the store).") var checkpointDir:
+        String?
     @Option(help: "Step metrics every N steps.") var logEvery: Int = 20
     @Flag(help: "Print one JSON object at the end instead of the run id.") var json = false
     @OptionGroup var storeOptions: StoreOptions
@@ -46,18 +51,26 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         if let threads { EngineThreads.set(threads) }
         let store = try storeOptions.openStore()
-        let session = try resume.map { try TrainingSession.resume(runID: $0, store: store) }
+        let session =
+            try resume.map { try TrainingSession.resume(runID: $0, store: store) }
             ?? TrainingSession.start(command: self, store: store)
         let progress = ProgressLine()
-        progress.message("run \(session.runID): \(session.model.architecture) \(session.presetName) on \(session.settings.dataset.rawValue), \(session.trainSize) training / \(session.validationSize) validation images, \(EngineThreads.count) thread(s), BLAS \(EngineThreads.blasCoreName)")
+        progress.message(
+            "run \(session.runID): \(session.model.architecture) \(session.presetName) on \(session.settings.dataset.rawValue), \(session.trainSize) training / \(session.validationSize) validation images, \(EngineThreads.count) thread(s), BLAS \(EngineThreads.blasCoreName)"
+        )
         let result = try session.train(progress: progress)
         if json {
             let object: [String: Any] = [
                 "run": session.runID, "epochs": result.epochs, "secondsPerEpoch": result.secondsPerEpoch,
-                "validation": result.validation.enumerated().map { ["exit": $0.offset, "accuracy": $0.element.accuracy, "loss": $0.element.loss] },
+                "validation": result.validation.enumerated().map {
+                    ["exit": $0.offset, "accuracy": $0.element.accuracy, "loss": $0.element.loss]
+                },
                 "status": result.status.rawValue,
             ]
-            print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
+            print(
+                String(
+                    decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+            )
         } else {
             print(session.runID)
         }

@@ -29,12 +29,18 @@ struct VerifyVectorsCommand: ParsableCommand {
             print("group                    tensors   max abs err   max rel err   tolerance  result  worst tensor")
             for r in results {
                 let name = r.group.padding(toLength: 24, withPad: " ", startingAt: 0)
-                print(name + String(format: " %7d   %11.3e   %11.3e   %9.0e  ", r.tensors, Double(r.maxAbsolute),
-                                    Double(r.maxRelative), Double(r.tolerance)) + (r.passed ? "PASS    " : "FAIL    ") + r.worstTensor)
+                print(
+                    name
+                        + String(
+                            format: " %7d   %11.3e   %11.3e   %9.0e  ", r.tensors, Double(r.maxAbsolute),
+                            Double(r.maxRelative), Double(r.tolerance)) + (r.passed ? "PASS    " : "FAIL    ")
+                        + r.worstTensor)
             }
             let kinks = VectorVerification.ambiguousReluElements
             if kinks > 0 {
-                print("note: \(kinks) ReLU input(s) sat on the kink within float32 noise; gradients were compared under both of their decisions")
+                print(
+                    "note: \(kinks) ReLU input(s) sat on the kink within float32 noise; gradients were compared under both of their decisions"
+                )
             }
         }
         if results.contains(where: { !$0.passed }) { throw ExitCode(1) }

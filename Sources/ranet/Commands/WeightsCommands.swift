@@ -17,7 +17,8 @@ struct ExportWeightsCommand: ParsableCommand {
             num_batches_tracked counters are absent).
             """)
 
-    @Option(name: .customLong("run"), help: "Run id (its config; its latest checkpoint unless --checkpoint).") var runID: Int64?
+    @Option(name: .customLong("run"), help: "Run id (its config; its latest checkpoint unless --checkpoint).")
+    var runID: Int64?
     @Option(help: "Checkpoint file to export.") var checkpoint: String?
     @Option(help: "Model preset name (with --checkpoint).") var preset: String?
     @Option(help: "Model config .json file (with --checkpoint).") var config: String?
@@ -29,12 +30,14 @@ struct ExportWeightsCommand: ParsableCommand {
         guard let path = checkpoint ?? run?.checkpointPaths.last else {
             throw CLIError(run == nil ? "give --run ID or --checkpoint FILE" : "run \(runID!) has no checkpoint yet")
         }
-        let metadata = run == nil && preset == nil && config == nil ? (try? SafeTensorsFile.read(path))?.metadata ?? [:] : [:]
+        let metadata =
+            run == nil && preset == nil && config == nil ? (try? SafeTensorsFile.read(path))?.metadata ?? [:] : [:]
         let modelConfig = try WeightsTransfer.config(run: run, preset: preset ?? config, metadata: metadata)
         let model = try WeightsTransfer.model(config: modelConfig, checkpoint: path)
         let file = try WeightsTransfer.stateDict(of: model, config: modelConfig, source: path)
         do { try file.write(to: out) } catch { throw CLIError("\(error)") }
-        print("wrote \(out): \(file.order.count) tensors (\(model.architecture), \(model.exitCount) exits) from \(path)")
+        print(
+            "wrote \(out): \(file.order.count) tensors (\(model.architecture), \(model.exitCount) exits) from \(path)")
     }
 }
 
@@ -53,7 +56,8 @@ struct ImportWeightsCommand: ParsableCommand {
             """)
 
     @Option(help: "PyTorch state_dict .safetensors file.") var weights: String
-    @Option(name: .customLong("run"), help: "Run whose config the weights fit; the checkpoint is added to it.") var runID: Int64?
+    @Option(name: .customLong("run"), help: "Run whose config the weights fit; the checkpoint is added to it.")
+    var runID: Int64?
     @Option(help: "Model preset name.") var preset: String?
     @Option(help: "Model config .json file.") var config: String?
     @Option(help: "Name prefix to remove (default: module. when every name has it).") var prefix: String?
@@ -72,7 +76,9 @@ struct ImportWeightsCommand: ParsableCommand {
         file.metadata["imported_from"] = weights
         do { try file.write(to: out) } catch { throw CLIError("\(error)") }
         if let store, let runID { try store.addCheckpoint(runID: runID, path: out) }
-        print("wrote \(out): \(file.order.count) tensors (\(model.architecture), \(model.exitCount) exits)"
-            + (stripped.isEmpty ? "" : ", prefix \(stripped) removed") + (runID.map { ", added to run \($0)" } ?? ""))
+        print(
+            "wrote \(out): \(file.order.count) tensors (\(model.architecture), \(model.exitCount) exits)"
+                + (stripped.isEmpty ? "" : ", prefix \(stripped) removed")
+                + (runID.map { ", added to run \($0)" } ?? ""))
     }
 }

@@ -8,14 +8,17 @@ enum CheckpointMetadata {
     /// The run a checkpoint names; refused when there is no checkpoint or it names none.
     static func runID(of checkpoint: String?, store: ExperimentStore) throws -> Int64 {
         guard let checkpoint else { throw CLIError("give --run ID or --checkpoint PATH") }
-        guard FileManager.default.fileExists(atPath: checkpoint) else { throw CLIError("checkpoint \(checkpoint) not found") }
+        guard FileManager.default.fileExists(atPath: checkpoint) else {
+            throw CLIError("checkpoint \(checkpoint) not found")
+        }
         let metadata: [String: String]
         do { metadata = try SafeTensorsFile.read(checkpoint).metadata } catch {
             throw CLIError("checkpoint \(error)")
         }
         guard let text = metadata["run"], let id = Int64(text) else {
-            throw CLIError("checkpoint \(checkpoint) does not name the run it belongs to (no \"run\" in its metadata): "
-                + "pass --run ID to say which run's config and data it goes with")
+            throw CLIError(
+                "checkpoint \(checkpoint) does not name the run it belongs to (no \"run\" in its metadata): "
+                    + "pass --run ID to say which run's config and data it goes with")
         }
         return id
     }
@@ -23,15 +26,18 @@ enum CheckpointMetadata {
     /// Throws when the metadata says the checkpoint was written for another architecture or cost table than the
     /// run's model (tensors of the same shapes can still belong to another config). Files without the keys (not
     /// written by ranet train) are accepted on their tensors alone.
-    static func check(_ metadata: [String: String], path: String, runID: Int64, model: any EarlyExitNetwork,
-                      cost: CostTable) throws {
+    static func check(
+        _ metadata: [String: String], path: String, runID: Int64, model: any EarlyExitNetwork,
+        cost: CostTable
+    ) throws {
         if let architecture = metadata["architecture"], architecture != model.architecture {
             throw CLIError("checkpoint \(path) holds a \(architecture) model but run \(runID) is \(model.architecture)")
         }
         let flops = cost.cumulativeFlops.map(String.init).joined(separator: ",")
         if let stored = metadata["cumulative_flops"], stored != flops {
-            throw CLIError("checkpoint \(path) was written for a model with per-exit FLOPs [\(stored)] but run \(runID)'s "
-                + "config gives [\(flops)]: the checkpoint's config does not match the run")
+            throw CLIError(
+                "checkpoint \(path) was written for a model with per-exit FLOPs [\(stored)] but run \(runID)'s "
+                    + "config gives [\(flops)]: the checkpoint's config does not match the run")
         }
     }
 }

@@ -4,18 +4,26 @@ import ExperimentStore
 extension EvaluationWriter {
     /// Stores an evaluation record and one per-sample record for every sample of `outputs` (in chunks of 2,000
     /// rows); `image(i)` gives sample i's thumbnail or nil. Shared by `ranet eval` and `ranet import-logits`.
-    static func store(_ outputs: ExitOutputs, record: EvaluationRecord, store: ExperimentStore,
-                      image: (Int) -> SampleImage?) throws -> Int64 {
+    static func store(
+        _ outputs: ExitOutputs, record: EvaluationRecord, store: ExperimentStore,
+        image: (Int) -> SampleImage?
+    ) throws -> Int64 {
         let id = try store.addEvaluation(record)
-        let exits = outputs.exitCount, count = outputs.sampleCount
+        let exits = outputs.exitCount
+        let count = outputs.sampleCount
         var chunk: [SampleRecord] = []
         for sample in 0..<count {
             let offsets = (0..<exits).map { $0 * count + sample }
-            chunk.append(SampleRecord(sampleIndex: sample, label: outputs.labels[sample],
-                                      maxProb: offsets.map { outputs.maxProb[$0] }, entropy: offsets.map { outputs.entropy[$0] },
-                                      margin: outputs.hasMargins ? offsets.map { outputs.margin[$0] } : offsets.map { _ in 0 },
-                                      predicted: offsets.map { outputs.predicted[$0] }, image: image(sample)))
-            if chunk.count == 2000 { try store.appendSamples(evaluationID: id, chunk); chunk.removeAll() }
+            chunk.append(
+                SampleRecord(
+                    sampleIndex: sample, label: outputs.labels[sample],
+                    maxProb: offsets.map { outputs.maxProb[$0] }, entropy: offsets.map { outputs.entropy[$0] },
+                    margin: outputs.hasMargins ? offsets.map { outputs.margin[$0] } : offsets.map { _ in 0 },
+                    predicted: offsets.map { outputs.predicted[$0] }, image: image(sample)))
+            if chunk.count == 2000 {
+                try store.appendSamples(evaluationID: id, chunk)
+                chunk.removeAll()
+            }
         }
         if !chunk.isEmpty { try store.appendSamples(evaluationID: id, chunk) }
         return id

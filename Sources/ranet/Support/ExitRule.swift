@@ -20,13 +20,24 @@ struct ThresholdList: ExpressibleByArgument {
 
 /// How a command decides where images exit: a policy and either thresholds or an average-FLOPs budget.
 struct ExitRuleOptions: ParsableArguments {
-    @Option(help: "Exit policy: maxprob (max softmax probability >= T), entropy (softmax entropy in nats <= T) or margin (top-1 minus top-2 probability >= T).")
+    @Option(
+        help:
+            "Exit policy: maxprob (max softmax probability >= T), entropy (softmax entropy in nats <= T) or margin (top-1 minus top-2 probability >= T)."
+    )
     var policy: ExitPolicy = .maxProb
-    @Option(help: ArgumentHelp("Threshold: one value for every exit, or a comma-separated list, one per exit but the last.",
-                               discussion: "Values outside the policy's range are refused: [0, 1] for maxprob and margin, [0, ln(classes)] for entropy."))
+    @Option(
+        help: ArgumentHelp(
+            "Threshold: one value for every exit, or a comma-separated list, one per exit but the last.",
+            discussion:
+                "Values outside the policy's range are refused: [0, 1] for maxprob and margin, [0, ln(classes)] for entropy."
+        ))
     var threshold: ThresholdList?
-    @Option(help: ArgumentHelp("Target average MFLOPs per image; per-exit thresholds are solved on the validation split (budgeted batch, bisection on p).",
-                               discussion: "A budget below the first exit's or above the last exit's cumulative MFLOPs cannot be met and is refused (see `ranet flops`)."))
+    @Option(
+        help: ArgumentHelp(
+            "Target average MFLOPs per image; per-exit thresholds are solved on the validation split (budgeted batch, bisection on p).",
+            discussion:
+                "A budget below the first exit's or above the last exit's cumulative MFLOPs cannot be met and is refused (see `ranet flops`)."
+        ))
     var budget: Double?
 
     func validate() throws {
@@ -48,13 +59,22 @@ enum BudgetCheck {
     /// The budget in FLOPs; refused when below the first exit's or above the last exit's cumulative FLOPs.
     static func flops(megaFlops: Double, cumulativeFlops: [Int64]) throws -> Double {
         let target = megaFlops * 1e6
-        let low = Double(cumulativeFlops[0]), high = Double(cumulativeFlops[cumulativeFlops.count - 1])
+        let low = Double(cumulativeFlops[0])
+        let high = Double(cumulativeFlops[cumulativeFlops.count - 1])
         let range = String(format: "[%.3f, %.3f] MFLOPs", low / 1e6, high / 1e6)
         if target < low {
-            throw CLIError(String(format: "--budget %g MFLOPs is below the first exit's %.3f MFLOPs: every image runs at least to the first exit (budgets in %@)", megaFlops, low / 1e6, range))
+            throw CLIError(
+                String(
+                    format:
+                        "--budget %g MFLOPs is below the first exit's %.3f MFLOPs: every image runs at least to the first exit (budgets in %@)",
+                    megaFlops, low / 1e6, range))
         }
         if target > high {
-            throw CLIError(String(format: "--budget %g MFLOPs is above the last exit's %.3f MFLOPs: no image can spend more than the whole network (budgets in %@)", megaFlops, high / 1e6, range))
+            throw CLIError(
+                String(
+                    format:
+                        "--budget %g MFLOPs is above the last exit's %.3f MFLOPs: no image can spend more than the whole network (budgets in %@)",
+                    megaFlops, high / 1e6, range))
         }
         return target
     }
@@ -67,8 +87,10 @@ func thresholdsJSON(_ thresholds: Thresholds, exitCount: Int) -> [Any] {
 
 /// Thresholds as text, one per exit ("-" where nobody exits or at the last).
 func thresholdsText(_ thresholds: Thresholds, exitCount: Int) -> String {
-    (0..<exitCount).map { thresholds.threshold(atExit: $0, exitCount: exitCount).map { String(format: "%.4g", $0) } ?? "-" }
-        .joined(separator: " ")
+    (0..<exitCount).map {
+        thresholds.threshold(atExit: $0, exitCount: exitCount).map { String(format: "%.4g", $0) } ?? "-"
+    }
+    .joined(separator: " ")
 }
 
 /// One JSON object on one line, keys sorted.

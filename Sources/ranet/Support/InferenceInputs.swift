@@ -29,7 +29,8 @@ struct DataOptions: ParsableArguments {
 enum InferenceInputs {
     /// A dataset split for a run's model, converted to the model's channels; says on stderr when it converts.
     static func dataset(_ options: DataOptions, loaded: RunModel, note: (String) -> Void) throws -> (Dataset, String) {
-        let settings = loaded.settings, channels = loaded.model.inputShape[0]
+        let settings = loaded.settings
+        let channels = loaded.model.inputShape[0]
         let kind = options.dataset ?? settings.dataset
         let sameData = kind == settings.dataset && (options.dataRoot == nil || options.dataRoot == settings.dataRoot)
         var data: Dataset
@@ -53,7 +54,9 @@ enum InferenceInputs {
 
     /// PNG files as one dataset (labels 0: unknown), converted to the model's channels; the first file of another
     /// size than the model's input is refused.
-    static func pngFiles(_ paths: [String], inputShape: [Int], classNames: [String], note: (String) -> Void) throws -> Dataset {
+    static func pngFiles(
+        _ paths: [String], inputShape: [Int], classNames: [String], note: (String) -> Void
+    ) throws -> Dataset {
         let (channels, height, width) = (inputShape[0], inputShape[1], inputShape[2])
         var pixels: [UInt8] = []
         var converted = 0
@@ -64,31 +67,38 @@ enum InferenceInputs {
             }
             let decoded = try PNGCodec.decode(bytes, path: path)
             guard decoded.height == height, decoded.width == width else {
-                throw CLIError("\(path): image is \(decoded.width)x\(decoded.height) pixels but the model takes \(width)x\(height); "
-                    + "images are not resized (resize or crop it to \(width)x\(height) first)")
+                throw CLIError(
+                    "\(path): image is \(decoded.width)x\(decoded.height) pixels but the model takes \(width)x\(height); "
+                        + "images are not resized (resize or crop it to \(width)x\(height) first)")
             }
             let colour = decoded.channels >= 3 ? 3 : 1
             let planar = planarPixels(decoded, colour: colour)
-            let image = try Dataset(images: planar, labels: [0], classNames: ["?"], channels: colour, height: height, width: width)
+            let image = try Dataset(
+                images: planar, labels: [0], classNames: ["?"], channels: colour, height: height, width: width)
             if colour != channels { converted += 1 }
             pixels += try image.converted(toChannels: channels).images
         }
         if converted > 0 {
-            note("\(converted) image(s) converted to the model's \(channels == 1 ? "grey" : "RGB") input (\(channels == 1 ? "ITU-R 601 luma" : "grey replicated to RGB"))")
+            note(
+                "\(converted) image(s) converted to the model's \(channels == 1 ? "grey" : "RGB") input (\(channels == 1 ? "ITU-R 601 luma" : "grey replicated to RGB"))"
+            )
         }
-        return try Dataset(images: pixels, labels: [Int32](repeating: 0, count: paths.count), classNames: classNames,
-                           channels: channels, height: height, width: width)
+        return try Dataset(
+            images: pixels, labels: [Int32](repeating: 0, count: paths.count), classNames: classNames,
+            channels: channels, height: height, width: width)
     }
 
     /// `data` with the model's channels; a size mismatch is refused.
     static func fit(_ data: Dataset, to inputShape: [Int], name: String, note: (String) -> Void) throws -> Dataset {
         guard data.height == inputShape[1], data.width == inputShape[2] else {
-            throw CLIError("\(name): images are \(data.width)x\(data.height) pixels but the model takes \(inputShape[2])x\(inputShape[1]); "
-                + "images are not resized")
+            throw CLIError(
+                "\(name): images are \(data.width)x\(data.height) pixels but the model takes \(inputShape[2])x\(inputShape[1]); "
+                    + "images are not resized")
         }
         guard data.channels != inputShape[0] else { return data }
-        note("\(name): \(data.channels)-channel images converted to the model's \(inputShape[0]) channel(s) "
-            + "(\(inputShape[0] == 1 ? "ITU-R 601 luma" : "grey replicated to RGB"))")
+        note(
+            "\(name): \(data.channels)-channel images converted to the model's \(inputShape[0]) channel(s) "
+                + "(\(inputShape[0] == 1 ? "ITU-R 601 luma" : "grey replicated to RGB"))")
         do { return try data.converted(toChannels: inputShape[0]) } catch {
             throw CLIError("\(name): \(error)")
         }
@@ -99,7 +109,9 @@ enum InferenceInputs {
         let plane = image.width * image.height
         var planar = [UInt8](repeating: 0, count: colour * plane)
         for pixel in 0..<plane {
-            for channel in 0..<colour { planar[channel * plane + pixel] = image.bytes[pixel * image.channels + channel] }
+            for channel in 0..<colour {
+                planar[channel * plane + pixel] = image.bytes[pixel * image.channels + channel]
+            }
         }
         return planar
     }
@@ -124,8 +136,11 @@ enum InferenceInputs {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: base) else { return nil }
         return entries.filter { name in
             var isDirectory: ObjCBool = false
-            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: (base as NSString).appendingPathComponent(name),
-                                                                           isDirectory: &isDirectory) && isDirectory.boolValue
+            return !name.hasPrefix(".")
+                && FileManager.default.fileExists(
+                    atPath: (base as NSString).appendingPathComponent(name),
+                    isDirectory: &isDirectory)
+                && isDirectory.boolValue
         }.sorted()
     }
 }

@@ -3,10 +3,16 @@ import ExperimentStore
 
 /// `--run ID` / `--checkpoint PATH`: which model a command runs (the run gives config, data and normalisation).
 struct ModelOptions: ParsableArguments {
-    @Option(name: .customLong("run"), help: "Run id: its config, data settings and (without --checkpoint) latest checkpoint.")
+    @Option(
+        name: .customLong("run"),
+        help: "Run id: its config, data settings and (without --checkpoint) latest checkpoint.")
     var runID: Int64?
-    @Option(help: ArgumentHelp("Checkpoint file (.safetensors).",
-                               discussion: "Without --run, the run named in the checkpoint's metadata (ranet train writes it). A checkpoint whose tensors or recorded config do not match the run's config is refused."))
+    @Option(
+        help: ArgumentHelp(
+            "Checkpoint file (.safetensors).",
+            discussion:
+                "Without --run, the run named in the checkpoint's metadata (ranet train writes it). A checkpoint whose tensors or recorded config do not match the run's config is refused."
+        ))
     var checkpoint: String?
 
     func validate() throws {

@@ -18,7 +18,9 @@ enum NPYFile {
 
     static func read(_ path: String) throws -> NumericArray {
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else {
-            throw CLIError(FileManager.default.fileExists(atPath: path) ? "\(path): cannot read the file" : "\(path): file not found")
+            throw CLIError(
+                FileManager.default.fileExists(atPath: path)
+                    ? "\(path): cannot read the file" : "\(path): file not found")
         }
         return try data.withUnsafeBytes { try parse($0, path: path) }
     }
@@ -36,18 +38,22 @@ enum NPYFile {
         let headerLength = (0..<lengthBytes).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
         let dataStart = 8 + lengthBytes + headerLength
         guard dataStart <= bytes.count else {
-            throw CLIError("\(path): truncated .npy file (header says \(headerLength) bytes, the file has \(bytes.count))")
+            throw CLIError(
+                "\(path): truncated .npy file (header says \(headerLength) bytes, the file has \(bytes.count))")
         }
         let header = String(decoding: bytes[(8 + lengthBytes)..<dataStart], as: UTF8.self)
         let (descr, shape) = try parseHeader(header, path: path)
         guard let dtype = DType(descr: descr) else {
-            throw CLIError("\(path): dtype '\(descr)' is not supported (use float32/float64/float16 or an integer type, little-endian)")
+            throw CLIError(
+                "\(path): dtype '\(descr)' is not supported (use float32/float64/float16 or an integer type, little-endian)"
+            )
         }
         let count = shape.reduce(1, *)
         let available = bytes.count - dataStart
         guard available == count * dtype.width else {
             let what = available < count * dtype.width ? "truncated" : "has trailing bytes"
-            throw CLIError("\(path): \(what): \(available) data bytes, shape \(shape) of '\(descr)' needs \(count * dtype.width)")
+            throw CLIError(
+                "\(path): \(what): \(available) data bytes, shape \(shape) of '\(descr)' needs \(count * dtype.width)")
         }
         let values = dtype.decode(UnsafeRawBufferPointer(rebasing: bytes[dataStart...]), count: count)
         return NumericArray(shape: shape, values: values, source: path)
@@ -57,18 +63,23 @@ enum NPYFile {
     static func parseHeader(_ header: String, path: String) throws -> (String, [Int]) {
         func capture(_ pattern: String) -> String? {
             guard let regex = try? NSRegularExpression(pattern: pattern),
-                  let match = regex.firstMatch(in: header, range: NSRange(header.startIndex..., in: header)),
-                  let range = Range(match.range(at: 1), in: header) else { return nil }
+                let match = regex.firstMatch(in: header, range: NSRange(header.startIndex..., in: header)),
+                let range = Range(match.range(at: 1), in: header)
+            else { return nil }
             return String(header[range])
         }
         guard let descr = capture(#"['"]descr['"]\s*:\s*['"]([^'"]+)['"]"#),
-              let shapeText = capture(#"['"]shape['"]\s*:\s*\(([^)]*)\)"#) else {
-            throw CLIError("\(path): .npy header has no descr or shape: \(header.trimmingCharacters(in: .whitespacesAndNewlines))")
+            let shapeText = capture(#"['"]shape['"]\s*:\s*\(([^)]*)\)"#)
+        else {
+            throw CLIError(
+                "\(path): .npy header has no descr or shape: \(header.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
         if capture(#"['"]fortran_order['"]\s*:\s*(\w+)"#) == "True" {
             throw CLIError("\(path): array is in Fortran order; save it with numpy.ascontiguousarray first")
         }
-        let parts = shapeText.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let parts = shapeText.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty
+        }
         let shape = parts.compactMap { Int($0) }
         guard shape.count == parts.count, shape.allSatisfy({ $0 >= 0 }) else {
             throw CLIError("\(path): .npy shape (\(shapeText)) is not a tuple of sizes")
@@ -83,8 +94,10 @@ enum NPYFile {
         init?(descr: String) {
             let order = descr.first
             guard order == "<" || order == "|" || order == "=" else { return nil }
-            let table: [String: DType] = ["f2": .f16, "f4": .f32, "f8": .f64, "i1": .i8, "u1": .u8, "i2": .i16, "u2": .u16,
-                                          "i4": .i32, "u4": .u32, "i8": .i64, "u8": .u64, "b1": .bool]
+            let table: [String: DType] = [
+                "f2": .f16, "f4": .f32, "f8": .f64, "i1": .i8, "u1": .u8, "i2": .i16, "u2": .u16,
+                "i4": .i32, "u4": .u32, "i8": .i64, "u8": .u64, "b1": .bool,
+            ]
             guard let type = table[String(descr.dropFirst())] else { return nil }
             self = type
         }
@@ -100,7 +113,9 @@ enum NPYFile {
 
         func decode(_ raw: UnsafeRawBufferPointer, count: Int) -> [Float] {
             func load<T: FixedWidthInteger>(_: T.Type) -> [T] {
-                (0..<count).map { T(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * MemoryLayout<T>.size, as: T.self)) }
+                (0..<count).map {
+                    T(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * MemoryLayout<T>.size, as: T.self))
+                }
             }
             switch self {
             case .f16: return load(UInt16.self).map { Float(Float16(bitPattern: $0)) }
@@ -133,19 +148,25 @@ enum OutputsFile {
     static let outputNames = ["logits", "probabilities", "probs", "outputs"]
 
     static func read(_ path: String) throws -> Contents {
-        if path.hasSuffix(".npy") { return Contents(outputs: try NPYFile.read(path), labels: nil, declaredKind: nil, metadata: [:]) }
+        if path.hasSuffix(".npy") {
+            return Contents(outputs: try NPYFile.read(path), labels: nil, declaredKind: nil, metadata: [:])
+        }
         guard path.hasSuffix(".safetensors") else { throw CLIError("\(path): expected a .npy or .safetensors file") }
         let file: SafeTensorsFile
         do { file = try SafeTensorsFile.read(path) } catch let error as WeightsError { throw CLIError("\(error)") }
         let names = outputNames.filter { file[$0] != nil }
         guard names.count == 1, let name = names.first, let entry = file[name] else {
-            throw CLIError("\(path): expected exactly one tensor named \(outputNames.joined(separator: ", ")) "
-                + "(found: \(file.order.joined(separator: ", ")))")
+            throw CLIError(
+                "\(path): expected exactly one tensor named \(outputNames.joined(separator: ", ")) "
+                    + "(found: \(file.order.joined(separator: ", ")))")
         }
-        let kind = file.metadata["kind"] ?? (name == "probabilities" || name == "probs" ? "probabilities" : name == "logits" ? "logits" : nil)
-        return Contents(outputs: NumericArray(shape: entry.shape, values: entry.values, source: "\(path):\(name)"),
-                        labels: file["labels"].map { NumericArray(shape: $0.shape, values: $0.values, source: "\(path):labels") },
-                        declaredKind: kind, metadata: file.metadata)
+        let kind =
+            file.metadata["kind"]
+            ?? (name == "probabilities" || name == "probs" ? "probabilities" : name == "logits" ? "logits" : nil)
+        return Contents(
+            outputs: NumericArray(shape: entry.shape, values: entry.values, source: "\(path):\(name)"),
+            labels: file["labels"].map { NumericArray(shape: $0.shape, values: $0.values, source: "\(path):labels") },
+            declaredKind: kind, metadata: file.metadata)
     }
 
     /// Labels for an outputs file: the explicit file, else the labels inside a safetensors file, else
@@ -154,7 +175,9 @@ enum OutputsFile {
         if let explicit {
             if explicit.hasSuffix(".safetensors") {
                 let file: SafeTensorsFile
-                do { file = try SafeTensorsFile.read(explicit) } catch let error as WeightsError { throw CLIError("\(error)") }
+                do { file = try SafeTensorsFile.read(explicit) } catch let error as WeightsError {
+                    throw CLIError("\(error)")
+                }
                 guard let entry = file["labels"] ?? (file.order.count == 1 ? file[file.order[0]] : nil) else {
                     throw CLIError("\(explicit): no tensor named labels (found: \(file.order.joined(separator: ", ")))")
                 }
@@ -168,7 +191,8 @@ enum OutputsFile {
         }
         let sibling = String(path.dropLast(".npy".count)) + ".labels.npy"
         guard FileManager.default.fileExists(atPath: sibling) else {
-            throw CLIError("\(path): no labels: expected \(sibling) next to it (dump_logits writes it) or \(option) FILE")
+            throw CLIError(
+                "\(path): no labels: expected \(sibling) next to it (dump_logits writes it) or \(option) FILE")
         }
         return try NPYFile.read(sibling)
     }

@@ -18,22 +18,26 @@ struct RunModel {
     /// With only a checkpoint, the run is the one its metadata names (ranet train writes it).
     static func load(store: ExperimentStore, runID: Int64?, checkpoint: String?) throws -> RunModel {
         let id = try runID ?? CheckpointMetadata.runID(of: checkpoint, store: store)
-        let run = try store.requiredRun(id: id, context: runID == nil ? " (named by checkpoint \(checkpoint ?? ""))" : "")
+        let run = try store.requiredRun(
+            id: id, context: runID == nil ? " (named by checkpoint \(checkpoint ?? ""))" : "")
         let settings = try RunSettings.decode(run.hyperParametersJSON, run: id)
         let config = try run.modelConfig()
         guard let path = checkpoint ?? run.checkpointPaths.last else {
             throw CLIError("run \(id) has no checkpoint yet (train at least one epoch, or pass --checkpoint PATH)")
         }
         guard FileManager.default.fileExists(atPath: path) else {
-            throw CLIError("checkpoint \(path) not found" + (checkpoint == nil
-                ? " (run \(id)'s latest; the file was moved or deleted: pass --checkpoint PATH)" : ""))
+            throw CLIError(
+                "checkpoint \(path) not found"
+                    + (checkpoint == nil
+                        ? " (run \(id)'s latest; the file was moved or deleted: pass --checkpoint PATH)" : ""))
         }
         let model = try ModelFactory.build(config, initialize: false)
         let metadata: [String: String]
         do { metadata = try Checkpoint.load(path, into: model).metadata } catch let error as WeightsError {
             switch error {
             case .missingFile, .unreadable, .corrupt: throw CLIError("checkpoint \(error)")
-            default: throw CLIError("checkpoint \(path) does not fit run \(id)'s \(model.architecture) config: \(error)")
+            default:
+                throw CLIError("checkpoint \(path) does not fit run \(id)'s \(model.architecture) config: \(error)")
             }
         }
         let cost = try model.cost()
@@ -57,6 +61,9 @@ extension ExitPolicy {
 
     /// Per-exit thresholds as plain numbers for storage and JSON (the last exit accepts everything).
     func storable(_ thresholds: Thresholds, exitCount: Int) -> [Float] {
-        (0..<exitCount).map { thresholds.threshold(atExit: $0, exitCount: exitCount) ?? ($0 == exitCount - 1 ? (self == .entropy ? .greatestFiniteMagnitude : 0) : unreachableThreshold) }
+        (0..<exitCount).map {
+            thresholds.threshold(atExit: $0, exitCount: exitCount)
+                ?? ($0 == exitCount - 1 ? (self == .entropy ? .greatestFiniteMagnitude : 0) : unreachableThreshold)
+        }
     }
 }

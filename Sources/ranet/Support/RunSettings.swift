@@ -30,9 +30,10 @@ struct RunSettings: Codable {
     static func decode(_ json: String, run: Int64) throws -> RunSettings {
         let object = (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any]
         if let object, object["options"] == nil || object["dataset"] == nil {
-            throw CLIError("run \(run) was not trained by `ranet train` (logged by another tool, such as the Python "
-                + "ranet_store logger): ranet does not know its dataset and recipe, so it cannot rebuild its data. "
-                + "Evaluate it where it was trained and bring the outputs in with `ranet import-logits`")
+            throw CLIError(
+                "run \(run) was not trained by `ranet train` (logged by another tool, such as the Python "
+                    + "ranet_store logger): ranet does not know its dataset and recipe, so it cannot rebuild its data. "
+                    + "Evaluate it where it was trained and bring the outputs in with `ranet import-logits`")
         }
         do { return try JSONDecoder().decode(RunSettings.self, from: Data(json.utf8)) } catch {
             throw CLIError("run \(run)'s stored settings are not readable by this version of ranet (\(error))")

@@ -26,10 +26,18 @@ final class TrainingSession {
         var status: RunStatus
     }
 
-    private init(store: ExperimentStore, runID: Int64, model: any EarlyExitNetwork, settings: RunSettings,
-                 presetName: String, checkpointPath: String, train: Dataset, validation: Dataset) {
-        self.store = store; self.runID = runID; self.model = model; self.settings = settings
-        self.presetName = presetName; self.checkpointPath = checkpointPath; self.train = train; self.validation = validation
+    private init(
+        store: ExperimentStore, runID: Int64, model: any EarlyExitNetwork, settings: RunSettings,
+        presetName: String, checkpointPath: String, train: Dataset, validation: Dataset
+    ) {
+        self.store = store
+        self.runID = runID
+        self.model = model
+        self.settings = settings
+        self.presetName = presetName
+        self.checkpointPath = checkpointPath
+        self.train = train
+        self.validation = validation
     }
 
     static func start(command c: TrainCommand, store: ExperimentStore) throws -> TrainingSession {
@@ -37,43 +45,59 @@ final class TrainingSession {
         let config = try ModelFactory.config(named: presetName)
         let model = try ModelFactory.build(config, seed: c.seed)
         var options = TrainingOptions()
-        options.epochs = c.epochs; options.batchSize = c.batchSize; options.learningRate = c.lr
-        options.schedule = c.schedule; options.seed = c.seed; options.logEvery = c.logEvery
+        options.epochs = c.epochs
+        options.batchSize = c.batchSize
+        options.learningRate = c.lr
+        options.schedule = c.schedule
+        options.seed = c.seed
+        options.logEvery = c.logEvery
         if let w = c.exitWeights {
             let values = w.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
-            guard values.allSatisfy({ $0 != nil }) else { throw CLIError("--exit-weights: \"\(w)\" is not a comma-separated list of numbers") }
+            guard values.allSatisfy({ $0 != nil }) else {
+                throw CLIError("--exit-weights: \"\(w)\" is not a comma-separated list of numbers")
+            }
             options.exitWeights = values.map { $0! }
         }
         try options.validate(exits: model.exitCount)
-        var settings = RunSettings(options: options, dataset: c.dataset, dataRoot: c.dataRoot, validationSize: c.valSize,
-                                   trainLimit: c.trainLimit, normalization: .unit(channels: model.inputShape[0]),
-                                   augmentation: c.dataset.defaultAugmentation)
+        var settings = RunSettings(
+            options: options, dataset: c.dataset, dataRoot: c.dataRoot, validationSize: c.valSize,
+            trainLimit: c.trainLimit, normalization: .unit(channels: model.inputShape[0]),
+            augmentation: c.dataset.defaultAugmentation)
         let data = try settings.loadTrainingData(channels: model.inputShape[0])
         settings.normalization = Normalization.compute(from: data.train)
         let configJSON = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
-        let record = RunRecord(name: c.name ?? "\(presetName) \(c.dataset.rawValue)", architecture: model.architecture,
-                               configJSON: configJSON, dataset: c.dataset.rawValue, trainSize: data.train.count,
-                               validationSize: data.validation.count, hyperParametersJSON: try settings.encoded(),
-                               seed: c.seed, status: .running, epochsPlanned: c.epochs)
+        let record = RunRecord(
+            name: c.name ?? "\(presetName) \(c.dataset.rawValue)", architecture: model.architecture,
+            configJSON: configJSON, dataset: c.dataset.rawValue, trainSize: data.train.count,
+            validationSize: data.validation.count, hyperParametersJSON: try settings.encoded(),
+            seed: c.seed, status: .running, epochsPlanned: c.epochs)
         let runID = try store.createRun(record)
-        let dir = c.checkpointDir ?? URL(fileURLWithPath: c.storeOptions.resolvedPath).deletingLastPathComponent()
+        let dir =
+            c.checkpointDir
+            ?? URL(fileURLWithPath: c.storeOptions.resolvedPath).deletingLastPathComponent()
             .appendingPathComponent("ranet-checkpoints").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return TrainingSession(store: store, runID: runID, model: model, settings: settings, presetName: presetName,
-                               checkpointPath: (dir as NSString).appendingPathComponent("run-\(runID).safetensors"),
-                               train: data.train, validation: data.validation)
+        return TrainingSession(
+            store: store, runID: runID, model: model, settings: settings, presetName: presetName,
+            checkpointPath: (dir as NSString).appendingPathComponent("run-\(runID).safetensors"),
+            train: data.train, validation: data.validation)
     }
 
     static func resume(runID: Int64, store: ExperimentStore) throws -> TrainingSession {
         let run = try store.requiredRun(id: runID)
-        guard run.status != .finished else { throw CLIError("run \(runID) already finished (\(run.epochsDone) epochs)") }
-        guard let checkpoint = run.checkpointPaths.last else { throw CLIError("run \(runID) has no checkpoint to resume from") }
+        guard run.status != .finished else {
+            throw CLIError("run \(runID) already finished (\(run.epochsDone) epochs)")
+        }
+        guard let checkpoint = run.checkpointPaths.last else {
+            throw CLIError("run \(runID) has no checkpoint to resume from")
+        }
         let settings = try RunSettings.decode(run.hyperParametersJSON, run: runID)
         let config = try run.modelConfig()
         let model = try ModelFactory.build(config, seed: run.seed, initialize: false)
         let data = try settings.loadTrainingData(channels: model.inputShape[0])
-        let session = TrainingSession(store: store, runID: runID, model: model, settings: settings, presetName: run.name,
-                                      checkpointPath: checkpoint, train: data.train, validation: data.validation)
+        let session = TrainingSession(
+            store: store, runID: runID, model: model, settings: settings, presetName: run.name,
+            checkpointPath: checkpoint, train: data.train, validation: data.validation)
         session.resumeCheckpoint = checkpoint
         return session
     }
@@ -82,26 +106,33 @@ final class TrainingSession {
 
     func train(progress: ProgressLine) throws -> Result {
         let options = settings.options
-        let trainLoader = try BatchLoader(dataset: train, batchSize: options.batchSize, normalization: settings.normalization,
-                                          augmentation: settings.augmentation, seed: options.seed)
+        let trainLoader = try BatchLoader(
+            dataset: train, batchSize: options.batchSize, normalization: settings.normalization,
+            augmentation: settings.augmentation, seed: options.seed)
         // Validation at the training batch size: its graph is alive beside the training graph, and at 256 it alone
         // held more activations than a training step (peak RSS of fmnist-small training 1.2 GB at 256).
-        let valLoader = validation.count > 0
-            ? try BatchLoader.evaluation(dataset: validation, batchSize: options.batchSize, normalization: settings.normalization) : nil
+        let valLoader =
+            validation.count > 0
+            ? try BatchLoader.evaluation(
+                dataset: validation, batchSize: options.batchSize, normalization: settings.normalization) : nil
         var trainer = try Trainer(model: model, options: options, train: trainLoader, validation: valLoader)
         if let resumeCheckpoint {
             let loaded = try Checkpoint.load(resumeCheckpoint, into: model, optimizer: trainer.optimizer)
             let momentum = trainer.optimizer.buffers
-            trainer = try Trainer(model: model, options: options, train: trainLoader, validation: valLoader, position: loaded.position)
+            trainer = try Trainer(
+                model: model, options: options, train: trainLoader, validation: valLoader, position: loaded.position)
             for (name, buffer) in momentum { trainer.optimizer.setBuffer(name, buffer) }
-            progress.message("resuming run \(runID) at epoch \(loaded.position.epoch + 1), batch \(loaded.position.batch)")
+            progress.message(
+                "resuming run \(runID) at epoch \(loaded.position.epoch + 1), batch \(loaded.position.batch)")
         }
         // Batch split into one part per thread, each on one thread (`TrainingStep`; measured 2.0x of one thread, where
         // one graph on two threads, its small GEMMs and loops split, gave 1.1-1.2x), and validation likewise.
         trainer.replicas = EngineThreads.count
         let cost = try model.cost()
-        trainer.checkpointMetadata = ["run": "\(runID)", "architecture": model.architecture,
-                                      "cumulative_flops": cost.cumulativeFlops.map(String.init).joined(separator: ",")]
+        trainer.checkpointMetadata = [
+            "run": "\(runID)", "architecture": model.architecture,
+            "cumulative_flops": cost.cumulativeFlops.map(String.init).joined(separator: ","),
+        ]
         try store.setStatus(.running, runID: runID)
         let observer = StoreObserver(session: self, progress: progress, epochs: options.epochs)
         let stop = StopSignal()
@@ -124,10 +155,12 @@ final class TrainingSession {
         let status: RunStatus = outcome == .finished ? .finished : .interrupted
         try store.setStatus(status, runID: runID)
         let last = observer.lastEpoch
-        return Result(epochs: trainer.position.epoch,
-                      validation: zip(last?.exitAccuracies ?? [], last?.exitLosses ?? []).map { ($0, $1) },
-                      secondsPerEpoch: observer.epochSeconds.isEmpty ? 0 : observer.epochSeconds.reduce(0, +) / Double(observer.epochSeconds.count),
-                      status: status)
+        return Result(
+            epochs: trainer.position.epoch,
+            validation: zip(last?.exitAccuracies ?? [], last?.exitLosses ?? []).map { ($0, $1) },
+            secondsPerEpoch: observer.epochSeconds.isEmpty
+                ? 0 : observer.epochSeconds.reduce(0, +) / Double(observer.epochSeconds.count),
+            status: status)
     }
 }
 
@@ -142,7 +175,9 @@ final class StoreObserver: TrainingObserver {
     let started = Date()
 
     init(session: TrainingSession, progress: ProgressLine, epochs: Int) {
-        self.session = session; self.progress = progress; self.epochs = epochs
+        self.session = session
+        self.progress = progress
+        self.epochs = epochs
     }
 
     func flush() throws {
@@ -152,23 +187,32 @@ final class StoreObserver: TrainingObserver {
     }
 
     func step(_ r: StepReport) {
-        pending.append(StepMetric(runID: session.runID, step: r.step, epoch: r.epoch, exitLosses: r.exitLosses,
-                                  totalLoss: r.totalLoss, learningRate: r.learningRate,
-                                  imagesPerSecond: Float(r.imagesPerSecond), wallTime: Date().timeIntervalSince(started)))
+        pending.append(
+            StepMetric(
+                runID: session.runID, step: r.step, epoch: r.epoch, exitLosses: r.exitLosses,
+                totalLoss: r.totalLoss, learningRate: r.learningRate,
+                imagesPerSecond: Float(r.imagesPerSecond), wallTime: Date().timeIntervalSince(started)))
         try? flush()
         let remainingBatches = Double((epochs - r.epoch - 1) * r.batchesPerEpoch + (r.batchesPerEpoch - r.batch))
         let eta = remainingBatches * Double(session.settings.options.batchSize) / max(r.imagesPerSecond, 1e-9)
         let losses = r.exitLosses.map { String(format: "%.3f", $0) }.joined(separator: " ")
-        progress.update("epoch \(r.epoch + 1)/\(epochs) \(ProgressLine.bar(Double(r.batch) / Double(r.batchesPerEpoch))) step \(r.step) loss [\(losses)] lr \(String(format: "%.4g", r.learningRate)) \(Int(r.imagesPerSecond)) img/s ETA \(ProgressLine.duration(eta))")
+        progress.update(
+            "epoch \(r.epoch + 1)/\(epochs) \(ProgressLine.bar(Double(r.batch) / Double(r.batchesPerEpoch))) step \(r.step) loss [\(losses)] lr \(String(format: "%.4g", r.learningRate)) \(Int(r.imagesPerSecond)) img/s ETA \(ProgressLine.duration(eta))"
+        )
     }
 
     func epoch(_ r: EpochReport) {
         lastEpoch = r
         epochSeconds.append(r.seconds)
-        try? session.store.appendEpochMetrics([EpochMetric(runID: session.runID, epoch: r.epoch, validationLoss: r.exitLosses,
-                                                           validationAccuracy: r.exitAccuracies, wallTime: Date().timeIntervalSince(started))])
+        try? session.store.appendEpochMetrics([
+            EpochMetric(
+                runID: session.runID, epoch: r.epoch, validationLoss: r.exitLosses,
+                validationAccuracy: r.exitAccuracies, wallTime: Date().timeIntervalSince(started))
+        ])
         let acc = r.exitAccuracies.map { String(format: "%.1f", $0 * 100) }.joined(separator: " ")
-        progress.message("epoch \(r.epoch + 1)/\(epochs) done in \(ProgressLine.duration(r.seconds)): validation accuracy per exit [\(acc)] %")
+        progress.message(
+            "epoch \(r.epoch + 1)/\(epochs) done in \(ProgressLine.duration(r.seconds)): validation accuracy per exit [\(acc)] %"
+        )
     }
 
     func checkpoint(path: String, position: TrainingPosition) {

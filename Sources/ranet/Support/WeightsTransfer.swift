@@ -30,8 +30,9 @@ enum WeightsTransfer {
             }
         }
         if let argsText = metadata["args"], let shapeText = metadata["input_shape_NCHW"],
-           let args = (try? JSONSerialization.jsonObject(with: Data(argsText.utf8))) as? [String: Any],
-           let shape = (try? JSONSerialization.jsonObject(with: Data(shapeText.utf8))) as? [NSNumber] {
+            let args = (try? JSONSerialization.jsonObject(with: Data(argsText.utf8))) as? [String: Any],
+            let shape = (try? JSONSerialization.jsonObject(with: Data(shapeText.utf8))) as? [NSNumber]
+        {
             return try ModelFactory.config(referenceArgs: args, inputNCHW: shape.map(\.intValue))
         }
         throw CLIError("say which model the weights belong to: --run ID, --preset NAME or --config FILE")
@@ -48,14 +49,18 @@ enum WeightsTransfer {
 
     /// A fresh model holding a PyTorch state_dict; a common prefix such as DDP's `module.` is removed
     /// (`prefix` nil: detect `module.`).
-    static func model(config: ModelConfig, stateDict path: String, prefix: String?) throws -> (any EarlyExitNetwork, String) {
+    static func model(
+        config: ModelConfig, stateDict path: String, prefix: String?
+    ) throws -> (any EarlyExitNetwork, String) {
         let model = try ModelFactory.build(config, initialize: false)
         let file: SafeTensorsFile
         do { file = try SafeTensorsFile.read(path) } catch let error as WeightsError { throw CLIError("\(error)") }
-        let strip = prefix ?? (!file.order.isEmpty && file.order.allSatisfy { $0.hasPrefix("module.") } ? "module." : "")
+        let strip =
+            prefix ?? (!file.order.isEmpty && file.order.allSatisfy { $0.hasPrefix("module.") } ? "module." : "")
         if let momentum = file.order.first(where: { $0.hasPrefix("optimizer.") }) {
-            throw CLIError("\(path): tensor \(momentum) is optimizer state: this is a ranet checkpoint, not a state_dict "
-                + "(use it directly, or export-weights it)")
+            throw CLIError(
+                "\(path): tensor \(momentum) is optimizer state: this is a ranet checkpoint, not a state_dict "
+                    + "(use it directly, or export-weights it)")
         }
         do { try model.store.load(file, path: path, prefix: strip) } catch let error as WeightsError {
             throw CLIError("\(error) (is it a state_dict of this \(model.architecture) config?)")
@@ -64,7 +69,8 @@ enum WeightsTransfer {
     }
 
     /// The model's state_dict (reference names, float32) with the config and provenance in the metadata.
-    static func stateDict(of model: any EarlyExitNetwork, config: ModelConfig, source: String) throws -> SafeTensorsFile {
+    static func stateDict(of model: any EarlyExitNetwork, config: ModelConfig, source: String) throws -> SafeTensorsFile
+    {
         var file = model.store.stateDict()
         let cost = try model.cost()
         file.metadata = [
