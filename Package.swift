@@ -66,16 +66,20 @@ let package = Package(
         .target(
             name: "AdaptiveInference", dependencies: ["NeuralEngine", "AdaptiveNets", "Datasets", "ExitPolicies"],
             swiftSettings: engineFlags),
+        // The plain values of experiments (runs, metrics, evaluations, samples): what the store persists and the
+        // dashboard shows, with no I/O, so the dashboard stays pure.
+        .target(name: "ExperimentRecords"),
         .target(
-            name: "ExperimentStore", dependencies: ["SeededRandom", .product(name: "GRDB", package: "GRDB.swift")]),
-        .target(name: "Dashboard", dependencies: ["ExitPolicies", "SeededRandom"]),
+            name: "ExperimentStore",
+            dependencies: ["ExperimentRecords", "SeededRandom", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "Dashboard", dependencies: ["ExperimentRecords", "ExitPolicies", "SeededRandom"]),
         .target(name: "TerminalUI", dependencies: ["CNcurses", "Dashboard"]),
 
         .executableTarget(
             name: "ranet",
             dependencies: [
-                "NeuralEngine", "AdaptiveNets", "Datasets", "ExitPolicies", "ExperimentStore", "Training",
-                "AdaptiveInference",
+                "NeuralEngine", "AdaptiveNets", "Datasets", "ExitPolicies", "ExperimentRecords", "ExperimentStore",
+                "Training", "AdaptiveInference",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

@@ -37,7 +37,7 @@ enum AnytimeView {
             if !detail.budgetCurve.isEmpty {
                 lines.append(
                     ChartSeries(
-                        label: "", color: .muted, xs: detail.budgetCurve.map(\.averageMFLOPs),
+                        label: "", color: .muted, xs: detail.budgetCurve.map(\.expectedMFLOPs),
                         ys: detail.budgetCurve.map { $0.accuracy * 100 }))
             }
             lines.append(

@@ -31,8 +31,8 @@ public struct BudgetEngine: Sendable {
         let exitCount = detail.exits.count
         let classCount = max(
             2, detail.classNames.count,
-            (detail.samples.map(\.label).max() ?? 0) + 1,
-            (detail.samples.flatMap(\.predicted).max() ?? 0) + 1)
+            Int(detail.samples.map(\.label).max() ?? 0) + 1,
+            Int(detail.samples.flatMap(\.predicted).max() ?? 0) + 1)
         test = try BudgetEngine.outputs(detail.samples, exitCount: exitCount, classCount: classCount)
         let validation =
             detail.validationSamples.isEmpty
@@ -53,24 +53,24 @@ public struct BudgetEngine: Sendable {
         var entropy = maxProb
         var margin = maxProb
         var predicted = [Int32](repeating: 0, count: exitCount * count)
-        let hasMargins = samples.allSatisfy { ($0.margin?.count ?? 0) >= exitCount }
+        let hasMargins = samples.allSatisfy { $0.margin.count >= exitCount }
         for (sample, record) in samples.enumerated() {
-            guard record.confidence.count >= exitCount, record.predicted.count >= exitCount,
+            guard record.maxProb.count >= exitCount, record.predicted.count >= exitCount,
                 record.entropy.count >= exitCount
             else {
-                throw .shapeMismatch("sample \(record.index) has outputs for fewer than \(exitCount) exits")
+                throw .shapeMismatch("sample \(record.sampleIndex) has outputs for fewer than \(exitCount) exits")
             }
             for exit in 0..<exitCount {
                 let index = exit * count + sample
-                maxProb[index] = record.confidence[exit]
+                maxProb[index] = record.maxProb[exit]
                 entropy[index] = record.entropy[exit]
-                predicted[index] = Int32(record.predicted[exit])
-                if hasMargins { margin[index] = record.margin![exit] }
+                predicted[index] = record.predicted[exit]
+                if hasMargins { margin[index] = record.margin[exit] }
             }
         }
         return try ExitOutputs(
             exitCount: exitCount, sampleCount: count, classCount: classCount,
-            labels: samples.map { Int32($0.label) }, maxProb: maxProb, entropy: entropy,
+            labels: samples.map(\.label), maxProb: maxProb, entropy: entropy,
             margin: hasMargins ? margin : nil, predicted: predicted)
     }
 

@@ -112,7 +112,7 @@ enum BudgetView {
             series.append(
                 ChartSeries(
                     label: "stored budget curve", color: .muted,
-                    xs: detail.budgetCurve.map(\.averageMFLOPs),
+                    xs: detail.budgetCurve.map(\.expectedMFLOPs),
                     ys: detail.budgetCurve.map { $0.accuracy * 100 }))
         }
         series.append(

@@ -1,40 +1,6 @@
+// The runs, samples and budget points the dashboard shows are the store's own record types.
+@_exported import ExperimentRecords
 import Foundation
-
-/// Lifecycle state of a training run.
-public enum RunStatus: String, Hashable, Sendable, CaseIterable {
-    case running, finished, failed, interrupted, unknown
-}
-
-/// One row of the runs table.
-public struct RunSummary: Hashable, Sendable {
-    public var id: Int64
-    public var name: String
-    public var status: RunStatus
-    public var dataset: String
-    public var architecture: String
-    public var epochsDone: Int
-    public var epochsTotal: Int
-    /// Best validation accuracy of the last exit, as a fraction in [0, 1].
-    public var bestAccuracy: Double?
-    /// Cumulative MFLOPs of the last exit.
-    public var mflops: Double?
-
-    /// Creates a run summary.
-    public init(
-        id: Int64, name: String, status: RunStatus, dataset: String, architecture: String,
-        epochsDone: Int, epochsTotal: Int, bestAccuracy: Double?, mflops: Double?
-    ) {
-        self.id = id
-        self.name = name
-        self.status = status
-        self.dataset = dataset
-        self.architecture = architecture
-        self.epochsDone = epochsDone
-        self.epochsTotal = epochsTotal
-        self.bestAccuracy = bestAccuracy
-        self.mflops = mflops
-    }
-}
 
 /// Training loss of one exit over steps.
 public struct StepSeries: Hashable, Sendable {
@@ -113,68 +79,6 @@ public struct ExitInfo: Hashable, Sendable {
     }
 }
 
-/// A point of a stored budget curve.
-public struct BudgetPoint: Hashable, Sendable {
-    public var averageMFLOPs: Double
-    public var accuracy: Double
-    /// Creates a budget point.
-    public init(averageMFLOPs: Double, accuracy: Double) {
-        self.averageMFLOPs = averageMFLOPs
-        self.accuracy = accuracy
-    }
-}
-
-/// A small image stored with a sample, row-major, 1 (grey) or 3 (RGB) channels interleaved.
-public struct SampleImage: Hashable, Sendable {
-    public var width: Int
-    public var height: Int
-    public var channels: Int
-    public var pixels: [UInt8]
-    /// Creates an image; `pixels.count` must be `width * height * channels`.
-    public init(width: Int, height: Int, channels: Int, pixels: [UInt8]) {
-        self.width = width
-        self.height = height
-        self.channels = channels
-        self.pixels = pixels
-    }
-    /// The colour of pixel (x, y); out-of-range or short data gives black.
-    public func color(x: Int, y: Int) -> RGB {
-        let base = (y * width + x) * channels
-        guard x >= 0, y >= 0, x < width, y < height, base + channels <= pixels.count else { return RGB(grey: 0) }
-        if channels >= 3 { return RGB(pixels[base], pixels[base + 1], pixels[base + 2]) }
-        return RGB(grey: pixels[base])
-    }
-}
-
-/// Outputs of every exit for one test sample.
-public struct SampleRecord: Hashable, Sendable {
-    /// Index of the sample in its dataset split.
-    public var index: Int
-    public var label: Int
-    /// Max softmax probability per exit.
-    public var confidence: [Float]
-    /// Predicted class per exit.
-    public var predicted: [Int]
-    /// Softmax entropy per exit (nats).
-    public var entropy: [Float]
-    /// Top-1 minus top-2 probability per exit, when stored.
-    public var margin: [Float]?
-    public var image: SampleImage?
-    /// Creates a sample record.
-    public init(
-        index: Int, label: Int, confidence: [Float], predicted: [Int], entropy: [Float],
-        margin: [Float]? = nil, image: SampleImage? = nil
-    ) {
-        self.index = index
-        self.label = label
-        self.confidence = confidence
-        self.predicted = predicted
-        self.entropy = entropy
-        self.margin = margin
-        self.image = image
-    }
-}
-
 /// Everything the dashboard shows about one run.
 public struct RunDetail: Hashable, Sendable {
     public var run: RunSummary
@@ -207,8 +111,8 @@ public struct RunDetail: Hashable, Sendable {
         self.classNames = classNames
     }
     /// Name of class `index`, or its number when the names are unknown.
-    public func className(_ index: Int) -> String {
-        classNames.indices.contains(index) ? classNames[index] : "class \(index)"
+    public func className(_ index: some BinaryInteger) -> String {
+        classNames.indices.contains(Int(index)) ? classNames[Int(index)] : "class \(index)"
     }
 }
 

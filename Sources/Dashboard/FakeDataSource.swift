@@ -35,15 +35,21 @@ public struct FakeDataSource: DashboardDataSource {
 
     /// Builds the standard fake data set.
     public static func standardData(sampleCount: Int = 120) -> DashboardData {
-        let ranet = RunSummary(
-            id: 1, name: "fmnist-ranet", status: .finished, dataset: "fashion-mnist",
-            architecture: "RANet", epochsDone: 6, epochsTotal: 6, bestAccuracy: 0.912, mflops: 9.6)
-        let msdnet = RunSummary(
-            id: 2, name: "fmnist-msdnet", status: .finished, dataset: "fashion-mnist",
-            architecture: "MSDNet", epochsDone: 6, epochsTotal: 6, bestAccuracy: 0.904, mflops: 12.8)
-        let live = RunSummary(
-            id: 3, name: "cifar10-ranet-live", status: .running, dataset: "cifar10",
-            architecture: "RANet", epochsDone: 2, epochsTotal: 10, bestAccuracy: 0.583, mflops: 31.5)
+        let ranet = summary(
+            RunRecord(
+                id: 1, name: "fmnist-ranet", architecture: "RANet", dataset: "fashion-mnist", status: .finished,
+                createdAt: fixedDate, epochsPlanned: 6, epochsDone: 6),
+            bestAccuracy: 0.912, flops: 9_600_000)
+        let msdnet = summary(
+            RunRecord(
+                id: 2, name: "fmnist-msdnet", architecture: "MSDNet", dataset: "fashion-mnist", status: .finished,
+                createdAt: fixedDate, epochsPlanned: 6, epochsDone: 6),
+            bestAccuracy: 0.904, flops: 12_800_000)
+        let live = summary(
+            RunRecord(
+                id: 3, name: "cifar10-ranet-live", architecture: "RANet", dataset: "cifar10", status: .running,
+                createdAt: fixedDate, epochsPlanned: 10, epochsDone: 2),
+            bestAccuracy: 0.583, flops: 31_500_000)
         let ranetExits = [
             (0, 7, 1.2, 0.78), (0, 7, 2.1, 0.83), (1, 14, 4.0, 0.87), (1, 14, 5.6, 0.89),
             (2, 28, 8.1, 0.905), (2, 28, 9.6, 0.912),
@@ -57,6 +63,13 @@ public struct FakeDataSource: DashboardDataSource {
             3: makeDetail(live, exits: [], steps: 700, seed: 37, sampleCount: 0, live: true),
         ]
         return DashboardData(runs: [ranet, msdnet, live], details: details, sourceDescription: "fake data")
+    }
+
+    /// Fake runs are all created at the same instant, so two snapshots of the fake data compare equal.
+    static let fixedDate = Date(timeIntervalSince1970: 0)
+
+    static func summary(_ run: RunRecord, bestAccuracy: Float, flops: Int64) -> RunSummary {
+        RunSummary(run: run, bestLastExitAccuracy: bestAccuracy, lastExitFLOPs: flops, stepCount: 0)
     }
 
     static func makeDetail(
@@ -97,7 +110,7 @@ public struct FakeDataSource: DashboardDataSource {
                 let last = exits[exits.count - 1]
                 let flops = first.cumulativeMFLOPs + (last.cumulativeMFLOPs - first.cumulativeMFLOPs) * fraction * 0.8
                 return BudgetPoint(
-                    averageMFLOPs: flops,
+                    parameter: fraction, thresholds: [], expectedFLOPs: flops * 1e6,
                     accuracy: first.accuracy + (last.accuracy - first.accuracy)
                         * (1 - pow(1 - fraction, 3)))
             }
@@ -125,8 +138,8 @@ public struct FakeDataSource: DashboardDataSource {
             margin.append(Float(max(0, value - (1 - value) * 0.6)))
         }
         return SampleRecord(
-            index: index, label: label, confidence: confidence, predicted: predicted,
-            entropy: entropy, margin: margin,
+            sampleIndex: index, label: Int32(label), maxProb: confidence, entropy: entropy, margin: margin,
+            predicted: predicted.map(Int32.init),
             image: withImage ? makeImage(label: label, seed: index) : nil)
     }
 
@@ -145,6 +158,6 @@ public struct FakeDataSource: DashboardDataSource {
                 pixels[y * 28 + x] = inside ? UInt8(120 + (x * 4 + y * 2 + seed) % 120) : 0
             }
         }
-        return SampleImage(width: 28, height: 28, channels: 1, pixels: pixels)
+        return SampleImage(channels: 1, height: 28, width: 28, pixels: pixels)
     }
 }

@@ -97,7 +97,6 @@ func statusColor(_ status: RunStatus) -> ColorRole {
     case .running: .title
     case .finished: .good
     case .failed, .interrupted: .bad
-    case .unknown: .muted
     }
 }
 

@@ -68,12 +68,12 @@ enum RunsView {
     }
 
     static func row(_ run: RunSummary, wide: Bool) -> String {
-        let accuracy = run.bestAccuracy.map { String(format: "%.2f%%", $0 * 100) } ?? "-"
-        let flops = run.mflops.map { String(format: "%.2f", $0) } ?? "-"
+        let accuracy = run.bestAccuracyPercent.map { String(format: "%.2f%%", $0) } ?? "-"
+        let flops = run.lastExitMFLOPs.map { String(format: "%.2f", $0) } ?? "-"
         return columns(
             [
                 String(run.id), run.name, run.status.rawValue, run.dataset, run.architecture,
-                "\(run.epochsDone)/\(run.epochsTotal)", accuracy, flops,
+                "\(run.epochsDone)/\(run.epochsPlanned)", accuracy, flops,
             ], wide: wide)
     }
 }

@@ -8,7 +8,7 @@ enum SampleDetailView {
         into screen: inout Screen, rect: Rect
     ) {
         let sample = detail.samples[row.offset]
-        let title = "Sample #\(sample.index): \(detail.className(sample.label)) (Esc or Enter goes back)"
+        let title = "Sample #\(sample.sampleIndex): \(detail.className(sample.label)) (Esc or Enter goes back)"
         let inner = drawPanel(title, into: &screen, rect: rect, ascii: state.options.ascii)
         var infoX = inner.x + 1
         if let image = sample.image {
@@ -63,7 +63,7 @@ enum SampleDetailView {
             screen.write(text, x: rect.x, y: y, foreground: color, attributes: attributes, maxWidth: rect.width)
             y += 1
         }
-        line("label " + detail.className(sample.label) + "   dataset index \(sample.index)", .title, [.bold])
+        line("label " + detail.className(sample.label) + "   dataset index \(sample.sampleIndex)", .title, [.bold])
         line(
             "leaves at \(exitName(row.exit)) (\(stageName(detail.run)) \(subnetworkText(detail.exits[row.exit].subnetwork)), "
                 + "\(resolutionText(detail.exits[row.exit].resolution))) as \(detail.className(row.predicted)) "
@@ -76,7 +76,7 @@ enum SampleDetailView {
         for exit in 0..<exitCount {
             guard y < rect.y + rect.height else { break }
             let info = detail.exits[exit]
-            let confidence = exit < sample.confidence.count ? Double(sample.confidence[exit]) : 0
+            let confidence = exit < sample.maxProb.count ? Double(sample.maxProb[exit]) : 0
             let predicted = exit < sample.predicted.count ? sample.predicted[exit] : -1
             let correct = predicted == sample.label
             let marker = exit == row.exit ? (state.options.ascii ? " <- exits here" : " ◀ exits here") : ""

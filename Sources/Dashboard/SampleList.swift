@@ -20,13 +20,13 @@ enum SampleList {
         rows.reserveCapacity(detail.samples.count)
         for (offset, sample) in detail.samples.enumerated() {
             let exit = result.exitOfSample[offset]
-            let predicted = exit < sample.predicted.count ? sample.predicted[exit] : -1
-            let confidence = exit < sample.confidence.count ? Double(sample.confidence[exit]) : 0
+            let predicted = exit < sample.predicted.count ? Int(sample.predicted[exit]) : -1
+            let confidence = exit < sample.maxProb.count ? Double(sample.maxProb[exit]) : 0
             let row = SampleRow(
                 offset: offset, exit: exit, confidence: confidence, predicted: predicted,
-                correct: predicted == sample.label)
+                correct: predicted == Int(sample.label))
             if let exitFilter = settings.exitFilter, exit != exitFilter { continue }
-            if let classFilter = settings.classFilter, sample.label != classFilter { continue }
+            if let classFilter = settings.classFilter, Int(sample.label) != classFilter { continue }
             if settings.correctness == .correct && !row.correct { continue }
             if settings.correctness == .wrong && row.correct { continue }
             rows.append(row)

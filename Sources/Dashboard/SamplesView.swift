@@ -106,7 +106,7 @@ enum SamplesView {
         let sample = detail.samples[row.offset]
         let background: ColorRole = selected ? .selection : .background
         let text =
-            fit("#\(sample.index)", 8) + fit(detail.className(sample.label), 10)
+            fit("#\(sample.sampleIndex)", 8) + fit(detail.className(sample.label), 10)
             + fit(detail.className(row.predicted), 10) + fit(String(row.exit + 1), 5)
             + fit(String(format: "%.2f", row.confidence), 6) + (row.correct ? (ascii ? "y" : "✓") : (ascii ? "n" : "✗"))
             + "   "
@@ -129,7 +129,7 @@ enum SamplesView {
     /// One glyph per exit whose height is the confidence there.
     static func confidenceSparkline(_ sample: SampleRecord, ascii: Bool) -> [Character] {
         let levels: [Character] = ascii ? Array("0123456789") : Array("▁▂▃▄▅▆▇█")
-        return sample.confidence.map { value in
+        return sample.maxProb.map { value in
             levels[min(levels.count - 1, max(0, Int(Double(value) * Double(levels.count))))]
         }
     }

@@ -82,16 +82,16 @@ enum TrainingView {
             lines.append(
                 ("ETA " + (remainingSeconds(progress, now: state.now).map(formatDuration) ?? "unknown"), .text))
         } else {
-            let fraction = Double(run.epochsDone) / Double(max(1, run.epochsTotal))
+            let fraction = Double(run.epochsDone) / Double(max(1, run.epochsPlanned))
             lines.append(
                 (
-                    "epochs \(run.epochsDone)/\(run.epochsTotal) "
+                    "epochs \(run.epochsDone)/\(run.epochsPlanned) "
                         + bar(fraction, width: barWidth, ascii: state.options.ascii),
                     .title
                 ))
         }
-        if let best = run.bestAccuracy {
-            lines.append((String(format: "best last-exit accuracy %.2f%%", best * 100), .good))
+        if let best = run.bestAccuracyPercent {
+            lines.append((String(format: "best last-exit accuracy %.2f%%", best), .good))
         }
         if let last = detail.epochs.last {
             let accuracies = last.validationAccuracy.map { String(format: "%.1f", $0 * 100) }.joined(separator: " ")

@@ -7,14 +7,14 @@ import Synchronization
 final class StoreDataSource: DashboardDataSource {
     /// Only the first this many samples (by index) of an evaluation carry their image, to bound memory.
     static let imageLimit = 3_000
-    private let store: Store
+    private let store: ExperimentStore
     private let detector: StoreChangeDetector
     private let description: String
     /// The database file actually opened (a temporary copy for read-only sample data).
     let openPath: String
-    /// Converted samples per evaluation with the row count they were read at: a finished evaluation is not
-    /// re-read (and its images not re-queried) at every poll while a training run keeps the store changing.
-    private let sampleCache = Mutex<[Int64: (count: Int, samples: [Dashboard.SampleRecord])]>([:])
+    /// Samples per evaluation with the row count they were read at: a finished evaluation is not re-read (and its
+    /// images not re-queried) at every poll while a training run keeps the store changing.
+    private let sampleCache = Mutex<[Int64: (count: Int, samples: [SampleRecord])]>([:])
 
     /// Opens the store; a read-only one (the bundled sample data) is copied to a temporary directory first,
     /// because SQLite in WAL mode writes -wal/-shm files next to the database.
@@ -29,7 +29,7 @@ final class StoreDataSource: DashboardDataSource {
             openPath = copy.path
         }
         self.openPath = openPath
-        store = try Store(path: openPath)
+        store = try ExperimentStore(path: openPath)
         detector = try StoreChangeDetector(store: store)
         // The sample data is always the same bundled file: a short fixed label keeps screenshots stable.
         description = readOnly ? "bundled sample data (read-only)" : "store " + path
@@ -40,24 +40,14 @@ final class StoreDataSource: DashboardDataSource {
     func snapshot(detailsFor runs: Set<Int64>) throws -> DashboardData {
         let summaries = try store.runSummaries()
         var details: [Int64: RunDetail] = [:]
-        for stored in summaries {
-            let summary = Self.summary(stored)
-            if runs.contains(summary.id) { details[summary.id] = try detail(summary, stored.run) }
+        for summary in summaries where runs.contains(summary.id) {
+            details[summary.id] = try detail(summary)
         }
-        let converted = summaries.map(Self.summary)
-        return DashboardData(runs: converted, details: details, sourceDescription: description)
+        return DashboardData(runs: summaries, details: details, sourceDescription: description)
     }
 
-    static func summary(_ stored: StoreRunSummary) -> Dashboard.RunSummary {
-        let run = stored.run
-        return Dashboard.RunSummary(
-            id: run.id ?? 0, name: run.name, status: Dashboard.RunStatus(rawValue: run.status.rawValue) ?? .unknown,
-            dataset: run.dataset, architecture: run.architecture, epochsDone: run.epochsDone,
-            epochsTotal: run.epochsPlanned, bestAccuracy: stored.bestLastExitAccuracy.map(Double.init),
-            mflops: stored.lastExitFLOPs.map { Double($0) / 1e6 })
-    }
-
-    private func detail(_ summary: Dashboard.RunSummary, _ record: RunRecord) throws -> RunDetail {
+    private func detail(_ summary: RunSummary) throws -> RunDetail {
+        let record = summary.run
         let steps = try store.stepMetrics(runID: summary.id)
         let epochs = try store.epochMetrics(runID: summary.id)
         var detail = RunDetail(
@@ -84,9 +74,7 @@ final class StoreDataSource: DashboardDataSource {
             }
             detail.samples = try samples(evaluationID: id, withImages: true)
             if let curve = try store.budgetCurves(evaluationID: id).first {
-                detail.budgetCurve = curve.points.map {
-                    Dashboard.BudgetPoint(averageMFLOPs: $0.expectedFLOPs / 1e6, accuracy: $0.accuracy)
-                }
+                detail.budgetCurve = curve.points
             }
             if let validation = evaluations.last(where: { $0.split.hasPrefix("val") }), let validationID = validation.id
             {
@@ -96,7 +84,7 @@ final class StoreDataSource: DashboardDataSource {
         return detail
     }
 
-    private func samples(evaluationID: Int64, withImages: Bool) throws -> [Dashboard.SampleRecord] {
+    private func samples(evaluationID: Int64, withImages: Bool) throws -> [SampleRecord] {
         let count = try store.sampleCount(evaluationID: evaluationID)
         if let cached = sampleCache.withLock({ $0[evaluationID] }), cached.count == count { return cached.samples }
         let samples = try readSamples(evaluationID: evaluationID, withImages: withImages)
@@ -104,45 +92,22 @@ final class StoreDataSource: DashboardDataSource {
         return samples
     }
 
-    private func readSamples(evaluationID: Int64, withImages: Bool) throws -> [Dashboard.SampleRecord] {
+    private func readSamples(evaluationID: Int64, withImages: Bool) throws -> [SampleRecord] {
         let table = try store.sampleTable(evaluationID: evaluationID)
         let count = table.sampleCount
-        let exits = table.exitCount
         let limitIndex = count > Self.imageLimit ? Int(table.sampleIndices[Self.imageLimit]) : Int.max
         let images = withImages ? try store.sampleImages(evaluationID: evaluationID, indexLimit: limitIndex) : [:]
         return (0..<count).map { sample in
-            func column<T>(_ values: [T]) -> [T] {
-                values.isEmpty ? [] : (0..<exits).map { values[$0 * count + sample] }
-            }
-            let index = Int(table.sampleIndices[sample])
-            let image = images[index].map(Self.image)
-            let margins = column(table.margin)
-            return Dashboard.SampleRecord(
-                index: index, label: Int(table.labels[sample]), confidence: column(table.maxProb),
-                predicted: column(table.predicted).map(Int.init), entropy: column(table.entropy),
-                margin: margins.isEmpty ? nil : margins, image: image)
+            var record = table.record(at: sample)
+            record.image = images[record.sampleIndex]
+            return record
         }
-    }
-
-    /// The store keeps pixels channel-major (CHW); the dashboard reads them interleaved (HWC).
-    static func image(_ stored: StoreSampleImage) -> Dashboard.SampleImage {
-        let plane = stored.width * stored.height
-        let channels = stored.channels
-        var pixels = stored.pixels
-        if channels > 1, stored.pixels.count == plane * channels {
-            for index in 0..<plane {
-                for channel in 0..<channels {
-                    pixels[index * channels + channel] = stored.pixels[channel * plane + index]
-                }
-            }
-        }
-        return Dashboard.SampleImage(width: stored.width, height: stored.height, channels: channels, pixels: pixels)
     }
 
     /// One loss series per exit, with wall times made increasing across resumes (each process counts from 0).
-    static func lossSeries(_ steps: [StoreStepMetric]) -> [StepSeries] {
+    static func lossSeries(_ steps: [StepMetric]) -> [StepSeries] {
         let exits = steps.map(\.exitLosses.count).max() ?? 0
-        let wallTimes = Dashboard.TrainingEstimate.continuousWallTimes(steps.map(\.wallTime))
+        let wallTimes = TrainingEstimate.continuousWallTimes(steps.map(\.wallTime))
         return (0..<exits).map { exit in
             let rows = steps.indices.filter { exit < steps[$0].exitLosses.count }
             return StepSeries(

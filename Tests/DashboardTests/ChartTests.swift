@@ -71,7 +71,7 @@ import Testing
         var counts = [Int](repeating: 0, count: detail.exits.count)
         var correct = 0
         for sample in detail.samples {
-            let exit = (0..<(detail.exits.count - 1)).first { sample.confidence[$0] >= 0.8 } ?? detail.exits.count - 1
+            let exit = (0..<(detail.exits.count - 1)).first { sample.maxProb[$0] >= 0.8 } ?? detail.exits.count - 1
             counts[exit] += 1
             if sample.predicted[exit] == sample.label { correct += 1 }
         }
@@ -94,7 +94,7 @@ import Testing
         var data = FakeDataSource.standardData()
         data.details[1]!.samples = data.details[1]!.samples.map {
             var s = $0
-            s.margin = nil
+            s.margin = []
             return s
         }
         var state = reduce(DashboardState(view: .budget, focusedRunID: 1), .dataLoaded(data))

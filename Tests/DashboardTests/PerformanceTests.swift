@@ -17,8 +17,10 @@ import Testing
                 accuracy: 0.8)
         }
         let run = RunSummary(
-            id: 9, name: "big", status: .finished, dataset: "d", architecture: "RANet",
-            epochsDone: 1, epochsTotal: 1, bestAccuracy: nil, mflops: 8)
+            run: RunRecord(
+                id: 9, name: "big", architecture: "RANet", dataset: "d", status: .finished, epochsPlanned: 1,
+                epochsDone: 1),
+            bestLastExitAccuracy: nil, lastExitFLOPs: 8_000_000, stepCount: 0)
         let data = DashboardData(
             runs: [run], details: [9: RunDetail(run: run, exits: exits, samples: samples)],
             sourceDescription: "perf")

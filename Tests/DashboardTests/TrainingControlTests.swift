@@ -60,8 +60,10 @@ import Testing
         // The run appears in the store: the training view follows it.
         var data = FakeDataSource.standardData()
         let run = RunSummary(
-            id: 7, name: "new one", status: .running, dataset: "cifar10", architecture: "ranet",
-            epochsDone: 0, epochsTotal: 1, bestAccuracy: nil, mflops: nil)
+            run: RunRecord(
+                id: 7, name: "new one", architecture: "ranet", dataset: "cifar10", status: .running,
+                epochsPlanned: 1, epochsDone: 0),
+            bestLastExitAccuracy: nil, lastExitFLOPs: nil, stepCount: 0)
         data.runs.append(run)
         data.details[7] = RunDetail(run: run)
         state.view = .anytime
@@ -173,7 +175,7 @@ import Testing
         let y = sampleLines[2]
         let shown = lines[y].dropFirst(3).prefix { $0 != " " }
         let clicked = reduce(state, .click(x: 5, y: y, size: size))
-        #expect(String(detail.samples[rows[clicked.samples.cursor].offset].index) == shown)
+        #expect(String(detail.samples[rows[clicked.samples.cursor].offset].sampleIndex) == shown)
         let header = try #require(lines.indices.first { lines[$0].hasPrefix("│ exit ") })
         #expect(reduce(state, .click(x: 5, y: header, size: size)).samples.cursor == state.samples.cursor)
     }

@@ -44,7 +44,7 @@ public enum RunListing {
             return [
                 "\(run.id ?? 0)", run.name, run.status.rawValue, run.dataset, run.architecture,
                 "\(run.epochsDone)/\(run.epochsPlanned)",
-                summary.bestLastExitAccuracy.map { String(format: "%.2f%%", Double($0) * 100) } ?? "-",
+                summary.bestAccuracyPercent.map { String(format: "%.2f%%", $0) } ?? "-",
                 summary.lastExitFLOPs.map(formatFLOPs) ?? "-",
             ]
         }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Training metrics logged every N optimizer steps.
-public struct StepMetric: Sendable, Equatable, Codable {
+public struct StepMetric: Sendable, Hashable, Codable {
     /// Run the metric belongs to.
     public var runID: Int64
     /// Global optimizer step (unique per run; logging the same step again replaces it).
@@ -36,7 +36,7 @@ public struct StepMetric: Sendable, Equatable, Codable {
 }
 
 /// Validation figures at the end of an epoch, per exit.
-public struct EpochMetric: Sendable, Equatable, Codable {
+public struct EpochMetric: Sendable, Hashable, Codable {
     /// Run the metric belongs to.
     public var runID: Int64
     /// Epoch (0-based) the step or validation belongs to.

@@ -1,12 +1,12 @@
 import Foundation
 
 /// Lifecycle of a training run.
-public enum RunStatus: String, Sendable, Codable, CaseIterable {
+public enum RunStatus: String, Sendable, Hashable, Codable, CaseIterable {
     case running, finished, failed, interrupted
 }
 
 /// One training run: what was trained on what, with which settings, and how far it got.
-public struct RunRecord: Sendable, Equatable, Codable {
+public struct RunRecord: Sendable, Hashable, Codable {
     /// Store-assigned id (nil until the run is created).
     public var id: Int64?
     /// Human-chosen run name (not unique).
@@ -73,8 +73,10 @@ public struct RunRecord: Sendable, Equatable, Codable {
     }
 }
 
-/// A run with the figures `ranet runs` and the dashboard list show next to it.
-public struct RunSummary: Sendable, Equatable, Codable {
+/// A run with the figures `ranet runs` and the dashboard list show next to it; the run's own fields read through
+/// (`summary.name` is `summary.run.name`).
+@dynamicMemberLookup
+public struct RunSummary: Sendable, Hashable, Codable {
     /// The run (status already adjusted for a stale heartbeat).
     public var run: RunRecord
     /// Best validation top-1 accuracy of the last exit over all epochs (nil before the first epoch ends).
@@ -83,6 +85,18 @@ public struct RunSummary: Sendable, Equatable, Codable {
     public var lastExitFLOPs: Int64?
     /// Number of step-metric rows logged so far.
     public var stepCount: Int
+
+    /// The run's store id (0 for a run not stored yet).
+    public var id: Int64 { run.id ?? 0 }
+
+    /// Best last-exit accuracy as a percentage (nil before the first epoch ends).
+    public var bestAccuracyPercent: Double? { bestLastExitAccuracy.map { Double($0) * 100 } }
+
+    /// Last-exit cost in MFLOPs (nil before any evaluation).
+    public var lastExitMFLOPs: Double? { lastExitFLOPs.map { Double($0) / 1e6 } }
+
+    /// A field of the run.
+    public subscript<Value>(dynamicMember field: KeyPath<RunRecord, Value>) -> Value { run[keyPath: field] }
 
     /// Creates a summary.
     public init(run: RunRecord, bestLastExitAccuracy: Float?, lastExitFLOPs: Int64?, stepCount: Int) {

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A small image kept with a sample so the dashboard can draw it without the dataset (CHW, UInt8).
-public struct SampleImage: Sendable, Equatable, Codable {
+public struct SampleImage: Sendable, Hashable, Codable {
     /// Colour channels (1 or 3).
     public var channels: Int
     /// Height in pixels.
@@ -18,18 +18,10 @@ public struct SampleImage: Sendable, Equatable, Codable {
         self.width = width
         self.pixels = pixels
     }
-
-    func validate(sampleIndex: Int) throws {
-        guard channels > 0, height > 0, width > 0, pixels.count == channels * height * width else {
-            throw StoreError.invalidRecord(
-                "sample \(sampleIndex): image \(channels)x\(height)x\(width) needs "
-                    + "\(channels * height * width) pixels, got \(pixels.count)")
-        }
-    }
 }
 
 /// What every exit said about one sample of an evaluation: enough to replay any threshold policy exactly.
-public struct SampleRecord: Sendable, Equatable, Codable {
+public struct SampleRecord: Sendable, Hashable, Codable {
     /// Index of the sample in its dataset split.
     public var sampleIndex: Int
     /// True class.
@@ -58,22 +50,11 @@ public struct SampleRecord: Sendable, Equatable, Codable {
         self.predicted = predicted
         self.image = image
     }
-
-    func validate(exitCount: Int) throws {
-        guard maxProb.count == exitCount, entropy.count == exitCount, margin.count == exitCount,
-            predicted.count == exitCount
-        else {
-            throw StoreError.invalidRecord(
-                "sample \(sampleIndex): expected \(exitCount) exits, got maxProb \(maxProb.count), entropy "
-                    + "\(entropy.count), margin \(margin.count), predicted \(predicted.count)")
-        }
-        try image?.validate(sampleIndex: sampleIndex)
-    }
 }
 
 /// All samples of an evaluation as struct-of-arrays; per-exit arrays are exit-major
 /// (`values[exit * sampleCount + sample]`) so a policy scans one exit contiguously.
-public struct SampleTable: Sendable, Equatable {
+public struct SampleTable: Sendable, Hashable {
     /// Number of exits.
     public var exitCount: Int
     /// Dataset index of each sample, ascending.

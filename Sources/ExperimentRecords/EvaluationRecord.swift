@@ -1,7 +1,7 @@
 import Foundation
 
 /// An evaluation of one checkpoint of a run on one split: the cost and accuracy of every exit.
-public struct EvaluationRecord: Sendable, Equatable, Codable {
+public struct EvaluationRecord: Sendable, Hashable, Codable {
     /// Store-assigned id (nil until added).
     public var id: Int64?
     /// Evaluated run.
@@ -36,19 +36,10 @@ public struct EvaluationRecord: Sendable, Equatable, Codable {
         self.exitAccuracy = exitAccuracy
         self.createdAt = createdAt
     }
-
-    /// Throws unless every per-exit array has the same, non-zero length.
-    func validate() throws {
-        guard exitCount > 0, exitParams.count == exitCount, exitAccuracy.count == exitCount else {
-            throw StoreError.invalidRecord(
-                "evaluation of run \(runID): exitFLOPs has \(exitFLOPs.count) values, exitParams "
-                    + "\(exitParams.count), exitAccuracy \(exitAccuracy.count); they must be equal and non-zero")
-        }
-    }
 }
 
 /// A budget curve: the operating points one exit policy reaches on one evaluation.
-public struct BudgetCurve: Sendable, Equatable, Codable {
+public struct BudgetCurve: Sendable, Hashable, Codable {
     /// Store-assigned id (nil until saved).
     public var id: Int64?
     /// Evaluation whose per-sample records the curve was computed from.
@@ -73,7 +64,7 @@ public struct BudgetCurve: Sendable, Equatable, Codable {
 }
 
 /// One operating point of a budget curve.
-public struct BudgetPoint: Sendable, Equatable, Codable {
+public struct BudgetPoint: Sendable, Hashable, Codable {
     /// The policy's knob at this point (e.g. exit probability p, or the target FLOPs).
     public var parameter: Double
     /// Confidence threshold of every exit.
@@ -82,6 +73,9 @@ public struct BudgetPoint: Sendable, Equatable, Codable {
     public var expectedFLOPs: Double
     /// Accuracy in [0, 1] under these thresholds.
     public var accuracy: Double
+
+    /// Expected cost per sample in MFLOPs, the unit the dashboard plots.
+    public var expectedMFLOPs: Double { expectedFLOPs / 1e6 }
 
     /// Creates a budget point.
     public init(parameter: Double, thresholds: [Float], expectedFLOPs: Double, accuracy: Double) {
