@@ -97,6 +97,7 @@ let package = Package(
         .testTarget(name: "AdaptiveNetsTests", dependencies: ["AdaptiveNets", "NeuralEngine", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "SeededRandom", "TestSupport"]),
         .testTarget(name: "ExitPoliciesTests", dependencies: ["ExitPolicies", "SeededRandom"]),
+        .testTarget(name: "ExperimentRecordsTests", dependencies: ["ExperimentRecords"]),
         .testTarget(name: "ExperimentStoreTests", dependencies: ["ExperimentStore", "SeededRandom", "TestSupport"]),
         .testTarget(
             name: "DashboardTests", dependencies: ["Dashboard", "ExitPolicies", "SeededRandom"], exclude: ["Snapshots"]),

@@ -80,7 +80,12 @@ enum TrainingView {
             lines.append(
                 (String(format: "lr %.4g   %.1f images/s", progress.learningRate, progress.imagesPerSecond), .text))
             lines.append(
-                ("ETA " + (remainingSeconds(progress, now: state.now).map(formatDuration) ?? "unknown"), .text))
+                (
+                    "ETA "
+                        + (remainingSeconds(progress, now: state.now).map { formatDuration($0, style: .clock) }
+                            ?? "unknown"),
+                    .text
+                ))
         } else {
             let fraction = Double(run.epochsDone) / Double(max(1, run.epochsPlanned))
             lines.append(
@@ -110,10 +115,4 @@ func remainingSeconds(_ progress: TrainingProgress, now: Double) -> Double? {
     guard let eta = progress.etaSeconds else { return nil }
     guard let reference = progress.etaReferenceTime, now > reference else { return eta }
     return max(0, eta - (now - reference))
-}
-
-/// h:mm:ss.
-func formatDuration(_ seconds: Double) -> String {
-    let total = max(0, Int(seconds.rounded()))
-    return String(format: "%d:%02d:%02d", total / 3600, total / 60 % 60, total % 60)
 }

@@ -1,3 +1,4 @@
+import ExperimentRecords
 import Foundation
 
 /// Progress on stderr: a redrawn bar on a terminal, plain lines otherwise (logs, CI, pipes).
@@ -26,11 +27,5 @@ final class ProgressLine {
         return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"
     }
 
-    static func duration(_ seconds: Double) -> String {
-        guard seconds.isFinite, seconds >= 0 else { return "--:--" }
-        let s = Int(seconds)
-        return s >= 3600
-            ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
-            : String(format: "%02d:%02d", s / 60, s % 60)
-    }
+    static func duration(_ seconds: Double) -> String { formatDuration(seconds, style: .progress) }
 }
