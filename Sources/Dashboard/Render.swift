@@ -144,6 +144,11 @@ func bar(_ fraction: Double, width: Int, ascii: Bool) -> String {
     return text
 }
 
+/// Fixed-point formatting without locale surprises.
+func format(_ value: Double, decimals: Int) -> String {
+    String(format: "%.\(decimals)f", value)
+}
+
 /// Pads or truncates to exactly `width` characters.
 func fit(_ text: String, _ width: Int, alignRight: Bool = false) -> String {
     guard width > 0 else { return "" }

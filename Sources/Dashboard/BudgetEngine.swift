@@ -106,8 +106,3 @@ public struct BudgetEngine: Sendable {
             exitCounts: simulation.exitCounts, exitOfSample: simulation.exitIndex, sliderLabel: label)
     }
 }
-
-/// Fixed-point formatting without locale surprises.
-func format(_ value: Double, decimals: Int) -> String {
-    String(format: "%.\(decimals)f", value)
-}

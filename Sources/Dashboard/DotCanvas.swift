@@ -77,16 +77,3 @@ struct DotCanvas {
         }
     }
 }
-
-/// Exponential moving average over the full series (smoothing before downsampling keeps it honest).
-func exponentialMovingAverage(_ values: [Double], alpha: Double) -> [Double] {
-    var result: [Double] = []
-    result.reserveCapacity(values.count)
-    var current: Double?
-    for value in values {
-        let next = current.map { $0 + alpha * (value - $0) } ?? value
-        result.append(next)
-        current = next
-    }
-    return result
-}
