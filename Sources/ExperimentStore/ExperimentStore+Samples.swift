@@ -97,7 +97,7 @@ extension ExperimentStore {
     }
 
     /// The stored images of an evaluation with sample index below `indexLimit`, keyed by sample index, in one query
-    /// (a dashboard opening a run reads thousands of thumbnails; one query each took about a second in debug builds).
+    /// (a dashboard opening a run reads thousands of thumbnails, too slow to fetch with one query each).
     public func sampleImages(evaluationID: Int64, indexLimit: Int = Int.max) throws -> [Int: SampleImage] {
         try read { db in
             let rows = try Row.fetchCursor(
