@@ -18,21 +18,6 @@ public struct StepSeries: Hashable, Sendable {
     }
 }
 
-/// Validation metrics of every exit after one epoch.
-public struct EpochMetrics: Hashable, Sendable {
-    /// 1-based, as the trainer's progress line counts them.
-    public var epoch: Int
-    public var validationLoss: [Double]
-    /// Top-1 accuracy per exit, fractions in [0, 1].
-    public var validationAccuracy: [Double]
-    /// Creates epoch metrics.
-    public init(epoch: Int, validationLoss: [Double], validationAccuracy: [Double]) {
-        self.epoch = epoch
-        self.validationLoss = validationLoss
-        self.validationAccuracy = validationAccuracy
-    }
-}
-
 /// Where a live run stands.
 public struct TrainingProgress: Hashable, Sendable {
     /// 1-based epoch in progress.
@@ -84,7 +69,7 @@ public struct RunDetail: Hashable, Sendable {
     public var run: RunSummary
     /// Training loss per exit (one series per exit).
     public var lossSeries: [StepSeries]
-    public var epochs: [EpochMetrics]
+    public var epochs: [EpochMetric]
     public var progress: TrainingProgress?
     /// Evaluated exits (empty when the run was not evaluated).
     public var exits: [ExitInfo]
@@ -96,7 +81,7 @@ public struct RunDetail: Hashable, Sendable {
     public var classNames: [String]
     /// Creates a run detail.
     public init(
-        run: RunSummary, lossSeries: [StepSeries] = [], epochs: [EpochMetrics] = [],
+        run: RunSummary, lossSeries: [StepSeries] = [], epochs: [EpochMetric] = [],
         progress: TrainingProgress? = nil, exits: [ExitInfo] = [], budgetCurve: [BudgetPoint] = [],
         samples: [SampleRecord] = [], validationSamples: [SampleRecord] = [], classNames: [String] = []
     ) {

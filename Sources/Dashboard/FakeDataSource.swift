@@ -88,13 +88,14 @@ public struct FakeDataSource: DashboardDataSource {
             return StepSeries(
                 exit: exit, steps: stepIndices, losses: losses, wallTimes: stepIndices.map { Double($0) * 0.6 })
         }
-        let epochs = (1...max(1, run.epochsDone)).map { epoch in
-            EpochMetrics(
-                epoch: epoch,
-                validationLoss: (0..<exitCount).map { 1.4 / Double(epoch) + 0.3 / Double($0 + 1) },
-                validationAccuracy: (0..<exitCount).map { exit in
-                    min(0.95, 0.45 + 0.07 * Double(epoch) + 0.03 * Double(exit))
-                })
+        let epochs = (1...max(1, run.epochsDone)).map { epoch -> EpochMetric in
+            let losses: [Double] = (0..<exitCount).map { 1.4 / Double(epoch) + 0.3 / Double($0 + 1) }
+            let accuracies: [Double] = (0..<exitCount).map { exit in
+                min(0.95, 0.45 + 0.07 * Double(epoch) + 0.03 * Double(exit))
+            }
+            return EpochMetric(
+                runID: run.id, epoch: epoch - 1, validationLoss: losses.map(Float.init),
+                validationAccuracy: accuracies.map(Float.init))
         }
         let progress =
             live

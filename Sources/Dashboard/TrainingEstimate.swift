@@ -1,35 +1,16 @@
 import Foundation
 
-/// One logged training step, as the ETA needs it.
-public struct StepTiming: Hashable, Sendable {
-    /// Global step (the trainer logs the last step of every epoch).
-    public var step: Int
-    /// 0-based epoch.
-    public var epoch: Int
-    /// Seconds since the logging process started (a resumed process starts again from 0).
-    public var wallTime: Double
-    public var imagesPerSecond: Double
-    public var learningRate: Double
-    /// Creates a step timing.
-    public init(step: Int, epoch: Int, wallTime: Double, imagesPerSecond: Double, learningRate: Double) {
-        self.step = step
-        self.epoch = epoch
-        self.wallTime = wallTime
-        self.imagesPerSecond = imagesPerSecond
-        self.learningRate = learningRate
-    }
-}
-
 /// Where a live run stands and how long it still needs, from the rows it has logged so far.
 ///
 /// With ceil(train size / batch size) steps per epoch the position is exact. The time per step comes from
 /// consecutive rows of the same epoch in the newest window (a resumed process restarts its wall clock, and the gap
 /// across an epoch end holds the validation), the validation time per epoch from the gap between an epoch's last
-/// step and its validation row.
+/// step and its validation row. Every row's wall time counts from the start of the process that logged it (a resumed
+/// process starts again from 0); the trainer logs the last step of every epoch.
 public struct TrainingEstimate: Sendable {
-    public var steps: [StepTiming]
-    /// (epoch, wall time) of every validation row.
-    public var validations: [(epoch: Int, wallTime: Double)]
+    public var steps: [StepMetric]
+    /// The validation rows, one per finished epoch.
+    public var validations: [EpochMetric]
     public var trainSize: Int
     public var batchSize: Int?
     public var epochsPlanned: Int
@@ -41,7 +22,7 @@ public struct TrainingEstimate: Sendable {
 
     /// Creates an estimate over a run's rows.
     public init(
-        steps: [StepTiming], validations: [(epoch: Int, wallTime: Double)], trainSize: Int, batchSize: Int?,
+        steps: [StepMetric], validations: [EpochMetric], trainSize: Int, batchSize: Int?,
         epochsPlanned: Int, referenceTime: Double?
     ) {
         self.steps = steps
@@ -66,7 +47,7 @@ public struct TrainingEstimate: Sendable {
         }
         return TrainingProgress(
             epoch: last.epoch + 1, epochs: planned, stepInEpoch: stepInEpoch, stepsPerEpoch: perEpoch,
-            learningRate: last.learningRate, imagesPerSecond: last.imagesPerSecond, etaSeconds: eta,
+            learningRate: Double(last.learningRate), imagesPerSecond: Double(last.imagesPerSecond), etaSeconds: eta,
             etaReferenceTime: referenceTime)
     }
 
@@ -97,7 +78,7 @@ public struct TrainingEstimate: Sendable {
         }
         if stepCount > 0, seconds > 0 { return seconds / Double(stepCount) }
         guard let last = steps.last, last.imagesPerSecond > 0, let batchSize else { return nil }
-        return Double(batchSize) / last.imagesPerSecond
+        return Double(batchSize) / Double(last.imagesPerSecond)
     }
 
     /// Mean seconds from an epoch's last logged step to its validation row (same process only).

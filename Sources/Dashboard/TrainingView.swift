@@ -59,7 +59,8 @@ enum TrainingView {
             let points = detail.epochs.filter { exit < $0.validationAccuracy.count }
             return ChartSeries(
                 label: exitName(exit), color: exitColor(exit, of: count),
-                xs: points.map { Double($0.epoch) }, ys: points.map { $0.validationAccuracy[exit] * 100 })
+                xs: points.map { Double(displayedEpoch($0)) },
+                ys: points.map { Double($0.validationAccuracy[exit]) * 100 })
         }
     }
 
@@ -99,8 +100,9 @@ enum TrainingView {
             lines.append((String(format: "best last-exit accuracy %.2f%%", best), .good))
         }
         if let last = detail.epochs.last {
-            let accuracies = last.validationAccuracy.map { String(format: "%.1f", $0 * 100) }.joined(separator: " ")
-            lines.append(("epoch \(last.epoch) acc/exit: " + accuracies, .muted))
+            let accuracies = last.validationAccuracy.map { String(format: "%.1f", Double($0) * 100) }
+                .joined(separator: " ")
+            lines.append(("epoch \(displayedEpoch(last)) acc/exit: " + accuracies, .muted))
         }
         lines.append(
             ("smoothing \(state.smoothing.title)  log-y \(state.logY ? "on" : "off")  x \(state.xAxis.title)", .muted))
@@ -109,6 +111,9 @@ enum TrainingView {
         }
     }
 }
+
+/// The store counts epochs from 0; the trainer's progress line and the dashboard count from 1.
+func displayedEpoch(_ metric: EpochMetric) -> Int { metric.epoch + 1 }
 
 /// The ETA counted down from when it was estimated to `now` (no count-down without a clock or a reference).
 func remainingSeconds(_ progress: TrainingProgress, now: Double) -> Double? {

@@ -51,13 +51,8 @@ final class StoreDataSource: DashboardDataSource {
         let steps = try store.stepMetrics(runID: summary.id)
         let epochs = try store.epochMetrics(runID: summary.id)
         var detail = RunDetail(
-            run: summary, lossSeries: Self.lossSeries(steps),
-            epochs: epochs.map {
-                // The store counts epochs from 0, the trainer's progress line and the dashboard from 1.
-                EpochMetrics(
-                    epoch: $0.epoch + 1, validationLoss: $0.validationLoss.map(Double.init),
-                    validationAccuracy: $0.validationAccuracy.map(Double.init))
-            }, classNames: Self.classNames(dataset: summary.dataset))
+            run: summary, lossSeries: Self.lossSeries(steps), epochs: epochs,
+            classNames: Self.classNames(dataset: summary.dataset))
         if summary.status == .running {
             detail.progress = StoredTrainingEstimate.progress(run: record, steps: steps, epochs: epochs)
         }

@@ -6,12 +6,7 @@ import Foundation
 enum StoredTrainingEstimate {
     static func progress(run: RunRecord, steps: [StepMetric], epochs: [EpochMetric]) -> TrainingProgress? {
         TrainingEstimate(
-            steps: steps.map {
-                StepTiming(
-                    step: $0.step, epoch: $0.epoch, wallTime: $0.wallTime, imagesPerSecond: Double($0.imagesPerSecond),
-                    learningRate: Double($0.learningRate))
-            },
-            validations: epochs.map { (epoch: $0.epoch, wallTime: $0.wallTime) }, trainSize: run.trainSize,
+            steps: steps, validations: epochs, trainSize: run.trainSize,
             batchSize: batchSize(run.hyperParametersJSON), epochsPlanned: run.epochsPlanned,
             referenceTime: run.heartbeatAt.timeIntervalSince1970
         ).progress

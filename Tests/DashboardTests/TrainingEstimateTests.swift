@@ -5,9 +5,9 @@ import Testing
 @Suite struct TrainingEstimateTests {
     /// 12,000 images in batches of 64 = 188 steps per epoch, logged every 20 steps and at each epoch's last step,
     /// at exactly 0.5 s per step, with a 10 s validation after each epoch.
-    func rows(upTo lastStep: Int) -> (steps: [StepTiming], validations: [(epoch: Int, wallTime: Double)]) {
-        var steps: [StepTiming] = []
-        var validations: [(epoch: Int, wallTime: Double)] = []
+    func rows(upTo lastStep: Int) -> (steps: [StepMetric], validations: [EpochMetric]) {
+        var steps: [StepMetric] = []
+        var validations: [EpochMetric] = []
         var clock = 0.0
         var previous = 0
         for step in 1...lastStep {
@@ -15,16 +15,28 @@ import Testing
             clock += 0.5
             if step % 20 == 0 || step % 188 == 0 || step == lastStep {
                 steps.append(
-                    StepTiming(step: step, epoch: epoch, wallTime: clock, imagesPerSecond: 128, learningRate: 0.1))
+                    stepRow(step: step, epoch: epoch, wallTime: clock, imagesPerSecond: 128))
                 previous = step
             }
             if step % 188 == 0 {
                 clock += 10
-                if step < lastStep { validations.append((epoch, clock)) }
+                if step < lastStep { validations.append(validation(epoch: epoch, wallTime: clock)) }
             }
         }
         _ = previous
         return (steps, validations)
+    }
+
+    /// A logged step with the fields the estimate reads (learning rate 0.1).
+    func stepRow(step: Int, epoch: Int, wallTime: Double, imagesPerSecond: Float) -> StepMetric {
+        StepMetric(
+            runID: 1, step: step, epoch: epoch, exitLosses: [], totalLoss: 0, learningRate: 0.1,
+            imagesPerSecond: imagesPerSecond, wallTime: wallTime)
+    }
+
+    /// A validation row: only its epoch and wall time matter to the estimate.
+    func validation(epoch: Int, wallTime: Double) -> EpochMetric {
+        EpochMetric(runID: 1, epoch: epoch, validationLoss: [], validationAccuracy: [], wallTime: wallTime)
     }
 
     @Test func positionAndEtaAreExact() throws {
@@ -55,8 +67,8 @@ import Testing
         var (steps, _) = rows(upTo: 100)
         // Resumed at step 100: the new process logs from wall time 0 again.
         steps += [
-            StepTiming(step: 120, epoch: 0, wallTime: 12, imagesPerSecond: 100, learningRate: 0.1),
-            StepTiming(step: 140, epoch: 0, wallTime: 24, imagesPerSecond: 100, learningRate: 0.1),
+            stepRow(step: 120, epoch: 0, wallTime: 12, imagesPerSecond: 100),
+            stepRow(step: 140, epoch: 0, wallTime: 24, imagesPerSecond: 100),
         ]
         let estimate = TrainingEstimate(
             steps: steps, validations: [], trainSize: 12_000, batchSize: 64, epochsPlanned: 1,
@@ -71,7 +83,7 @@ import Testing
                 steps: [], validations: [], trainSize: 0, batchSize: nil, epochsPlanned: 3,
                 referenceTime: nil
             ).progress == nil)
-        let lone = [StepTiming(step: 20, epoch: 0, wallTime: 10, imagesPerSecond: 128, learningRate: 0.1)]
+        let lone = [stepRow(step: 20, epoch: 0, wallTime: 10, imagesPerSecond: 128)]
         let first = try #require(
             TrainingEstimate(
                 steps: lone, validations: [], trainSize: 12_000, batchSize: 64,
