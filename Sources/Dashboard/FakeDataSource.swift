@@ -28,11 +28,6 @@ public struct FakeDataSource: DashboardDataSource {
         return copy
     }
 
-    static let fashionClasses = [
-        "T-shirt", "Trouser", "Pullover", "Dress", "Coat",
-        "Sandal", "Shirt", "Sneaker", "Bag", "Boot",
-    ]
-
     /// Builds the standard fake data set.
     public static func standardData(sampleCount: Int = 120) -> DashboardData {
         let ranet = summary(
@@ -118,7 +113,7 @@ public struct FakeDataSource: DashboardDataSource {
         let samples = (0..<sampleCount).map { makeSample(index: $0, exitCount: exitCount, random: &random) }
         return RunDetail(
             run: run, lossSeries: series, epochs: epochs, progress: progress, exits: exits,
-            budgetCurve: budget, samples: samples, classNames: fashionClasses)
+            budgetCurve: budget, samples: samples, classNames: ClassLabels.fashionMNIST)
     }
 
     static func makeSample(index: Int, exitCount: Int, random: inout SplitMix64, withImage: Bool = true) -> SampleRecord

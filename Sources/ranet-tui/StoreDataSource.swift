@@ -52,7 +52,7 @@ final class StoreDataSource: DashboardDataSource {
         let epochs = try store.epochMetrics(runID: summary.id)
         var detail = RunDetail(
             run: summary, lossSeries: Self.lossSeries(steps), epochs: epochs,
-            classNames: Self.classNames(dataset: summary.dataset))
+            classNames: ClassLabels.forDataset(summary.dataset))
         if summary.status == .running {
             detail.progress = StoredTrainingEstimate.progress(run: record, steps: steps, epochs: epochs)
         }
@@ -108,17 +108,6 @@ final class StoreDataSource: DashboardDataSource {
             return StepSeries(
                 exit: exit, steps: rows.map { steps[$0].step },
                 losses: rows.map { Double(steps[$0].exitLosses[exit]) }, wallTimes: rows.map { wallTimes[$0] })
-        }
-    }
-
-    static func classNames(dataset: String) -> [String] {
-        switch dataset.lowercased() {
-        case "fashion-mnist", "fmnist", "fashion_mnist":
-            ["T-shirt", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Boot"]
-        case "cifar10", "cifar-10":
-            ["plane", "car", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
-        case "mnist": (0..<10).map(String.init)
-        default: []
         }
     }
 }
