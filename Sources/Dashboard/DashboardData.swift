@@ -1,4 +1,4 @@
-// The runs, samples and budget points the dashboard shows are the store's own record types.
+// The runs, metrics, samples and budget points the dashboard shows are the store's own record types.
 @_exported import ExperimentRecords
 import Foundation
 
@@ -15,6 +15,18 @@ public struct StepSeries: Hashable, Sendable {
         self.steps = steps
         self.losses = losses
         self.wallTimes = wallTimes
+    }
+
+    /// One loss series per exit, with wall times made increasing across resumes (each process counts from 0).
+    public static func perExit(_ steps: [StepMetric]) -> [StepSeries] {
+        let exits = steps.map(\.exitLosses.count).max() ?? 0
+        let wallTimes = TrainingEstimate.continuousWallTimes(steps.map(\.wallTime))
+        return (0..<exits).map { exit in
+            let rows = steps.indices.filter { exit < steps[$0].exitLosses.count }
+            return StepSeries(
+                exit: exit, steps: rows.map { steps[$0].step },
+                losses: rows.map { Double(steps[$0].exitLosses[exit]) }, wallTimes: rows.map { wallTimes[$0] })
+        }
     }
 }
 

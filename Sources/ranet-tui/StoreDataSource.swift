@@ -51,7 +51,7 @@ final class StoreDataSource: DashboardDataSource {
         let steps = try store.stepMetrics(runID: summary.id)
         let epochs = try store.epochMetrics(runID: summary.id)
         var detail = RunDetail(
-            run: summary, lossSeries: Self.lossSeries(steps), epochs: epochs,
+            run: summary, lossSeries: StepSeries.perExit(steps), epochs: epochs,
             classNames: ClassLabels.forDataset(summary.dataset))
         if summary.status == .running {
             detail.progress = StoredTrainingEstimate.progress(run: record, steps: steps, epochs: epochs)
@@ -96,18 +96,6 @@ final class StoreDataSource: DashboardDataSource {
             var record = table.record(at: sample)
             record.image = images[record.sampleIndex]
             return record
-        }
-    }
-
-    /// One loss series per exit, with wall times made increasing across resumes (each process counts from 0).
-    static func lossSeries(_ steps: [StepMetric]) -> [StepSeries] {
-        let exits = steps.map(\.exitLosses.count).max() ?? 0
-        let wallTimes = TrainingEstimate.continuousWallTimes(steps.map(\.wallTime))
-        return (0..<exits).map { exit in
-            let rows = steps.indices.filter { exit < steps[$0].exitLosses.count }
-            return StepSeries(
-                exit: exit, steps: rows.map { steps[$0].step },
-                losses: rows.map { Double(steps[$0].exitLosses[exit]) }, wallTimes: rows.map { wallTimes[$0] })
         }
     }
 }

@@ -77,6 +77,20 @@ import Testing
         #expect(TrainingEstimate.continuousWallTimes([5, 10, 2, 4]) == [5, 10, 12, 14])
     }
 
+    @Test func lossSeriesPerExitFollowsResumes() {
+        // A resumed process logs wall times from 0 again and, here, a row with one exit fewer.
+        func row(_ step: Int, _ wallTime: Double, _ losses: [Float]) -> StepMetric {
+            StepMetric(
+                runID: 1, step: step, epoch: 0, exitLosses: losses, totalLoss: 0, learningRate: 0.1,
+                imagesPerSecond: 1, wallTime: wallTime)
+        }
+        let series = StepSeries.perExit([row(10, 5, [2, 1]), row(20, 10, [1.5, 0.5]), row(30, 2, [1])])
+        #expect(series.count == 2)
+        #expect(series[0] == StepSeries(exit: 0, steps: [10, 20, 30], losses: [2, 1.5, 1], wallTimes: [5, 10, 12]))
+        #expect(series[1] == StepSeries(exit: 1, steps: [10, 20], losses: [1, 0.5], wallTimes: [5, 10]))
+        #expect(StepSeries.perExit([]).isEmpty)
+    }
+
     @Test func withoutSizesOrRowsItDegradesGracefully() throws {
         #expect(
             TrainingEstimate(
