@@ -26,6 +26,11 @@ public struct BudgetEngine: Sendable {
     let batch: BudgetedBatch
     let cumulativeFlops: [Int64]
 
+    /// The p-schedule slider runs p from 0.05 (nearly every sample leaves at the first exit) over 1 (equal shares,
+    /// the slider's middle) to 1.95 (most leave late).
+    static let lowestP = 0.05
+    static let pSpan = 1.9
+
     /// Builds the engine, or throws a message when the records cannot support the policy.
     init(detail: RunDetail, policy: ExitPolicy) throws(ExitPolicyError) {
         let exitCount = detail.exits.count
@@ -88,7 +93,7 @@ public struct BudgetEngine: Sendable {
             thresholds = .global(value)
             label = "threshold " + format(Double(value), decimals: 3)
         case .pSchedule:
-            let p = 0.05 + settings.position * 1.9
+            let p = Self.lowestP + settings.position * Self.pSpan
             thresholds = try batch.thresholds(p: p)
             label = "p " + format(p, decimals: 3)
         case .targetMFLOPs:

@@ -3,6 +3,11 @@ import ExitPolicies
 /// Rows a page-up/page-down moves.
 let pageRows = 10
 
+/// Slider move of one coarse step (arrow keys): twenty presses cross the whole slider.
+let coarseSliderStep = 0.05
+/// Slider move of one fine step ([ and ]): a tenth of a coarse step, the finest position kept (three decimals).
+let fineSliderStep = 0.005
+
 /// Applies a key press: text entry while the filter is being edited, the keymap otherwise.
 public func reduce(_ state: DashboardState, key: Key) -> DashboardState {
     if state.isEditingFilter {
@@ -52,8 +57,8 @@ public func reduce(_ state: DashboardState, _ action: Action) -> DashboardState 
         next.smoothing = Smoothing(rawValue: (state.smoothing.rawValue + 1) % Smoothing.allCases.count)!
     case .toggleXAxis: next.xAxis = state.xAxis == .steps ? .wallTime : .steps
     case .toggleLogY: next.logY.toggle()
-    case .sliderCoarse(let steps): next.moveSlider(by: Double(steps) * 0.05)
-    case .sliderFine(let steps): next.moveSlider(by: Double(steps) * 0.005)
+    case .sliderCoarse(let steps): next.moveSlider(by: Double(steps) * coarseSliderStep)
+    case .sliderFine(let steps): next.moveSlider(by: Double(steps) * fineSliderStep)
     case .cycleBudgetMode:
         next.budget.mode = BudgetMode(rawValue: (state.budget.mode.rawValue + 1) % BudgetMode.allCases.count)!
         next.recomputeBudget()

@@ -11,6 +11,11 @@ final class Poller: Sendable {
         var stopped = false
     }
 
+    /// The loop checks for a newly requested run every tenth of a second, so opening one loads quickly, and reads
+    /// the store every tenth check (about once a second).
+    static let checkInterval = 0.1
+    static let checksPerRead = 10
+
     private let source: any DashboardDataSource
     private let shared = Mutex(Shared())
 
@@ -55,9 +60,8 @@ final class Poller: Sendable {
                 shared.withLock { $0.pending = .loadFailed(message) }
                 lastToken = nil
             }
-            // Short sleeps keep a newly opened run quick to load while the store is read once a second.
-            for _ in 0..<10 {
-                Thread.sleep(forTimeInterval: 0.1)
+            for _ in 0..<Self.checksPerRead {
+                Thread.sleep(forTimeInterval: Self.checkInterval)
                 let changed = shared.withLock { $0.requested != lastRequested || $0.stopped }
                 if changed { break }
             }
