@@ -59,7 +59,7 @@ import Testing
             for (trial, (n, c, h, w, m)) in shapes.enumerated() {
                 let g = ConvGeometry(
                     input: NCHW(n, c, h, w), outChannels: m, kernelH: 3, kernelW: 3, stride: 1, padding: 1)
-                #expect(DirectConv.applies(g), "\(g.input) -> \(m) should take the direct kernel")
+                #expect(ConvAlgorithm.isDirect(g), "\(g.input) -> \(m) should take the direct kernel")
                 try compareConv(
                     n: n, c: c, h: h, w: w, m: m, k: 3, stride: 1, pad: 1, bias: trial % 2 == 0, rng: &rng,
                     trial: 300 + trial)
@@ -75,7 +75,7 @@ import Testing
             ] {
                 let g = ConvGeometry(
                     input: NCHW(n, c, h, w), outChannels: m, kernelH: 3, kernelW: 3, stride: 1, padding: 1)
-                #expect(DirectConv.appliesForward(g) && !DirectConv.applies(g))
+                #expect(ConvAlgorithm.isDirectForwardOnly(g))
                 let x = rng.array(n * c * h * w)
                 let wt = rng.array(m * c * 9)
                 var y = [Float](repeating: 0, count: g.output.count)
@@ -121,10 +121,10 @@ import Testing
             let expected = NaiveConv.forward(x: x, weight: wt, bias: nil, geometry: dense)
             let scale = rng.array(m, scale: 0.5).map { $0 + 1 }
             let shift = rng.array(m, scale: 0.3)
+            #expect(
+                ConvAlgorithm.choose(for: g, .forward(keepingColumns: false)) == .shiftedGEMM,
+                "trial \(trial) should take ShiftConv")
             for shifts in [true, false] {
-                ConvKernels.shiftConvEnabled = shifts
-                defer { ConvKernels.shiftConvEnabled = true }
-                #expect(ConvKernels.usesShiftConv(g) == shifts, "trial \(trial) should take ShiftConv")
                 for fold in [false, true] {
                     var y = before
                     input.withUnsafeBufferPointer { xb in
@@ -139,7 +139,8 @@ import Testing
                                         ConvKernels.forward(
                                             x: xb.baseAddress! + offset * h * w, weight: wb.baseAddress!, bias: nil,
                                             y: yb.baseAddress! + g.outPlane, geometry: g, scratch: Scratch(),
-                                            accumulate: !fold, epilogue: affine)
+                                            keepColumns: nil, accumulate: !fold, epilogue: affine,
+                                            algorithm: shifts ? .shiftedGEMM : .columnGEMM)
                                     }
                                 }
                             }

@@ -81,15 +81,9 @@ extension Graph {
         let out = try output(g.output.array, from: [x, wNode], reserveChannels: reserveChannels, into: slot)
         g.outputImageStride = out.imageStride
         counter?.add(flops: g.macs, params: weight.value.count + (bias?.value.count ?? 0))
-        // Keep the column matrix for backward when it is built once for the whole batch (not for 1x1 convs, whose
-        // "columns" are a plain copy of the input that backward can redo as cheaply as it can read it back). Convs
-        // that ShiftConv takes build none in forward; backward builds them for dW: fmnist-small training 2 threads
-        // 672 -> 720 images/s (3 alternating runs), 1 thread +6%, cifar10-paper +4%, peak RSS 303 -> 255 MB. Nor do
-        // the few-channel convs on 6- to 8-wide planes the direct kernel takes forward (24->12, 12->3 and 6->6 at
-        // 7x7: 8.2 -> 6.9 ms per 1-thread step, backward included).
+        // Keep the column matrix for backward when forward builds one for the whole batch (`keepsColumns`).
         let keep =
-            out.requiresGrad && computes && !g.isPointwise && ConvKernels.columnsFitOneChunk(g)
-                && !ConvKernels.usesShiftConv(g) && !DirectConv.appliesForward(g)
+            out.requiresGrad && computes && ConvAlgorithm.keepsColumns(g)
             ? values.take([g.patch * g.input.n * g.outPlane]) : nil
         let shape = profile.map { _ in "\(ws[2])x\(ws[3])/\(stride) \(s.c)->\(ws[0]) at \(s.h)x\(s.w)" }
         if computes {

@@ -10,18 +10,8 @@ enum DirectConv {
     typealias Lanes = SIMD8<Float>
     static let lanes = 8
 
-    /// Shapes this kernel takes: stride 1, 3x3, padding 1, at most 24 input and 16 output channels, planes at least
-    /// 12 wide (narrower ones waste most of each 8-wide vector, and the GEMM path batches them across images).
-    /// 13 to 16 outputs (stems, cifar10-paper's first dense layers) measured batch 32: 1->16 at 28x28 forward
-    /// 0.36 -> 0.20 ms, 16->16 at 32x32 forward + backward 10.3 -> 6.8 ms.
-    static func applies(_ g: ConvGeometry) -> Bool { appliesForward(g) && g.input.w >= 12 }
-
-    /// Forward passes that keep no columns take it on planes from 6 wide too, two output rows at a time; backward
-    /// there stays on the GEMM path (dW here sums one 8-wide chunk per row: 24->12 at 7x7 took 0.38 -> 0.61 ms).
-    static func appliesForward(_ g: ConvGeometry) -> Bool {
-        g.stride == 1 && g.kernelH == 3 && g.kernelW == 3 && g.padding == 1
-            && g.input.c <= 24 && g.outChannels <= 16 && g.input.w >= 6
-    }
+    // The shapes it takes (both passes, or forward only on narrower planes) are `ConvAlgorithm.isDirect` and
+    // `ConvAlgorithm.isDirectForwardOnly`.
 
     /// Width of a bordered row: the output row rounded up to whole vectors, plus the two border columns.
     static func paddedWidth(_ g: ConvGeometry) -> Int { roundedWidth(g) + 2 }

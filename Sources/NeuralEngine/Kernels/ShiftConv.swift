@@ -8,7 +8,7 @@
 /// M to taps*M: the narrow convs of RANet's dense layers (96 -> 24 at 7x7: sgemm M=24, 84 GFLOP/s here) become
 /// [216 x 96] x [96 x N] (155 GFLOP/s), and the classifiers' 3x3/2 convs on 7x7 planes skip the 31% of products
 /// that im2col spends on the zero border. Backward (below) works in the same phases, so training graphs keep no
-/// column matrix for these convs. `ConvKernels.usesShiftConv` says which convs take it.
+/// column matrix for these convs. `ConvAlgorithm.isShifted` says which convs take it.
 enum ShiftConv {
     /// One phase of the input (rows r, r+s, ..., columns c, c+s, ...) and the taps that read it.
     struct Phase {
