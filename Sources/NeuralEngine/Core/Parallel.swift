@@ -22,7 +22,7 @@ public enum EngineThreads {
 
     /// Runs `body(part)` for part in 0..<parts, each on its own thread with one engine thread and one OpenBLAS
     /// thread, then restores the thread count; rethrows the first error. For independent work such as the parts of
-    /// an inference batch: measured 2.0-2.2x over the whole batch on two threads, whose small GEMMs and loops split
+    /// an inference batch: the parts scale with the threads where the whole batch's small GEMMs and loops split
     /// poorly (left at two threads each, the parts gain nothing). The count is process-wide while it runs (OpenBLAS
     /// 0.3.21 has no per-thread count), so other engine work meanwhile runs on one thread and may round differently:
     /// call it from one thread at a time, and test it in a child process (see CLITests).

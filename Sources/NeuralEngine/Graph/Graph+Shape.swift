@@ -192,8 +192,8 @@ extension Graph {
     }
 
     /// The in-place concatenation (see `concat`), or nil when neither the first input's buffer has room behind it nor
-    /// a reservation covers the result. Measured at one thread, batch 64: evaluation of
-    /// cifar10-paper spent 23% of its time copying dense blocks' growing feature maps.
+    /// a reservation covers the result. Copying the dense blocks' growing feature maps at every concatenation is a
+    /// large share of an evaluation pass.
     private func appendInPlace(_ xs: [Node], _ out: NCHW, reserve: Int) throws -> Node? {
         let head = xs[0]
         var buffer: ChannelBuffer

@@ -132,8 +132,7 @@ public final class Graph: @unchecked Sendable {
     let values = Arena()
     let gradients = BufferPool()
     /// Activations of graphs that record no backward: each is handed back when its node goes away, so an evaluation
-    /// pass holds only the activations still referenced (peak RSS of batch-64 evaluation: fmnist-small 188 -> 114 MB,
-    /// cifar10-paper 1066 -> 663 MB).
+    /// pass holds only the activations still referenced, not every activation of the pass.
     let inferenceValues = BufferPool()
     let scratch = Scratch()
     var tape: [() -> Void] = []

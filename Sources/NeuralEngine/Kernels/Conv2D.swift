@@ -97,8 +97,8 @@ public enum ConvKernels {
         while first < N {
             let count = min(chunk, N - first)
             let cols = count * P
-            let colBuf = keepColumns ?? scratch.buffer(0, count: K * cols)
-            let outBuf = scratch.buffer(1, count: M * cols)
+            let colBuf = keepColumns ?? scratch.buffer(.columns, count: K * cols)
+            let outBuf = scratch.buffer(.gemmOutput, count: M * cols)
             if g.isPointwise {
                 gatherChannelMajor(
                     x, channels: K, plane: P, first: first, count: count,
@@ -185,8 +185,8 @@ public enum ConvKernels {
         while first < N {
             let count = min(chunk, N - first)
             let cols = count * P
-            let colBuf = scratch.buffer(0, count: K * cols)
-            let dyBuf = scratch.buffer(1, count: M * cols)
+            let colBuf = scratch.buffer(.columns, count: K * cols)
+            let dyBuf = scratch.buffer(.gemmOutput, count: M * cols)
             // Columns saved by forward (whole batch in one chunk) spare recomputing them.
             let columns: UnsafePointer<Float>
             if let savedColumns, count == N {
@@ -231,8 +231,7 @@ public enum ConvKernels {
         accumulate: Bool, _ g: ConvGeometry, _ scratch: Scratch
     ) {
         let (M, C, kh, kw) = (g.outChannels, g.input.c, g.kernelH, g.kernelW)
-        // Slot 2: forward below uses slots 0 and 1 for its columns and output.
-        let flipped = scratch.buffer(2, count: C * M * kh * kw)
+        let flipped = scratch.buffer(.transposedWeight, count: C * M * kh * kw)
         for m in 0..<M {
             for c in 0..<C {
                 for i in 0..<kh {

@@ -1,6 +1,6 @@
 /// Direct 3x3 "same" convolution for few channels on wide planes (the 5->5 and 18->9 convs of dense layers at full
 /// resolution): as a GEMM these have 5 to 9 output rows and a 45-row column matrix that im2col writes and sgemm
-/// re-reads for every output, which ran at 8-20 GFLOP/s (15% of a cifar10-paper training step in one shape). Here
+/// re-reads for every output, far below the GEMM's speed on larger shapes. Here
 /// each image's input is copied once into a zero-bordered buffer and every output row is accumulated in registers
 /// from shifted rows of it, up to five output channels at a time (see `blockSize`).
 ///
@@ -32,9 +32,8 @@ enum DirectConv {
     }
 
     /// Whether forward sums two 8-wide chunks of a row at once. With FMA (AVX2 builds) eight independent sums keep
-    /// the FMA units busy where four chains of dependent FMAs wait on their latency: fmnist-small's 18->9 at 14x14
-    /// 3.4 -> 2.4 ms and 5->5 at 28x28 2.5 -> 1.7 ms per evaluation step, training +2-4%. SSE2 has too few registers
-    /// for eight 8-wide sums (10-15% slower there). Either way every output sums the same terms in the same order, so
+    /// the FMA units busy where four chains of dependent FMAs wait on their latency. SSE2 has too few registers for
+    /// eight 8-wide sums (slower there). Either way every output sums the same terms in the same order, so
     /// the tests run both settings in any build.
     #if RANET_CPU_HASWELL
         nonisolated(unsafe) static var pairsChunks = true
@@ -50,7 +49,7 @@ enum DirectConv {
         let (C, H, W, M) = (g.input.c, g.input.h, g.input.w, g.outChannels)
         let Wp = paddedWidth(g)
         let paddedCount = C * (H + 2) * Wp
-        let padded = scratch.buffer(3, count: paddedCount)
+        let padded = scratch.buffer(.directPaddedInput, count: paddedCount)
         padded.update(repeating: 0, count: paddedCount)
         for img in 0..<g.input.n {
             fillPadded(x, g, image: img, padded)
@@ -197,7 +196,7 @@ enum DirectConv {
 
     /// dW[m0 ..< m0+block][c][tapRow][0...2] += this image's sums of dy[m] * (x[c] shifted by that tap): the three
     /// shifted rows of x are loaded once for four output channels (7 loads per 12 multiply-adds; one (m, c) pair
-    /// with all nine taps took 10 per 9, and its dW cost 1.8x the forward conv: fmnist-small's 18->9 at 14x14).
+    /// with all nine taps took 10 per 9, which made dW cost more than the forward conv).
     @inline(__always) static func weightRowGradient(
         _ grad: UnsafePointer<Float>, _ padded: UnsafePointer<Float>,
         c: Int, m0: Int, block: Int, tapRow i: Int, _ g: ConvGeometry,
@@ -273,8 +272,8 @@ enum DirectConv {
         let Wr = roundedWidth(g)
         let paddedCount = C * (H + 2) * Wp
         let gradCount = M * H * Wr
-        let padded = scratch.buffer(3, count: paddedCount)
-        let grad = scratch.buffer(4, count: gradCount)
+        let padded = scratch.buffer(.directPaddedInput, count: paddedCount)
+        let grad = scratch.buffer(.directPaddedGradient, count: gradCount)
         padded.update(repeating: 0, count: paddedCount)
         // dy rows rounded up to whole vectors with zeros, so the columns past the plane add nothing.
         grad.update(repeating: 0, count: gradCount)
@@ -298,7 +297,7 @@ enum DirectConv {
         }
         guard let dx else { return }
         // dx = conv(dy, w') with w'[c][m][2-i][2-j] = w[m][c][i][j]: again a 3x3 "same" conv, M -> C channels.
-        let flipped = scratch.buffer(5, count: C * M * 9)
+        let flipped = scratch.buffer(.directFlippedWeight, count: C * M * 9)
         for m in 0..<M {
             for c in 0..<C { for t in 0..<9 { flipped[(c * M + m) * 9 + 8 - t] = weight[(m * C + c) * 9 + t] } }
         }
