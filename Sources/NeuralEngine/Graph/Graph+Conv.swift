@@ -17,7 +17,7 @@ extension Graph {
         _ x: Node, weight: Parameter, bias: Parameter? = nil, stride: Int = 1, padding: Int = 0,
         _ bn: BatchNorm2d, reserveChannels: Int = 0, into slot: ChannelSlot? = nil
     ) throws -> Node {
-        guard !training, !recordsGradients, computes, reluKinks == nil else {
+        guard !training, !recordsGradients, performsArithmetic, reluKinks == nil else {
             return try batchNormReLU(
                 try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding), bn,
                 reserveChannels: reserveChannels, into: slot)
@@ -83,10 +83,10 @@ extension Graph {
         counter?.add(flops: g.macs, params: weight.value.count + (bias?.value.count ?? 0))
         // Keep the column matrix for backward when forward builds one for the whole batch (`keepsColumns`).
         let keep =
-            out.requiresGrad && computes && ConvAlgorithm.keepsColumns(g)
+            out.requiresGrad && performsArithmetic && ConvAlgorithm.keepsColumns(g)
             ? values.take([g.patch * g.input.n * g.outPlane]) : nil
         let shape = profile.map { _ in "\(ws[2])x\(ws[3])/\(stride) \(s.c)->\(ws[0]) at \(s.h)x\(s.w)" }
-        if computes {
+        if performsArithmetic {
             let kernelStart = profile?.start()
             let gemmBefore = GEMMClock.seconds
             ConvKernels.forward(
@@ -130,7 +130,7 @@ extension Graph {
         let out = output([n, outF], from: [x, wNode])
         counter?.add(
             flops: n * (outF * inF + (bias == nil ? 0 : outF)), params: weight.value.count + (bias?.value.count ?? 0))
-        if computes {
+        if performsArithmetic {
             DenseKernels.linearForward(
                 x: x.value.data, weight: weight.value.data, bias: bias?.value.data,
                 y: out.value.data, batch: n, inFeatures: inF, outFeatures: outF)
