@@ -70,12 +70,16 @@ public enum EngineThreads {
     }
 }
 
+/// Jobs with less work than this (a rough element count) stay on the calling thread: waking other threads would
+/// cost more than it saves.
+let parallelMinimumWork = 32_768
+
 /// Runs `body(i)` for i in 0..<n, split across the engine's threads when the work is large enough.
 /// `work` is a rough element count: small jobs stay on the calling thread, where dispatch would cost more.
 @inline(__always)
 func parallelFor(_ n: Int, work: Int, _ body: (Int) -> Void) {
     let threads = EngineThreads.count
-    if threads <= 1 || n <= 1 || work < 32_768 {
+    if threads <= 1 || n <= 1 || work < parallelMinimumWork {
         for i in 0..<n { body(i) }
         return
     }

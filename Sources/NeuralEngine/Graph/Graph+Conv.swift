@@ -82,7 +82,7 @@ extension Graph {
         g.outputImageStride = out.imageStride
         counter?.add(flops: g.macs, params: weight.value.count + (bias?.value.count ?? 0))
         // Keep the column matrix for backward when forward builds one for the whole batch (`keepsColumns`).
-        let keep =
+        let keptColumns =
             out.requiresGrad && performsArithmetic && ConvAlgorithm.keepsColumns(g)
             ? values.take([g.patch * g.input.n * g.outPlane]) : nil
         let shape = profile.map { _ in "\(ws[2])x\(ws[3])/\(stride) \(s.c)->\(ws[0]) at \(s.h)x\(s.w)" }
@@ -91,7 +91,7 @@ extension Graph {
             let gemmBefore = GEMMClock.seconds
             ConvKernels.forward(
                 x: x.storage.data, weight: weight.value.data, bias: epilogue == nil ? bias?.value.data : nil,
-                y: out.storage.data, geometry: g, scratch: scratch, keepColumns: keep?.data,
+                y: out.storage.data, geometry: g, scratch: scratch, keepColumns: keptColumns?.data,
                 epilogue: epilogue)
             if let shape { profile?.noteConv(shape, forward: true, kernelStart, gemmBefore: gemmBefore, macs: g.macs) }
         }
@@ -105,7 +105,7 @@ extension Graph {
             ConvKernels.backward(
                 x: x.storage.data, weight: weight.value.data, dy: dy.data, dWeight: wNode.grad!.data,
                 dBias: bNode?.grad!.data, dx: dx?.0.data, dxBeta: dx?.1 ?? 0, geometry: backwardGeometry,
-                scratch: self.scratch, savedColumns: keep.map { UnsafePointer($0.data) })
+                scratch: self.scratch, savedColumns: keptColumns.map { UnsafePointer($0.data) })
             if let shape {
                 self.profile?.noteConv(
                     shape, forward: false, kernelStart, gemmBefore: gemmBefore, macs: g.macs * (dx == nil ? 1 : 2))
