@@ -34,17 +34,17 @@ enum DirectConv {
     /// Whether forward sums two 8-wide chunks of a row at once. With FMA (AVX2 builds) eight independent sums keep
     /// the FMA units busy where four chains of dependent FMAs wait on their latency. SSE2 has too few registers for
     /// eight 8-wide sums (slower there). Either way every output sums the same terms in the same order, so
-    /// the tests run both settings in any build.
+    /// the tests run both settings (the `pairsChunks` parameter of `forward` and `backward`) in any build.
     #if RANET_CPU_HASWELL
-        nonisolated(unsafe) static var pairsChunks = true
+        static let pairsChunksByDefault = true
     #else
-        nonisolated(unsafe) static var pairsChunks = false
+        static let pairsChunksByDefault = false
     #endif
 
     /// y (+)= conv(x, w) for every image.
     static func forward(
         x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-        geometry g: ConvGeometry, scratch: Scratch, accumulate: Bool
+        geometry g: ConvGeometry, scratch: Scratch, accumulate: Bool, pairsChunks: Bool = pairsChunksByDefault
     ) {
         let (C, H, W, M) = (g.input.c, g.input.h, g.input.w, g.outChannels)
         let Wp = paddedWidth(g)
@@ -59,11 +59,11 @@ enum DirectConv {
                 let out = y + img * g.outputImageStride + m0 * H * W
                 let w0 = weight + m0 * C * 9
                 switch block {
-                case 1: rows(Width1.self, padded, w0, out, g, accumulate)
-                case 2: rows(Width2.self, padded, w0, out, g, accumulate)
-                case 3: rows(Width3.self, padded, w0, out, g, accumulate)
-                case 4: rows(Width4.self, padded, w0, out, g, accumulate)
-                default: rows(Width5.self, padded, w0, out, g, accumulate)
+                case 1: rows(Width1.self, padded, w0, out, g, accumulate, pairsChunks)
+                case 2: rows(Width2.self, padded, w0, out, g, accumulate, pairsChunks)
+                case 3: rows(Width3.self, padded, w0, out, g, accumulate, pairsChunks)
+                case 4: rows(Width4.self, padded, w0, out, g, accumulate, pairsChunks)
+                default: rows(Width5.self, padded, w0, out, g, accumulate, pairsChunks)
                 }
                 m0 += block
             }
@@ -98,7 +98,7 @@ enum DirectConv {
     @inline(__always)
     static func rows<B: BlockWidth>(
         _: B.Type, _ padded: UnsafePointer<Float>, _ w0: UnsafePointer<Float>,
-        _ out: UnsafeMutablePointer<Float>, _ g: ConvGeometry, _ accumulate: Bool
+        _ out: UnsafeMutablePointer<Float>, _ g: ConvGeometry, _ accumulate: Bool, _ pairsChunks: Bool
     ) {
         let (C, H, W) = (g.input.c, g.input.h, g.input.w)
         let Wp = paddedWidth(g)
@@ -265,7 +265,7 @@ enum DirectConv {
     static func backward(
         x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
         dWeight: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?, dxBeta: Float,
-        geometry g: ConvGeometry, scratch: Scratch
+        geometry g: ConvGeometry, scratch: Scratch, pairsChunks: Bool = pairsChunksByDefault
     ) {
         let (C, H, W, M) = (g.input.c, g.input.h, g.input.w, g.outChannels)
         let Wp = paddedWidth(g)
@@ -302,7 +302,9 @@ enum DirectConv {
             for c in 0..<C { for t in 0..<9 { flipped[(c * M + m) * 9 + 8 - t] = weight[(m * C + c) * 9 + t] } }
         }
         let transposed = ConvGeometry(input: g.output, outChannels: C, kernelH: 3, kernelW: 3, stride: 1, padding: 1)
-        forward(x: dy, weight: flipped, y: dx, geometry: transposed, scratch: scratch, accumulate: dxBeta != 0)
+        forward(
+            x: dy, weight: flipped, y: dx, geometry: transposed, scratch: scratch, accumulate: dxBeta != 0,
+            pairsChunks: pairsChunks)
     }
 }
 
