@@ -51,7 +51,7 @@ extension ConvAlgorithm {
             && ConvKernels.imagesPerChunk(g) >= g.input.n
     }
 
-    // MARK: Tuned cut-offs (measured per shape on the target CPU; see docs/performance.md)
+    // MARK: Tuned cut-offs (chosen by timing the shapes on either side; the figures are in docs/performance.md)
 
     /// `direct` takes at most this many input channels: beyond, the GEMM's inner dimension is long enough to win.
     static let directMaxInputChannels = 24
