@@ -1,5 +1,8 @@
-/// Convolution kernels: im2col + OpenBLAS sgemm, with the GEMM oriented out[M x N] = W[M x K] * cols[K x N]
-/// (faster than the transposed orientation for the small output-channel counts of dense blocks).
+/// Convolution entry points: `forward` and `backward` run the algorithm `ConvAlgorithm.choose` picks (`DirectConv`,
+/// `ShiftConv`, a GEMM per image, or the column GEMM below).
+///
+/// The column GEMM: im2col + OpenBLAS sgemm, oriented out[M x N] = W[M x K] * cols[K x N] (faster than the
+/// transposed orientation for the small output-channel counts of dense blocks).
 ///
 /// Images are processed in chunks whose column matrix fits `columnBudget` floats, so a batch of 64 at 32x32 does not
 /// need a multi-hundred-megabyte workspace; small planes (8x8) are batched across images so each GEMM is large.
