@@ -55,7 +55,8 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
 
-        // One seeded generator for every module (data order, augmentation, synthetic data), so streams never drift.
+        // The seeded generators for every module (data order, augmentation, synthetic data, weight initialisation), so
+        // streams never drift.
         .target(name: "SeededRandom"),
         .target(name: "NeuralEngine", dependencies: ["CBLAS", "SeededRandom"], swiftSettings: engineFlags),
         .target(name: "AdaptiveNets", dependencies: ["NeuralEngine"], swiftSettings: engineFlags),

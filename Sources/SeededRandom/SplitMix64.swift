@@ -1,7 +1,7 @@
-// Reproducible randomness, one generator for every module (data order, augmentation, initialisation seeds,
-// synthetic benchmark and fake dashboard data): our own generator and shuffle, because the standard library's shuffle and
-// `random(in:)` algorithms are not promised to stay the same across Swift releases, and a resumed run must
-// see exactly the order the interrupted run would have seen.
+// Reproducible randomness, one module for every module (data order, augmentation, initialisation seeds, weight
+// initialisation through `Xoshiro256StarStar`, synthetic benchmark and fake dashboard data): our own generators and
+// shuffle, because the standard library's shuffle and `random(in:)` algorithms are not promised to stay the same
+// across Swift releases, and a resumed run must see exactly the order the interrupted run would have seen.
 
 /// SplitMix64 (Steele, Lea, Flood 2014): a tiny, fast, well-mixed 64-bit generator with a fixed algorithm.
 public struct SplitMix64: RandomNumberGenerator, Sendable {

@@ -51,7 +51,7 @@ import Testing
             let store = ParameterStore()
             let bn = BatchNorm2d(store, "bn", channels: 2)
             let graph = Graph(training: false)
-            graph.computes = false
+            graph.performsArithmetic = false
             let counter = OpCounter()
             graph.counter = counter
             let x = graph.input(Tensor(zeros: [2, 2, 3, 3]))

@@ -38,7 +38,7 @@ extension EarlyExitNetwork {
     /// Per-exit cumulative cost with the reference counting rules (batch 1, a dry run that skips arithmetic).
     public func cost() throws -> CostTable {
         let g = Graph(training: false, recordsGradients: false)
-        g.computes = false
+        g.performsArithmetic = false
         let counter = OpCounter()
         g.counter = counter
         _ = try forward(g, g.input(Tensor(zeros: [1] + inputShape)))

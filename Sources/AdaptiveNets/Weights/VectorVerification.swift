@@ -23,10 +23,17 @@ public enum VectorVerification {
     /// that float32 reordering reaches ~2e-4 of their scale, so gradient-derived groups get a looser bound.
     public static let gradientTolerance: Float = 5e-4
 
-    /// ReLU inputs of the last run that sat on the kink within float32 noise (see `run`).
-    nonisolated(unsafe) public static var ambiguousReluElements = 0
+    /// Every group's result, and how many ReLU inputs sat on the kink within float32 noise (their gradients were
+    /// compared under both decisions, see `verify`).
+    public struct Report: Sendable {
+        public var groups: [GroupResult]
+        public var ambiguousReluElements: Int
+    }
 
-    public static func run(directory: String) throws -> [GroupResult] {
+    /// The groups' results (`verify` without the ReLU count).
+    public static func run(directory: String) throws -> [GroupResult] { try verify(directory: directory).groups }
+
+    public static func verify(directory: String) throws -> Report {
         let weightsPath = (directory as NSString).appendingPathComponent("weights.safetensors")
         let ioPath = (directory as NSString).appendingPathComponent("io.safetensors")
         let weights = try SafeTensorsFile.read(weightsPath)
@@ -99,7 +106,6 @@ public enum VectorVerification {
             if probe.count == 0 { break }
         }
         let main = passes[0]
-        ambiguousReluElements = main.kinks
         if ProcessInfo.processInfo.environment["RANET_VERIFY_TRACE"] != nil {
             print("ambiguous ReLU inputs:", main.kinks)
         }
@@ -140,7 +146,7 @@ public enum VectorVerification {
         }
         results.append(group.result("SGD step"))
         try evalLogits("logits_eval_after", "eval logits after step")
-        return results
+        return Report(groups: results, ambiguousReluElements: main.kinks)
     }
 
     struct Comparison {

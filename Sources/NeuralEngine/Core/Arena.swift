@@ -33,11 +33,53 @@ public final class Arena: @unchecked Sendable {
 public final class Scratch: @unchecked Sendable {
     private var slots: [Tensor] = []
     public init() {}
-    public func buffer(_ slot: Int, count: Int) -> UnsafeMutablePointer<Float> {
-        while slots.count <= slot { slots.append(Tensor(zeros: [1])) }
-        if slots[slot].capacity < count { slots[slot] = Tensor(zeros: [count]) }
-        return slots[slot].data
+    /// `slot`'s buffer, grown to at least `count` floats; contents unspecified.
+    func buffer(_ slot: ScratchSlot, count: Int) -> UnsafeMutablePointer<Float> {
+        let index = slot.index
+        while slots.count <= index { slots.append(Tensor(zeros: [1])) }
+        if slots[index].capacity < count { slots[index] = Tensor(zeros: [count]) }
+        return slots[index].data
     }
+}
+
+/// The kernels' scratch workspaces, by name.
+///
+/// The rule: a kernel may use any slot while it runs, but a slot it still needs when it calls another kernel (the
+/// flipped weights it passes on) must be one the callee never uses. Names that share an index belong to kernels
+/// that never hold them at the same time; the only nested calls are the two listed at their slots below.
+struct ScratchSlot: Equatable, Sendable {
+    let index: Int
+
+    // The column-GEMM conv (`ConvKernels`).
+    /// The column matrix (im2col, or the channel-major gather of a 1x1 conv's input), and d(columns) in backward.
+    static let columns = ScratchSlot(index: 0)
+    /// The GEMM's output before it is scattered to NCHW; in backward, dy gathered channel-major.
+    static let gemmOutput = ScratchSlot(index: 1)
+    /// The flipped, transposed weight of dx-by-transposed-conv, live across the conv forward it calls (which uses
+    /// `columns`, `gemmOutput` or `directPaddedInput`; never `shiftedProducts`: a transposed narrowing conv widens).
+    static let transposedWeight = ScratchSlot(index: 2)
+
+    // `DirectConv`.
+    /// Each image's input copied into a zero-bordered plane.
+    static let directPaddedInput = ScratchSlot(index: 3)
+    /// dy rows rounded up to whole vectors (backward).
+    static let directPaddedGradient = ScratchSlot(index: 4)
+    /// The flipped weight of backward's dx, live across the `DirectConv.forward` it calls (`directPaddedInput`).
+    static let directFlippedWeight = ScratchSlot(index: 5)
+
+    // `ShiftConv` (never runs nested in another conv, so it shares the column conv's first three slots).
+    /// One phase of the input for a chunk of images.
+    static let shiftedPhaseInput = ScratchSlot(index: 0)
+    /// The output sums of a chunk (forward); one phase's dx (backward).
+    static let shiftedSums = ScratchSlot(index: 1)
+    /// Every tap's products (forward); dy shifted back by every tap (backward).
+    static let shiftedProducts = ScratchSlot(index: 2)
+    /// The weights of all taps stacked into [taps*M x C].
+    static let shiftedStackedWeight = ScratchSlot(index: 6)
+    /// The stacked weights' gradient (backward).
+    static let shiftedStackedWeightGradient = ScratchSlot(index: 7)
+    /// dy with the images innermost (backward).
+    static let shiftedGatheredGradient = ScratchSlot(index: 8)
 }
 
 /// Buffers handed back as soon as they are dead, for later requests to reuse: gradients, which backward releases once

@@ -6,8 +6,8 @@ import CBLAS
 
 /// OpenBLAS picks its kernels once, when the library loads, from the CPU model it recognises. On a CPU newer than
 /// the installed OpenBLAS (Debian 12's 0.3.21 on recent Xeons, for instance) it falls back to its generic SSE3
-/// "Prescott" kernels, which run an fmnist-small training step at about half the speed of the AVX-512 kernels
-/// the same CPU can run (measured: 121 vs 227 images/s). The only way to choose again is the environment variable
+/// "Prescott" kernels, which run a training step far slower than the AVX-512 kernels the same CPU can run. The
+/// only way to choose again is the environment variable
 /// OPENBLAS_CORETYPE before the library loads, so the executables restart themselves once with it set.
 public enum BLASKernelChoice {
     /// OpenBLAS kernels that already use AVX2 with FMA (or better): never second-guessed.

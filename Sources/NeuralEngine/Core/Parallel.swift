@@ -22,7 +22,7 @@ public enum EngineThreads {
 
     /// Runs `body(part)` for part in 0..<parts, each on its own thread with one engine thread and one OpenBLAS
     /// thread, then restores the thread count; rethrows the first error. For independent work such as the parts of
-    /// an inference batch: measured 2.0-2.2x over the whole batch on two threads, whose small GEMMs and loops split
+    /// an inference batch: the parts scale with the threads where the whole batch's small GEMMs and loops split
     /// poorly (left at two threads each, the parts gain nothing). The count is process-wide while it runs (OpenBLAS
     /// 0.3.21 has no per-thread count), so other engine work meanwhile runs on one thread and may round differently:
     /// call it from one thread at a time, and test it in a child process (see CLITests).
@@ -70,12 +70,16 @@ public enum EngineThreads {
     }
 }
 
+/// Jobs with less work than this (a rough element count) stay on the calling thread: waking other threads would
+/// cost more than it saves.
+let parallelMinimumWork = 32_768
+
 /// Runs `body(i)` for i in 0..<n, split across the engine's threads when the work is large enough.
 /// `work` is a rough element count: small jobs stay on the calling thread, where dispatch would cost more.
 @inline(__always)
 func parallelFor(_ n: Int, work: Int, _ body: (Int) -> Void) {
     let threads = EngineThreads.count
-    if threads <= 1 || n <= 1 || work < 32_768 {
+    if threads <= 1 || n <= 1 || work < parallelMinimumWork {
         for i in 0..<n { body(i) }
         return
     }

@@ -9,7 +9,7 @@ import Synchronization
 /// the whole batch, as one graph computes them (up to the order of additions).
 ///
 /// Why replicas and not threads inside each op: a training step of these small networks is hundreds of small GEMMs
-/// and loops, which split across threads poorly (two threads bought 1.1x over one on fmnist-small), while two halves
+/// and loops, which split across threads poorly (two threads gain little over one), while two halves
 /// of the batch are independent except for the batch-norm sums.
 public final class ReplicaGroup: @unchecked Sendable {
     public let count: Int

@@ -17,7 +17,7 @@ extension Graph {
         _ x: Node, weight: Parameter, bias: Parameter? = nil, stride: Int = 1, padding: Int = 0,
         _ bn: BatchNorm2d, reserveChannels: Int = 0, into slot: ChannelSlot? = nil
     ) throws -> Node {
-        guard !training, !recordsGradients, computes, reluKinks == nil else {
+        guard !training, !recordsGradients, performsArithmetic, reluKinks == nil else {
             return try batchNormReLU(
                 try conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding), bn,
                 reserveChannels: reserveChannels, into: slot)
@@ -81,23 +81,17 @@ extension Graph {
         let out = try output(g.output.array, from: [x, wNode], reserveChannels: reserveChannels, into: slot)
         g.outputImageStride = out.imageStride
         counter?.add(flops: g.macs, params: weight.value.count + (bias?.value.count ?? 0))
-        // Keep the column matrix for backward when it is built once for the whole batch (not for 1x1 convs, whose
-        // "columns" are a plain copy of the input that backward can redo as cheaply as it can read it back). Convs
-        // that ShiftConv takes build none in forward; backward builds them for dW: fmnist-small training 2 threads
-        // 672 -> 720 images/s (3 alternating runs), 1 thread +6%, cifar10-paper +4%, peak RSS 303 -> 255 MB. Nor do
-        // the few-channel convs on 6- to 8-wide planes the direct kernel takes forward (24->12, 12->3 and 6->6 at
-        // 7x7: 8.2 -> 6.9 ms per 1-thread step, backward included).
-        let keep =
-            out.requiresGrad && computes && !g.isPointwise && ConvKernels.columnsFitOneChunk(g)
-                && !ConvKernels.usesShiftConv(g) && !DirectConv.appliesForward(g)
+        // Keep the column matrix for backward when forward builds one for the whole batch (`keepsColumns`).
+        let keptColumns =
+            out.requiresGrad && performsArithmetic && ConvAlgorithm.keepsColumns(g)
             ? values.take([g.patch * g.input.n * g.outPlane]) : nil
         let shape = profile.map { _ in "\(ws[2])x\(ws[3])/\(stride) \(s.c)->\(ws[0]) at \(s.h)x\(s.w)" }
-        if computes {
+        if performsArithmetic {
             let kernelStart = profile?.start()
             let gemmBefore = GEMMClock.seconds
             ConvKernels.forward(
                 x: x.storage.data, weight: weight.value.data, bias: epilogue == nil ? bias?.value.data : nil,
-                y: out.storage.data, geometry: g, scratch: scratch, keepColumns: keep?.data,
+                y: out.storage.data, geometry: g, scratch: scratch, keepColumns: keptColumns?.data,
                 epilogue: epilogue)
             if let shape { profile?.noteConv(shape, forward: true, kernelStart, gemmBefore: gemmBefore, macs: g.macs) }
         }
@@ -111,7 +105,7 @@ extension Graph {
             ConvKernels.backward(
                 x: x.storage.data, weight: weight.value.data, dy: dy.data, dWeight: wNode.grad!.data,
                 dBias: bNode?.grad!.data, dx: dx?.0.data, dxBeta: dx?.1 ?? 0, geometry: backwardGeometry,
-                scratch: self.scratch, savedColumns: keep.map { UnsafePointer($0.data) })
+                scratch: self.scratch, savedColumns: keptColumns.map { UnsafePointer($0.data) })
             if let shape {
                 self.profile?.noteConv(
                     shape, forward: false, kernelStart, gemmBefore: gemmBefore, macs: g.macs * (dx == nil ? 1 : 2))
@@ -136,7 +130,7 @@ extension Graph {
         let out = output([n, outF], from: [x, wNode])
         counter?.add(
             flops: n * (outF * inF + (bias == nil ? 0 : outF)), params: weight.value.count + (bias?.value.count ?? 0))
-        if computes {
+        if performsArithmetic {
             DenseKernels.linearForward(
                 x: x.value.data, weight: weight.value.data, bias: bias?.value.data,
                 y: out.value.data, batch: n, inFeatures: inF, outFeatures: outF)

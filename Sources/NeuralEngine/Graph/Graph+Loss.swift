@@ -14,7 +14,7 @@ extension Graph {
         let probs = values.take([n, k])
         let out = output([1], from: [logits])
         let loss =
-            !computes
+            !performsArithmetic
             ? 0
             : labels.withUnsafeBufferPointer {
                 DenseKernels.crossEntropy(

@@ -54,7 +54,7 @@ extension Graph {
         let bNode = parameter(bn.bias)
         let out = try output(x.shape, from: [x, gNode], reserveChannels: reserveChannels, into: slot)
         counter?.add(flops: 0, params: 2 * bn.channels)
-        if !computes { return out }
+        if !performsArithmetic { return out }
         if training, let replica {
             try batchNormSynced(
                 x, bn, relu: relu, out: out, gNode: gNode, bNode: bNode, shape: s, replica: replica, op: op)

@@ -4,7 +4,9 @@ extension Graph {
         defer { profile?.stop("relu", forward: true, opStart) }
         let out = output(x.shape, from: [x])
         counter?.add(flops: x.value.count)
-        if computes { ElementwiseKernels.reluForward(x: x.value.data, y: out.value.data, count: x.value.count) }
+        if performsArithmetic {
+            ElementwiseKernels.reluForward(x: x.value.data, y: out.value.data, count: x.value.count)
+        }
         if let probe = reluKinks, recordsGradients {
             return reluWithKinkProbe(x, out, probe)
         }
@@ -49,7 +51,7 @@ extension Graph {
         }
         let out = output([s.n, s.c, oh, ow], from: [x])
         counter?.add(flops: s.n * s.c * oh * ow * kernel * kernel)
-        if computes {
+        if performsArithmetic {
             ElementwiseKernels.avgPoolForward(
                 x: x.value.data, y: out.value.data, input: s, kernel: kernel, stride: st,
                 outH: oh, outW: ow)
@@ -79,7 +81,7 @@ extension Graph {
         let argTensor = values.take([s.n * s.c * oh * ow])
         let arg = UnsafeMutableRawPointer(argTensor.data).assumingMemoryBound(to: Int32.self)
         counter?.add(flops: s.n * s.c * oh * ow * kernel * kernel)
-        if computes {
+        if performsArithmetic {
             ElementwiseKernels.maxPoolForward(
                 x: x.value.data, y: out.value.data, argmax: arg, input: s, kernel: kernel,
                 stride: stride, padding: padding, outH: oh, outW: ow)
@@ -125,7 +127,7 @@ extension Graph {
             return placed
         }
         let out = try output([s.n, s.c, height, width], from: [x], reserveChannels: reserveChannels, into: slot)
-        if computes {
+        if performsArithmetic {
             ResizeKernels.forward(
                 x: x.storage.data, imageStride: x.imageStride, y: out.storage.data,
                 outputImageStride: out.imageStride, input: s, outH: height, outW: width)
@@ -171,7 +173,7 @@ extension Graph {
             out = appended
         } else {
             out = output([s0.n, channels, s0.h, s0.w], from: xs)
-            if computes {
+            if performsArithmetic {
                 for (x, offset) in zip(xs, offsets) {
                     ElementwiseKernels.copyChannels(
                         from: x.storage.data, channels: x.shape[1], imageStride: x.imageStride,
@@ -192,8 +194,8 @@ extension Graph {
     }
 
     /// The in-place concatenation (see `concat`), or nil when neither the first input's buffer has room behind it nor
-    /// a reservation covers the result. Measured at one thread, batch 64: evaluation of
-    /// cifar10-paper spent 23% of its time copying dense blocks' growing feature maps.
+    /// a reservation covers the result. Copying the dense blocks' growing feature maps at every concatenation is a
+    /// large share of an evaluation pass.
     private func appendInPlace(_ xs: [Node], _ out: NCHW, reserve: Int) throws -> Node? {
         let head = xs[0]
         var buffer: ChannelBuffer

@@ -99,7 +99,7 @@ public enum BatchNormKernels {
     }
 
     /// (sum dy, sum dy*(x - mu)) over one plane, in 16 lanes: a scalar float reduction is one long dependency chain
-    /// the compiler may not reorder (it was 10% of an MSDNet training step).
+    /// the compiler may not reorder.
     @inline(__always) static func sumAndCentredDot(
         _ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int,
         _ mu: Float

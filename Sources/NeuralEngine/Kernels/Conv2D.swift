@@ -1,5 +1,8 @@
-/// Convolution kernels: im2col + OpenBLAS sgemm, with the GEMM oriented out[M x N] = W[M x K] * cols[K x N]
-/// (faster than the transposed orientation for the small output-channel counts of dense blocks).
+/// Convolution entry points: `forward` and `backward` run the algorithm `ConvAlgorithm.choose` picks (`DirectConv`,
+/// `ShiftConv`, a GEMM per image, or the column GEMM below).
+///
+/// The column GEMM: im2col + OpenBLAS sgemm, oriented out[M x N] = W[M x K] * cols[K x N] (faster than the
+/// transposed orientation for the small output-channel counts of dense blocks).
 ///
 /// Images are processed in chunks whose column matrix fits `columnBudget` floats, so a batch of 64 at 32x32 does not
 /// need a multi-hundred-megabyte workspace; small planes (8x8) are batched across images so each GEMM is large.
@@ -9,43 +12,12 @@ public enum ConvKernels {
 
     /// Column budget when forward does not keep the columns (inference, and convs whose columns backward rebuilds):
     /// 128 Ki floats (512 KB, a quarter of a 2 MB L2), so im2col's output is still in cache when sgemm reads it and
-    /// the GEMM's output is when the scatter does. Measured side by side against the 16 MiB budget, 1 thread,
-    /// SkylakeX kernel: eval batch 64 fmnist-small 687 -> 768 and cifar10-paper 142 -> 158 images/s; training +2%.
+    /// the GEMM's output is when the scatter does.
     static let streamingColumnBudget = 128 << 10
 
     static func imagesPerChunk(_ g: ConvGeometry, budget: Int = columnBudget) -> Int {
         let perImage = max(g.patch, g.outChannels) * g.outPlane
         return max(1, min(g.input.n, budget / max(perImage, 1)))
-    }
-
-    /// 1x1 convs on planes of 7x7 and up multiply straight on each image's NCHW plane: no gather of the input and no
-    /// scatter of the output. Measured side by side against gathering planes below 16x16 into one wide GEMM:
-    /// evaluation 1 thread fmnist-small 777 -> 821 images/s, cifar10-paper +1-2%, training 2 threads +4% on both;
-    /// 4x4 planes (16 values) lost on cifar10-paper, so they are still gathered.
-    static func usesPerImageGEMM(_ g: ConvGeometry) -> Bool {
-        g.isPointwise && g.outPlane >= 49
-    }
-
-    /// Whether forward takes `ShiftConv` instead of im2col when it keeps no columns (measured per shape, one thread,
-    /// batch 32, fmnist-small evaluation): 3x3 stride-1 convs that narrow the channels 2.5x or more (96->24 at 7x7
-    /// 1.84 -> 1.40 ms; in training 64->24 4.1 -> 2.7 ms per step; 24->12 got slower: K=24 is a poor GEMM) and
-    /// 3x3/2 convs whose zero border im2col would multiply is a fifth or more of the work (the classifiers' X->128
-    /// on 7x7 planes: 160->128 1.85 -> 1.38 ms; on 4x4, 14x14 and 28x28 planes, where nothing is saved, it was
-    /// 15-25% slower).
-    static func usesShiftConv(_ g: ConvGeometry) -> Bool {
-        // Under 256 output positions per call restacking the weights (as many floats as the conv has weights) costs
-        // more than it saves: fmnist-small batch-1 latency 1.07 -> 1.64 ms.
-        guard shiftConvEnabled, g.kernelH == 3, g.kernelW == 3, !DirectConv.applies(g), g.input.n * g.outPlane >= 256
-        else { return false }
-        if g.stride == 2 { return g.input.c >= 32 && ShiftConv.productShare(g) <= 0.8 }
-        return g.stride == 1 && 5 * g.outChannels <= 2 * g.input.c && g.input.c >= 48
-    }
-    /// Off: every such conv takes im2col (tests run both).
-    nonisolated(unsafe) static var shiftConvEnabled = true
-
-    /// Whether the whole batch's column matrix fits one chunk (then forward can keep it for backward).
-    static func columnsFitOneChunk(_ g: ConvGeometry) -> Bool {
-        !usesPerImageGEMM(g) && !DirectConv.applies(g) && imagesPerChunk(g) >= g.input.n
     }
 
     /// Whether backward computes dx as a convolution of dy with the flipped, transposed weight instead of building
@@ -65,16 +37,29 @@ public enum ConvKernels {
         keepColumns: UnsafeMutablePointer<Float>? = nil, accumulate: Bool = false,
         epilogue: ChannelAffine? = nil
     ) {
+        forward(
+            x: x, weight: weight, bias: bias, y: y, geometry: g, scratch: scratch, keepColumns: keepColumns,
+            accumulate: accumulate, epilogue: epilogue,
+            algorithm: ConvAlgorithm.choose(for: g, .forward(keepingColumns: keepColumns != nil)))
+    }
+
+    /// `forward` through the given algorithm instead of the chosen one (tests run one call through two).
+    static func forward(
+        x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        y: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, scratch: Scratch,
+        keepColumns: UnsafeMutablePointer<Float>?, accumulate: Bool, epilogue: ChannelAffine?,
+        algorithm: ConvAlgorithm
+    ) {
         let M = g.outChannels
         let K = g.patch
         let P = g.outPlane
         let N = g.input.n
         precondition(epilogue == nil || (bias == nil && !accumulate), "conv epilogue: fold the bias into its shift")
-        if DirectConv.applies(g) || (keepColumns == nil && DirectConv.appliesForward(g)) {
+        switch algorithm {
+        case .direct:
             DirectConv.forward(x: x, weight: weight, y: y, geometry: g, scratch: scratch, accumulate: accumulate)
             for img in 0..<N { epilogue?.apply(inPlace: y + img * g.outputImageStride, channels: M, plane: P) }
-        } else if usesPerImageGEMM(g) {
-            // Large planes: one GEMM per image straight on the NCHW planes, no copies.
+        case .perImageGEMM:
             for img in 0..<N {
                 sgemm(
                     transA: false, transB: false, m: M, n: P, k: K, a: weight, lda: K,
@@ -82,33 +67,14 @@ public enum ConvKernels {
                     ldc: P)
                 epilogue?.apply(inPlace: y + img * g.outputImageStride, channels: M, plane: P)
             }
-        } else if keepColumns == nil && usesShiftConv(g) {
+        case .shiftedGEMM:
             ShiftConv.forward(
                 x: x, weight: weight, y: y, geometry: g, scratch: scratch, accumulate: accumulate,
                 epilogue: epilogue)
-        } else {
-            let chunk = imagesPerChunk(g, budget: keepColumns == nil ? streamingColumnBudget : columnBudget)
-            var first = 0
-            while first < N {
-                let count = min(chunk, N - first)
-                let cols = count * P
-                let colBuf = keepColumns ?? scratch.buffer(0, count: K * cols)
-                let outBuf = scratch.buffer(1, count: M * cols)
-                if g.isPointwise {
-                    gatherChannelMajor(
-                        x, channels: K, plane: P, first: first, count: count,
-                        imageStride: g.inputImageStride, into: colBuf)
-                } else {
-                    im2col(x, g, first: first, count: count, cols: colBuf)
-                }
-                sgemm(
-                    transA: false, transB: false, m: M, n: cols, k: K, a: weight, lda: K, b: colBuf, ldb: cols,
-                    beta: 0, c: outBuf, ldc: cols)
-                scatterChannelMajor(
-                    outBuf, channels: M, plane: P, first: first, count: count, into: y,
-                    imageStride: g.outputImageStride, accumulate: accumulate, epilogue: epilogue)
-                first += count
-            }
+        case .columnGEMM:
+            columnGEMMForward(
+                x: x, weight: weight, y: y, geometry: g, scratch: scratch, keepColumns: keepColumns,
+                accumulate: accumulate, epilogue: epilogue)
         }
         if let bias {
             parallelFor(N * M, work: N * M * P) { job in
@@ -116,6 +82,40 @@ public enum ConvKernels {
                 let row = y + job / M * g.outputImageStride + job % M * P
                 for p in 0..<P { row[p] += b }
             }
+        }
+    }
+
+    /// The `columnGEMM` forward: per chunk of images, im2col (or gather), one GEMM, and a scatter back to NCHW.
+    static func columnGEMMForward(
+        x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
+        geometry g: ConvGeometry, scratch: Scratch, keepColumns: UnsafeMutablePointer<Float>?, accumulate: Bool,
+        epilogue: ChannelAffine?
+    ) {
+        let M = g.outChannels
+        let K = g.patch
+        let P = g.outPlane
+        let N = g.input.n
+        let chunk = imagesPerChunk(g, budget: keepColumns == nil ? streamingColumnBudget : columnBudget)
+        var first = 0
+        while first < N {
+            let count = min(chunk, N - first)
+            let cols = count * P
+            let colBuf = keepColumns ?? scratch.buffer(.columns, count: K * cols)
+            let outBuf = scratch.buffer(.gemmOutput, count: M * cols)
+            if g.isPointwise {
+                gatherChannelMajor(
+                    x, channels: K, plane: P, first: first, count: count,
+                    imageStride: g.inputImageStride, into: colBuf)
+            } else {
+                im2col(x, g, first: first, count: count, cols: colBuf)
+            }
+            sgemm(
+                transA: false, transB: false, m: M, n: cols, k: K, a: weight, lda: K, b: colBuf, ldb: cols,
+                beta: 0, c: outBuf, ldc: cols)
+            scatterChannelMajor(
+                outBuf, channels: M, plane: P, first: first, count: count, into: y,
+                imageStride: g.outputImageStride, accumulate: accumulate, epilogue: epilogue)
+            first += count
         }
     }
 
@@ -143,19 +143,16 @@ public enum ConvKernels {
                 dBias[m] += s
             }
         }
-        if savedColumns == nil && usesShiftConv(g) {
+        switch ConvAlgorithm.choose(for: g, .backward(withSavedColumns: savedColumns != nil)) {
+        case .shiftedGEMM:
             ShiftConv.backward(
                 x: x, weight: weight, dy: dy, dWeight: dWeight, dx: dx, dxBeta: dxBeta, geometry: g,
                 scratch: scratch)
-            return
-        }
-        if DirectConv.applies(g) {
+        case .direct:
             DirectConv.backward(
                 x: x, weight: weight, dy: dy, dWeight: dWeight, dx: dx, dxBeta: dxBeta, geometry: g,
                 scratch: scratch)
-            return
-        }
-        if usesPerImageGEMM(g) {
+        case .perImageGEMM:
             for img in 0..<N {
                 sgemm(
                     transA: false, transB: true, m: M, n: K, k: P, a: dy + img * M * P, lda: P,
@@ -166,8 +163,24 @@ public enum ConvKernels {
                         ldb: P, beta: dxBeta, c: dx + img * K * P, ldc: P)
                 }
             }
-            return
+        case .columnGEMM:
+            columnGEMMBackward(
+                x: x, weight: weight, dy: dy, dWeight: dWeight, dx: dx, dxBeta: dxBeta, geometry: g,
+                scratch: scratch, savedColumns: savedColumns)
         }
+    }
+
+    /// The `columnGEMM` backward: per chunk of images, the columns (saved, or rebuilt), dW += dy * columns', and dx
+    /// by d(columns) folded back with col2im, or, for narrowing stride-1 convs, by one transposed conv at the end.
+    static func columnGEMMBackward(
+        x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
+        dWeight: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?, dxBeta: Float,
+        geometry g: ConvGeometry, scratch: Scratch, savedColumns: UnsafePointer<Float>?
+    ) {
+        let M = g.outChannels
+        let K = g.patch
+        let P = g.outPlane
+        let N = g.input.n
         let transposedDx = dx != nil && computesDxByTransposedConv(g)
         if let dx, dxBeta == 0, !g.isPointwise, !transposedDx { dx.update(repeating: 0, count: g.input.count) }
         let chunk = imagesPerChunk(g)
@@ -175,8 +188,8 @@ public enum ConvKernels {
         while first < N {
             let count = min(chunk, N - first)
             let cols = count * P
-            let colBuf = scratch.buffer(0, count: K * cols)
-            let dyBuf = scratch.buffer(1, count: M * cols)
+            let colBuf = scratch.buffer(.columns, count: K * cols)
+            let dyBuf = scratch.buffer(.gemmOutput, count: M * cols)
             // Columns saved by forward (whole batch in one chunk) spare recomputing them.
             let columns: UnsafePointer<Float>
             if let savedColumns, count == N {
@@ -221,8 +234,7 @@ public enum ConvKernels {
         accumulate: Bool, _ g: ConvGeometry, _ scratch: Scratch
     ) {
         let (M, C, kh, kw) = (g.outChannels, g.input.c, g.kernelH, g.kernelW)
-        // Slot 2: forward below uses slots 0 and 1 for its columns and output.
-        let flipped = scratch.buffer(2, count: C * M * kh * kw)
+        let flipped = scratch.buffer(.transposedWeight, count: C * M * kh * kw)
         for m in 0..<M {
             for c in 0..<C {
                 for i in 0..<kh {
@@ -238,74 +250,5 @@ public enum ConvKernels {
             padding: kh - 1 - g.padding)
         forward(
             x: dy, weight: flipped, bias: nil, y: dx, geometry: transposed, scratch: scratch, accumulate: accumulate)
-    }
-}
-
-/// Direct-loop convolution used as the reference the fast kernels are tested against.
-public enum NaiveConv {
-    public static func forward(x: [Float], weight: [Float], bias: [Float]?, geometry g: ConvGeometry) -> [Float] {
-        let (N, C, H, W) = (g.input.n, g.input.c, g.input.h, g.input.w)
-        var y = [Float](repeating: 0, count: g.output.count)
-        for n in 0..<N {
-            for m in 0..<g.outChannels {
-                for oy in 0..<g.outH {
-                    for ox in 0..<g.outW {
-                        var s: Float = bias?[m] ?? 0
-                        for c in 0..<C {
-                            for i in 0..<g.kernelH {
-                                for j in 0..<g.kernelW {
-                                    let iy = oy * g.stride - g.padding + i
-                                    let ix = ox * g.stride - g.padding + j
-                                    if iy >= 0 && iy < H && ix >= 0 && ix < W {
-                                        s +=
-                                            x[((n * C + c) * H + iy) * W + ix]
-                                            * weight[((m * C + c) * g.kernelH + i) * g.kernelW + j]
-                                    }
-                                }
-                            }
-                        }
-                        y[((n * g.outChannels + m) * g.outH + oy) * g.outW + ox] = s
-                    }
-                }
-            }
-        }
-        return y
-    }
-
-    /// Returns (dx, dWeight, dBias).
-    public static func backward(
-        x: [Float], weight: [Float], dy: [Float], geometry g: ConvGeometry
-    )
-        -> ([Float], [Float], [Float])
-    {
-        let (N, C, H, W) = (g.input.n, g.input.c, g.input.h, g.input.w)
-        var dx = [Float](repeating: 0, count: x.count)
-        var dw = [Float](repeating: 0, count: weight.count)
-        var db = [Float](repeating: 0, count: g.outChannels)
-        for n in 0..<N {
-            for m in 0..<g.outChannels {
-                for oy in 0..<g.outH {
-                    for ox in 0..<g.outW {
-                        let d = dy[((n * g.outChannels + m) * g.outH + oy) * g.outW + ox]
-                        db[m] += d
-                        for c in 0..<C {
-                            for i in 0..<g.kernelH {
-                                for j in 0..<g.kernelW {
-                                    let iy = oy * g.stride - g.padding + i
-                                    let ix = ox * g.stride - g.padding + j
-                                    if iy >= 0 && iy < H && ix >= 0 && ix < W {
-                                        let xi = ((n * C + c) * H + iy) * W + ix
-                                        let wi = ((m * C + c) * g.kernelH + i) * g.kernelW + j
-                                        dx[xi] += d * weight[wi]
-                                        dw[wi] += d * x[xi]
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return (dx, dw, db)
     }
 }

@@ -1,6 +1,6 @@
 /// Direct 3x3 "same" convolution for few channels on wide planes (the 5->5 and 18->9 convs of dense layers at full
 /// resolution): as a GEMM these have 5 to 9 output rows and a 45-row column matrix that im2col writes and sgemm
-/// re-reads for every output, which ran at 8-20 GFLOP/s (15% of a cifar10-paper training step in one shape). Here
+/// re-reads for every output, far below the GEMM's speed on larger shapes. Here
 /// each image's input is copied once into a zero-bordered buffer and every output row is accumulated in registers
 /// from shifted rows of it, up to five output channels at a time (see `blockSize`).
 ///
@@ -10,18 +10,8 @@ enum DirectConv {
     typealias Lanes = SIMD8<Float>
     static let lanes = 8
 
-    /// Shapes this kernel takes: stride 1, 3x3, padding 1, at most 24 input and 16 output channels, planes at least
-    /// 12 wide (narrower ones waste most of each 8-wide vector, and the GEMM path batches them across images).
-    /// 13 to 16 outputs (stems, cifar10-paper's first dense layers) measured batch 32: 1->16 at 28x28 forward
-    /// 0.36 -> 0.20 ms, 16->16 at 32x32 forward + backward 10.3 -> 6.8 ms.
-    static func applies(_ g: ConvGeometry) -> Bool { appliesForward(g) && g.input.w >= 12 }
-
-    /// Forward passes that keep no columns take it on planes from 6 wide too, two output rows at a time; backward
-    /// there stays on the GEMM path (dW here sums one 8-wide chunk per row: 24->12 at 7x7 took 0.38 -> 0.61 ms).
-    static func appliesForward(_ g: ConvGeometry) -> Bool {
-        g.stride == 1 && g.kernelH == 3 && g.kernelW == 3 && g.padding == 1
-            && g.input.c <= 24 && g.outChannels <= 16 && g.input.w >= 6
-    }
+    // The shapes it takes (both passes, or forward only on narrower planes) are `ConvAlgorithm.isDirect` and
+    // `ConvAlgorithm.isDirectForwardOnly`.
 
     /// Width of a bordered row: the output row rounded up to whole vectors, plus the two border columns.
     static func paddedWidth(_ g: ConvGeometry) -> Int { roundedWidth(g) + 2 }
@@ -42,25 +32,24 @@ enum DirectConv {
     }
 
     /// Whether forward sums two 8-wide chunks of a row at once. With FMA (AVX2 builds) eight independent sums keep
-    /// the FMA units busy where four chains of dependent FMAs wait on their latency: fmnist-small's 18->9 at 14x14
-    /// 3.4 -> 2.4 ms and 5->5 at 28x28 2.5 -> 1.7 ms per evaluation step, training +2-4%. SSE2 has too few registers
-    /// for eight 8-wide sums (10-15% slower there). Either way every output sums the same terms in the same order, so
-    /// the tests run both settings in any build.
+    /// the FMA units busy where four chains of dependent FMAs wait on their latency. SSE2 has too few registers for
+    /// eight 8-wide sums (slower there). Either way every output sums the same terms in the same order, so
+    /// the tests run both settings (the `pairsChunks` parameter of `forward` and `backward`) in any build.
     #if RANET_CPU_HASWELL
-        nonisolated(unsafe) static var pairsChunks = true
+        static let pairsChunksByDefault = true
     #else
-        nonisolated(unsafe) static var pairsChunks = false
+        static let pairsChunksByDefault = false
     #endif
 
     /// y (+)= conv(x, w) for every image.
     static func forward(
         x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-        geometry g: ConvGeometry, scratch: Scratch, accumulate: Bool
+        geometry g: ConvGeometry, scratch: Scratch, accumulate: Bool, pairsChunks: Bool = pairsChunksByDefault
     ) {
         let (C, H, W, M) = (g.input.c, g.input.h, g.input.w, g.outChannels)
         let Wp = paddedWidth(g)
         let paddedCount = C * (H + 2) * Wp
-        let padded = scratch.buffer(3, count: paddedCount)
+        let padded = scratch.buffer(.directPaddedInput, count: paddedCount)
         padded.update(repeating: 0, count: paddedCount)
         for img in 0..<g.input.n {
             fillPadded(x, g, image: img, padded)
@@ -70,11 +59,11 @@ enum DirectConv {
                 let out = y + img * g.outputImageStride + m0 * H * W
                 let w0 = weight + m0 * C * 9
                 switch block {
-                case 1: rows(Width1.self, padded, w0, out, g, accumulate)
-                case 2: rows(Width2.self, padded, w0, out, g, accumulate)
-                case 3: rows(Width3.self, padded, w0, out, g, accumulate)
-                case 4: rows(Width4.self, padded, w0, out, g, accumulate)
-                default: rows(Width5.self, padded, w0, out, g, accumulate)
+                case 1: rows(Width1.self, padded, w0, out, g, accumulate, pairsChunks)
+                case 2: rows(Width2.self, padded, w0, out, g, accumulate, pairsChunks)
+                case 3: rows(Width3.self, padded, w0, out, g, accumulate, pairsChunks)
+                case 4: rows(Width4.self, padded, w0, out, g, accumulate, pairsChunks)
+                default: rows(Width5.self, padded, w0, out, g, accumulate, pairsChunks)
                 }
                 m0 += block
             }
@@ -109,7 +98,7 @@ enum DirectConv {
     @inline(__always)
     static func rows<B: BlockWidth>(
         _: B.Type, _ padded: UnsafePointer<Float>, _ w0: UnsafePointer<Float>,
-        _ out: UnsafeMutablePointer<Float>, _ g: ConvGeometry, _ accumulate: Bool
+        _ out: UnsafeMutablePointer<Float>, _ g: ConvGeometry, _ accumulate: Bool, _ pairsChunks: Bool
     ) {
         let (C, H, W) = (g.input.c, g.input.h, g.input.w)
         let Wp = paddedWidth(g)
@@ -207,7 +196,7 @@ enum DirectConv {
 
     /// dW[m0 ..< m0+block][c][tapRow][0...2] += this image's sums of dy[m] * (x[c] shifted by that tap): the three
     /// shifted rows of x are loaded once for four output channels (7 loads per 12 multiply-adds; one (m, c) pair
-    /// with all nine taps took 10 per 9, and its dW cost 1.8x the forward conv: fmnist-small's 18->9 at 14x14).
+    /// with all nine taps took 10 per 9, which made dW cost more than the forward conv).
     @inline(__always) static func weightRowGradient(
         _ grad: UnsafePointer<Float>, _ padded: UnsafePointer<Float>,
         c: Int, m0: Int, block: Int, tapRow i: Int, _ g: ConvGeometry,
@@ -276,15 +265,15 @@ enum DirectConv {
     static func backward(
         x: UnsafePointer<Float>, weight: UnsafePointer<Float>, dy: UnsafePointer<Float>,
         dWeight: UnsafeMutablePointer<Float>, dx: UnsafeMutablePointer<Float>?, dxBeta: Float,
-        geometry g: ConvGeometry, scratch: Scratch
+        geometry g: ConvGeometry, scratch: Scratch, pairsChunks: Bool = pairsChunksByDefault
     ) {
         let (C, H, W, M) = (g.input.c, g.input.h, g.input.w, g.outChannels)
         let Wp = paddedWidth(g)
         let Wr = roundedWidth(g)
         let paddedCount = C * (H + 2) * Wp
         let gradCount = M * H * Wr
-        let padded = scratch.buffer(3, count: paddedCount)
-        let grad = scratch.buffer(4, count: gradCount)
+        let padded = scratch.buffer(.directPaddedInput, count: paddedCount)
+        let grad = scratch.buffer(.directPaddedGradient, count: gradCount)
         padded.update(repeating: 0, count: paddedCount)
         // dy rows rounded up to whole vectors with zeros, so the columns past the plane add nothing.
         grad.update(repeating: 0, count: gradCount)
@@ -308,12 +297,14 @@ enum DirectConv {
         }
         guard let dx else { return }
         // dx = conv(dy, w') with w'[c][m][2-i][2-j] = w[m][c][i][j]: again a 3x3 "same" conv, M -> C channels.
-        let flipped = scratch.buffer(5, count: C * M * 9)
+        let flipped = scratch.buffer(.directFlippedWeight, count: C * M * 9)
         for m in 0..<M {
             for c in 0..<C { for t in 0..<9 { flipped[(c * M + m) * 9 + 8 - t] = weight[(m * C + c) * 9 + t] } }
         }
         let transposed = ConvGeometry(input: g.output, outChannels: C, kernelH: 3, kernelW: 3, stride: 1, padding: 1)
-        forward(x: dy, weight: flipped, y: dx, geometry: transposed, scratch: scratch, accumulate: dxBeta != 0)
+        forward(
+            x: dy, weight: flipped, y: dx, geometry: transposed, scratch: scratch, accumulate: dxBeta != 0,
+            pairsChunks: pairsChunks)
     }
 }
 

@@ -3,9 +3,9 @@
 ///
 /// Both directions work separably, one plane at a time: forward blends each input row horizontally once (the
 /// parenthesised terms of PyTorch's h0*(w0*a + w1*b) + h1*(w0*c + w1*d), so the result is bit for bit the same), then
-/// blends pairs of those rows vertically, eight outputs at a time; backward runs the transposed steps. Against the
-/// per-output-pixel form this replaced (four taps read through Swift arrays per output), cifar10-paper training
-/// measured backward ~15% faster and forward unchanged: these planes are small and the sweeps memory-bound.
+/// blends pairs of those rows vertically, eight outputs at a time; backward runs the transposed steps. This beats
+/// reading four taps per output pixel in backward; forward gains little, as these planes are small and the sweeps
+/// memory-bound.
 public enum ResizeKernels {
     /// Source indices and weights along one axis.
     final class Taps {
@@ -122,7 +122,7 @@ public enum ResizeKernels {
     /// Sends the gradient of each output back to its four source pixels: first down the columns into one row per
     /// input row, then along each row. dx is written (`accumulate` false: each row is zeroed just before its adds,
     /// not in a sweep over the whole tensor first) or added to. (Summing each input's terms in a register through
-    /// the transposed taps instead measured 3.1 -> 5.3 ms per fmnist-small training step: slower.)
+    /// the transposed taps instead was slower.)
     public static func backward(
         dy: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, accumulate: Bool, input s: NCHW,
         outH: Int, outW: Int

@@ -5,10 +5,10 @@
 /// outside the output, at a phase's far edge, are dropped).
 ///
 /// Against im2col this writes and re-reads the input once instead of kernel-area times, and the GEMM's rows grow from
-/// M to taps*M: the narrow convs of RANet's dense layers (96 -> 24 at 7x7: sgemm M=24, 84 GFLOP/s here) become
-/// [216 x 96] x [96 x N] (155 GFLOP/s), and the classifiers' 3x3/2 convs on 7x7 planes skip the 31% of products
+/// M to taps*M: the narrow convs of RANet's dense layers (96 -> 24 at 7x7: an sgemm with M=24, which runs well below
+/// its peak) become [216 x 96] x [96 x N], and the classifiers' 3x3/2 convs on 7x7 planes skip the 31% of products
 /// that im2col spends on the zero border. Backward (below) works in the same phases, so training graphs keep no
-/// column matrix for these convs. `ConvKernels.usesShiftConv` says which convs take it.
+/// column matrix for these convs. `ConvAlgorithm.isShifted` says which convs take it.
 enum ShiftConv {
     /// One phase of the input (rows r, r+s, ..., columns c, c+s, ...) and the taps that read it.
     struct Phase {
@@ -71,19 +71,19 @@ enum ShiftConv {
         let (M, C, N, P) = (g.outChannels, g.input.c, g.input.n, g.outPlane)
         let all = phases(g)
         let chunk = max(1, min(N, budget / max(floatsPerImage(g, all), 1)))
-        let stacked = scratch.buffer(6, count: g.kernelH * g.kernelW * M * C)
+        let stacked = scratch.buffer(.shiftedStackedWeight, count: g.kernelH * g.kernelW * M * C)
         stackWeights(weight, g, all, into: stacked)
         var first = 0
         while first < N {
             let count = min(chunk, N - first)
-            let sums = scratch.buffer(1, count: M * P * count)
+            let sums = scratch.buffer(.shiftedSums, count: M * P * count)
             sums.update(repeating: 0, count: M * P * count)
             var tapStart = 0
             for phase in all {
                 let T = phase.taps.count
                 let cols = phase.plane * count
-                let input = scratch.buffer(0, count: C * cols)
-                let products = scratch.buffer(2, count: T * M * cols)
+                let input = scratch.buffer(.shiftedPhaseInput, count: C * cols)
+                let products = scratch.buffer(.shiftedProducts, count: T * M * cols)
                 gatherPhase(x, g, phase, first: first, count: count, into: input)
                 sgemm(
                     transA: false, transB: false, m: T * M, n: cols, k: C, a: stacked + tapStart * M * C, lda: C,
@@ -232,8 +232,8 @@ extension ShiftConv {
         let all = phases(g)
         let perImage = M * P + (all.map { ($0.taps.count * M + 2 * C) * $0.plane }.max() ?? 0)
         let chunk = max(1, min(N, budget / max(perImage, 1)))
-        let stacked = scratch.buffer(6, count: K * M * C)
-        let dStacked = scratch.buffer(7, count: K * M * C)
+        let stacked = scratch.buffer(.shiftedStackedWeight, count: K * M * C)
+        let dStacked = scratch.buffer(.shiftedStackedWeightGradient, count: K * M * C)
         dStacked.update(repeating: 0, count: K * M * C)
         if dx != nil { stackWeights(weight, g, all, into: stacked) }
         // Input positions no tap reads (none for 3x3 kernels) get no dx from the phases: clear them first.
@@ -243,21 +243,21 @@ extension ShiftConv {
         var first = 0
         while first < N {
             let count = min(chunk, N - first)
-            let gathered = scratch.buffer(8, count: M * P * count)
+            let gathered = scratch.buffer(.shiftedGatheredGradient, count: M * P * count)
             gatherImagesInnermost(dy, channels: M, plane: P, first: first, count: count, into: gathered)
             var tapStart = 0
             for phase in all {
                 let T = phase.taps.count
                 let cols = phase.plane * count
-                let input = scratch.buffer(0, count: C * cols)
-                let shifted = scratch.buffer(2, count: T * M * cols)
+                let input = scratch.buffer(.shiftedPhaseInput, count: C * cols)
+                let shifted = scratch.buffer(.shiftedProducts, count: T * M * cols)
                 gatherPhase(x, g, phase, first: first, count: count, into: input)
                 shiftBack(gathered, phase, g, count: count, into: shifted)
                 sgemm(
                     transA: false, transB: true, m: T * M, n: C, k: cols, a: shifted, lda: cols, b: input, ldb: cols,
                     beta: 1, c: dStacked + tapStart * M * C, ldc: C)
                 if let dx {
-                    let phaseDx = scratch.buffer(1, count: C * cols)
+                    let phaseDx = scratch.buffer(.shiftedSums, count: C * cols)
                     sgemm(
                         transA: true, transB: false, m: C, n: cols, k: T * M, a: stacked + tapStart * M * C, lda: C,
                         b: shifted, ldb: cols, beta: 0, c: phaseDx, ldc: cols)

@@ -21,7 +21,8 @@ struct VerifyVectorsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let results = try VectorVerification.run(directory: directory)
+        let report = try VectorVerification.verify(directory: directory)
+        let results = report.groups
         if json {
             let data = try JSONEncoder().encode(results)
             print(String(decoding: data, as: UTF8.self))
@@ -36,7 +37,7 @@ struct VerifyVectorsCommand: ParsableCommand {
                             Double(r.maxRelative), Double(r.tolerance)) + (r.passed ? "PASS    " : "FAIL    ")
                         + r.worstTensor)
             }
-            let kinks = VectorVerification.ambiguousReluElements
+            let kinks = report.ambiguousReluElements
             if kinks > 0 {
                 print(
                     "note: \(kinks) ReLU input(s) sat on the kink within float32 noise; gradients were compared under both of their decisions"

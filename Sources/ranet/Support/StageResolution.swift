@@ -8,7 +8,7 @@ enum StageResolution {
     static func of(_ model: any EarlyExitNetwork, cost: CostTable) throws -> [[Int]] {
         if model is RANet {
             let graph = Graph(training: false, recordsGradients: false)
-            graph.computes = false
+            graph.performsArithmetic = false
             let state = try model.begin(graph, graph.input(Tensor(zeros: [1] + model.inputShape)))
             return (0..<model.stageCount).map { Array(state[$0].shape.suffix(2)) }
         }
