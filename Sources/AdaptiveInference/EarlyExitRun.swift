@@ -124,7 +124,7 @@ extension EarlyExitExecutor {
         dataset: Dataset, normalization: Normalization, batchSize: Int,
         progress: ((Int, Int) -> Void)? = nil
     ) throws -> EarlyExitRun {
-        try InputCheck.check(batchSize: batchSize, context: "early-exit inference")
+        try InputCheck.checkAtLeastOne(batchSize, "batch size", context: "early-exit inference")
         try InputCheck.check(dataset, fits: model, context: "early-exit inference")
         let loader = try BatchLoader.evaluation(dataset: dataset, batchSize: batchSize, normalization: normalization)
         let staging = InputStaging()

@@ -57,10 +57,8 @@ public enum ExitBenchmark {
         batchSize: Int, policy: ExitPolicy, thresholds: Thresholds,
         repetitions: Int = 3
     ) throws -> ExitBenchmarkResult {
-        guard repetitions >= 1 else {
-            throw InferenceError.invalidArgument("bench-exit: repetitions must be at least 1, got \(repetitions)")
-        }
-        try InputCheck.check(batchSize: batchSize, context: "bench-exit")
+        try InputCheck.checkAtLeastOne(repetitions, "repetitions", context: "bench-exit")
+        try InputCheck.checkAtLeastOne(batchSize, "batch size", context: "bench-exit")
         try InputCheck.check(dataset, fits: model, context: "bench-exit")
         let batches = try assemble(dataset, normalization: normalization, batchSize: batchSize)
         let runner = AllExitsRunner(model: model)
