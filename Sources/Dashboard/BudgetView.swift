@@ -107,20 +107,7 @@ enum BudgetView {
 
     /// The stored budget curve plus every exit as a numbered marker.
     static func curveSeries(_ detail: RunDetail) -> [ChartSeries] {
-        var series: [ChartSeries] = []
-        if !detail.budgetCurve.isEmpty {
-            series.append(
-                ChartSeries(
-                    label: "stored budget curve", color: .muted,
-                    xs: detail.budgetCurve.map(\.expectedMFLOPs),
-                    ys: detail.budgetCurve.map { $0.accuracy * 100 }))
-        }
-        series.append(
-            ChartSeries(
-                label: "1-\(detail.exits.count) exits", color: .text, xs: detail.exits.map(\.cumulativeMFLOPs),
-                ys: detail.exits.map { $0.accuracy * 100 },
-                markers: detail.exits.indices.map { Character(String(($0 + 1) % 10)) },
-                drawLine: false))
-        return series
+        ChartSeries.budgetCurve(detail.budgetCurve, label: "stored budget curve")
+            + [ChartSeries.exits(detail.exits, label: "1-\(detail.exits.count) exits", color: .text, drawLine: false)]
     }
 }
