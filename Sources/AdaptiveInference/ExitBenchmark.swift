@@ -129,19 +129,10 @@ public enum ExitBenchmark {
         _ executor: EarlyExitExecutor, batches: [Tensor], labels: [Int32],
         batchSize: Int
     ) throws -> EarlyExitRun {
-        var exitIndex: [Int] = []
-        var statistics: [SampleExitStatistics] = []
-        var samplesPerStage = [Int](repeating: 0, count: executor.model.stageCount)
+        var gathered = EarlyExitGathering(stageCount: executor.model.stageCount)
         let clock = ContinuousClock()
         let start = clock.now
-        for images in batches {
-            let result = try executor.run(images)
-            exitIndex += result.exitIndex
-            statistics += result.statistics
-            for stage in 0..<samplesPerStage.count { samplesPerStage[stage] += result.samplesPerStage[stage] }
-        }
-        return try EarlyExitRun(
-            exitIndex: exitIndex, statistics: statistics, labels: labels,
-            samplesPerStage: samplesPerStage, batchSize: batchSize, elapsed: clock.now - start)
+        for images in batches { gathered.append(try executor.run(images)) }
+        return try gathered.run(labels: labels, batchSize: batchSize, elapsed: clock.now - start)
     }
 }
