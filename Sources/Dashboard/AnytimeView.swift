@@ -57,9 +57,7 @@ enum AnytimeView {
                 + fit(String(format: "%.2f", exit.cumulativeMFLOPs), 8, alignRight: true)
                 + fit(String(format: "%.2f", exit.accuracy * 100), 8, alignRight: true)
             screen.write(text, x: rect.x + 1, y: rect.y + 1 + index, maxWidth: rect.width - 1)
-            screen.restyle(
-                x: rect.x + 1, y: rect.y + 1 + index, width: 4, foreground: exitColor(index, of: count),
-                attributes: [.bold])
+            screen.colorExitNumber(index, of: count, x: rect.x + 1, y: rect.y + 1 + index)
         }
         var row = rect.y + count + 2
         if !detail.budgetCurve.isEmpty, row < rect.y + rect.height {

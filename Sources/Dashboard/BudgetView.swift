@@ -96,9 +96,7 @@ enum BudgetView {
                 + fit(threshold, 7) + " " + bar(Double(samples) / largest, width: barWidth, ascii: ascii)
                 + String(format: " %5d %5.1f%%", samples, share * 100)
             screen.write(text, x: rect.x + 1, y: rect.y + 1 + index, maxWidth: rect.width - 1)
-            screen.restyle(
-                x: rect.x + 1, y: rect.y + 1 + index, width: 4, foreground: exitColor(index, of: count),
-                attributes: [.bold])
+            screen.colorExitNumber(index, of: count, x: rect.x + 1, y: rect.y + 1 + index)
             screen.restyle(
                 x: rect.x + 1 + 21, y: rect.y + 1 + index, width: barWidth,
                 foreground: exitColor(index, of: count))
