@@ -124,15 +124,11 @@ extension EarlyExitExecutor {
         dataset: Dataset, normalization: Normalization, batchSize: Int,
         progress: ((Int, Int) -> Void)? = nil
     ) throws -> EarlyExitRun {
-        try InputCheck.check(batchSize: batchSize, context: "early-exit inference")
+        try InputCheck.checkAtLeastOne(batchSize, "batch size", context: "early-exit inference")
         try InputCheck.check(dataset, fits: model, context: "early-exit inference")
         let loader = try BatchLoader.evaluation(dataset: dataset, batchSize: batchSize, normalization: normalization)
         let staging = InputStaging()
-        var exitIndex: [Int] = []
-        var statistics: [SampleExitStatistics] = []
-        exitIndex.reserveCapacity(dataset.count)
-        statistics.reserveCapacity(dataset.count)
-        var samplesPerStage = [Int](repeating: 0, count: model.stageCount)
+        var gathered = EarlyExitGathering(stageCount: model.stageCount, capacity: dataset.count)
         var elapsed = Duration.zero
         let clock = ContinuousClock()
         for batch in loader.batches(epoch: 0) {
@@ -142,14 +138,41 @@ extension EarlyExitExecutor {
             let start = clock.now
             let result = try run(images)
             elapsed += clock.now - start
-            exitIndex += result.exitIndex
-            statistics += result.statistics
-            for stage in 0..<samplesPerStage.count { samplesPerStage[stage] += result.samplesPerStage[stage] }
-            progress?(exitIndex.count, dataset.count)
+            gathered.append(result)
+            progress?(gathered.sampleCount, dataset.count)
         }
-        return try EarlyExitRun(
-            exitIndex: exitIndex, statistics: statistics, labels: dataset.labels,
-            samplesPerStage: samplesPerStage, batchSize: batchSize, elapsed: elapsed)
+        return try gathered.run(labels: dataset.labels, batchSize: batchSize, elapsed: elapsed)
+    }
+}
+
+/// An executor's batch results gathered, in batch order, into the per-sample decisions of one run.
+struct EarlyExitGathering {
+    private var exitIndex: [Int] = []
+    private var statistics: [SampleExitStatistics] = []
+    private var samplesPerStage: [Int]
+
+    /// Starts empty for a model of `stageCount` stages, with room for `capacity` samples.
+    init(stageCount: Int, capacity: Int = 0) {
+        samplesPerStage = [Int](repeating: 0, count: stageCount)
+        exitIndex.reserveCapacity(capacity)
+        statistics.reserveCapacity(capacity)
+    }
+
+    /// Samples gathered so far.
+    var sampleCount: Int { exitIndex.count }
+
+    /// Appends one batch's decisions and adds its per-stage sample counts.
+    mutating func append(_ result: EarlyExitBatchResult) {
+        exitIndex += result.exitIndex
+        statistics += result.statistics
+        for stage in 0..<samplesPerStage.count { samplesPerStage[stage] += result.samplesPerStage[stage] }
+    }
+
+    /// The run of everything gathered (see `EarlyExitRun.init` for what it checks).
+    func run(labels: [Int32], batchSize: Int, elapsed: Duration) throws -> EarlyExitRun {
+        try EarlyExitRun(
+            exitIndex: exitIndex, statistics: statistics, labels: labels, samplesPerStage: samplesPerStage,
+            batchSize: batchSize, elapsed: elapsed)
     }
 }
 

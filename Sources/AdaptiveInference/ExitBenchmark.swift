@@ -57,10 +57,8 @@ public enum ExitBenchmark {
         batchSize: Int, policy: ExitPolicy, thresholds: Thresholds,
         repetitions: Int = 3
     ) throws -> ExitBenchmarkResult {
-        guard repetitions >= 1 else {
-            throw InferenceError.invalidArgument("bench-exit: repetitions must be at least 1, got \(repetitions)")
-        }
-        try InputCheck.check(batchSize: batchSize, context: "bench-exit")
+        try InputCheck.checkAtLeastOne(repetitions, "repetitions", context: "bench-exit")
+        try InputCheck.checkAtLeastOne(batchSize, "batch size", context: "bench-exit")
         try InputCheck.check(dataset, fits: model, context: "bench-exit")
         let batches = try assemble(dataset, normalization: normalization, batchSize: batchSize)
         let runner = AllExitsRunner(model: model)
@@ -131,19 +129,10 @@ public enum ExitBenchmark {
         _ executor: EarlyExitExecutor, batches: [Tensor], labels: [Int32],
         batchSize: Int
     ) throws -> EarlyExitRun {
-        var exitIndex: [Int] = []
-        var statistics: [SampleExitStatistics] = []
-        var samplesPerStage = [Int](repeating: 0, count: executor.model.stageCount)
+        var gathered = EarlyExitGathering(stageCount: executor.model.stageCount)
         let clock = ContinuousClock()
         let start = clock.now
-        for images in batches {
-            let result = try executor.run(images)
-            exitIndex += result.exitIndex
-            statistics += result.statistics
-            for stage in 0..<samplesPerStage.count { samplesPerStage[stage] += result.samplesPerStage[stage] }
-        }
-        return try EarlyExitRun(
-            exitIndex: exitIndex, statistics: statistics, labels: labels,
-            samplesPerStage: samplesPerStage, batchSize: batchSize, elapsed: clock.now - start)
+        for images in batches { gathered.append(try executor.run(images)) }
+        return try gathered.run(labels: labels, batchSize: batchSize, elapsed: clock.now - start)
     }
 }

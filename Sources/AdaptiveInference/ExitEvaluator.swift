@@ -55,10 +55,8 @@ public struct ExitEvaluator: Sendable {
     /// Creates an evaluator; a batch size or worker count below 1 is refused.
     public init(model: any EarlyExitNetwork, normalization: Normalization, batchSize: Int = 64, workers: Int = 1) throws
     {
-        try InputCheck.check(batchSize: batchSize, context: "evaluation")
-        guard workers >= 1 else {
-            throw InferenceError.invalidArgument("evaluation: workers must be at least 1, got \(workers)")
-        }
+        try InputCheck.checkAtLeastOne(batchSize, "batch size", context: "evaluation")
+        try InputCheck.checkAtLeastOne(workers, "workers", context: "evaluation")
         self.model = model
         self.normalization = normalization
         self.batchSize = batchSize

@@ -32,9 +32,10 @@ enum InputCheck {
         }
     }
 
-    static func check(batchSize: Int, context: String) throws {
-        guard batchSize >= 1 else {
-            throw InferenceError.invalidArgument("\(context): batch size must be at least 1, got \(batchSize)")
+    /// Throws unless a count the caller chose (batch size, workers, repetitions) is at least 1.
+    static func checkAtLeastOne(_ value: Int, _ name: String, context: String) throws {
+        guard value >= 1 else {
+            throw InferenceError.invalidArgument("\(context): \(name) must be at least 1, got \(value)")
         }
     }
 }

@@ -31,21 +31,9 @@ enum AnytimeView {
     }
 
     static func series(_ state: DashboardState) -> [ChartSeries] {
-        shownRuns(state).flatMap { detail, color -> [ChartSeries] in
-            let exits = detail.exits
-            var lines: [ChartSeries] = []
-            if !detail.budgetCurve.isEmpty {
-                lines.append(
-                    ChartSeries(
-                        label: "", color: .muted, xs: detail.budgetCurve.map(\.expectedMFLOPs),
-                        ys: detail.budgetCurve.map { $0.accuracy * 100 }))
-            }
-            lines.append(
-                ChartSeries(
-                    label: "\(detail.run.name)", color: color,
-                    xs: exits.map(\.cumulativeMFLOPs), ys: exits.map { $0.accuracy * 100 },
-                    markers: exits.indices.map { Character(String(($0 + 1) % 10)) }))
-            return lines
+        shownRuns(state).flatMap { detail, color in
+            ChartSeries.budgetCurve(detail.budgetCurve, label: "")
+                + [ChartSeries.exits(detail.exits, label: detail.run.name, color: color)]
         }
     }
 
@@ -69,9 +57,7 @@ enum AnytimeView {
                 + fit(String(format: "%.2f", exit.cumulativeMFLOPs), 8, alignRight: true)
                 + fit(String(format: "%.2f", exit.accuracy * 100), 8, alignRight: true)
             screen.write(text, x: rect.x + 1, y: rect.y + 1 + index, maxWidth: rect.width - 1)
-            screen.restyle(
-                x: rect.x + 1, y: rect.y + 1 + index, width: 4, foreground: exitColor(index, of: count),
-                attributes: [.bold])
+            screen.colorExitNumber(index, of: count, x: rect.x + 1, y: rect.y + 1 + index)
         }
         var row = rect.y + count + 2
         if !detail.budgetCurve.isEmpty, row < rect.y + rect.height {
@@ -86,5 +72,24 @@ enum AnytimeView {
                 maxWidth: rect.width - 1)
             row += 1
         }
+    }
+}
+
+/// The two kinds of line the anytime and budget views draw: a stored budget curve and a run's exits.
+extension ChartSeries {
+    /// The stored budget curve as a grey line of accuracy (%) against expected MFLOPs; none when it is empty.
+    static func budgetCurve(_ points: [BudgetPoint], label: String) -> [ChartSeries] {
+        guard !points.isEmpty else { return [] }
+        return [
+            ChartSeries(
+                label: label, color: .muted, xs: points.map(\.expectedMFLOPs), ys: points.map { $0.accuracy * 100 })
+        ]
+    }
+
+    /// Every exit's accuracy (%) against cumulative MFLOPs, each point marked with its exit number (1-based, mod 10).
+    static func exits(_ exits: [ExitInfo], label: String, color: ColorRole, drawLine: Bool = true) -> ChartSeries {
+        ChartSeries(
+            label: label, color: color, xs: exits.map(\.cumulativeMFLOPs), ys: exits.map { $0.accuracy * 100 },
+            markers: exits.indices.map { Character(String(($0 + 1) % 10)) }, drawLine: drawLine)
     }
 }

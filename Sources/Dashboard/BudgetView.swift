@@ -96,9 +96,7 @@ enum BudgetView {
                 + fit(threshold, 7) + " " + bar(Double(samples) / largest, width: barWidth, ascii: ascii)
                 + String(format: " %5d %5.1f%%", samples, share * 100)
             screen.write(text, x: rect.x + 1, y: rect.y + 1 + index, maxWidth: rect.width - 1)
-            screen.restyle(
-                x: rect.x + 1, y: rect.y + 1 + index, width: 4, foreground: exitColor(index, of: count),
-                attributes: [.bold])
+            screen.colorExitNumber(index, of: count, x: rect.x + 1, y: rect.y + 1 + index)
             screen.restyle(
                 x: rect.x + 1 + 21, y: rect.y + 1 + index, width: barWidth,
                 foreground: exitColor(index, of: count))
@@ -107,20 +105,7 @@ enum BudgetView {
 
     /// The stored budget curve plus every exit as a numbered marker.
     static func curveSeries(_ detail: RunDetail) -> [ChartSeries] {
-        var series: [ChartSeries] = []
-        if !detail.budgetCurve.isEmpty {
-            series.append(
-                ChartSeries(
-                    label: "stored budget curve", color: .muted,
-                    xs: detail.budgetCurve.map(\.expectedMFLOPs),
-                    ys: detail.budgetCurve.map { $0.accuracy * 100 }))
-        }
-        series.append(
-            ChartSeries(
-                label: "1-\(detail.exits.count) exits", color: .text, xs: detail.exits.map(\.cumulativeMFLOPs),
-                ys: detail.exits.map { $0.accuracy * 100 },
-                markers: detail.exits.indices.map { Character(String(($0 + 1) % 10)) },
-                drawLine: false))
-        return series
+        ChartSeries.budgetCurve(detail.budgetCurve, label: "stored budget curve")
+            + [ChartSeries.exits(detail.exits, label: "1-\(detail.exits.count) exits", color: .text, drawLine: false)]
     }
 }

@@ -146,3 +146,10 @@ func bar(_ fraction: Double, width: Int, ascii: Bool) -> String {
 
 /// Colour role of exit `index` in a model with `count` exits.
 func exitColor(_ index: Int, of count: Int) -> ColorRole { .exit(index: index, count: max(1, count)) }
+
+extension Screen {
+    /// Colours the exit number a row of an exit table starts with (its first 4 cells): bold, in the exit's colour.
+    mutating func colorExitNumber(_ index: Int, of count: Int, x: Int, y: Int) {
+        restyle(x: x, y: y, width: 4, foreground: exitColor(index, of: count), attributes: [.bold])
+    }
+}

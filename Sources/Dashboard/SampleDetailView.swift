@@ -88,7 +88,7 @@ enum SampleDetailView {
                 + (correct ? (state.options.ascii ? "y" : "✓") : (state.options.ascii ? "n" : "✗"))
                 + marker
             screen.write(text, x: rect.x, y: y, attributes: exit == row.exit ? [.bold] : [], maxWidth: rect.width)
-            screen.restyle(x: rect.x, y: y, width: 4, foreground: exitColor(exit, of: exitCount), attributes: [.bold])
+            screen.colorExitNumber(exit, of: exitCount, x: rect.x, y: y)
             screen.restyle(x: rect.x + 13, y: y, width: barWidth, foreground: exitColor(exit, of: exitCount))
             screen.restyle(x: rect.x + 13 + barWidth + 6, y: y, width: 11, foreground: correct ? .good : .bad)
             y += 1

@@ -37,11 +37,7 @@ public struct ExitOutputs: Sendable, Equatable {
         exitCount: Int, sampleCount: Int, classCount: Int, labels: [Int32], maxProb: [Float],
         entropy: [Float], margin: [Float]?, predicted: [Int32]
     ) throws(ExitPolicyError) {
-        guard exitCount >= 1, sampleCount >= 1, classCount >= 2 else {
-            throw .shapeMismatch(
-                "need at least 1 exit, 1 sample and 2 classes; got \(exitCount) exits, "
-                    + "\(sampleCount) samples, \(classCount) classes")
-        }
+        try Self.checkShape(exitCount: exitCount, sampleCount: sampleCount, classCount: classCount)
         let count = exitCount * sampleCount
         try Self.checkCount(labels.count, sampleCount, "labels")
         let ranges = [ExitPolicy.maxProb, .entropy, .margin].map { $0.validRange(classCount: classCount) }
@@ -153,11 +149,7 @@ extension ExitOutputs {
         labels: [Int32],
         statistics: (UnsafeBufferPointer<Float>) -> SampleExitStatistics?
     ) throws(ExitPolicyError) {
-        guard exitCount >= 1, sampleCount >= 1, classCount >= 2 else {
-            throw .shapeMismatch(
-                "need at least 1 exit, 1 sample and 2 classes; got \(exitCount) exits, "
-                    + "\(sampleCount) samples, \(classCount) classes")
-        }
+        try Self.checkShape(exitCount: exitCount, sampleCount: sampleCount, classCount: classCount)
         try Self.checkCount(rows.count, exitCount * sampleCount * classCount, kind)
         let count = exitCount * sampleCount
         var maxProb = [Float](repeating: 0, count: count)
@@ -209,6 +201,14 @@ extension ExitOutputs {
 
     private static func clamp(_ value: Float, _ range: ClosedRange<Float>) -> Float {
         min(max(value, range.lowerBound), range.upperBound)
+    }
+
+    private static func checkShape(exitCount: Int, sampleCount: Int, classCount: Int) throws(ExitPolicyError) {
+        guard exitCount >= 1, sampleCount >= 1, classCount >= 2 else {
+            throw .shapeMismatch(
+                "need at least 1 exit, 1 sample and 2 classes; got \(exitCount) exits, "
+                    + "\(sampleCount) samples, \(classCount) classes")
+        }
     }
 
     private static func checkCount(_ actual: Int, _ expected: Int, _ name: String) throws(ExitPolicyError) {

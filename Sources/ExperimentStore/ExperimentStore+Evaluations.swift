@@ -45,10 +45,7 @@ extension ExperimentStore {
     @discardableResult
     public func saveBudgetCurve(_ curve: BudgetCurve) throws -> Int64 {
         try write { db in
-            guard
-                let exitCount = try Int.fetchOne(
-                    db, sql: "SELECT exit_count FROM evaluations WHERE id = ?", arguments: [curve.evaluationID])
-            else { throw StoreError.notFound("evaluation \(curve.evaluationID)") }
+            let exitCount = try Self.exitCount(db, evaluationID: curve.evaluationID)
             for (index, point) in curve.points.enumerated() where point.thresholds.count != exitCount {
                 throw StoreError.invalidRecord(
                     "budget curve '\(curve.policy)' point \(index): \(point.thresholds.count) thresholds for "
@@ -105,6 +102,15 @@ extension ExperimentStore {
                     createdAt: Date(storeSeconds: curve[2]))
             }
         }
+    }
+
+    /// The number of exits of an evaluation; throws `notFound` when there is no such evaluation.
+    static func exitCount(_ db: Database, evaluationID: Int64) throws -> Int {
+        guard
+            let exitCount = try Int.fetchOne(
+                db, sql: "SELECT exit_count FROM evaluations WHERE id = ?", arguments: [evaluationID])
+        else { throw StoreError.notFound("evaluation \(evaluationID)") }
+        return exitCount
     }
 
     private static func decodeEvaluation(_ row: Row) throws -> EvaluationRecord {

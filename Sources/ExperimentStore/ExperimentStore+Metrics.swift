@@ -5,46 +5,53 @@ extension ExperimentStore {
     /// Appends step metrics in one transaction and refreshes the runs' heartbeats; a step logged again replaces
     /// the earlier row (a resumed run re-logging a step).
     public func appendStepMetrics(_ metrics: [StepMetric], at time: Date = Date()) throws {
-        guard !metrics.isEmpty else { return }
-        try write { db in
-            try Self.touchRuns(db, ids: Set(metrics.map(\.runID)), at: time)
-            let insert = try db.makeStatement(
-                sql: """
-                    INSERT OR REPLACE INTO step_metrics
-                        (run_id, step, epoch, exit_losses, total_loss, learning_rate, images_per_second, wall_time)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-            for metric in metrics {
-                try insert.execute(arguments: [
-                    metric.runID, metric.step, metric.epoch, BlobCoding.encode(metric.exitLosses),
-                    Double(metric.totalLoss), Double(metric.learningRate), Double(metric.imagesPerSecond),
-                    metric.wallTime,
-                ])
-            }
+        try append(
+            metrics, runID: \.runID, at: time,
+            sql: """
+                INSERT OR REPLACE INTO step_metrics
+                    (run_id, step, epoch, exit_losses, total_loss, learning_rate, images_per_second, wall_time)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ) { metric in
+            [
+                metric.runID, metric.step, metric.epoch, BlobCoding.encode(metric.exitLosses),
+                Double(metric.totalLoss), Double(metric.learningRate), Double(metric.imagesPerSecond),
+                metric.wallTime,
+            ]
         }
     }
 
     /// Stores (or replaces) end-of-epoch validation metrics in one transaction and refreshes the heartbeats.
     public func appendEpochMetrics(_ metrics: [EpochMetric], at time: Date = Date()) throws {
-        guard !metrics.isEmpty else { return }
         for metric in metrics where metric.validationLoss.count != metric.validationAccuracy.count {
             throw StoreError.invalidRecord(
                 "epoch \(metric.epoch) of run \(metric.runID): \(metric.validationLoss.count) losses but "
                     + "\(metric.validationAccuracy.count) accuracies")
         }
+        try append(
+            metrics, runID: \.runID, at: time,
+            sql: """
+                INSERT OR REPLACE INTO epoch_metrics (run_id, epoch, validation_loss, validation_accuracy, wall_time)
+                VALUES (?, ?, ?, ?, ?)
+                """
+        ) { metric in
+            [
+                metric.runID, metric.epoch, BlobCoding.encode(metric.validationLoss),
+                BlobCoding.encode(metric.validationAccuracy), metric.wallTime,
+            ]
+        }
+    }
+
+    /// Inserts `metrics` with one statement in one transaction, after refreshing the heartbeats of their runs.
+    private func append<Metric>(
+        _ metrics: [Metric], runID: (Metric) -> Int64, at time: Date, sql: String,
+        arguments: (Metric) -> StatementArguments
+    ) throws {
+        guard !metrics.isEmpty else { return }
         try write { db in
-            try Self.touchRuns(db, ids: Set(metrics.map(\.runID)), at: time)
-            let insert = try db.makeStatement(
-                sql: """
-                    INSERT OR REPLACE INTO epoch_metrics (run_id, epoch, validation_loss, validation_accuracy, wall_time)
-                    VALUES (?, ?, ?, ?, ?)
-                    """)
-            for metric in metrics {
-                try insert.execute(arguments: [
-                    metric.runID, metric.epoch, BlobCoding.encode(metric.validationLoss),
-                    BlobCoding.encode(metric.validationAccuracy), metric.wallTime,
-                ])
-            }
+            try Self.touchRuns(db, ids: Set(metrics.map(runID)), at: time)
+            let insert = try db.makeStatement(sql: sql)
+            for metric in metrics { try insert.execute(arguments: arguments(metric)) }
         }
     }
 

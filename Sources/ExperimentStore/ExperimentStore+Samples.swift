@@ -7,10 +7,7 @@ extension ExperimentStore {
     public func appendSamples(evaluationID: Int64, _ samples: [SampleRecord]) throws {
         guard !samples.isEmpty else { return }
         try write { db in
-            guard
-                let exitCount = try Int.fetchOne(
-                    db, sql: "SELECT exit_count FROM evaluations WHERE id = ?", arguments: [evaluationID])
-            else { throw StoreError.notFound("evaluation \(evaluationID)") }
+            let exitCount = try Self.exitCount(db, evaluationID: evaluationID)
             let insertSample = try db.makeStatement(
                 sql: """
                     INSERT OR REPLACE INTO samples
@@ -41,23 +38,15 @@ extension ExperimentStore {
 
     /// Number of samples stored for an evaluation.
     public func sampleCount(evaluationID: Int64) throws -> Int {
-        try read { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM samples WHERE evaluation_id = ?", arguments: [evaluationID])
-                ?? 0
-        }
+        try read { db in try Self.sampleCount(db, evaluationID: evaluationID) }
     }
 
     /// All samples of an evaluation as struct-of-arrays (exit-major), ordered by sample index. One snapshot read
     /// that scatters blobs straight into the arrays; 50,000 samples x 8 exits load in a few tens of ms (release).
     public func sampleTable(evaluationID: Int64) throws -> SampleTable {
         try read { db in
-            guard
-                let exitCount = try Int.fetchOne(
-                    db, sql: "SELECT exit_count FROM evaluations WHERE id = ?", arguments: [evaluationID])
-            else { throw StoreError.notFound("evaluation \(evaluationID)") }
-            let count =
-                try Int.fetchOne(
-                    db, sql: "SELECT count(*) FROM samples WHERE evaluation_id = ?", arguments: [evaluationID]) ?? 0
+            let exitCount = try Self.exitCount(db, evaluationID: evaluationID)
+            let count = try Self.sampleCount(db, evaluationID: evaluationID)
             var table = SampleTable(
                 exitCount: exitCount, sampleIndices: [Int32](repeating: 0, count: count),
                 labels: [Int32](repeating: 0, count: count), maxProb: [Float](repeating: 0, count: count * exitCount),
@@ -114,6 +103,11 @@ extension ExperimentStore {
             }
             return images
         }
+    }
+
+    private static func sampleCount(_ db: Database, evaluationID: Int64) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT count(*) FROM samples WHERE evaluation_id = ?", arguments: [evaluationID])
+            ?? 0
     }
 
     /// Copies one `samples` row into slot `sample` of the exit-major table without intermediate arrays.

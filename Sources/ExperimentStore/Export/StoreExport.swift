@@ -35,20 +35,22 @@ extension ExperimentStore {
         case .evaluations:
             let evaluations = try self.evaluations(runID: runID)
             guard format == .json else { return StoreCSV.evaluations(evaluations) }
-            let withCurves = try evaluations.map {
-                EvaluationExport(evaluation: $0, budgetCurves: try budgetCurves(evaluationID: $0.id ?? 0))
-            }
-            return try StoreCSV.json(withCurves)
+            return try StoreCSV.json(withBudgetCurves(evaluations))
         case .samples:
             let evaluation = try chooseEvaluation(runID: runID, evaluationID: evaluationID)
             let table = try sampleTable(evaluationID: evaluation.id ?? 0)
             if format == .csv { return StoreCSV.samples(table) }
             return try StoreCSV.json((0..<table.sampleCount).map(table.record(at:)))
         case .curves:
-            let curves = try evaluations(runID: runID).filter { evaluationID == nil || $0.id == evaluationID }.map {
-                EvaluationExport(evaluation: $0, budgetCurves: try budgetCurves(evaluationID: $0.id ?? 0))
-            }
+            let curves = try withBudgetCurves(
+                evaluations(runID: runID).filter { evaluationID == nil || $0.id == evaluationID })
             return format == .csv ? StoreCSV.curves(curves) : try StoreCSV.json(curves)
+        }
+    }
+
+    private func withBudgetCurves(_ evaluations: [EvaluationRecord]) throws -> [EvaluationExport] {
+        try evaluations.map {
+            EvaluationExport(evaluation: $0, budgetCurves: try budgetCurves(evaluationID: $0.id ?? 0))
         }
     }
 
@@ -81,7 +83,7 @@ enum StoreCSV {
         let exits = metrics.map(\.exitLosses.count).max() ?? 0
         let header =
             ["run_id", "step", "epoch", "total_loss", "learning_rate", "images_per_second", "wall_time"]
-            + (0..<exits).map { "loss_exit\($0 + 1)" }
+            + exitColumns("loss", exits)
         let lines = metrics.map { metric in
             [
                 "\(metric.runID)", "\(metric.step)", "\(metric.epoch)", "\(metric.totalLoss)", "\(metric.learningRate)",
@@ -94,8 +96,7 @@ enum StoreCSV {
     static func epochs(_ metrics: [EpochMetric]) -> String {
         let exits = metrics.map(\.validationLoss.count).max() ?? 0
         let header =
-            ["run_id", "epoch", "wall_time"] + (0..<exits).map { "val_loss_exit\($0 + 1)" }
-            + (0..<exits).map { "val_accuracy_exit\($0 + 1)" }
+            ["run_id", "epoch", "wall_time"] + exitColumns("val_loss", exits) + exitColumns("val_accuracy", exits)
         let lines = metrics.map { metric in
             ["\(metric.runID)", "\(metric.epoch)", "\(metric.wallTime)"] + metric.validationLoss.map { "\($0)" }
                 + metric.validationAccuracy.map { "\($0)" }
@@ -126,7 +127,7 @@ enum StoreCSV {
         let exits = exports.map(\.evaluation.exitCount).max() ?? 0
         let header =
             ["evaluation_id", "split", "policy", "point", "parameter", "expected_flops", "accuracy"]
-            + (0..<exits).map { "threshold_exit\($0 + 1)" }
+            + exitColumns("threshold", exits)
         let lines = exports.flatMap { export in
             export.budgetCurves.flatMap { curve in
                 curve.points.enumerated().map { index, point in
@@ -144,7 +145,7 @@ enum StoreCSV {
         let perExit = ["predicted", "max_prob", "entropy", "margin"]
         let header =
             ["sample_index", "label"]
-            + (0..<table.exitCount).flatMap { exit in perExit.map { "\($0)_exit\(exit + 1)" } }
+            + (0..<table.exitCount).flatMap { exit in perExit.map { exitColumn($0, exit) } }
         let lines = (0..<table.sampleCount).map { sample in
             ["\(table.sampleIndices[sample])", "\(table.labels[sample])"]
                 + (0..<table.exitCount).flatMap { exit -> [String] in
@@ -157,6 +158,12 @@ enum StoreCSV {
         }
         return render(header: header, lines: lines)
     }
+
+    /// The column of a per-exit value: `name_exit1` for exit 0 (1-based, like the papers).
+    static func exitColumn(_ name: String, _ exit: Int) -> String { "\(name)_exit\(exit + 1)" }
+
+    /// The columns of a per-exit value for exits 0..<count.
+    static func exitColumns(_ name: String, _ count: Int) -> [String] { (0..<count).map { exitColumn(name, $0) } }
 
     /// Quotes a field when it holds a comma, quote or newline (RFC 4180).
     static func quote(_ field: String) -> String {
