@@ -67,13 +67,13 @@ struct ScratchSlot: Equatable, Sendable {
     /// The flipped weight of backward's dx, live across the `DirectConv.forward` it calls (`directPaddedInput`).
     static let directFlippedWeight = ScratchSlot(index: 5)
 
-    // `ShiftConv` (never runs nested in another conv, so it shares the column conv's first three slots).
+    // `ShiftConv` never runs nested in another conv, so it shares the column conv's first three slots.
     /// One phase of the input for a chunk of images.
-    static let shiftedPhaseInput = ScratchSlot(index: 0)
+    static let shiftedPhaseInput = columns
     /// The output sums of a chunk (forward); one phase's dx (backward).
-    static let shiftedSums = ScratchSlot(index: 1)
+    static let shiftedSums = gemmOutput
     /// Every tap's products (forward); dy shifted back by every tap (backward).
-    static let shiftedProducts = ScratchSlot(index: 2)
+    static let shiftedProducts = transposedWeight
     /// The weights of all taps stacked into [taps*M x C].
     static let shiftedStackedWeight = ScratchSlot(index: 6)
     /// The stacked weights' gradient (backward).

@@ -85,6 +85,20 @@ public enum ConvKernels {
         }
     }
 
+    /// The column matrix of images first..<first+count: a 1x1 conv's input gathered channel-major (its columns are
+    /// the input itself), any other conv's im2col.
+    static func buildColumns(
+        _ x: UnsafePointer<Float>, _ g: ConvGeometry, first: Int, count: Int, into columns: UnsafeMutablePointer<Float>
+    ) {
+        if g.isPointwise {
+            gatherChannelMajor(
+                x, channels: g.patch, plane: g.outPlane, first: first, count: count,
+                imageStride: g.inputImageStride, into: columns)
+        } else {
+            im2col(x, g, first: first, count: count, cols: columns)
+        }
+    }
+
     /// The `columnGEMM` forward: per chunk of images, im2col (or gather), one GEMM, and a scatter back to NCHW.
     static func columnGEMMForward(
         x: UnsafePointer<Float>, weight: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
@@ -102,13 +116,7 @@ public enum ConvKernels {
             let cols = count * P
             let colBuf = keepColumns ?? scratch.buffer(.columns, count: K * cols)
             let outBuf = scratch.buffer(.gemmOutput, count: M * cols)
-            if g.isPointwise {
-                gatherChannelMajor(
-                    x, channels: K, plane: P, first: first, count: count,
-                    imageStride: g.inputImageStride, into: colBuf)
-            } else {
-                im2col(x, g, first: first, count: count, cols: colBuf)
-            }
+            buildColumns(x, g, first: first, count: count, into: colBuf)
             sgemm(
                 transA: false, transB: false, m: M, n: cols, k: K, a: weight, lda: K, b: colBuf, ldb: cols,
                 beta: 0, c: outBuf, ldc: cols)
@@ -195,13 +203,7 @@ public enum ConvKernels {
             if let savedColumns, count == N {
                 columns = savedColumns
             } else {
-                if g.isPointwise {
-                    gatherChannelMajor(
-                        x, channels: K, plane: P, first: first, count: count,
-                        imageStride: g.inputImageStride, into: colBuf)
-                } else {
-                    im2col(x, g, first: first, count: count, cols: colBuf)
-                }
+                buildColumns(x, g, first: first, count: count, into: colBuf)
                 columns = UnsafePointer(colBuf)
             }
             gatherChannelMajor(dy, channels: M, plane: P, first: first, count: count, into: dyBuf)

@@ -50,18 +50,11 @@ public enum ElementwiseKernels {
         x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, input s: NCHW,
         kernel k: Int, stride: Int, outH: Int, outW: Int
     ) {
+        let count = s.n * s.c * outH * outW
+        y.update(repeating: 0, count: count)
+        forEachAvgPoolTap(input: s, kernel: k, stride: stride, outH: outH, outW: outW) { y[$0] += x[$1] }
         let inv = 1 / Float(k * k)
-        for nc in 0..<(s.n * s.c) {
-            let src = x + nc * s.plane
-            let dst = y + nc * outH * outW
-            for oy in 0..<outH {
-                for ox in 0..<outW {
-                    var acc: Float = 0
-                    for i in 0..<k { for j in 0..<k { acc += src[(oy * stride + i) * s.w + ox * stride + j] } }
-                    dst[oy * outW + ox] = acc * inv
-                }
-            }
-        }
+        for i in 0..<count { y[i] *= inv }
     }
 
     public static func avgPoolBackward(
@@ -69,13 +62,21 @@ public enum ElementwiseKernels {
         kernel k: Int, stride: Int, outH: Int, outW: Int
     ) {
         let inv = 1 / Float(k * k)
+        forEachAvgPoolTap(input: s, kernel: k, stride: stride, outH: outH, outW: outW) { dx[$1] += dy[$0] * inv }
+    }
+
+    /// Calls `body(output, input)` for every output element and every input element of its window, the window row
+    /// by row (forward sums in this order, as PyTorch does).
+    @inline(__always)
+    static func forEachAvgPoolTap(
+        input s: NCHW, kernel k: Int, stride: Int, outH: Int, outW: Int, _ body: (_ output: Int, _ input: Int) -> Void
+    ) {
         for nc in 0..<(s.n * s.c) {
-            let dst = dx + nc * s.plane
-            let src = dy + nc * outH * outW
             for oy in 0..<outH {
                 for ox in 0..<outW {
-                    let g = src[oy * outW + ox] * inv
-                    for i in 0..<k { for j in 0..<k { dst[(oy * stride + i) * s.w + ox * stride + j] += g } }
+                    let output = (nc * outH + oy) * outW + ox
+                    let corner = nc * s.plane + oy * stride * s.w + ox * stride
+                    for i in 0..<k { for j in 0..<k { body(output, corner + i * s.w + j) } }
                 }
             }
         }
