@@ -58,7 +58,9 @@ let package = Package(
         // One seeded generator for every module (data order, augmentation, synthetic data), so streams never drift.
         .target(name: "SeededRandom"),
         .target(name: "NeuralEngine", dependencies: ["CBLAS", "SeededRandom"], swiftSettings: engineFlags),
-        .target(name: "AdaptiveNets", dependencies: ["NeuralEngine"], swiftSettings: engineFlags),
+        // Model configurations, presets and exit layout: plain data, so the dashboard reads them without the engine.
+        .target(name: "ModelConfigs"),
+        .target(name: "AdaptiveNets", dependencies: ["ModelConfigs", "NeuralEngine"], swiftSettings: engineFlags),
         .target(name: "Datasets", dependencies: ["CPNG", "CZlib", "SeededRandom"], swiftSettings: engineFlags),
         .target(name: "ExitPolicies", dependencies: ["SeededRandom"]),
         .target(
@@ -81,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "ranet-tui",
             dependencies: [
-                "Dashboard", "TerminalUI", "ExperimentStore", "ExitPolicies", "AdaptiveNets", "NeuralEngine",
+                "Dashboard", "TerminalUI", "ExperimentStore", "ExitPolicies", "ModelConfigs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -90,7 +92,8 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["NeuralEngine", "SeededRandom"], path: "Tests/TestSupport"),
         .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine", "TestSupport"]),
-        .testTarget(name: "AdaptiveNetsTests", dependencies: ["AdaptiveNets", "NeuralEngine", "TestSupport"]),
+        .testTarget(
+            name: "AdaptiveNetsTests", dependencies: ["AdaptiveNets", "ModelConfigs", "NeuralEngine", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "SeededRandom", "TestSupport"]),
         .testTarget(name: "ExitPoliciesTests", dependencies: ["ExitPolicies", "SeededRandom"]),
         .testTarget(name: "ExperimentStoreTests", dependencies: ["ExperimentStore", "SeededRandom", "TestSupport"]),

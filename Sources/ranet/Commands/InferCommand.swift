@@ -65,7 +65,7 @@ struct InferCommand: ParsableCommand {
             progress.update("infer \(ProgressLine.bar(Double(done) / Double(total))) \(done)/\(total)")
         }
         progress.finishLine()
-        let resolutions = try StageResolution.of(loaded.model, cost: loaded.cost)
+        let layout = try loaded.exitLayout()
         let spent = try result.executedFlops(cost: loaded.cost)
         let names = fromFiles ? images : (0..<dataset.count).map(String.init)
         let exitStage = loaded.model.exitStage
@@ -81,7 +81,8 @@ struct InferCommand: ParsableCommand {
                     let stage = exitStage[exit]
                     let s = result.statistics[i]
                     return [
-                        "image": names[i], "exit": exit, "subnetwork": stage, "resolution": resolutions[stage],
+                        "image": names[i], "exit": exit, "subnetwork": stage,
+                        "resolution": [layout[exit].height, layout[exit].width],
                         "class": Int(s.predicted), "className": dataset.classNames[Int(s.predicted)],
                         "confidence": Double(s.maxProb),
                     ].merging(fromFiles ? [:] : ["label": Int(dataset.labels[i])]) { a, _ in a }
@@ -104,7 +105,7 @@ struct InferCommand: ParsableCommand {
             let exit = result.exitIndex[i]
             let stage = exitStage[exit]
             let s = result.statistics[i]
-            let subnetwork = "\(stage) (\(StageResolution.text(resolutions[stage])))"
+            let subnetwork = "\(stage) (\(layout[exit].height)x\(layout[exit].width))"
             let className = "\(s.predicted) \(dataset.classNames[Int(s.predicted)])"
             print(
                 names[i].padding(toLength: width, withPad: " ", startingAt: 0)

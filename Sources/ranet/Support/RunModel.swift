@@ -10,6 +10,7 @@ struct RunModel {
     let run: RunRecord
     let runID: Int64
     let settings: RunSettings
+    let config: ModelConfig
     let model: any EarlyExitNetwork
     let checkpointPath: String
     let cost: CostTable
@@ -42,7 +43,16 @@ struct RunModel {
         }
         let cost = try model.cost()
         try CheckpointMetadata.check(metadata, path: path, runID: id, model: model, cost: cost)
-        return RunModel(run: run, runID: id, settings: settings, model: model, checkpointPath: path, cost: cost)
+        return RunModel(
+            run: run, runID: id, settings: settings, config: config, model: model, checkpointPath: path, cost: cost)
+    }
+
+    /// The sub-network and resolution of each exit, as the "sub-network (resolution)" columns show them.
+    func exitLayout() throws -> [ExitPlacement] {
+        guard let layout = config.exitLayout, layout.count == model.exitCount else {
+            throw CLIError("run \(runID)'s \(model.architecture) config has no consistent exit layout")
+        }
+        return layout
     }
 
     var cumulativeFlops: [Int64] { cost.cumulativeFlops.map(Int64.init) }
