@@ -63,6 +63,8 @@ let package = Package(
         .target(name: "AdaptiveNets", dependencies: ["ModelConfigs", "NeuralEngine"], swiftSettings: engineFlags),
         .target(name: "Datasets", dependencies: ["CPNG", "CZlib", "SeededRandom"], swiftSettings: engineFlags),
         .target(name: "ExitPolicies", dependencies: ["SeededRandom"]),
+        // Reading NumPy .npy arrays (imported logits and labels); no engine, no store.
+        .target(name: "NumericArrays"),
         .target(
             name: "Training", dependencies: ["NeuralEngine", "AdaptiveNets", "Datasets"], swiftSettings: engineFlags),
         .target(
@@ -77,7 +79,7 @@ let package = Package(
             name: "ranet",
             dependencies: [
                 "NeuralEngine", "AdaptiveNets", "Datasets", "ExitPolicies", "ExperimentStore", "Training",
-                "AdaptiveInference",
+                "AdaptiveInference", "NumericArrays",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -96,6 +98,7 @@ let package = Package(
             name: "AdaptiveNetsTests", dependencies: ["AdaptiveNets", "ModelConfigs", "NeuralEngine", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "SeededRandom", "TestSupport"]),
         .testTarget(name: "ExitPoliciesTests", dependencies: ["ExitPolicies", "SeededRandom"]),
+        .testTarget(name: "NumericArraysTests", dependencies: ["NumericArrays"]),
         .testTarget(name: "ExperimentStoreTests", dependencies: ["ExperimentStore", "SeededRandom", "TestSupport"]),
         .testTarget(
             name: "DashboardTests", dependencies: ["Dashboard", "ExitPolicies", "SeededRandom"], exclude: ["Snapshots"]),
