@@ -94,7 +94,7 @@ struct InferCommand: ParsableCommand {
             return
         }
         progress.message(
-            "run \(loaded.runID), checkpoint \(loaded.checkpointPath); \(source); policy \(rule.policy), thresholds per exit \(thresholdsText(resolved.thresholds, exitCount: K)) (from \(resolved.source))"
+            "run \(loaded.runID), checkpoint \(loaded.checkpointPath); \(source); policy \(rule.policy), thresholds per exit \(resolved.thresholds.text(exitCount: K)) (from \(resolved.source))"
         )
         let width = max(5, names.map(\.count).max() ?? 5)
         print(

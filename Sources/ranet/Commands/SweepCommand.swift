@@ -125,7 +125,7 @@ struct SweepCommand: ParsableCommand {
         }
         if results.count == 1 {
             let (thresholds, simulation) = results[0]
-            print("thresholds per exit: \(thresholdsText(thresholds, exitCount: K))")
+            print("thresholds per exit: \(thresholds.text(exitCount: K))")
             print(
                 String(
                     format: "accuracy %.2f%%, average %.3f MFLOPs (%.1f%% of the last exit's %.3f, speed-up %.2fx)",

@@ -64,16 +64,3 @@ struct RunModel {
         return try settings.loadTestData(channels: model.inputShape[0], classNames: train.classNames)
     }
 }
-
-extension ExitPolicy {
-    /// A stored threshold that nobody passes (the budget search's "no one exits here").
-    var unreachableThreshold: Float { self == .entropy ? -1 : 2 }
-
-    /// Per-exit thresholds as plain numbers for storage and JSON (the last exit accepts everything).
-    func storable(_ thresholds: Thresholds, exitCount: Int) -> [Float] {
-        (0..<exitCount).map {
-            thresholds.threshold(atExit: $0, exitCount: exitCount)
-                ?? ($0 == exitCount - 1 ? (self == .entropy ? .greatestFiniteMagnitude : 0) : unreachableThreshold)
-        }
-    }
-}
