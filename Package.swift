@@ -4,8 +4,8 @@ import PackageDescription
 
 /// The engine's code is compiled for AVX2 and FMA (x86-64-v3, Intel Haswell / AMD Excavator and later) when the
 /// building machine has them, as `make run` builds for the machine it runs on: Swift's SIMD types and loops otherwise
-/// get SSE2 code. Measured side by side (release, 1 thread, OpenBLAS SkylakeX): fmnist-small batch-64 evaluation
-/// +12-16%, training +7-15%. `RANET_TARGET_CPU=generic swift build ...` makes a binary for any x86-64 (or name
+/// get SSE2 code, measurably slower for both evaluation and training (figures in docs/performance.md).
+/// `RANET_TARGET_CPU=generic swift build ...` makes a binary for any x86-64 (or name
 /// another LLVM CPU).
 let targetCPU: String? = {
     if let forced = ProcessInfo.processInfo.environment["RANET_TARGET_CPU"], !forced.isEmpty {

@@ -110,7 +110,7 @@ final class TrainingSession {
             dataset: train, batchSize: options.batchSize, normalization: settings.normalization,
             augmentation: settings.augmentation, seed: options.seed)
         // Validation at the training batch size: its graph is alive beside the training graph, and at 256 it alone
-        // held more activations than a training step (peak RSS of fmnist-small training 1.2 GB at 256).
+        // held more activations than a training step (so a larger validation batch would raise peak memory).
         let valLoader =
             validation.count > 0
             ? try BatchLoader.evaluation(
@@ -125,8 +125,8 @@ final class TrainingSession {
             progress.message(
                 "resuming run \(runID) at epoch \(loaded.position.epoch + 1), batch \(loaded.position.batch)")
         }
-        // Batch split into one part per thread, each on one thread (`TrainingStep`; measured 2.0x of one thread, where
-        // one graph on two threads, its small GEMMs and loops split, gave 1.1-1.2x), and validation likewise.
+        // Batch split into one part per thread, each on one thread (`TrainingStep`), and validation likewise: this
+        // scales much better than one graph on all threads, whose small GEMMs and loops split poorly.
         trainer.replicas = EngineThreads.count
         let cost = try model.cost()
         trainer.checkpointMetadata = [
