@@ -65,6 +65,8 @@ let package = Package(
         .target(name: "ExitPolicies", dependencies: ["SeededRandom"]),
         // Reading NumPy .npy arrays (imported logits and labels); no engine, no store.
         .target(name: "NumericArrays"),
+        // Checking external per-exit outputs (logits or probabilities) before they are stored as a run.
+        .target(name: "OutputsImport", dependencies: ["ExitPolicies", "NumericArrays"]),
         .target(
             name: "Training", dependencies: ["NeuralEngine", "AdaptiveNets", "Datasets"], swiftSettings: engineFlags),
         .target(
@@ -79,7 +81,7 @@ let package = Package(
             name: "ranet",
             dependencies: [
                 "NeuralEngine", "AdaptiveNets", "Datasets", "ExitPolicies", "ExperimentStore", "Training",
-                "AdaptiveInference", "NumericArrays",
+                "AdaptiveInference", "NumericArrays", "OutputsImport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -99,6 +101,7 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "SeededRandom", "TestSupport"]),
         .testTarget(name: "ExitPoliciesTests", dependencies: ["ExitPolicies", "SeededRandom"]),
         .testTarget(name: "NumericArraysTests", dependencies: ["NumericArrays"]),
+        .testTarget(name: "OutputsImportTests", dependencies: ["OutputsImport", "NumericArrays", "ExitPolicies"]),
         .testTarget(name: "ExperimentStoreTests", dependencies: ["ExperimentStore", "SeededRandom", "TestSupport"]),
         .testTarget(
             name: "DashboardTests", dependencies: ["Dashboard", "ExitPolicies", "SeededRandom"], exclude: ["Snapshots"]),
