@@ -81,7 +81,7 @@ let package = Package(
             name: "ranet",
             dependencies: [
                 "NeuralEngine", "AdaptiveNets", "Datasets", "ExitPolicies", "ExperimentStore", "Training",
-                "AdaptiveInference", "NumericArrays", "OutputsImport",
+                "AdaptiveInference", "ModelConfigs", "NumericArrays", "OutputsImport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
