@@ -76,8 +76,12 @@ public struct ImportedSplit: Sendable {
         }
     }
 
+    /// How far a row's sum may stray from 1 and still count as probabilities: float32 softmax rows written by
+    /// other frameworks are off by rounding, logits essentially never sum to 1 this closely.
+    public static let probabilitySumTolerance = 1e-3
+
     /// Probabilities when told, declared by the file, or when every row is a distribution (values in [0, 1]
-    /// summing to 1 within 1e-3); logits otherwise.
+    /// summing to 1 within `probabilitySumTolerance`); logits otherwise.
     public static func resolveKind(
         _ kind: Kind, declared: String?, values: [Float], classes: Int, source: String
     ) throws -> String {
@@ -92,7 +96,8 @@ public struct ImportedSplit: Sendable {
         let distributions =
             values.allSatisfy { $0 >= 0 && $0 <= 1 }
             && (0..<rows).allSatisfy { row in
-                abs(values[row * classes..<(row + 1) * classes].reduce(0.0) { $0 + Double($1) } - 1) <= 1e-3
+                abs(values[row * classes..<(row + 1) * classes].reduce(0.0) { $0 + Double($1) } - 1)
+                    <= probabilitySumTolerance
             }
         return distributions ? "probabilities" : "logits"
     }
