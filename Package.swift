@@ -1,12 +1,12 @@
-import Foundation
 // swift-tools-version: 6.1
+
+import Foundation
 import PackageDescription
 
 /// The engine's code is compiled for AVX2 and FMA (x86-64-v3, Intel Haswell / AMD Excavator and later) when the
 /// building machine has them, as `make run` builds for the machine it runs on: Swift's SIMD types and loops otherwise
-/// get SSE2 code. Measured side by side (release, 1 thread, OpenBLAS SkylakeX): fmnist-small batch-64 evaluation
-/// +12-16%, training +7-15%. `RANET_TARGET_CPU=generic swift build ...` makes a binary for any x86-64 (or name
-/// another LLVM CPU).
+/// get SSE2 code, measurably slower for both evaluation and training (figures in docs/performance.md).
+/// `RANET_TARGET_CPU=generic swift build ...` makes a binary for any x86-64 (or name another LLVM CPU).
 let targetCPU: String? = {
     if let forced = ProcessInfo.processInfo.environment["RANET_TARGET_CPU"], !forced.isEmpty {
         return forced == "generic" ? nil : forced
@@ -59,9 +59,15 @@ let package = Package(
         // streams never drift.
         .target(name: "SeededRandom"),
         .target(name: "NeuralEngine", dependencies: ["CBLAS", "SeededRandom"], swiftSettings: engineFlags),
-        .target(name: "AdaptiveNets", dependencies: ["NeuralEngine"], swiftSettings: engineFlags),
+        // Model configurations, presets and exit layout: plain data, so the dashboard reads them without the engine.
+        .target(name: "ModelConfigs"),
+        .target(name: "AdaptiveNets", dependencies: ["ModelConfigs", "NeuralEngine"], swiftSettings: engineFlags),
         .target(name: "Datasets", dependencies: ["CPNG", "CZlib", "SeededRandom"], swiftSettings: engineFlags),
         .target(name: "ExitPolicies", dependencies: ["SeededRandom"]),
+        // Reading NumPy .npy arrays (imported logits and labels); no engine, no store.
+        .target(name: "NumericArrays"),
+        // Checking external per-exit outputs (logits or probabilities) before they are stored as a run.
+        .target(name: "OutputsImport", dependencies: ["ExitPolicies", "NumericArrays"]),
         .target(
             name: "Training", dependencies: ["NeuralEngine", "AdaptiveNets", "Datasets"], swiftSettings: engineFlags),
         .target(
@@ -80,13 +86,13 @@ let package = Package(
             name: "ranet",
             dependencies: [
                 "NeuralEngine", "AdaptiveNets", "Datasets", "ExitPolicies", "ExperimentRecords", "ExperimentStore",
-                "Training", "AdaptiveInference",
+                "Training", "AdaptiveInference", "ModelConfigs", "NumericArrays", "OutputsImport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "ranet-tui",
             dependencies: [
-                "Dashboard", "TerminalUI", "ExperimentStore", "ExitPolicies", "AdaptiveNets", "NeuralEngine",
+                "Dashboard", "TerminalUI", "ExperimentStore", "ExitPolicies", "ModelConfigs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -95,10 +101,13 @@ let package = Package(
 
         .target(name: "TestSupport", dependencies: ["NeuralEngine", "SeededRandom"], path: "Tests/TestSupport"),
         .testTarget(name: "NeuralEngineTests", dependencies: ["NeuralEngine", "TestSupport"]),
-        .testTarget(name: "AdaptiveNetsTests", dependencies: ["AdaptiveNets", "NeuralEngine", "TestSupport"]),
+        .testTarget(
+            name: "AdaptiveNetsTests", dependencies: ["AdaptiveNets", "ModelConfigs", "NeuralEngine", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "SeededRandom", "TestSupport"]),
         .testTarget(name: "ExitPoliciesTests", dependencies: ["ExitPolicies", "SeededRandom"]),
         .testTarget(name: "ExperimentRecordsTests", dependencies: ["ExperimentRecords"]),
+        .testTarget(name: "NumericArraysTests", dependencies: ["NumericArrays"]),
+        .testTarget(name: "OutputsImportTests", dependencies: ["OutputsImport", "NumericArrays", "ExitPolicies"]),
         .testTarget(name: "ExperimentStoreTests", dependencies: ["ExperimentStore", "SeededRandom", "TestSupport"]),
         .testTarget(
             name: "DashboardTests", dependencies: ["Dashboard", "ExitPolicies", "SeededRandom"], exclude: ["Snapshots"]),

@@ -1,4 +1,4 @@
-import AdaptiveNets
+import ModelConfigs
 import ArgumentParser
 import Dashboard
 import Foundation

@@ -1,6 +1,7 @@
 import Dashboard
 import ExperimentStore
 import Foundation
+import ModelConfigs
 import Synchronization
 
 /// Reads the experiment store for the dashboard; runs on the poller's thread.
@@ -58,12 +59,12 @@ final class StoreDataSource: DashboardDataSource {
         }
         let evaluations = try store.evaluations(runID: summary.id)
         if let test = evaluations.last(where: { $0.split == "test" }) ?? evaluations.last, let id = test.id {
-            let layout = ExitLayout.exits(configJSON: record.configJSON).flatMap {
+            let layout = ModelConfig.exitLayout(configJSON: record.configJSON).flatMap {
                 $0.count == test.exitFLOPs.count ? $0 : nil
             }
             detail.exits = test.exitFLOPs.indices.map { exit in
                 ExitInfo(
-                    subnetwork: layout?[exit].subnetwork ?? -1, resolution: layout?[exit].resolution ?? 0,
+                    subnetwork: layout?[exit].subnetwork ?? -1, resolution: layout?[exit].height ?? 0,
                     cumulativeMFLOPs: Double(test.exitFLOPs[exit]) / 1e6,
                     accuracy: exit < test.exitAccuracy.count ? Double(test.exitAccuracy[exit]) : 0)
             }

@@ -1,6 +1,3 @@
-import NeuralEngine
-
-// Entry point: restart once with OpenBLAS's vector kernels if it fell back to generic ones, parse the command
-// line, then run the dashboard loop.
-BLASKernelChoice.restartWithVectorKernelsIfNeeded()
+// Entry point: parse the command line, then run the dashboard loop. (The dashboard does no arithmetic, so it links
+// neither the engine nor OpenBLAS; the `ranet train` children it starts pick their BLAS kernels themselves.)
 RanetTUI.main()

@@ -73,7 +73,7 @@ struct BenchExitCommand: ParsableCommand {
             "\(dataset.count) images of \(source), batch \(batchSize), \(EngineThreads.count) thread(s), BLAS \(EngineThreads.blasCoreName)"
         )
         var rule =
-            "policy \(self.rule.policy), thresholds per exit \(thresholdsText(resolved.thresholds, exitCount: K))"
+            "policy \(self.rule.policy), thresholds per exit \(resolved.thresholds.text(exitCount: K))"
         if let budget = resolved.budgetFlops {
             rule += String(format: " (budget %.3f MFLOPs, solved on %@)", budget / 1e6, resolved.source)
         }

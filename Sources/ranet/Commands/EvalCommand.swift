@@ -19,11 +19,9 @@ struct EvalCommand: ParsableCommand {
             curve (p = 1/20 ... 39/20, thresholds from validation applied to test) is stored for each policy.
             """)
 
-    enum Split: String, ExpressibleByArgument, CaseIterable { case val, test, both }
-
     @Option(name: .customLong("run"), help: "Run id.") var runID: Int64
     @Option(help: "Checkpoint file (default: the run's latest).") var checkpoint: String?
-    @Option(help: "val, test or both.") var split: Split = .both
+    @Option(help: "val, test or both.") var split: SplitChoice = .both
     @Option(help: "Images per forward pass.") var batchSize: Int = 256
     @Option(help: "Store thumbnails of at most this many images per split (0: none).") var images: Int = 10_000
     @Flag(help: "Print one JSON object instead of tables.") var json = false
@@ -33,12 +31,12 @@ struct EvalCommand: ParsableCommand {
         let store = try storeOptions.openStore()
         let loaded = try RunModel.load(store: store, runID: runID, checkpoint: checkpoint)
         let progress = ProgressLine()
-        // One part of each batch per engine thread, each on one thread: about 2x the images/s of one batch on two.
+        // One part of each batch per engine thread, each on one thread: faster than one batch spread over all threads.
         let evaluator = try ExitEvaluator(
             model: loaded.model, normalization: loaded.settings.normalization,
             batchSize: batchSize, workers: EngineThreads.count)
         var results: [(String, ExitEvaluation, Int64)] = []
-        for name in split == .both ? ["val", "test"] : [split.rawValue] {
+        for name in split.splits.map(\.rawValue) {
             let data = name == "val" ? try loaded.validationData() : try loaded.testData()
             guard data.count > 0 else {
                 progress.message("\(name): no images, skipped")

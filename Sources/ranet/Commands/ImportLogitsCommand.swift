@@ -1,5 +1,6 @@
 import ArgumentParser
 import ExitPolicies
+import OutputsImport
 import ExperimentStore
 import Foundation
 

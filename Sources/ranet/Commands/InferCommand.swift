@@ -3,6 +3,7 @@ import ArgumentParser
 import Datasets
 import ExitPolicies
 import Foundation
+import ModelConfigs
 import NeuralEngine
 
 /// `ranet infer`: real early exit on PNG files or a dataset split, per image the exit it left at.
@@ -65,36 +66,78 @@ struct InferCommand: ParsableCommand {
             progress.update("infer \(ProgressLine.bar(Double(done) / Double(total))) \(done)/\(total)")
         }
         progress.finishLine()
-        let resolutions = try StageResolution.of(loaded.model, cost: loaded.cost)
-        let spent = try result.executedFlops(cost: loaded.cost)
-        let names = fromFiles ? images : (0..<dataset.count).map(String.init)
-        let exitStage = loaded.model.exitStage
-        let K = loaded.model.exitCount
+        let report = InferReport(
+            loaded: loaded, dataset: dataset, source: source, names: fromFiles ? images : nil, resolved: resolved,
+            result: result, layout: try loaded.exitLayout(), spent: try result.executedFlops(cost: loaded.cost))
         if json {
-            var object: [String: Any] = [
-                "run": loaded.runID, "checkpoint": loaded.checkpointPath, "source": source,
-                "policy": rule.policy.rawValue,
-                "thresholds": thresholdsJSON(resolved.thresholds, exitCount: K), "batchSize": batchSize,
-                "imagesPerSecond": result.imagesPerSecond, "averageFlops": spent,
-                "images": (0..<dataset.count).map { i -> [String: Any] in
-                    let exit = result.exitIndex[i]
-                    let stage = exitStage[exit]
-                    let s = result.statistics[i]
-                    return [
-                        "image": names[i], "exit": exit, "subnetwork": stage, "resolution": resolutions[stage],
-                        "class": Int(s.predicted), "className": dataset.classNames[Int(s.predicted)],
-                        "confidence": Double(s.maxProb),
-                    ].merging(fromFiles ? [:] : ["label": Int(dataset.labels[i])]) { a, _ in a }
-                },
-            ]
-            if let budget = resolved.budgetFlops { object["budget"] = budget }
-            if !fromFiles { object["accuracy"] = result.accuracy }
-            try printJSONObject(object)
+            try printJSONObject(report.jsonObject(policy: rule.policy, batchSize: batchSize))
             return
         }
         progress.message(
-            "run \(loaded.runID), checkpoint \(loaded.checkpointPath); \(source); policy \(rule.policy), thresholds per exit \(thresholdsText(resolved.thresholds, exitCount: K)) (from \(resolved.source))"
+            "run \(loaded.runID), checkpoint \(loaded.checkpointPath); \(source); policy \(rule.policy), thresholds per exit \(resolved.thresholds.text(exitCount: loaded.model.exitCount)) (from \(resolved.source))"
         )
+        report.printTable()
+        print(report.summary(batchSize: batchSize))
+    }
+}
+
+/// What `ranet infer` found, per image and in total, ready to print as a table or JSON.
+private struct InferReport {
+    let loaded: RunModel
+    let dataset: Dataset
+    let source: String
+    /// The PNG file names, or nil for a dataset split (its images are named by index and have labels).
+    let fileNames: [String]?
+    let resolved: ResolvedRule
+    let result: EarlyExitRun
+    let layout: [ExitPlacement]
+    /// Average FLOPs per image actually spent.
+    let spent: Double
+
+    init(
+        loaded: RunModel, dataset: Dataset, source: String, names: [String]?, resolved: ResolvedRule,
+        result: EarlyExitRun, layout: [ExitPlacement], spent: Double
+    ) {
+        self.loaded = loaded
+        self.dataset = dataset
+        self.source = source
+        self.fileNames = names
+        self.resolved = resolved
+        self.result = result
+        self.layout = layout
+        self.spent = spent
+    }
+
+    var fromFiles: Bool { fileNames != nil }
+    var names: [String] { fileNames ?? (0..<dataset.count).map(String.init) }
+
+    func jsonObject(policy: ExitPolicy, batchSize: Int) -> [String: Any] {
+        let exitStage = loaded.model.exitStage
+        let names = names
+        var object: [String: Any] = [
+            "run": loaded.runID, "checkpoint": loaded.checkpointPath, "source": source,
+            "policy": policy.rawValue,
+            "thresholds": thresholdsJSON(resolved.thresholds, exitCount: loaded.model.exitCount),
+            "batchSize": batchSize, "imagesPerSecond": result.imagesPerSecond, "averageFlops": spent,
+            "images": (0..<dataset.count).map { i -> [String: Any] in
+                let exit = result.exitIndex[i]
+                let s = result.statistics[i]
+                return [
+                    "image": names[i], "exit": exit, "subnetwork": exitStage[exit],
+                    "resolution": [layout[exit].height, layout[exit].width],
+                    "class": Int(s.predicted), "className": dataset.classNames[Int(s.predicted)],
+                    "confidence": Double(s.maxProb),
+                ].merging(fromFiles ? [:] : ["label": Int(dataset.labels[i])]) { a, _ in a }
+            },
+        ]
+        if let budget = resolved.budgetFlops { object["budget"] = budget }
+        if !fromFiles { object["accuracy"] = result.accuracy }
+        return object
+    }
+
+    /// One row per image: its exit, the sub-network (resolution) it left in, the class and confidence.
+    func printTable() {
+        let names = names
         let width = max(5, names.map(\.count).max() ?? 5)
         print(
             "image".padding(toLength: width, withPad: " ", startingAt: 0) + "  exit  sub-network  class"
@@ -102,9 +145,8 @@ struct InferCommand: ParsableCommand {
                 + "confidence" + (fromFiles ? "" : "  true class"))
         for i in 0..<dataset.count {
             let exit = result.exitIndex[i]
-            let stage = exitStage[exit]
             let s = result.statistics[i]
-            let subnetwork = "\(stage) (\(StageResolution.text(resolutions[stage])))"
+            let subnetwork = "\(loaded.model.exitStage[exit]) (\(layout[exit].height)x\(layout[exit].width))"
             let className = "\(s.predicted) \(dataset.classNames[Int(s.predicted)])"
             print(
                 names[i].padding(toLength: width, withPad: " ", startingAt: 0)
@@ -113,7 +155,10 @@ struct InferCommand: ParsableCommand {
                     + String(format: "  %10.4f", s.maxProb)
                     + (fromFiles ? "" : "  \(dataset.labels[i]) \(dataset.classNames[Int(dataset.labels[i])])"))
         }
-        let last = Double(loaded.cumulativeFlops[K - 1])
+    }
+
+    func summary(batchSize: Int) -> String {
+        let last = Double(loaded.cumulativeFlops[loaded.model.exitCount - 1])
         var summary = String(
             format:
                 "%d images, %.1f images/s (batch %d, %d thread(s)), average %.3f MFLOPs spent (%.1f%% of the last exit's %.3f)",
@@ -121,6 +166,6 @@ struct InferCommand: ParsableCommand {
             last / 1e6)
         if let budget = resolved.budgetFlops { summary += String(format: ", budget %.3f MFLOPs", budget / 1e6) }
         if !fromFiles { summary += String(format: ", accuracy %.2f%%", result.accuracy * 100) }
-        print(summary)
+        return summary
     }
 }

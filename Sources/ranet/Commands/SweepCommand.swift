@@ -19,8 +19,6 @@ struct SweepCommand: ParsableCommand {
             MFLOPs is refused. With neither, a sweep of global thresholds over the policy's range is printed.
             """)
 
-    enum Split: String, ExpressibleByArgument, CaseIterable { case val, test }
-
     @Option(name: .customLong("run"), help: "Run id.") var runID: Int64
     @Option(help: "Apply to the latest evaluation of this split.") var split: Split = .test
     @Option(help: "Apply to this evaluation id instead (see `ranet export --what evaluations`).") var evaluation: Int64?
@@ -125,7 +123,7 @@ struct SweepCommand: ParsableCommand {
         }
         if results.count == 1 {
             let (thresholds, simulation) = results[0]
-            print("thresholds per exit: \(thresholdsText(thresholds, exitCount: K))")
+            print("thresholds per exit: \(thresholds.text(exitCount: K))")
             print(
                 String(
                     format: "accuracy %.2f%%, average %.3f MFLOPs (%.1f%% of the last exit's %.3f, speed-up %.2fx)",

@@ -10,6 +10,7 @@ struct RunModel {
     let run: RunRecord
     let runID: Int64
     let settings: RunSettings
+    let config: ModelConfig
     let model: any EarlyExitNetwork
     let checkpointPath: String
     let cost: CostTable
@@ -42,7 +43,16 @@ struct RunModel {
         }
         let cost = try model.cost()
         try CheckpointMetadata.check(metadata, path: path, runID: id, model: model, cost: cost)
-        return RunModel(run: run, runID: id, settings: settings, model: model, checkpointPath: path, cost: cost)
+        return RunModel(
+            run: run, runID: id, settings: settings, config: config, model: model, checkpointPath: path, cost: cost)
+    }
+
+    /// The sub-network and resolution of each exit, as the "sub-network (resolution)" columns show them.
+    func exitLayout() throws -> [ExitPlacement] {
+        guard let layout = config.exitLayout, layout.count == model.exitCount else {
+            throw CLIError("run \(runID)'s \(model.architecture) config has no consistent exit layout")
+        }
+        return layout
     }
 
     var cumulativeFlops: [Int64] { cost.cumulativeFlops.map(Int64.init) }
@@ -52,18 +62,5 @@ struct RunModel {
     func testData() throws -> Dataset {
         let train = try settings.dataset.load(.train, root: settings.dataRoot, channels: model.inputShape[0])
         return try settings.loadTestData(channels: model.inputShape[0], classNames: train.classNames)
-    }
-}
-
-extension ExitPolicy {
-    /// A stored threshold that nobody passes (the budget search's "no one exits here").
-    var unreachableThreshold: Float { self == .entropy ? -1 : 2 }
-
-    /// Per-exit thresholds as plain numbers for storage and JSON (the last exit accepts everything).
-    func storable(_ thresholds: Thresholds, exitCount: Int) -> [Float] {
-        (0..<exitCount).map {
-            thresholds.threshold(atExit: $0, exitCount: exitCount)
-                ?? ($0 == exitCount - 1 ? (self == .entropy ? .greatestFiniteMagnitude : 0) : unreachableThreshold)
-        }
     }
 }

@@ -110,7 +110,7 @@ final class TrainingSession {
             dataset: train, batchSize: options.batchSize, normalization: settings.normalization,
             augmentation: settings.augmentation, seed: options.seed)
         // Validation at the training batch size: its graph is alive beside the training graph, and at 256 it alone
-        // held more activations than a training step (peak RSS of fmnist-small training 1.2 GB at 256).
+        // held more activations than a training step (so a larger validation batch would raise peak memory).
         let valLoader =
             validation.count > 0
             ? try BatchLoader.evaluation(
@@ -125,8 +125,8 @@ final class TrainingSession {
             progress.message(
                 "resuming run \(runID) at epoch \(loaded.position.epoch + 1), batch \(loaded.position.batch)")
         }
-        // Batch split into one part per thread, each on one thread (`TrainingStep`; measured 2.0x of one thread, where
-        // one graph on two threads, its small GEMMs and loops split, gave 1.1-1.2x), and validation likewise.
+        // Batch split into one part per thread, each on one thread (`TrainingStep`), and validation likewise: this
+        // scales much better than one graph on all threads, whose small GEMMs and loops split poorly.
         trainer.replicas = EngineThreads.count
         let cost = try model.cost()
         trainer.checkpointMetadata = [
@@ -161,64 +161,5 @@ final class TrainingSession {
             secondsPerEpoch: observer.epochSeconds.isEmpty
                 ? 0 : observer.epochSeconds.reduce(0, +) / Double(observer.epochSeconds.count),
             status: status)
-    }
-}
-
-/// Writes training reports to the store (batched) and draws the progress line.
-final class StoreObserver: TrainingObserver {
-    let session: TrainingSession
-    let progress: ProgressLine
-    let epochs: Int
-    var pending: [StepMetric] = []
-    var lastEpoch: EpochReport?
-    var epochSeconds: [Double] = []
-    let started = Date()
-
-    init(session: TrainingSession, progress: ProgressLine, epochs: Int) {
-        self.session = session
-        self.progress = progress
-        self.epochs = epochs
-    }
-
-    func flush() throws {
-        guard !pending.isEmpty else { return }
-        try session.store.appendStepMetrics(pending)
-        pending.removeAll()
-    }
-
-    func step(_ r: StepReport) {
-        pending.append(
-            StepMetric(
-                runID: session.runID, step: r.step, epoch: r.epoch, exitLosses: r.exitLosses,
-                totalLoss: r.totalLoss, learningRate: r.learningRate,
-                imagesPerSecond: Float(r.imagesPerSecond), wallTime: Date().timeIntervalSince(started)))
-        try? flush()
-        let remainingBatches = Double((epochs - r.epoch - 1) * r.batchesPerEpoch + (r.batchesPerEpoch - r.batch))
-        let eta = remainingBatches * Double(session.settings.options.batchSize) / max(r.imagesPerSecond, 1e-9)
-        let losses = r.exitLosses.map { String(format: "%.3f", $0) }.joined(separator: " ")
-        progress.update(
-            "epoch \(r.epoch + 1)/\(epochs) \(ProgressLine.bar(Double(r.batch) / Double(r.batchesPerEpoch))) step \(r.step) loss [\(losses)] lr \(String(format: "%.4g", r.learningRate)) \(Int(r.imagesPerSecond)) img/s ETA \(ProgressLine.duration(eta))"
-        )
-    }
-
-    func epoch(_ r: EpochReport) {
-        lastEpoch = r
-        epochSeconds.append(r.seconds)
-        try? session.store.appendEpochMetrics([
-            EpochMetric(
-                runID: session.runID, epoch: r.epoch, validationLoss: r.exitLosses,
-                validationAccuracy: r.exitAccuracies, wallTime: Date().timeIntervalSince(started))
-        ])
-        let acc = r.exitAccuracies.map { String(format: "%.1f", $0 * 100) }.joined(separator: " ")
-        progress.message(
-            "epoch \(r.epoch + 1)/\(epochs) done in \(ProgressLine.duration(r.seconds)): validation accuracy per exit [\(acc)] %"
-        )
-    }
-
-    func checkpoint(path: String, position: TrainingPosition) {
-        try? session.store.heartbeat(runID: session.runID, epochsDone: position.epoch)
-        if (try? session.store.storedRun(id: session.runID))?.checkpointPaths.contains(path) != true {
-            try? session.store.addCheckpoint(runID: session.runID, path: path)
-        }
     }
 }

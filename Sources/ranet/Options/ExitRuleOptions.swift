@@ -6,16 +6,12 @@ extension ExitPolicy: ExpressibleByArgument {}
 
 /// `--threshold T` or `--threshold T1,T2,...` (one per exit but the last, or one per exit with the last ignored).
 struct ThresholdList: ExpressibleByArgument {
-    var values: [Float]
+    let thresholds: Thresholds
 
     init?(argument: String) {
-        let parts = argument.split(separator: ",", omittingEmptySubsequences: false)
-            .map { Float($0.trimmingCharacters(in: .whitespaces)) }
-        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil && $0!.isFinite }) else { return nil }
-        values = parts.map { $0! }
+        guard let thresholds = Thresholds(commaSeparated: argument) else { return nil }
+        self.thresholds = thresholds
     }
-
-    var thresholds: Thresholds { values.count == 1 ? .global(values[0]) : .perExit(values.map { Optional($0) }) }
 }
 
 /// How a command decides where images exit: a policy and either thresholds or an average-FLOPs budget.
@@ -78,22 +74,4 @@ enum BudgetCheck {
         }
         return target
     }
-}
-
-/// Thresholds as a JSON array, one per exit: null where nobody exits there, and at the last exit (it takes everyone).
-func thresholdsJSON(_ thresholds: Thresholds, exitCount: Int) -> [Any] {
-    (0..<exitCount).map { thresholds.threshold(atExit: $0, exitCount: exitCount).map { Double($0) as Any } ?? NSNull() }
-}
-
-/// Thresholds as text, one per exit ("-" where nobody exits or at the last).
-func thresholdsText(_ thresholds: Thresholds, exitCount: Int) -> String {
-    (0..<exitCount).map {
-        thresholds.threshold(atExit: $0, exitCount: exitCount).map { String(format: "%.4g", $0) } ?? "-"
-    }
-    .joined(separator: " ")
-}
-
-/// One JSON object on one line, keys sorted.
-func printJSONObject(_ object: [String: Any]) throws {
-    print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
 }

@@ -4,8 +4,6 @@ import Foundation
 
 /// Which images `infer` and `bench-exit` run on when they come from a dataset.
 struct DataOptions: ParsableArguments {
-    enum Split: String, ExpressibleByArgument, CaseIterable { case val, test }
-
     @Option(help: "Dataset (default: the run's).")
     var dataset: DatasetKind?
     @Option(help: "Dataset directory (default: the run's for the run's dataset, else the dataset's usual location).")

@@ -42,9 +42,3 @@ struct RunSettings: Codable {
 
     func encoded() throws -> String { String(decoding: try JSONEncoder().encode(self), as: UTF8.self) }
 }
-
-/// A user-facing error printed as one line.
-struct CLIError: Error, CustomStringConvertible {
-    let description: String
-    init(_ message: String) { description = message }
-}

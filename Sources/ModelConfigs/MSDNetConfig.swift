@@ -102,17 +102,17 @@ public struct MSDNetConfig: Codable, Equatable, Sendable {
     }
 
     /// One MSDN layer of the build plan.
-    struct LayerPlan: Equatable {
+    package struct LayerPlan: Equatable {
         /// Base width n entering the layer (scale s carries n*grFactor[s] channels).
-        var width: Int
-        var inScales: Int
-        var outScales: Int
+        package var width: Int
+        package var inScales: Int
+        package var outScales: Int
         /// Base width after the transition that follows this layer, if one does.
-        var transitionWidth: Int?
+        package var transitionWidth: Int?
     }
 
     /// Every layer of every block in build order (what the reference's `_build_block` loop creates).
-    func plan() -> [[LayerPlan]] {
+    package func plan() -> [[LayerPlan]] {
         let counts = layersPerBlock
         let total = counts.reduce(0, +)
         var n = nChannels
@@ -134,7 +134,7 @@ public struct MSDNetConfig: Codable, Equatable, Sendable {
     }
 
     /// Base width leaving each block (classifier k reads n*grFactor[-1] channels).
-    var blockOutputWidths: [Int] {
+    package var blockOutputWidths: [Int] {
         var n = nChannels
         return plan().map { block in
             for layer in block { n = layer.transitionWidth ?? (layer.width + growthRate) }

@@ -2,8 +2,13 @@ import ExitPolicies
 import ExperimentStore
 
 extension EvaluationWriter {
-    /// Stores an evaluation record and one per-sample record for every sample of `outputs` (in chunks of 2,000
-    /// rows); `image(i)` gives sample i's thumbnail or nil. Shared by `ranet eval` and `ranet import-logits`.
+    /// Per-sample records written per store call: one transaction each, so a big split is neither one huge
+    /// transaction nor one per sample.
+    static let sampleChunkSize = 2000
+
+    /// Stores an evaluation record and one per-sample record for every sample of `outputs` (in chunks of
+    /// `sampleChunkSize` rows); `image(i)` gives sample i's thumbnail or nil. Shared by `ranet eval` and
+    /// `ranet import-logits`.
     static func store(
         _ outputs: ExitOutputs, record: EvaluationRecord, store: ExperimentStore,
         image: (Int) -> SampleImage?
@@ -20,7 +25,7 @@ extension EvaluationWriter {
                     maxProb: offsets.map { outputs.maxProb[$0] }, entropy: offsets.map { outputs.entropy[$0] },
                     margin: outputs.hasMargins ? offsets.map { outputs.margin[$0] } : offsets.map { _ in 0 },
                     predicted: offsets.map { outputs.predicted[$0] }, image: image(sample)))
-            if chunk.count == 2000 {
+            if chunk.count == sampleChunkSize {
                 try store.appendSamples(evaluationID: id, chunk)
                 chunk.removeAll()
             }

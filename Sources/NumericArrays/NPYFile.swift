@@ -1,24 +1,35 @@
-import AdaptiveNets
 import Foundation
 
+/// A problem with a numeric array file; the message names the file and says what is wrong.
+public struct NumericArrayError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ message: String) { description = message }
+}
+
 /// An n-dimensional array read from a .npy or safetensors file, as Float32 (integers converted exactly up to 2^24).
-struct NumericArray {
-    var shape: [Int]
-    var values: [Float]
+public struct NumericArray: Sendable {
+    public var shape: [Int]
+    public var values: [Float]
     /// Where it came from, for error messages ("val.npy" or "test.safetensors:logits").
-    var source: String
+    public var source: String
+
+    public init(shape: [Int], values: [Float], source: String) {
+        self.shape = shape
+        self.values = values
+        self.source = source
+    }
 }
 
 /// Reader of NumPy .npy files (format versions 1-3, C order, little-endian or byte-sized dtypes).
 ///
-/// Every problem is a `CLIError` naming the file: bad magic, unreadable header, Fortran order, unsupported dtype,
+/// Every problem is a `NumericArrayError` naming the file: bad magic, unreadable header, Fortran order, unsupported dtype,
 /// and a data section shorter or longer than the shape needs (a truncated download, a file cut by a full disk).
-enum NPYFile {
+public enum NPYFile {
     static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
 
-    static func read(_ path: String) throws -> NumericArray {
+    public static func read(_ path: String) throws -> NumericArray {
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else {
-            throw CLIError(
+            throw NumericArrayError(
                 FileManager.default.fileExists(atPath: path)
                     ? "\(path): cannot read the file" : "\(path): file not found")
         }
@@ -26,25 +37,25 @@ enum NPYFile {
     }
 
     /// Parses the bytes of a whole .npy file (read in place: a multi-gigabyte file is not copied).
-    static func parse(_ bytes: UnsafeRawBufferPointer, path: String) throws -> NumericArray {
+    public static func parse(_ bytes: UnsafeRawBufferPointer, path: String) throws -> NumericArray {
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
-            throw CLIError("\(path): not a .npy file (no \\x93NUMPY magic; \(bytes.count) bytes)")
+            throw NumericArrayError("\(path): not a .npy file (no \\x93NUMPY magic; \(bytes.count) bytes)")
         }
         let major = bytes[6]
         let lengthBytes = major == 1 ? 2 : 4
         guard major >= 1, major <= 3, bytes.count >= 8 + lengthBytes else {
-            throw CLIError("\(path): unsupported .npy format version \(major).\(bytes[7])")
+            throw NumericArrayError("\(path): unsupported .npy format version \(major).\(bytes[7])")
         }
         let headerLength = (0..<lengthBytes).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
         let dataStart = 8 + lengthBytes + headerLength
         guard dataStart <= bytes.count else {
-            throw CLIError(
+            throw NumericArrayError(
                 "\(path): truncated .npy file (header says \(headerLength) bytes, the file has \(bytes.count))")
         }
         let header = String(decoding: bytes[(8 + lengthBytes)..<dataStart], as: UTF8.self)
         let (descr, shape) = try parseHeader(header, path: path)
         guard let dtype = DType(descr: descr) else {
-            throw CLIError(
+            throw NumericArrayError(
                 "\(path): dtype '\(descr)' is not supported (use float32/float64/float16 or an integer type, little-endian)"
             )
         }
@@ -52,7 +63,7 @@ enum NPYFile {
         let available = bytes.count - dataStart
         guard available == count * dtype.width else {
             let what = available < count * dtype.width ? "truncated" : "has trailing bytes"
-            throw CLIError(
+            throw NumericArrayError(
                 "\(path): \(what): \(available) data bytes, shape \(shape) of '\(descr)' needs \(count * dtype.width)")
         }
         let values = dtype.decode(UnsafeRawBufferPointer(rebasing: bytes[dataStart...]), count: count)
@@ -71,18 +82,18 @@ enum NPYFile {
         guard let descr = capture(#"['"]descr['"]\s*:\s*['"]([^'"]+)['"]"#),
             let shapeText = capture(#"['"]shape['"]\s*:\s*\(([^)]*)\)"#)
         else {
-            throw CLIError(
+            throw NumericArrayError(
                 "\(path): .npy header has no descr or shape: \(header.trimmingCharacters(in: .whitespacesAndNewlines))")
         }
         if capture(#"['"]fortran_order['"]\s*:\s*(\w+)"#) == "True" {
-            throw CLIError("\(path): array is in Fortran order; save it with numpy.ascontiguousarray first")
+            throw NumericArrayError("\(path): array is in Fortran order; save it with numpy.ascontiguousarray first")
         }
         let parts = shapeText.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
             !$0.isEmpty
         }
         let shape = parts.compactMap { Int($0) }
         guard shape.count == parts.count, shape.allSatisfy({ $0 >= 0 }) else {
-            throw CLIError("\(path): .npy shape (\(shapeText)) is not a tuple of sizes")
+            throw NumericArrayError("\(path): .npy shape (\(shapeText)) is not a tuple of sizes")
         }
         return (descr, shape)
     }
@@ -131,69 +142,5 @@ enum NPYFile {
             case .u64: return load(UInt64.self).map(Float.init)
             }
         }
-    }
-}
-
-/// Opening a per-exit outputs file (.npy or .safetensors) and its labels.
-enum OutputsFile {
-    /// The outputs array and, for safetensors, the labels and metadata stored beside it.
-    struct Contents {
-        var outputs: NumericArray
-        var labels: NumericArray?
-        /// "logits" or "probabilities" when the file says so (tensor name or `kind` metadata).
-        var declaredKind: String?
-        var metadata: [String: String]
-    }
-
-    static let outputNames = ["logits", "probabilities", "probs", "outputs"]
-
-    static func read(_ path: String) throws -> Contents {
-        if path.hasSuffix(".npy") {
-            return Contents(outputs: try NPYFile.read(path), labels: nil, declaredKind: nil, metadata: [:])
-        }
-        guard path.hasSuffix(".safetensors") else { throw CLIError("\(path): expected a .npy or .safetensors file") }
-        let file: SafeTensorsFile
-        do { file = try SafeTensorsFile.read(path) } catch let error as WeightsError { throw CLIError("\(error)") }
-        let names = outputNames.filter { file[$0] != nil }
-        guard names.count == 1, let name = names.first, let entry = file[name] else {
-            throw CLIError(
-                "\(path): expected exactly one tensor named \(outputNames.joined(separator: ", ")) "
-                    + "(found: \(file.order.joined(separator: ", ")))")
-        }
-        let kind =
-            file.metadata["kind"]
-            ?? (name == "probabilities" || name == "probs" ? "probabilities" : name == "logits" ? "logits" : nil)
-        return Contents(
-            outputs: NumericArray(shape: entry.shape, values: entry.values, source: "\(path):\(name)"),
-            labels: file["labels"].map { NumericArray(shape: $0.shape, values: $0.values, source: "\(path):labels") },
-            declaredKind: kind, metadata: file.metadata)
-    }
-
-    /// Labels for an outputs file: the explicit file, else the labels inside a safetensors file, else
-    /// `<stem>.labels.npy` next to a .npy file.
-    static func labels(for path: String, contents: Contents, explicit: String?, option: String) throws -> NumericArray {
-        if let explicit {
-            if explicit.hasSuffix(".safetensors") {
-                let file: SafeTensorsFile
-                do { file = try SafeTensorsFile.read(explicit) } catch let error as WeightsError {
-                    throw CLIError("\(error)")
-                }
-                guard let entry = file["labels"] ?? (file.order.count == 1 ? file[file.order[0]] : nil) else {
-                    throw CLIError("\(explicit): no tensor named labels (found: \(file.order.joined(separator: ", ")))")
-                }
-                return NumericArray(shape: entry.shape, values: entry.values, source: explicit)
-            }
-            return try NPYFile.read(explicit)
-        }
-        if let labels = contents.labels { return labels }
-        guard path.hasSuffix(".npy") else {
-            throw CLIError("\(path): no tensor named labels; add one (dump_logits does) or pass \(option) FILE")
-        }
-        let sibling = String(path.dropLast(".npy".count)) + ".labels.npy"
-        guard FileManager.default.fileExists(atPath: sibling) else {
-            throw CLIError(
-                "\(path): no labels: expected \(sibling) next to it (dump_logits writes it) or \(option) FILE")
-        }
-        return try NPYFile.read(sibling)
     }
 }
