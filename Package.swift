@@ -92,7 +92,7 @@ let package = Package(
         .executableTarget(
             name: "ranet-tui",
             dependencies: [
-                "Dashboard", "TerminalUI", "ExperimentStore", "ExitPolicies", "ModelConfigs",
+                "Dashboard", "TerminalUI", "ExperimentRecords", "ExperimentStore", "ExitPolicies", "ModelConfigs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -108,22 +108,25 @@ let package = Package(
         .testTarget(name: "ExperimentRecordsTests", dependencies: ["ExperimentRecords"]),
         .testTarget(name: "NumericArraysTests", dependencies: ["NumericArrays"]),
         .testTarget(name: "OutputsImportTests", dependencies: ["OutputsImport", "NumericArrays", "ExitPolicies"]),
-        .testTarget(name: "ExperimentStoreTests", dependencies: ["ExperimentStore", "SeededRandom", "TestSupport"]),
         .testTarget(
-            name: "DashboardTests", dependencies: ["Dashboard", "ExitPolicies", "SeededRandom"], exclude: ["Snapshots"]),
+            name: "ExperimentStoreTests",
+            dependencies: ["ExperimentRecords", "ExperimentStore", "SeededRandom", "TestSupport"]),
+        .testTarget(
+            name: "DashboardTests", dependencies: ["Dashboard", "ExperimentRecords", "ExitPolicies", "SeededRandom"],
+            exclude: ["Snapshots"]),
         .testTarget(
             name: "TrainingTests",
-            dependencies: ["Training", "AdaptiveNets", "Datasets", "NeuralEngine", "TestSupport"]),
+            dependencies: ["Training", "AdaptiveNets", "Datasets", "ModelConfigs", "NeuralEngine", "TestSupport"]),
         .testTarget(
             name: "AdaptiveInferenceTests",
             dependencies: [
-                "AdaptiveInference", "AdaptiveNets", "ExitPolicies", "Datasets",
+                "AdaptiveInference", "AdaptiveNets", "ExitPolicies", "Datasets", "ModelConfigs",
                 "NeuralEngine", "TestSupport",
             ]),
         .testTarget(
             name: "CLITests",
             dependencies: [
-                "TestSupport", "Datasets", "ExperimentStore", "AdaptiveNets",
+                "TestSupport", "Datasets", "ExperimentStore", "AdaptiveNets", "ModelConfigs",
                 "Training", "NeuralEngine",
             ]),
     ]

@@ -1,3 +1,4 @@
+import ExperimentRecords
 import Foundation
 
 /// View 3: accuracy against cumulative MFLOPs of every exit, for the focused run and the overlaid ones.

@@ -1,5 +1,5 @@
 // The runs, metrics, samples and budget points the dashboard shows are the store's own record types.
-@_exported import ExperimentRecords
+import ExperimentRecords
 import Foundation
 
 /// Training loss of one exit over steps.

@@ -1,3 +1,4 @@
+import ExperimentRecords
 /// Smallest terminal the layout supports.
 public let minimumSize = Size(width: 80, height: 24)
 

@@ -1,3 +1,4 @@
+import ExperimentRecords
 import Foundation
 
 /// View 1: every run of the store, filterable, with overlay selection.

@@ -1,3 +1,4 @@
+import ExperimentRecords
 extension SampleImage {
     /// The colour of pixel (x, y), read from the channel-major (CHW) pixels; out-of-range or short data gives black.
     public func color(x: Int, y: Int) -> RGB {

@@ -1,3 +1,4 @@
+import ExperimentRecords
 /// One sample as the samples view lists it: where it leaves under the current thresholds and how sure it is there.
 struct SampleRow: Hashable {
     /// Position in the run's `samples`.

@@ -1,3 +1,4 @@
+import ExperimentRecords
 import Foundation
 
 // How the views spell numbers, names and labels, so every view writes them alike.

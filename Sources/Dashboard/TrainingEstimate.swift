@@ -1,3 +1,4 @@
+import ExperimentRecords
 import Foundation
 
 /// Where a live run stands and how long it still needs, from the rows it has logged so far.

@@ -1,3 +1,4 @@
+import ExperimentRecords
 import Foundation
 
 /// View 2: loss of every exit over steps, validation accuracy per epoch, progress of a live run.

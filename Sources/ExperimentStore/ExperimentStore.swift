@@ -1,5 +1,5 @@
 // Callers of the store name its records (RunRecord, SampleRecord, ...) without importing a second module.
-@_exported import ExperimentRecords
+import ExperimentRecords
 import Foundation
 import GRDB
 

@@ -1,3 +1,4 @@
+import ExperimentRecords
 import Dashboard
 import ExperimentStore
 import Foundation

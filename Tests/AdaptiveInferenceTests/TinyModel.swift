@@ -1,3 +1,4 @@
+import ModelConfigs
 import AdaptiveInference
 import AdaptiveNets
 import Datasets

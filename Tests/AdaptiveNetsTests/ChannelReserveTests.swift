@@ -1,3 +1,4 @@
+import ModelConfigs
 import TestSupport
 import Testing
 

@@ -1,3 +1,4 @@
+import ExperimentRecords
 import SeededRandom
 import Testing
 

@@ -1,3 +1,4 @@
+import ExperimentRecords
 import Testing
 
 @testable import Dashboard

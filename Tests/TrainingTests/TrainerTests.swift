@@ -1,3 +1,4 @@
+import ModelConfigs
 import AdaptiveNets
 import Datasets
 import Foundation

@@ -1,3 +1,4 @@
+import ModelConfigs
 import NeuralEngine
 
 /// Builds either architecture from a configuration (found by `ModelFactory.config(named:)` and friends).

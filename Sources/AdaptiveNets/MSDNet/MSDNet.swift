@@ -1,3 +1,4 @@
+import ModelConfigs
 import NeuralEngine
 
 /// MSDNet (Huang et al., ICLR 2018) exactly as the official kalviny/MSDNet-PyTorch code builds it; see

@@ -1,3 +1,4 @@
+import ModelConfigs
 import NeuralEngine
 
 /// The reference's ConvBN: [1x1 conv to min(in, bnWidth*out) -> BN -> ReLU] -> 3x3 conv (stride 1|2) -> BN -> ReLU

@@ -1,3 +1,4 @@
+import ModelConfigs
 import NeuralEngine
 
 /// RANet (Yang et al., CVPR 2020) exactly as the reference implementation builds it; see spec/RANET.md.

@@ -1,3 +1,4 @@
+import ExperimentRecords
 import Foundation
 
 /// Text and JSON renderings of the run list (`ranet runs`).

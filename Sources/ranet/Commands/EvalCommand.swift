@@ -1,3 +1,4 @@
+import ExperimentRecords
 import AdaptiveInference
 import AdaptiveNets
 import ArgumentParser

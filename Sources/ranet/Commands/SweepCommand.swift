@@ -1,3 +1,5 @@
+import ModelConfigs
+import ExperimentRecords
 import AdaptiveNets
 import ArgumentParser
 import ExitPolicies

@@ -1,3 +1,4 @@
+import ExperimentRecords
 import ExitPolicies
 import ExperimentStore
 import Foundation

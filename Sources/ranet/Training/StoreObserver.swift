@@ -1,3 +1,4 @@
+import ExperimentRecords
 import AdaptiveNets
 import Datasets
 import Dispatch
