@@ -99,7 +99,7 @@ extension Graph {
         var backwardGeometry = g
         backwardGeometry.outputImageStride = g.outChannels * g.outPlane
         record(out, "conv") { [unowned self] dy in
-            let dx = self.gradTarget(x)
+            let dx = self.gradientDestination(x)
             let kernelStart = self.profile?.start()
             let gemmBefore = GEMMClock.seconds
             ConvKernels.backward(
@@ -136,7 +136,7 @@ extension Graph {
                 y: out.value.data, batch: n, inFeatures: inF, outFeatures: outF)
         }
         record(out, "linear") { [unowned self] dy in
-            let dx = self.gradTarget(x)
+            let dx = self.gradientDestination(x)
             DenseKernels.linearBackward(
                 x: x.value.data, weight: weight.value.data, dy: dy.data, dWeight: wNode.grad!.data,
                 dBias: bNode?.grad!.data, dx: dx?.0.data, dxBeta: dx?.1 ?? 0,

@@ -22,7 +22,7 @@ extension Graph {
             }
         out.value[0] = loss
         record(out, "loss") { [unowned self] dy in
-            guard let (dx, beta) = self.gradTarget(logits) else { return }
+            guard let (dx, beta) = self.gradientDestination(logits) else { return }
             labels.withUnsafeBufferPointer {
                 DenseKernels.crossEntropyBackward(
                     probs: probs.data, labels: $0.baseAddress!, dLogits: dx.data,
@@ -45,7 +45,7 @@ extension Graph {
         out.value[0] = total
         record(out, "loss") { [unowned self] dy in
             for (t, w) in zip(terms, weights) {
-                guard let (dt, beta) = self.gradTarget(t) else { continue }
+                guard let (dt, beta) = self.gradientDestination(t) else { continue }
                 dt[0] = (beta == 0 ? 0 : dt[0]) + w * dy[0]
             }
         }

@@ -71,7 +71,7 @@ extension Graph {
                 runningVar: bn.runningVar.value.data, saveMean: mean.data,
                 saveInvStd: invStd.data, momentum: bn.momentum, eps: bn.eps, relu: relu)
             record(out, "batchnorm") { [unowned self] dy in
-                let dx = self.gradTarget(x)
+                let dx = self.gradientDestination(x)
                 let g = relu ? self.reluMasked(dy, by: out) : dy
                 BatchNormKernels.backwardTraining(
                     x: x.value.data, dy: g.data, shape: s, gamma: bn.weight.value.data,
@@ -86,7 +86,7 @@ extension Graph {
                 beta: bn.bias.value.data, runningMean: bn.runningMean.value.data,
                 runningVar: bn.runningVar.value.data, eps: bn.eps, relu: relu)
             record(out, "batchnorm") { [unowned self] dy in
-                let dx = self.gradTarget(x)
+                let dx = self.gradientDestination(x)
                 BatchNormKernels.backwardInference(
                     x: x.value.data, dy: dy.data, shape: s, gamma: bn.weight.value.data,
                     runningMean: bn.runningMean.value.data,
@@ -118,7 +118,7 @@ extension Graph {
         case .done(let total): count = total
         }
         record(out, "batchnorm") { [unowned self] dy in
-            let dx = self.gradTarget(x)
+            let dx = self.gradientDestination(x)
             let g = relu ? self.reluMasked(dy, by: out) : dy
             // On failure another replica has thrown; the step is abandoned, so there is nothing to repair here.
             _ = BatchNormKernels.backwardTrainingSynced(

@@ -11,7 +11,7 @@ extension Graph {
             return reluWithKinkProbe(x, out, probe)
         }
         record(out, "relu") { [unowned self] dy in
-            guard let (dx, beta) = self.gradTarget(x) else { return }
+            guard let (dx, beta) = self.gradientDestination(x) else { return }
             ElementwiseKernels.reluBackward(y: out.value.data, dy: dy.data, dx: dx.data, count: dy.count, dxBeta: beta)
         }
         return out
@@ -27,7 +27,7 @@ extension Graph {
         for i in 0..<n where abs(xs[i]) < band && xs[i] != 0 { ambiguous += 1 }
         probe.found(ambiguous)
         record(out, "relu") { [unowned self] dy in
-            guard let (dx, beta) = self.gradTarget(x) else { return }
+            guard let (dx, beta) = self.gradientDestination(x) else { return }
             for i in 0..<n {
                 var pass = xs[i] > 0
                 if probe.flip && abs(xs[i]) < band && xs[i] != 0 { pass.toggle() }
@@ -117,7 +117,7 @@ extension Graph {
                 into: slot.buffer.tensor.data, channels: slot.buffer.shape.c,
                 offset: slot.offset, batch: s.n, plane: s.plane)
             record(placed, "resize") { [unowned self] dy in
-                guard let (dx, beta) = self.gradTarget(x) else { return }
+                guard let (dx, beta) = self.gradientDestination(x) else { return }
                 if beta == 0 {
                     dx.copy(from: dy)
                 } else {
@@ -133,7 +133,7 @@ extension Graph {
                 outputImageStride: out.imageStride, input: s, outH: height, outW: width)
         }
         record(out, "resize") { [unowned self] dy in
-            guard let (dx, beta) = self.gradTarget(x) else { return }
+            guard let (dx, beta) = self.gradientDestination(x) else { return }
             ResizeKernels.backward(dy: dy.data, dx: dx.data, accumulate: beta != 0, input: s, outH: height, outW: width)
         }
         return out
@@ -184,7 +184,7 @@ extension Graph {
         }
         record(out, "concat") { [unowned self] dy in
             for (x, offset) in zip(xs, offsets) {
-                guard let (dx, beta) = self.gradTarget(x) else { continue }
+                guard let (dx, beta) = self.gradientDestination(x) else { continue }
                 ElementwiseKernels.sliceChannelsBackward(
                     dy: dy.data, channels: channels, offset: offset, into: dx.data,
                     channels: x.shape[1], batch: s0.n, plane: s0.plane, dxBeta: beta)

@@ -19,8 +19,9 @@ extension Graph {
         }
     }
 
-    /// Gradient storage for `node` and the beta (0 = overwrite, 1 = add) a kernel must use with it.
-    func gradTarget(_ node: Node) -> (Tensor, Float)? {
+    /// Where a kernel writes `node`'s gradient, and the BLAS-style beta it must use: 0 when it is the first writer
+    /// this step (overwrite whatever the reused buffer holds), 1 when earlier consumers already wrote (add).
+    func gradientDestination(_ node: Node) -> (gradient: Tensor, beta: Float)? {
         guard node.requiresGrad else { return nil }
         if node.accumulatesIntoParameter { return (node.grad!, 1) }
         if let g = node.grad, node.gradWritten { return (g, 1) }
@@ -30,9 +31,9 @@ extension Graph {
         return (g, 0)
     }
 
-    /// Like `gradTarget` but always returns an initialised buffer to add into (for scatter-style kernels).
+    /// Like `gradientDestination` but always an initialised buffer to add into (for scatter-style kernels).
     func gradAccumulator(_ node: Node) -> Tensor? {
-        guard let (g, beta) = gradTarget(node) else { return nil }
+        guard let (g, beta) = gradientDestination(node) else { return nil }
         if beta == 0 { g.fill(0) }
         return g
     }
@@ -42,7 +43,7 @@ extension Graph {
         guard seed.count == output.value.count else {
             throw EngineError.shape(op: "backward", "seed \(seed.shape) vs output \(output.shape)")
         }
-        guard let (g, _) = gradTarget(output) else {
+        guard let (g, _) = gradientDestination(output) else {
             throw EngineError.invalidArgument(op: "backward", "output does not depend on any parameter")
         }
         g.copy(from: seed)
@@ -54,7 +55,7 @@ extension Graph {
         guard loss.value.count == 1 else {
             throw EngineError.shape(op: "backward", "loss must be a scalar, got \(loss.shape)")
         }
-        guard let (g, _) = gradTarget(loss) else {
+        guard let (g, _) = gradientDestination(loss) else {
             throw EngineError.invalidArgument(
                 op: "backward", "loss does not depend on any parameter (inference graph?)")
         }
