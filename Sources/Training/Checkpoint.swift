@@ -17,10 +17,18 @@ public enum Checkpoint {
             file.order.append(momentumPrefix + name)
         }
         var meta = extra
-        meta["position"] = String(decoding: try JSONEncoder().encode(position), as: UTF8.self)
+        meta["position"] = try metadataJSON(position)
         meta["learning_rate"] = "\(optimizer.learningRate)"
         file.metadata = meta
         try file.write(to: path)
+    }
+
+    /// `value` as JSON text for a metadata entry, keys sorted: JSONEncoder's default key order follows Swift's
+    /// per-process hash seed, and a checkpoint written twice from the same state must be the same bytes.
+    public static func metadataJSON(_ value: some Encodable) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 
     /// Loads weights (and momentum buffers when `optimizer` is given); returns the position and the metadata.

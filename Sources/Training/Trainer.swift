@@ -128,7 +128,7 @@ public final class Trainer {
     func saveCheckpoint(_ path: String?, _ observer: TrainingObserver?) throws {
         guard let path else { return }
         var meta = checkpointMetadata
-        meta["options"] = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
+        meta["options"] = try Checkpoint.metadataJSON(options)
         try Checkpoint.write(model: model, optimizer: optimizer, position: position, metadata: meta, to: path)
         observer?.checkpoint(path: path, position: position)
     }

@@ -1,7 +1,7 @@
-import ModelConfigs
 import AdaptiveNets
 import Datasets
 import Foundation
+import ModelConfigs
 import NeuralEngine
 import Testing
 import Training
@@ -64,6 +64,16 @@ final class StopAfter: TrainingObserver {
         #expect(last < first * 0.8, "loss went from \(first / 3) to \(last / 3)")
         #expect(observer.epochs.last!.exitAccuracies.allSatisfy { $0 > 0.5 })
         #expect(FileManager.default.fileExists(atPath: path))
+        // The recipe and position in the metadata are canonical JSON (sorted keys), so equal states give equal files.
+        let metadata = try Checkpoint.load(path, into: try RANet(config: Self.config, seed: 4)).metadata
+        for key in ["options", "position"] {
+            let text = try #require(metadata[key], "checkpoint metadata lacks \(key)")
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "\(key) is not an object")
+            let keys = object.keys.sorted().map { "\"\($0)\":" }
+            let positions = keys.map { text.range(of: $0)!.lowerBound }
+            #expect(keys.count > 1 && positions == positions.sorted(), "\(key) keys are not sorted: \(text)")
+        }
         // lr drops at 50% and 75% of the epochs.
         #expect(observer.steps.last!.learningRate < 0.05 * 0.011)
     }
