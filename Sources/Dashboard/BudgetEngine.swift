@@ -1,5 +1,5 @@
-import ExperimentRecords
 import ExitPolicies
+import ExperimentRecords
 import Foundation
 
 /// Outcome of the budget settings on one run's per-sample records.

@@ -1,5 +1,5 @@
-import ExperimentRecords
 import ExitPolicies
+import ExperimentRecords
 import Foundation
 
 /// Drill-down of one sample: the image in half blocks and every exit's confidence and prediction.

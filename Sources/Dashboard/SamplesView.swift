@@ -1,5 +1,5 @@
-import ExperimentRecords
 import ExitPolicies
+import ExperimentRecords
 import Foundation
 
 /// View 5: test samples under the current thresholds, grouped by exit, with a drill-down per image.

@@ -1,5 +1,5 @@
-import ExperimentRecords
 import ExitPolicies
+import ExperimentRecords
 import Foundation
 
 /// The five views of the dashboard, in tab order.

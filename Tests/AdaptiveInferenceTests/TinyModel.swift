@@ -1,8 +1,8 @@
-import ModelConfigs
 import AdaptiveInference
 import AdaptiveNets
 import Datasets
 import ExitPolicies
+import ModelConfigs
 import NeuralEngine
 
 /// A tiny RANet (2 sub-networks at 12x12 and 6x6; 3 exits: one in the first stage, two in the second) trained for a

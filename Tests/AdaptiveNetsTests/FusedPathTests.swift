@@ -1,5 +1,5 @@
-import ModelConfigs
 import AdaptiveNets
+import ModelConfigs
 import NeuralEngine
 import TestSupport
 import Testing

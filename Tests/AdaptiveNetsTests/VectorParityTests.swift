@@ -1,6 +1,6 @@
-import ModelConfigs
 import AdaptiveNets
 import Foundation
+import ModelConfigs
 import NeuralEngine
 import TestSupport
 import Testing

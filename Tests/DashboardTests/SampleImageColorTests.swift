@@ -1,5 +1,5 @@
-import ExperimentRecords
 import Dashboard
+import ExperimentRecords
 import Testing
 
 @Suite struct SampleImageColorTests {

@@ -1,6 +1,6 @@
-import ModelConfigs
 import AdaptiveNets
 import Datasets
+import ModelConfigs
 import NeuralEngine
 import Testing
 import Training

@@ -1,5 +1,5 @@
-import ModelConfigs
 import Foundation
+import ModelConfigs
 import NeuralEngine
 
 /// Recomputes a reference test-vector set (weights.safetensors + io.safetensors; shared/vectors/S/README.txt for RANet,

@@ -1,7 +1,7 @@
-import ModelConfigs
 import AdaptiveNets
 import ArgumentParser
 import Foundation
+import ModelConfigs
 import NeuralEngine
 import Training
 

@@ -1,9 +1,9 @@
-import ExperimentRecords
 import AdaptiveInference
 import AdaptiveNets
 import ArgumentParser
 import Datasets
 import ExitPolicies
+import ExperimentRecords
 import ExperimentStore
 import Foundation
 import NeuralEngine

@@ -1,7 +1,7 @@
-import ModelConfigs
 import AdaptiveNets
 import ArgumentParser
 import Foundation
+import ModelConfigs
 
 /// `ranet flops`: the per-exit cost table of a preset or config file.
 struct FlopsCommand: ParsableCommand {

@@ -1,10 +1,10 @@
-import ModelConfigs
-import ExperimentRecords
 import AdaptiveNets
 import ArgumentParser
 import ExitPolicies
+import ExperimentRecords
 import ExperimentStore
 import Foundation
+import ModelConfigs
 
 /// `ranet sweep`: an exit policy replayed exactly over a run's stored per-sample records (no model, no data).
 struct SweepCommand: ParsableCommand {

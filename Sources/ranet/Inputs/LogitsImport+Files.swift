@@ -1,5 +1,5 @@
-import ExperimentRecords
 import ExitPolicies
+import ExperimentRecords
 import ExperimentStore
 import Foundation
 import NumericArrays

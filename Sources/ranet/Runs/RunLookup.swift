@@ -1,8 +1,8 @@
-import ModelConfigs
-import ExperimentRecords
 import AdaptiveNets
+import ExperimentRecords
 import ExperimentStore
 import Foundation
+import ModelConfigs
 
 extension ExperimentStore {
     /// The run `id`, or an error naming it and this store (`context` says where the id came from).

@@ -1,10 +1,10 @@
-import ModelConfigs
-import ExperimentRecords
 import AdaptiveNets
 import Datasets
 import ExitPolicies
+import ExperimentRecords
 import ExperimentStore
 import Foundation
+import ModelConfigs
 import Training
 
 /// A run's model with the weights of one of its checkpoints, and the data settings it was trained with.

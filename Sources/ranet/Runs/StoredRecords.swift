@@ -1,6 +1,6 @@
-import ExperimentRecords
 import AdaptiveInference
 import ExitPolicies
+import ExperimentRecords
 import ExperimentStore
 import Foundation
 

@@ -1,8 +1,8 @@
-import ModelConfigs
-import ExperimentRecords
 import AdaptiveNets
+import ExperimentRecords
 import ExperimentStore
 import Foundation
+import ModelConfigs
 import Training
 
 /// Moving weights between ranet checkpoints and PyTorch state_dicts saved as safetensors (reference names).

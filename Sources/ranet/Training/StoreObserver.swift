@@ -1,7 +1,7 @@
-import ExperimentRecords
 import AdaptiveNets
 import Datasets
 import Dispatch
+import ExperimentRecords
 import ExperimentStore
 import Foundation
 import NeuralEngine

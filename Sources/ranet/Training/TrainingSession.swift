@@ -1,10 +1,10 @@
-import ModelConfigs
-import ExperimentRecords
 import AdaptiveNets
 import Datasets
 import Dispatch
+import ExperimentRecords
 import ExperimentStore
 import Foundation
+import ModelConfigs
 import NeuralEngine
 import Training
 
