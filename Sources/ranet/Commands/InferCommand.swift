@@ -67,7 +67,7 @@ struct InferCommand: ParsableCommand {
         }
         progress.finishLine()
         let report = InferReport(
-            loaded: loaded, dataset: dataset, source: source, names: fromFiles ? images : nil, resolved: resolved,
+            loaded: loaded, dataset: dataset, source: source, fileNames: fromFiles ? images : nil, resolved: resolved,
             result: result, layout: try loaded.exitLayout(), spent: try result.executedFlops(cost: loaded.cost))
         if json {
             try printJSONObject(report.jsonObject(policy: rule.policy, batchSize: batchSize))
@@ -93,20 +93,6 @@ private struct InferReport {
     let layout: [ExitPlacement]
     /// Average FLOPs per image actually spent.
     let spent: Double
-
-    init(
-        loaded: RunModel, dataset: Dataset, source: String, names: [String]?, resolved: ResolvedRule,
-        result: EarlyExitRun, layout: [ExitPlacement], spent: Double
-    ) {
-        self.loaded = loaded
-        self.dataset = dataset
-        self.source = source
-        self.fileNames = names
-        self.resolved = resolved
-        self.result = result
-        self.layout = layout
-        self.spent = spent
-    }
 
     var fromFiles: Bool { fileNames != nil }
     var names: [String] { fileNames ?? (0..<dataset.count).map(String.init) }
