@@ -110,7 +110,10 @@ let package = Package(
         .testTarget(name: "OutputsImportTests", dependencies: ["OutputsImport", "NumericArrays", "ExitPolicies"]),
         .testTarget(
             name: "ExperimentStoreTests",
-            dependencies: ["ExperimentRecords", "ExperimentStore", "SeededRandom", "TestSupport"]),
+            dependencies: [
+                "ExperimentRecords", "ExperimentStore", "SeededRandom", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         .testTarget(
             name: "DashboardTests", dependencies: ["Dashboard", "ExperimentRecords", "ExitPolicies", "SeededRandom"],
             exclude: ["Snapshots"]),

@@ -6,7 +6,7 @@ enum Schema {
     static let applicationID: Int32 = 0x524E_4554
 
     /// Migration `i` takes the schema from version `i` to `i + 1`. Never edit a shipped entry; append.
-    static let migrations: [@Sendable (Database) throws -> Void] = [createVersion1]
+    static let migrations: [@Sendable (Database) throws -> Void] = [createVersion1, addVersion2]
 
     /// Newest schema version this build writes.
     static var currentVersion: Int { migrations.count }
@@ -102,6 +102,37 @@ enum Schema {
                 ) WITHOUT ROWID;
                 """)
     }
+
+    /// Version 2: who trains a run (so a second writer is refused), the run it was derived from (IMTA stage 2),
+    /// where its data comes from (runs trained elsewhere), the store's own identity (so checkpoints of two stores
+    /// never collide) and measured early-exit benchmarks.
+    private static func addVersion2(_ db: Database) throws {
+        try db.execute(sql: version2SQL)
+    }
+
+    /// The statements of migration 1 -> 2, shared with the Python logger (python/ranet_store/schema.py).
+    static let version2SQL = """
+        ALTER TABLE runs ADD COLUMN owner_pid INTEGER;
+        ALTER TABLE runs ADD COLUMN owner_host TEXT;
+        ALTER TABLE runs ADD COLUMN parent_run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL;
+        ALTER TABLE runs ADD COLUMN data_source_json TEXT NOT NULL DEFAULT '';
+        CREATE TABLE store_identity (
+            singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+            store_id TEXT NOT NULL
+        );
+        INSERT INTO store_identity (singleton, store_id) VALUES (1, lower(hex(randomblob(16))));
+        CREATE TABLE exit_benchmarks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+            policy TEXT NOT NULL,
+            host TEXT NOT NULL,
+            threads INTEGER NOT NULL,
+            batch_size INTEGER NOT NULL,
+            result_json TEXT NOT NULL,
+            created_at REAL NOT NULL
+        );
+        CREATE INDEX exit_benchmarks_by_run ON exit_benchmarks(run_id);
+        """
 
     /// Brings the schema to `currentVersion`, refusing newer and foreign databases. Runs in one immediate
     /// transaction so two processes opening a fresh store at once cannot both migrate.

@@ -156,7 +156,8 @@ struct PythonLoggerTests {
         let fromPython = try ChildProcess.run(
             Self.python, ["-c", Self.schemaScript, pythonPath, "create"], environment: environment)
         #expect(fromSwift.status == 0 && fromPython.status == 0, "\(fromSwift.stderr)\(fromPython.stderr)")
-        #expect(fromSwift.stdout.contains("CREATE TABLE budget_points") && fromSwift.stdout.contains("[1380861268, 1]"))
+        #expect(fromSwift.stdout.contains("CREATE TABLE budget_points"))
+        #expect(fromSwift.stdout.contains("[1380861268, \(ExperimentStore.schemaVersion)]"))
         #expect(fromPython.stdout == fromSwift.stdout)
 
         let opened = try ExperimentStore(path: pythonPath)

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SeededRandom
 import Testing
 
@@ -51,6 +52,32 @@ import Testing
         let error = #expect(throws: StoreError.self) { try ExperimentStore(path: path) }
         #expect("\(error!)".contains(path))
         #expect(fileBytes(path) == original)
+    }
+
+    @Test func aVersion1StoreMigratesKeepingItsRunsAndGainsAnIdentity() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("v1.sqlite")
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try queue.write { db in
+                try Schema.migrations[0](db)
+                try db.execute(sql: "PRAGMA application_id = \(Schema.applicationID)")
+                try db.execute(sql: "PRAGMA user_version = 1")
+                try db.execute(
+                    sql: """
+                        INSERT INTO runs (name, architecture, config_json, dataset, train_size, validation_size,
+                            test_size, hyper_parameters_json, seed, status, created_at, updated_at, heartbeat_at,
+                            epochs_planned, epochs_done)
+                        VALUES ('old', 'ranet', '{}', 'fmnist', 1, 1, 1, '{}', 0, 'finished', 0, 0, 0, 1, 1)
+                        """)
+            }
+        }
+        let store = try ExperimentStore(path: path)
+        #expect(try store.storedSchemaVersion() == ExperimentStore.schemaVersion)
+        #expect(try store.quickCheck().isEmpty && store.rowCount(table: "runs") == 1)
+        let identity = try store.read { try String.fetchOne($0, sql: "SELECT store_id FROM store_identity") }
+        #expect(identity?.count == 32)
     }
 
     @Test func newerSchemaIsRefusedWithoutTouchingTheFile() throws {

@@ -1,5 +1,5 @@
-"""The ranet experiment store schema, version 1: the same SQL as the Swift migration
-(Sources/ExperimentStore/Schema.swift, ``createVersion1``). Never edit it here alone: a store written by this
+"""The ranet experiment store schema, version 2: the same SQL as the Swift migrations
+(Sources/ExperimentStore/Schema.swift, ``createVersion1`` and ``version2SQL``). Never edit it here alone: a store written by this
 package must open in ``ranet`` and ``ranet-tui`` unchanged, and the Swift test suite compares the two.
 """
 
@@ -7,7 +7,7 @@ package must open in ``ranet`` and ``ranet-tui`` unchanged, and the Swift test s
 APPLICATION_ID = 0x524E4554
 
 #: Schema version (``PRAGMA user_version``) this package reads and writes.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Statements of migration 0 -> 1, in the Swift order.
 SCHEMA_V1 = """
@@ -98,6 +98,34 @@ CREATE TABLE budget_points (
     PRIMARY KEY (curve_id, point_index)
 ) WITHOUT ROWID;
 """
+
+
+#: Statements of migration 1 -> 2, in the Swift order.
+SCHEMA_V2 = """
+ALTER TABLE runs ADD COLUMN owner_pid INTEGER;
+ALTER TABLE runs ADD COLUMN owner_host TEXT;
+ALTER TABLE runs ADD COLUMN parent_run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL;
+ALTER TABLE runs ADD COLUMN data_source_json TEXT NOT NULL DEFAULT '';
+CREATE TABLE store_identity (
+    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+    store_id TEXT NOT NULL
+);
+INSERT INTO store_identity (singleton, store_id) VALUES (1, lower(hex(randomblob(16))));
+CREATE TABLE exit_benchmarks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    policy TEXT NOT NULL,
+    host TEXT NOT NULL,
+    threads INTEGER NOT NULL,
+    batch_size INTEGER NOT NULL,
+    result_json TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE INDEX exit_benchmarks_by_run ON exit_benchmarks(run_id);
+"""
+
+#: Migration ``i`` takes the schema from version ``i`` to ``i + 1``.
+MIGRATIONS = [SCHEMA_V1, SCHEMA_V2]
 
 
 def statements(sql=SCHEMA_V1):

@@ -54,24 +54,23 @@ def connect(path, busy_timeout=5.0):
 
 def _check_and_migrate(con, path):
     version = con.execute("PRAGMA user_version").fetchone()[0]
-    if version == 0:
-        with transaction(con):
-            # Re-read under the write lock: another process may have created the schema meanwhile.
-            version = con.execute("PRAGMA user_version").fetchone()[0]
-            if version == 0:
-                if con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0:
-                    raise StoreError("store %s is a SQLite database that ranet did not create" % path)
-                for statement in schema.statements():
-                    con.execute(statement)
-                con.execute("PRAGMA application_id = %d" % schema.APPLICATION_ID)
-                con.execute("PRAGMA user_version = %d" % schema.SCHEMA_VERSION)
-                version = schema.SCHEMA_VERSION
-        con.execute("PRAGMA journal_mode = WAL")
-    if con.execute("PRAGMA application_id").fetchone()[0] != schema.APPLICATION_ID:
+    if version != 0 and con.execute("PRAGMA application_id").fetchone()[0] != schema.APPLICATION_ID:
         raise StoreError("store %s is a SQLite database that ranet did not create" % path)
-    if version != schema.SCHEMA_VERSION:
+    if version > schema.SCHEMA_VERSION:
         raise StoreError("store %s has schema version %d; this ranet_store writes version %d (update the package "
                          "or the store's ranet)" % (path, version, schema.SCHEMA_VERSION))
+    if version < schema.SCHEMA_VERSION:
+        with transaction(con):
+            # Re-read under the write lock: another process may have migrated meanwhile.
+            version = con.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0 and con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0:
+                raise StoreError("store %s is a SQLite database that ranet did not create" % path)
+            for migration in schema.MIGRATIONS[version:]:
+                for statement in schema.statements(migration):
+                    con.execute(statement)
+            con.execute("PRAGMA application_id = %d" % schema.APPLICATION_ID)
+            con.execute("PRAGMA user_version = %d" % schema.SCHEMA_VERSION)
+        con.execute("PRAGMA journal_mode = WAL")
 
 
 class transaction:

@@ -10,6 +10,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from ranet_store import Run, StoreError, connect, current_rank, decode_floats, dump_logits  # noqa: E402
+from ranet_store import schema  # noqa: E402
 from ranet_store.schema import APPLICATION_ID, SCHEMA_VERSION  # noqa: E402
 
 
@@ -30,12 +31,30 @@ class StoreTests(unittest.TestCase):
         tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         self.assertTrue({"runs", "step_metrics", "epoch_metrics", "evaluations", "samples", "budget_curves"} <= tables)
 
+    def test_migrates_a_version_1_store(self):
+        con = sqlite3.connect(self.path)
+        for statement in schema.statements(schema.SCHEMA_V1):
+            con.execute(statement)
+        con.execute("PRAGMA application_id = %d" % APPLICATION_ID)
+        con.execute("PRAGMA user_version = 1")
+        con.execute("INSERT INTO runs (name, architecture, config_json, dataset, train_size, validation_size, "
+                    "test_size, hyper_parameters_json, seed, status, created_at, updated_at, heartbeat_at, "
+                    "epochs_planned, epochs_done) VALUES ('old', 'ranet', '{}', 'fmnist', 1, 1, 1, '{}', 0, "
+                    "'finished', 0, 0, 0, 1, 1)")
+        con.commit()
+        con.close()
+        connect(self.path).close()
+        con = sqlite3.connect(self.path)
+        self.assertEqual(con.execute("PRAGMA user_version").fetchone()[0], SCHEMA_VERSION)
+        self.assertRegex(con.execute("SELECT store_id FROM store_identity").fetchone()[0], "^[0-9a-f]{32}$")
+        self.assertEqual(con.execute("SELECT name, owner_pid, data_source_json FROM runs").fetchall(), [("old", None, "")])
+
     def test_refuses_other_versions_foreign_databases_and_non_sqlite_files(self):
         connect(self.path).close()
         con = sqlite3.connect(self.path)
-        con.execute("PRAGMA user_version = 2")
+        con.execute("PRAGMA user_version = %d" % (SCHEMA_VERSION + 1))
         con.close()
-        with self.assertRaisesRegex(StoreError, "schema version 2"):
+        with self.assertRaisesRegex(StoreError, "schema version %d" % (SCHEMA_VERSION + 1)):
             connect(self.path)
         foreign = os.path.join(self.dir.name, "foreign.sqlite")
         con = sqlite3.connect(foreign)
