@@ -58,14 +58,19 @@ let package = Package(
         // The seeded generators for every module (data order, augmentation, synthetic data, weight initialisation), so
         // streams never drift.
         .target(name: "SeededRandom"),
+        // Reading files handed to ranet: regular files only (a FIFO would block), errors in words.
+        .target(name: "InputFiles"),
         .target(name: "NeuralEngine", dependencies: ["CBLAS", "SeededRandom"], swiftSettings: engineFlags),
         // Model configurations, presets and exit layout: plain data, so the dashboard reads them without the engine.
-        .target(name: "ModelConfigs"),
-        .target(name: "AdaptiveNets", dependencies: ["ModelConfigs", "NeuralEngine"], swiftSettings: engineFlags),
-        .target(name: "Datasets", dependencies: ["CPNG", "CZlib", "SeededRandom"], swiftSettings: engineFlags),
+        .target(name: "ModelConfigs", dependencies: ["InputFiles"]),
+        .target(
+            name: "AdaptiveNets", dependencies: ["InputFiles", "ModelConfigs", "NeuralEngine"],
+            swiftSettings: engineFlags),
+        .target(
+            name: "Datasets", dependencies: ["CPNG", "CZlib", "InputFiles", "SeededRandom"], swiftSettings: engineFlags),
         .target(name: "ExitPolicies", dependencies: ["SeededRandom"]),
         // Reading NumPy .npy arrays (imported logits and labels); no engine, no store.
-        .target(name: "NumericArrays"),
+        .target(name: "NumericArrays", dependencies: ["InputFiles"]),
         // Checking external per-exit outputs (logits or probabilities) before they are stored as a run.
         .target(name: "OutputsImport", dependencies: ["ExitPolicies", "NumericArrays"]),
         .target(
@@ -78,7 +83,9 @@ let package = Package(
         .target(name: "ExperimentRecords"),
         .target(
             name: "ExperimentStore",
-            dependencies: ["ExperimentRecords", "SeededRandom", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "ExperimentRecords", "InputFiles", "SeededRandom", .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         .target(name: "Dashboard", dependencies: ["ExperimentRecords", "ExitPolicies", "SeededRandom"]),
         .target(name: "TerminalUI", dependencies: ["CNcurses", "Dashboard"]),
 
@@ -86,13 +93,14 @@ let package = Package(
             name: "ranet",
             dependencies: [
                 "NeuralEngine", "AdaptiveNets", "Datasets", "ExitPolicies", "ExperimentRecords", "ExperimentStore",
-                "Training", "AdaptiveInference", "ModelConfigs", "NumericArrays", "OutputsImport",
+                "InputFiles", "Training", "AdaptiveInference", "ModelConfigs", "NumericArrays", "OutputsImport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "ranet-tui",
             dependencies: [
-                "Dashboard", "TerminalUI", "ExperimentRecords", "ExperimentStore", "ExitPolicies", "ModelConfigs",
+                "Dashboard", "TerminalUI", "ExperimentRecords", "ExperimentStore", "ExitPolicies", "InputFiles",
+                "ModelConfigs",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -134,3 +142,4 @@ let package = Package(
             ]),
     ]
 )
+

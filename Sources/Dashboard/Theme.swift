@@ -69,7 +69,8 @@ public struct Theme: Hashable, Sendable {
         ])
 
     /// Parses btop-style lines `key = "#RRGGBB"` (also `theme[key]="#RRGGBB"`); `""` means terminal default,
-    /// `#` starts a comment line, unknown keys and malformed colours are errors.
+    /// `#` starts a comment (a whole line, or after the quoted value), unknown keys and malformed colours are
+    /// errors. Errors quote at most `echoLimit` characters of what they found.
     public static func parse(_ text: String, name: String, source: String) throws -> Theme {
         var colors: [ThemeKey: RGB?] = [:]
         for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -83,25 +84,39 @@ public struct Theme: Hashable, Sendable {
             }
             guard let key = ThemeKey(rawValue: keyText) else {
                 throw fail(
-                    "unknown key '\(keyText)' (known: \(ThemeKey.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    "unknown key '\(echo(keyText))' (known: \(ThemeKey.allCases.map(\.rawValue).joined(separator: ", ")))"
+                )
             }
             let valueText = line[line.index(after: equals)...].trimmingCharacters(in: " \t")
-            guard valueText.count >= 2, valueText.hasPrefix("\""), valueText.hasSuffix("\"") else {
+            guard valueText.hasPrefix("\""), let close = valueText.dropFirst().firstIndex(of: "\"") else {
                 throw fail("value of '\(keyText)' must be quoted, like \"#1E2030\" or \"\"")
             }
-            let inner = String(valueText.dropFirst().dropLast())
+            let rest = valueText[valueText.index(after: close)...].trimmingCharacters(in: " \t")
+            guard rest.isEmpty || rest.hasPrefix("#") else {
+                throw fail("unexpected '\(echo(rest))' after the value of '\(keyText)' (comments start with #)")
+            }
+            let inner = String(valueText[valueText.index(after: valueText.startIndex)..<close])
             if inner.isEmpty {
                 colors[key] = .some(nil)
                 continue
             }
-            guard let rgb = parseHex(inner) else { throw fail("'\(inner)' is not a #RRGGBB colour") }
+            guard let rgb = parseHex(inner) else { throw fail("'\(echo(inner))' is not a #RRGGBB colour") }
             colors[key] = rgb
         }
         return Theme(name: name, colors: colors)
     }
 
+    /// Characters of a bad key or value quoted in an error (a theme line may be megabytes long).
+    static let echoLimit = 40
+
+    static func echo(_ text: String) -> String {
+        text.count <= echoLimit ? text : String(text.prefix(echoLimit)) + "... (\(text.count) characters)"
+    }
+
     static func parseHex(_ text: String) -> RGB? {
-        guard text.hasPrefix("#"), text.count == 7, let value = UInt32(text.dropFirst(), radix: 16) else { return nil }
+        guard text.hasPrefix("#"), text.count == 7, text.dropFirst().allSatisfy(\.isHexDigit),
+            let value = UInt32(text.dropFirst(), radix: 16)
+        else { return nil }
         return RGB(UInt8(value >> 16), UInt8((value >> 8) & 0xFF), UInt8(value & 0xFF))
     }
 }

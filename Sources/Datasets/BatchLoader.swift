@@ -42,7 +42,9 @@ public struct BatchLoader: Sendable {
     public let seed: UInt64
     private let lookupTable: [Float]
 
-    /// Creates a loader; fails on a non-positive batch size or statistics that do not fit the images.
+    /// Creates a loader; fails on a non-positive batch size or statistics that do not fit the images. A batch size
+    /// above the dataset's image count is cut to that count (one batch holds everything; no size arithmetic on a
+    /// huge number can overflow).
     public init(
         dataset: Dataset, batchSize: Int, normalization: Normalization, augmentation: Augmentation = .none,
         shuffle: Bool = true, seed: UInt64 = 0
@@ -54,7 +56,7 @@ public struct BatchLoader: Sendable {
         }
         try normalization.validate(channels: dataset.channels)
         self.dataset = dataset
-        self.batchSize = batchSize
+        self.batchSize = min(batchSize, max(dataset.count, 1))
         self.normalization = normalization
         self.augmentation = augmentation
         self.shuffle = shuffle

@@ -51,7 +51,7 @@ extension Dataset {
 }
 
 /// Splits one CIFAR file into pixels and labels, checking its size and every label.
-private func appendCIFARRecords(
+func appendCIFARRecords(
     _ bytes: [UInt8], variant: CIFARVariant, path: String,
     pixels: inout [UInt8], labels: inout [Int32]
 ) throws {

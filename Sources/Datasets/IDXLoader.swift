@@ -37,6 +37,22 @@ func parseIDX(_ bytes: [UInt8], path: String, expectedRank: Int) throws -> IDXAr
     return IDXArray(dimensions: dimensions, data: bytes[headerSize..<headerSize + expected])
 }
 
+/// Header plus data bytes an IDX file of `rank` needs, once `header` holds the sizes (nil before; Int.max when the
+/// product overflows, so reading goes on to the end and the parse reports it).
+func idxFileSize(header: [UInt8], rank: Int) -> Int? {
+    let headerSize = 4 + 4 * rank
+    guard header.count >= headerSize else { return nil }
+    var total = 1
+    for axis in 0..<rank {
+        let size = (0..<4).reduce(0) { $0 << 8 | Int(header[4 + 4 * axis + $1]) }
+        let (product, overflow) = total.multipliedReportingOverflow(by: size)
+        if overflow { return Int.max }
+        total = product
+    }
+    let (sum, overflow) = total.addingReportingOverflow(headerSize)
+    return overflow ? Int.max : sum
+}
+
 /// Two lowercase hex digits for a byte (for error messages).
 func hexByte(_ byte: UInt8) -> String {
     let digits = Array("0123456789abcdef")
@@ -46,8 +62,12 @@ func hexByte(_ byte: UInt8) -> String {
 extension Dataset {
     /// Loads an IDX image file (rank 3: count x rows x columns) and its IDX label file (rank 1), gzipped or not.
     public static func loadIDX(imagesPath: String, labelsPath: String, classNames: [String]) throws -> Dataset {
-        let images = try parseIDX(try readDataFile(imagesPath), path: imagesPath, expectedRank: 3)
-        let labels = try parseIDX(try readDataFile(labelsPath), path: labelsPath, expectedRank: 1)
+        let images = try parseIDX(
+            try readDataFile(imagesPath, needed: { idxFileSize(header: $0, rank: 3) }), path: imagesPath,
+            expectedRank: 3)
+        let labels = try parseIDX(
+            try readDataFile(labelsPath, needed: { idxFileSize(header: $0, rank: 1) }), path: labelsPath,
+            expectedRank: 1)
         guard images.dimensions[0] == labels.dimensions[0] else {
             throw DatasetError.countMismatch(
                 imagesPath: imagesPath, images: images.dimensions[0],

@@ -24,8 +24,10 @@ public final class ExperimentStore: Sendable {
         self.path = path
         self.staleHeartbeatInterval = staleHeartbeatInterval
         self.busyTimeout = busyTimeout
-        let hasContent = try StoreFileCheck.validate(path: path)
-        if hasContent { try Self.refuseNewerSchemaFromHeader(path: path) }
+        let content = try StoreFileCheck.inspect(path: path)
+        if content != .absentOrEmpty { try Self.refuseNewerSchemaFromHeader(path: path) }
+        // Opening a pool writes (WAL switch, GRDB's WAL-file setup): a damaged store is found read-only first.
+        if content == .ranetStore { try Self.probeReadOnly(path: path, busyTimeout: busyTimeout) }
         var configuration = Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.foreignKeysEnabled = true
@@ -68,6 +70,33 @@ public final class ExperimentStore: Sendable {
         do { return try pool.write(body) } catch { throw StoreError.from(error, path: path, busyTimeout: busyTimeout) }
     }
 
+    /// Whole-file checks up to this size on open (a few tens of milliseconds); larger stores get the schema read.
+    static let quickCheckLimit = 32 << 20
+
+    /// Reads the schema (and, for stores up to `quickCheckLimit`, runs `PRAGMA quick_check`) over a read-only
+    /// connection, so a damaged store is refused before any connection that may write opens it.
+    private static func probeReadOnly(path: String, busyTimeout: TimeInterval) throws {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(busyTimeout)
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            try queue.read { db in
+                _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master")
+                let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
+                if size <= quickCheckLimit {
+                    let problems = try String.fetchAll(db, sql: "PRAGMA quick_check")
+                    if problems != ["ok"] {
+                        throw StoreError.corrupt(path: path, detail: problems.prefix(3).joined(separator: "; "))
+                    }
+                }
+            }
+        } catch {
+            throw StoreError.from(error, path: path, busyTimeout: busyTimeout)
+        }
+    }
+
     /// Refuses a newer schema by reading `user_version` (header offset 60) before SQLite touches the file, so
     /// not even the journal mode of a newer store is changed. The in-database check in `Schema` covers a version
     /// that only lives in the WAL so far.
@@ -105,5 +134,40 @@ extension ExperimentStore {
     /// Executes raw SQL in a write transaction; only tests use it, to fake other schema versions.
     func executeForTesting(_ sql: String) throws {
         try write { try $0.execute(sql: sql) }
+    }
+}
+
+extension ExperimentStore {
+    /// The store's random identity (32 hex digits, made by the schema-2 migration): checkpoints carry it so a file
+    /// written for another store's run is recognised, and their default names start with it so two stores in one
+    /// folder never share a checkpoint path.
+    public func storeID() throws -> String {
+        guard let id = try read({ try String.fetchOne($0, sql: "SELECT store_id FROM store_identity") }) else {
+            throw StoreError.corrupt(path: path, detail: "the store_identity table is empty")
+        }
+        return id
+    }
+
+    /// Every checkpoint path some run of this store records (relative paths as they are stored).
+    public func recordedCheckpointPaths() throws -> [(runID: Int64, path: String)] {
+        try runs().flatMap { run in run.checkpointPaths.map { (run.id ?? 0, $0) } }
+    }
+
+    /// The checkpoint paths the runs of the ranet store at `path` record, read over a read-only connection (opening
+    /// a store for writing sets up its WAL): what a command checks its `--out` against before it opens the store.
+    /// Empty when `path` is not a readable ranet store.
+    public static func recordedCheckpointPaths(readingOnly path: String) -> [(runID: Int64, path: String)] {
+        guard (try? StoreFileCheck.inspect(path: path)) == .ranetStore else { return [] }
+        var configuration = Configuration()
+        configuration.readonly = true
+        guard let queue = try? DatabaseQueue(path: path, configuration: configuration) else { return [] }
+        defer { try? queue.close() }
+        let rows = (try? queue.read { try Row.fetchAll($0, sql: "SELECT id, checkpoint_paths FROM runs") }) ?? []
+        return rows.flatMap { row -> [(runID: Int64, path: String)] in
+            let id: Int64 = row["id"]
+            let json: String = row["checkpoint_paths"]
+            let paths = (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
+            return paths.map { (id, $0) }
+        }
     }
 }

@@ -7,6 +7,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible, LocalizedErro
     case missingDirectory(path: String, directory: String)
     /// The store path names a directory, not a file.
     case pathIsDirectory(path: String)
+    /// The store path is a FIFO, device or socket: reading it could block or consume someone else's data.
+    case notRegularFile(path: String, kind: String)
     /// The store file (or its directory) cannot be written.
     case readOnly(path: String, reason: String)
     /// The file exists, is not empty and does not start with the SQLite header.
@@ -33,6 +35,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible, LocalizedErro
             return "store \(path): directory \(directory) does not exist (create it, or pass --store / $RANET_STORE)"
         case .pathIsDirectory(let path):
             return "store \(path) is a directory, expected a SQLite file path"
+        case .notRegularFile(let path, let kind):
+            return "store \(path) is \(kind), not a regular file; refusing to open it"
         case .readOnly(let path, let reason):
             return "store \(path) is read-only (\(reason)); ranet needs write access even to read (WAL index)"
         case .notSQLite(let path):

@@ -18,6 +18,14 @@ extension MSDNetConfig {
         guard nBlocks >= 1, base >= 1, step >= 1 else {
             throw fail("nBlocks (\(nBlocks)), base (\(base)) and step (\(step)) must be at least 1")
         }
+        try ConfigLimits.check([
+            ("nChannels", nChannels, ConfigLimits.maxChannels), ("growthRate", growthRate, ConfigLimits.maxGrowthRate),
+            ("scales (grFactor entries)", S, ConfigLimits.maxScales), ("nBlocks", nBlocks, ConfigLimits.maxBlocks),
+            ("base", base, ConfigLimits.maxBlocks), ("step", step, ConfigLimits.maxBlocks),
+            ("grFactor", grFactor.max() ?? 0, ConfigLimits.maxFactor),
+            ("bnFactor", bnFactor.max() ?? 0, ConfigLimits.maxFactor),
+            ("classes", classes, ConfigLimits.maxClasses),
+        ])
         guard stepMode == "even" || stepMode == "linGrow" else {
             throw fail("stepMode \"\(stepMode)\" must be \"even\" or \"linGrow\"")
         }
@@ -32,6 +40,14 @@ extension MSDNetConfig {
         guard input.count == 3, input.allSatisfy({ $0 > 0 }) else {
             throw fail("input \(input) must be [channels, height, width]")
         }
+        try ConfigLimits.check([
+            ("input channels", input[0], ConfigLimits.maxInputChannels),
+            ("input height", input[1], ConfigLimits.maxInputSide), ("input width", input[2], ConfigLimits.maxInputSide),
+        ])
+        try ConfigLimits.checkEstimate(
+            layers: layersPerBlock.reduce(0, +), growingLayers: layersPerBlock.reduce(0, +), scales: S,
+            nChannels: nChannels, growthRate: growthRate,
+            maxGrFactor: grFactor.max() ?? 1, maxBnFactor: bnFactor.max() ?? 1, exits: nBlocks, classes: classes)
         // Q1: both branches of a down+normal unit get floor(g*grFactor[s]/2) channels while the next layer expects
         // g*grFactor[s], so an odd product crashes the reference with a channel mismatch.
         for s in 1..<max(S, 1) where (growthRate * grFactor[s]) % 2 != 0 {

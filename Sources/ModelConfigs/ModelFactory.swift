@@ -1,4 +1,5 @@
 import Foundation
+import InputFiles
 
 /// Finds model configurations: presets, config files and the reference code's argparse fields. AdaptiveNets extends
 /// it with `build`, which turns a configuration into a network.
@@ -19,6 +20,9 @@ public enum ModelFactory {
             + "MSDNet: \(MSDNetConfig.presets.keys.sorted().joined(separator: ", "))"
     }
 
+    /// Config files are a few hundred bytes; anything much larger is not one.
+    static let maxConfigBytes = 1 << 20
+
     /// A preset name of either architecture, or a path to a config .json ("arch": "msdnet" for MSDNet; without
     /// "arch", or with "ranet", it is RANet).
     public static func config(named nameOrPath: String) throws -> ModelConfig {
@@ -26,8 +30,9 @@ public enum ModelFactory {
         guard nameOrPath.hasSuffix(".json") || FileManager.default.fileExists(atPath: nameOrPath) else {
             throw ConfigError.unknownPreset(nameOrPath, available: presetNames)
         }
-        guard let data = FileManager.default.contents(atPath: nameOrPath) else {
-            throw ConfigError.unreadable(path: nameOrPath, reason: "file not found or unreadable")
+        let data: Data
+        do { data = try InputFile.read(nameOrPath, maximumBytes: maxConfigBytes) } catch {
+            throw ConfigError.unreadable(path: nameOrPath, reason: "it \(error.reason)")
         }
         do {
             let config = try JSONDecoder().decode(ModelConfig.self, from: data)
@@ -42,11 +47,34 @@ public enum ModelFactory {
             throw ConfigError.unreadable(
                 path: nameOrPath, reason: "wrong type for \"\(key)\": \(context.debugDescription)")
         } catch let DecodingError.dataCorrupted(context) {
-            throw ConfigError.unreadable(path: nameOrPath, reason: context.debugDescription)
+            // Foundation reports a fraction or an out-of-range number given for an Int field as "not valid JSON".
+            throw ConfigError.unreadable(path: nameOrPath, reason: notWholeNumber(in: data) ?? context.debugDescription)
         } catch {
             throw ConfigError.unreadable(
                 path: nameOrPath, reason: "not a valid config JSON (\(error.localizedDescription))")
         }
+    }
+
+    /// Fields of both architectures that hold whole numbers (or lists of them).
+    static let wholeNumberFields: Set<String> = [
+        "nChannels", "growthRate", "grFactor", "bnFactor", "scaleList", "nBlocks", "blockStep", "step", "base",
+        "classes", "input",
+    ]
+
+    /// "\"nChannels\" holds 16.5, expected a whole number" for the first whole-number field of a JSON object with
+    /// a fraction or a number outside Int's range; nil when there is none (or the text is not a JSON object).
+    static func notWholeNumber(in data: Data) -> String? {
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else { return nil }
+        for key in object.keys.sorted() where wholeNumberFields.contains(key) {
+            let items = (object[key] as? [Any]) ?? [object[key] as Any]
+            for case let number as NSNumber in items {
+                let value = number.doubleValue
+                if value != value.rounded() || abs(value) >= 0x1p63 {
+                    return "\"\(key)\" holds \(number), expected a whole number"
+                }
+            }
+        }
+        return nil
     }
 
     /// The reference implementation's argparse fields (as in test-vector metadata) and an input shape [N, C, H, W];

@@ -71,6 +71,15 @@ public struct RANetConfig: Codable, Equatable, Sendable {
             throw fail(
                 "nBlocks (\(nBlocks)) and step (\(step)) must be at least 1, blockStep (\(blockStep)) at least 0")
         }
+        try ConfigLimits.check([
+            ("nChannels", nChannels, ConfigLimits.maxChannels), ("growthRate", growthRate, ConfigLimits.maxGrowthRate),
+            ("scaleList entries", S, ConfigLimits.maxScales),
+            ("scaleList", scaleList.max() ?? 0, ConfigLimits.maxScales), ("nBlocks", nBlocks, ConfigLimits.maxBlocks),
+            ("blockStep", blockStep, ConfigLimits.maxBlocks), ("step", step, ConfigLimits.maxBlocks),
+            ("grFactor", grFactor.max() ?? 0, ConfigLimits.maxFactor),
+            ("bnFactor", bnFactor.max() ?? 0, ConfigLimits.maxFactor),
+            ("classes", classes, ConfigLimits.maxClasses),
+        ])
         guard stepMode == "even" || stepMode == "lg" else {
             throw fail("stepMode \"\(stepMode)\" must be \"even\" or \"lg\"")
         }
@@ -84,6 +93,20 @@ public struct RANetConfig: Codable, Equatable, Sendable {
         guard input.count == 3, input.allSatisfy({ $0 > 0 }) else {
             throw fail("input \(input) must be [channels, height, width]")
         }
+        try ConfigLimits.check([
+            ("input channels", input[0], ConfigLimits.maxInputChannels),
+            ("input height", input[1], ConfigLimits.maxInputSide), ("input width", input[2], ConfigLimits.maxInputSide),
+        ])
+        let layerCount = (0..<S).reduce(0) { total, h in total + (1...blocks(h)).reduce(0) { $0 + layers(block: $1) } }
+        // Each block ends in a transition keeping `reduction` of the width, so a width holds about
+        // blockLayers / (1 - reduction) layers' growth.
+        let blockLayers = (1...blocks(S - 1)).map { layers(block: $0) }.max() ?? 0
+        let growing =
+            reduction < 1 ? min(layerCount, Int((Double(blockLayers) / (1 - reduction)).rounded(.up))) : layerCount
+        try ConfigLimits.checkEstimate(
+            layers: layerCount, growingLayers: growing, scales: S, nChannels: nChannels, growthRate: growthRate,
+            maxGrFactor: grFactor.max() ?? 1,
+            maxBnFactor: bnFactor.max() ?? 1, exits: exitCount, classes: classes)
         for h in 1..<max(S, 1) where Int(Double(growthRate * grFactor[h]) * compressFactor) < 1 {
             throw fail(
                 "growthRate*grFactor[\(h)] = \(growthRate * grFactor[h]) gives no channels from the coarser sub-network at compressFactor \(compressFactor)"

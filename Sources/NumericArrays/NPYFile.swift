@@ -1,4 +1,5 @@
 import Foundation
+import InputFiles
 
 /// A problem with a numeric array file; the message names the file and says what is wrong.
 public struct NumericArrayError: Error, CustomStringConvertible, Equatable {
@@ -28,10 +29,11 @@ public enum NPYFile {
     static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
 
     public static func read(_ path: String) throws -> NumericArray {
+        do { _ = try InputFile.regularFileSize(path) } catch {
+            throw NumericArrayError(error.reason == "does not exist" ? "\(path): file not found" : "\(error)")
+        }
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else {
-            throw NumericArrayError(
-                FileManager.default.fileExists(atPath: path)
-                    ? "\(path): cannot read the file" : "\(path): file not found")
+            throw NumericArrayError("\(path): cannot read the file")
         }
         return try data.withUnsafeBytes { try parse($0, path: path) }
     }
@@ -59,12 +61,21 @@ public enum NPYFile {
                 "\(path): dtype '\(descr)' is not supported (use float32/float64/float16 or an integer type, little-endian)"
             )
         }
-        let count = shape.reduce(1, *)
+        // Checked products: a lying header may claim sizes whose product wraps around 64 bits.
+        var needed = dtype.width
+        for size in shape {
+            let (product, overflow) = needed.multipliedReportingOverflow(by: size)
+            guard !overflow else {
+                throw NumericArrayError("\(path): shape \(shape) of '\(descr)' is too large to address")
+            }
+            needed = product
+        }
+        let count = needed / dtype.width
         let available = bytes.count - dataStart
-        guard available == count * dtype.width else {
-            let what = available < count * dtype.width ? "truncated" : "has trailing bytes"
+        guard available == needed else {
+            let what = available < needed ? "truncated" : "has trailing bytes"
             throw NumericArrayError(
-                "\(path): \(what): \(available) data bytes, shape \(shape) of '\(descr)' needs \(count * dtype.width)")
+                "\(path): \(what): \(available) data bytes, shape \(shape) of '\(descr)' needs \(needed)")
         }
         let values = dtype.decode(UnsafeRawBufferPointer(rebasing: bytes[dataStart...]), count: count)
         return NumericArray(shape: shape, values: values, source: path)

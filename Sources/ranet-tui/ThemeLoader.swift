@@ -1,5 +1,6 @@
 import Dashboard
 import Foundation
+import InputFiles
 
 /// A theme name that no directory holds.
 struct ThemeNotFound: Error, CustomStringConvertible {
@@ -15,6 +16,8 @@ struct ThemeNotFound: Error, CustomStringConvertible {
 /// Finds `NAME.theme`: the user's directory first, then the repository's `themes/`.
 struct ThemeLoader {
     let environment: [String: String]
+    /// Theme files are under a kilobyte; a larger one is refused before it is read.
+    static let maximumBytes = 1 << 16
 
     var directories: [URL] {
         var result: [URL] = []
@@ -34,8 +37,9 @@ struct ThemeLoader {
     func load(named name: String) throws -> Theme {
         for directory in directories {
             let file = directory.appendingPathComponent(name + ".theme")
-            guard let text = try? String(contentsOf: file, encoding: .utf8) else { continue }
-            return try Theme.parse(text, name: name, source: file.path)
+            guard FileManager.default.fileExists(atPath: file.path) else { continue }
+            let data = try InputFile.read(file.path, maximumBytes: Self.maximumBytes)
+            return try Theme.parse(String(decoding: data, as: UTF8.self), name: name, source: file.path)
         }
         if name == Theme.dark.name { return Theme.dark }
         let available = directories.flatMap { directory in

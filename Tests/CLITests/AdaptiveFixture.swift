@@ -51,8 +51,7 @@ struct AdaptiveFixture: @unchecked Sendable {
                 "--seed", "3", "--store", store, "--json",
             ])
             guard train.status == 0 else { throw FixtureError("ranet train (\(name)) failed: \(train.stderr)") }
-            checkpoints.append(
-                dir.appendingPathComponent("ranet-checkpoints/run-\(checkpoints.count + 1).safetensors").path)
+            checkpoints.append(try Self.checkpoint(run: checkpoints.count + 1, in: dir))
         }
         checkpoint = checkpoints[0]
         otherCheckpoint = checkpoints[1]
@@ -63,6 +62,16 @@ struct AdaptiveFixture: @unchecked Sendable {
             throw FixtureError("ranet eval failed: \(eval.stderr)\(eval.stdout)")
         }
         evalJSON = object
+    }
+
+    /// The checkpoint `ranet train` wrote for `run` in `directory`/ranet-checkpoints (named `<store id>-run-N`).
+    static func checkpoint(run: Int, in directory: URL) throws -> String {
+        let folder = directory.appendingPathComponent("ranet-checkpoints")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+        guard let name = names.first(where: { $0.hasSuffix("-run-\(run).safetensors") }) else {
+            throw FixtureError("no checkpoint of run \(run) in \(folder.path): \(names)")
+        }
+        return folder.appendingPathComponent(name).path
     }
 
     /// A 12x12 stripe pattern of class `label` with noise (0: checker, 1: diagonal, 2: horizontal, 3: vertical).

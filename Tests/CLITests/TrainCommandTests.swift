@@ -50,9 +50,7 @@ import Testing
 
         let runs = try CLI.run(["runs", "--store", store, "--json"])
         #expect(runs.status == 0 && runs.stdout.contains("finished"), "\(runs.stdout)\(runs.stderr)")
-        #expect(
-            FileManager.default.fileExists(
-                atPath: dir.appendingPathComponent("ranet-checkpoints/run-1.safetensors").path))
+        #expect(FileManager.default.fileExists(atPath: try AdaptiveFixture.checkpoint(run: 1, in: dir)))
 
         let again = try CLI.run(["train", "--resume", "1", "--store", store])
         #expect(again.status != 0 && again.stderr.contains("already finished"))

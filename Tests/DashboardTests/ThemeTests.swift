@@ -84,3 +84,34 @@ import Testing
         #expect(ColorPalette.index(RGB(1, 2, 3), capability: .truecolor) == 0x010203)
     }
 }
+
+/// Theme files as users (and themes/README.md) write them, and hostile ones (issue 20).
+@Suite struct ThemeFileTests {
+    @Test func theReadmeExampleWithTrailingCommentsParses() throws {
+        let text = """
+            # a comment
+            background = ""   # comment
+            other = "#1E2030"  # trailing
+            theme[title] = "#88C0D0" # btop's spelling is accepted too
+            """.replacingOccurrences(of: "other", with: "selection")
+        let theme = try Theme.parse(text, name: "t", source: "t.theme")
+        #expect(theme.colors[.background] == .some(nil))
+        #expect(theme.colors[.title] == RGB(0x88, 0xC0, 0xD0))
+    }
+
+    @Test func longValuesAreNotEchoedWhole() {
+        let huge = String(repeating: "A", count: 1 << 20)
+        for line in ["title = \"\(huge)\"", "\(huge) = \"#000000\"", "title = \"#000000\" \(huge)"] {
+            do {
+                _ = try Theme.parse(line, name: "t", source: "t.theme")
+                Issue.record("accepted")
+            } catch { #expect("\(error)".count < 400, "message of \("\(error)".count) characters") }
+        }
+    }
+
+    @Test func signsAndSpacesAreNotHexDigits() {
+        #expect(
+            Theme.parseHex("#+12345") == nil && Theme.parseHex("#-12345") == nil && Theme.parseHex("# 12345") == nil)
+        #expect(Theme.parseHex("#0a0B0c") == RGB(0x0A, 0x0B, 0x0C))
+    }
+}

@@ -86,3 +86,24 @@ import Testing
         }
     }
 }
+
+/// Shapes whose byte count overflows are refused (they trapped before: issue 20).
+@Suite struct NPYOverflowTests {
+    @Test func shapesWhoseProductWrapsAreRefused() {
+        for shape in ["(4611686018427387904,)", "(4294967296, 4294967296)", "(9223372036854775807, 9)"] {
+            let bytes = NPYFileTests.npy(header: NPYFileTests.header("<f4", shape), data: [])
+            let text = NPYFileTests.message(bytes)
+            #expect(text.contains("x.npy") && text.contains("too large"), "\(shape): \(text)")
+        }
+    }
+
+    @Test func aFIFOIsRefusedWithoutOpeningIt() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ranet-npy-\(UUID().uuidString)").path
+        #expect(mkfifo(path, 0o644) == 0)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            _ = try NPYFile.read(path)
+            Issue.record("a FIFO was read")
+        } catch { #expect("\(error)".contains("FIFO"), "\(error)") }
+    }
+}

@@ -1,4 +1,5 @@
 import Foundation
+import InputFiles
 
 /// A safetensors file: 8-byte little-endian header length, a JSON header of dtype/shape/data_offsets per tensor (plus
 /// optional string `__metadata__`), then raw little-endian data. Tensors are read as Float32 (F64/F16/BF16/integer
@@ -29,7 +30,8 @@ public struct SafeTensorsFile: Sendable {
     /// Reads and validates `path`; every inconsistency is a `WeightsError` naming the file and tensor.
     public static func read(_ path: String) throws -> SafeTensorsFile {
         guard FileManager.default.fileExists(atPath: path) else { throw WeightsError.missingFile(path) }
-        guard let data = FileManager.default.contents(atPath: path) else { throw WeightsError.unreadable(path) }
+        let data: Data
+        do { data = try InputFile.read(path) } catch { throw WeightsError.unreadable(path, error.reason) }
         return try parse(data, path: path)
     }
 
@@ -57,19 +59,23 @@ public struct SafeTensorsFile: Sendable {
         var spans: [(String, Int)] = []
         for (name, raw) in header where name != "__metadata__" {
             guard let info = raw as? [String: Any], let dtype = info["dtype"] as? String,
-                let shape = (info["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
-                let offsets = (info["data_offsets"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
-                offsets.count == 2
+                let shapeItems = info["shape"] as? [Any], let offsetItems = info["data_offsets"] as? [Any]
             else {
                 throw WeightsError.corrupt(path, "tensor \(name): missing dtype, shape or data_offsets")
             }
             guard let width = Self.byteWidth[dtype] else {
                 throw WeightsError.corrupt(path, "tensor \(name): unsupported dtype \(dtype)")
             }
-            guard shape.allSatisfy({ $0 >= 0 }) else {
-                throw WeightsError.corrupt(path, "tensor \(name): negative dimension in \(shape)")
+            guard let shape = Self.sizes(shapeItems), let offsets = Self.sizes(offsetItems), offsets.count == 2 else {
+                throw WeightsError.corrupt(
+                    path,
+                    "tensor \(name): shape and data_offsets must be lists of non-negative integers below 2^63 (offsets: two)"
+                )
             }
-            let count = shape.reduce(1, *)
+            // Checked products: a lying header may claim sizes whose product wraps around 64 bits.
+            guard let count = Self.product(shape), let byteCount = Self.product([count, width]) else {
+                throw WeightsError.corrupt(path, "tensor \(name): shape \(shape) is too large to address")
+            }
             let (begin, end) = (offsets[0], offsets[1])
             guard begin >= 0, end >= begin, end <= dataLength else {
                 throw WeightsError.corrupt(
@@ -77,10 +83,9 @@ public struct SafeTensorsFile: Sendable {
                     "tensor \(name): data_offsets [\(begin), \(end)] outside the \(dataLength) data bytes (truncated file or lying header)"
                 )
             }
-            guard end - begin == count * width else {
+            guard end - begin == byteCount else {
                 throw WeightsError.corrupt(
-                    path, "tensor \(name): \(end - begin) bytes for shape \(shape) of \(dtype) (needs \(count * width))"
-                )
+                    path, "tensor \(name): \(end - begin) bytes for shape \(shape) of \(dtype) (needs \(byteCount))")
             }
             let values = bytes.withUnsafeBytes { raw in
                 Self.decode(
@@ -92,6 +97,39 @@ public struct SafeTensorsFile: Sendable {
         }
         file.order = spans.sorted { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }.map(\.0)
         return file
+    }
+
+    /// Integers of a JSON list, nil unless every item is a whole number in 0..<2^63 (no fractions, no strings).
+    static func sizes(_ items: [Any]) -> [Int]? {
+        var result: [Int] = []
+        for item in items {
+            guard let number = item as? NSNumber else { return nil }
+            let value = number.doubleValue
+            guard value >= 0, value < 0x1p63, value == value.rounded(), let exact = Int(exactly: number.int64Value),
+                Double(exact) == value
+            else { return nil }
+            result.append(exact)
+        }
+        return result
+    }
+
+    /// The product of sizes, nil when it overflows an Int.
+    static func product(_ sizes: [Int]) -> Int? {
+        var result = 1
+        for size in sizes {
+            let (next, overflow) = result.multipliedReportingOverflow(by: size)
+            if overflow { return nil }
+            result = next
+        }
+        return result
+    }
+
+    /// The first tensor holding a NaN or an infinity, with the index of that value.
+    public func firstNonFinite() -> (tensor: String, index: Int)? {
+        for name in order + tensors.keys.filter({ !order.contains($0) }).sorted() {
+            if let index = tensors[name]?.values.firstIndex(where: { !$0.isFinite }) { return (name, index) }
+        }
+        return nil
     }
 
     static let byteWidth: [String: Int] = [
@@ -161,9 +199,11 @@ public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
         let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent()
-        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        let tmp = dir.appendingPathComponent(
+            ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         do {
-            try data.write(to: tmp)
+            // A fresh name, never following a file or link already there.
+            try data.write(to: tmp, options: .withoutOverwriting)
             let fd = open(tmp.path, O_RDONLY)
             if fd >= 0 {
                 fsync(fd)
@@ -185,7 +225,7 @@ public enum AtomicFile {
 /// Problems with weight files, each naming the file and, where it applies, the tensor.
 public enum WeightsError: Error, CustomStringConvertible, Equatable {
     case missingFile(String)
-    case unreadable(String)
+    case unreadable(String, String)
     case corrupt(String, String)
     case unknownTensor(file: String, tensor: String)
     case missingTensor(file: String, tensor: String)
@@ -195,7 +235,7 @@ public enum WeightsError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .missingFile(let p): return "\(p): file not found"
-        case .unreadable(let p): return "\(p): cannot read the file"
+        case .unreadable(let p, let why): return "\(p): cannot read the file: it \(why)"
         case .corrupt(let p, let m): return "\(p): not a valid safetensors file: \(m)"
         case .unknownTensor(let p, let t): return "\(p): tensor \(t) is not a parameter or buffer of this model"
         case .missingTensor(let p, let t): return "\(p): tensor \(t) is missing"

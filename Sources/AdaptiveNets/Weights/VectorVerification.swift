@@ -63,7 +63,13 @@ public enum VectorVerification {
         guard x.shape == shape.map(\.intValue) else {
             throw WeightsError.shapeMismatch(file: ioPath, tensor: "x", expected: shape.map(\.intValue), found: x.shape)
         }
-        let labels = y.values.map { Int32($0) }
+        let labels = try y.values.enumerated().map { index, value -> Int32 in
+            guard value == value.rounded(), value >= 0, value < Float(model.classes) else {
+                throw WeightsError.corrupt(
+                    ioPath, "label y[\(index)] is \(value); expected an integer class in 0..<\(model.classes)")
+            }
+            return Int32(value)
+        }
         let input = Tensor(shape: x.shape, values: x.values)
         var results: [GroupResult] = []
         var group = Comparison(file: ioPath)

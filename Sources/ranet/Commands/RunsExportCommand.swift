@@ -29,10 +29,13 @@ struct RunsExportCommand: ParsableCommand {
         help: "Evaluation id for --what samples or curves (default: the newest for samples, all for curves).")
     var evaluation: Int64?
 
-    @Option(name: .long, help: "Write to this file instead of stdout.")
+    @Option(name: .long, help: "Write to this file instead of stdout (atomically; never the store or a checkpoint).")
     var out: String?
 
+    @Flag(help: "Replace --out if it exists.") var force = false
+
     func run() throws {
+        if let out { try OutputTarget.check(out, force: force, storeOptions: storeOptions) }
         let text = try storeOptions.openStore().export(
             runID: runID, content: what, format: format, evaluationID: evaluation)
         guard let out else {

@@ -25,12 +25,18 @@ struct SweepCommand: ParsableCommand {
     @Option(help: "Apply to the latest evaluation of this split.") var split: Split = .test
     @Option(help: "Apply to this evaluation id instead (see `ranet export --what evaluations`).") var evaluation: Int64?
     @OptionGroup var rule: ExitRuleOptions
-    @Option(help: "Thresholds in the sweep when neither --threshold nor --budget is given.") var steps: Int = 11
+    @Option(help: "Thresholds in the sweep when neither --threshold nor --budget is given (2...1000).")
+    var steps: Int = 11
+    /// Each step stores a curve point per exit threshold; a thousand already resolves any curve finer than a plot.
+    static let maxSteps = 1_000
     @Flag(help: "Print one JSON object instead of tables.") var json = false
     @OptionGroup var storeOptions: StoreOptions
 
     func validate() throws {
         if steps < 2 { throw ValidationError("--steps must be at least 2") }
+        if steps > Self.maxSteps {
+            throw ValidationError("--steps \(steps) is above the limit of \(Self.maxSteps) thresholds per sweep")
+        }
     }
 
     func run() throws {

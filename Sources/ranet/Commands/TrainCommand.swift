@@ -58,7 +58,12 @@ struct TrainCommand: ParsableCommand {
         progress.message(
             "run \(session.runID): \(session.model.architecture) \(session.presetName) on \(session.settings.dataset.rawValue), \(session.trainSize) training / \(session.validationSize) validation images, \(EngineThreads.count) thread(s), BLAS \(EngineThreads.blasCoreName)"
         )
-        let result = try session.train(progress: progress)
+        let result: TrainingSession.Result
+        do { result = try session.train(progress: progress) } catch {
+            // A new run that fails before its first step must not stay "running" (a resumed one keeps its status).
+            if resume == nil { try? store.setStatus(.failed, runID: session.runID) }
+            throw error
+        }
         if json {
             let object: [String: Any] = [
                 "run": session.runID, "epochs": result.epochs, "secondsPerEpoch": result.secondsPerEpoch,

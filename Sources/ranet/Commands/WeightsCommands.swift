@@ -22,10 +22,13 @@ struct ExportWeightsCommand: ParsableCommand {
     @Option(help: "Checkpoint file to export.") var checkpoint: String?
     @Option(help: "Model preset name (with --checkpoint).") var preset: String?
     @Option(help: "Model config .json file (with --checkpoint).") var config: String?
-    @Option(help: "Output .safetensors file (written atomically).") var out: String
+    @Option(help: "Output .safetensors file (written atomically; never the store or a run's checkpoint).")
+    var out: String
+    @Flag(help: "Replace --out if it exists.") var force = false
     @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
+        try OutputTarget.check(out, force: force, storeOptions: storeOptions)
         let run = try runID.map { try storeOptions.openStore().requiredRun(id: $0) }
         guard let path = checkpoint ?? run?.checkpointPaths.last else {
             throw CLIError(run == nil ? "give --run ID or --checkpoint FILE" : "run \(runID!) has no checkpoint yet")
@@ -61,10 +64,13 @@ struct ImportWeightsCommand: ParsableCommand {
     @Option(help: "Model preset name.") var preset: String?
     @Option(help: "Model config .json file.") var config: String?
     @Option(help: "Name prefix to remove (default: module. when every name has it).") var prefix: String?
-    @Option(help: "Output checkpoint .safetensors file (written atomically).") var out: String
+    @Option(help: "Output checkpoint .safetensors file (written atomically; never the store or a run's checkpoint).")
+    var out: String
+    @Flag(help: "Replace --out if it exists.") var force = false
     @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
+        try OutputTarget.check(out, force: force, storeOptions: storeOptions)
         let store = try runID.map { _ in try storeOptions.openStore() }
         let run = try runID.map { try store!.requiredRun(id: $0) }
         let header: SafeTensorsFile

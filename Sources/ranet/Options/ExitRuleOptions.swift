@@ -21,7 +21,10 @@ struct ExitRuleOptions: ParsableArguments {
             "Exit policy: maxprob (max softmax probability >= T), entropy (softmax entropy in nats <= T) or margin (top-1 minus top-2 probability >= T)."
     )
     var policy: ExitPolicy = .maxProb
+    // `.unconditional`: the value may start with a dash (`--threshold -1` is refused as out of range, not taken for
+    // an unknown option).
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Threshold: one value for every exit, or a comma-separated list, one per exit but the last.",
             discussion:
@@ -29,6 +32,7 @@ struct ExitRuleOptions: ParsableArguments {
         ))
     var threshold: ThresholdList?
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Target average MFLOPs per image; per-exit thresholds are solved on the validation split (budgeted batch, bisection on p).",
             discussion:

@@ -23,6 +23,29 @@ enum CheckpointMetadata {
         return id
     }
 
+    /// Where `ranet train` puts run `runID`'s checkpoint: the store's identity starts the name, so runs of two stores
+    /// sharing a folder (a.sqlite and b.sqlite, both with a run 1) never write the same file.
+    static func defaultPath(directory: String, storeID: String, runID: Int64) -> String {
+        (directory as NSString).appendingPathComponent(
+            "\(storeID.prefix(storeIDPrefixLength))-run-\(runID).safetensors")
+    }
+
+    /// Hex digits of the store id in checkpoint names (48 random bits; the metadata check catches the rest).
+    static let storeIDPrefixLength = 12
+
+    /// Throws when a checkpoint's metadata names another run or another store than the one it is loaded for.
+    /// Checkpoints written before store ids existed carry only the run, and are checked on that.
+    static func checkOwner(_ metadata: [String: String], path: String, runID: Int64, store: ExperimentStore) throws {
+        if let run = metadata["run"], run != "\(runID)" {
+            throw CLIError("checkpoint \(path) belongs to run \(run), not run \(runID)")
+        }
+        if let owner = metadata["store_id"], owner != (try store.storeID()) {
+            throw CLIError(
+                "checkpoint \(path) was written for a run of another store (store id \(owner)), not \(store.path): "
+                    + "two stores' checkpoints must not share a path")
+        }
+    }
+
     /// Throws when the metadata says the checkpoint was written for another architecture or cost table than the
     /// run's model (tensors of the same shapes can still belong to another config). Files without the keys (not
     /// written by ranet train) are accepted on their tensors alone.

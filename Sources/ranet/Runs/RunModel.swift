@@ -43,6 +43,11 @@ struct RunModel {
                 throw CLIError("checkpoint \(path) does not fit run \(id)'s \(model.architecture) config: \(error)")
             }
         }
+        // The run's own checkpoint, or one that named its run: it must belong to this run of this store. A file given
+        // with an explicit --run may come from elsewhere (its architecture is still checked below).
+        if checkpoint == nil || runID == nil {
+            try CheckpointMetadata.checkOwner(metadata, path: path, runID: id, store: store)
+        }
         let cost = try model.cost()
         try CheckpointMetadata.check(metadata, path: path, runID: id, model: model, cost: cost)
         return RunModel(

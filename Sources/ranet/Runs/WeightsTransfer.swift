@@ -59,6 +59,11 @@ enum WeightsTransfer {
         do { file = try SafeTensorsFile.read(path) } catch let error as WeightsError { throw CLIError("\(error)") }
         let strip =
             prefix ?? (!file.order.isEmpty && file.order.allSatisfy { $0.hasPrefix("module.") } ? "module." : "")
+        if let bad = file.firstNonFinite() {
+            throw CLIError(
+                "\(path): tensor \(bad.tensor) holds \(file.tensors[bad.tensor]!.values[bad.index]) at index \(bad.index): "
+                    + "weights must be finite numbers (was the model trained to divergence?)")
+        }
         if let momentum = file.order.first(where: { $0.hasPrefix("optimizer.") }) {
             throw CLIError(
                 "\(path): tensor \(momentum) is optimizer state: this is a ranet checkpoint, not a state_dict "

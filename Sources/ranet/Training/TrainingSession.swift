@@ -66,6 +66,16 @@ final class TrainingSession {
             trainLimit: c.trainLimit, normalization: .unit(channels: model.inputShape[0]),
             augmentation: c.dataset.defaultAugmentation)
         let data = try settings.loadTrainingData(channels: model.inputShape[0])
+        // Everything that can refuse the run is checked before it exists: a refusal never leaves it "running".
+        try TrainingInputCheck.check(
+            train: data.train, validation: data.validation, model: model, classes: config.classes,
+            batchSize: c.batchSize)
+        let dir =
+            c.checkpointDir
+            ?? URL(fileURLWithPath: c.storeOptions.resolvedPath).deletingLastPathComponent()
+            .appendingPathComponent("ranet-checkpoints").path
+        try TrainingInputCheck.prepareCheckpointDirectory(dir)
+        let storeID = try store.storeID()
         settings.normalization = Normalization.compute(from: data.train)
         let configJSON = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
         let record = RunRecord(
@@ -74,14 +84,9 @@ final class TrainingSession {
             validationSize: data.validation.count, hyperParametersJSON: try settings.encoded(),
             seed: c.seed, status: .running, epochsPlanned: c.epochs)
         let runID = try store.createRun(record)
-        let dir =
-            c.checkpointDir
-            ?? URL(fileURLWithPath: c.storeOptions.resolvedPath).deletingLastPathComponent()
-            .appendingPathComponent("ranet-checkpoints").path
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return TrainingSession(
             store: store, runID: runID, model: model, settings: settings, presetName: presetName,
-            checkpointPath: (dir as NSString).appendingPathComponent("run-\(runID).safetensors"),
+            checkpointPath: CheckpointMetadata.defaultPath(directory: dir, storeID: storeID, runID: runID),
             train: data.train, validation: data.validation)
     }
 
@@ -120,6 +125,7 @@ final class TrainingSession {
         var trainer = try Trainer(model: model, options: options, train: trainLoader, validation: valLoader)
         if let resumeCheckpoint {
             let loaded = try Checkpoint.load(resumeCheckpoint, into: model, optimizer: trainer.optimizer)
+            try CheckpointMetadata.checkOwner(loaded.metadata, path: resumeCheckpoint, runID: runID, store: store)
             let momentum = trainer.optimizer.buffers
             trainer = try Trainer(
                 model: model, options: options, train: trainLoader, validation: valLoader, position: loaded.position)
@@ -132,7 +138,7 @@ final class TrainingSession {
         trainer.replicas = EngineThreads.count
         let cost = try model.cost()
         trainer.checkpointMetadata = [
-            "run": "\(runID)", "architecture": model.architecture,
+            "run": "\(runID)", "store_id": try store.storeID(), "architecture": model.architecture,
             "cumulative_flops": cost.cumulativeFlops.map(String.init).joined(separator: ","),
         ]
         try store.setStatus(.running, runID: runID)
