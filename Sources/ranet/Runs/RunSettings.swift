@@ -40,5 +40,6 @@ struct RunSettings: Codable {
         }
     }
 
-    func encoded() throws -> String { String(decoding: try JSONEncoder().encode(self), as: UTF8.self) }
+    /// Sorted keys: the same settings are the same text in every process (the kill loop compares store rows).
+    func encoded() throws -> String { try Checkpoint.metadataJSON(self) }
 }

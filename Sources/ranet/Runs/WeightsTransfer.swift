@@ -81,7 +81,7 @@ enum WeightsTransfer {
         var file = model.store.stateDict()
         let cost = try model.cost()
         file.metadata = [
-            "format": "pt", configKey: String(decoding: try JSONEncoder().encode(config), as: UTF8.self),
+            "format": "pt", configKey: try Checkpoint.metadataJSON(config),
             "architecture": model.architecture, "source": source,
             "cumulative_flops": cost.cumulativeFlops.map(String.init).joined(separator: ","),
         ]

@@ -77,7 +77,7 @@ final class TrainingSession {
         try TrainingInputCheck.prepareCheckpointDirectory(dir)
         let storeID = try store.storeID()
         settings.normalization = Normalization.compute(from: data.train)
-        let configJSON = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
+        let configJSON = try Checkpoint.metadataJSON(config)
         let record = RunRecord(
             name: c.name ?? "\(presetName) \(c.dataset.rawValue)", architecture: model.architecture,
             configJSON: configJSON, dataset: c.dataset.rawValue, trainSize: data.train.count,
