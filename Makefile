@@ -2,7 +2,7 @@
 APT_PACKAGES := libncurses-dev libopenblas-dev libpng-dev libsqlite3-dev zlib1g-dev dataset-fashion-mnist tmux
 SWIFT ?= swift
 
-.PHONY: deps build run test lint format bench bench-compare clean
+.PHONY: deps build run test lint format bench bench-compare fuzz soak clean
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -53,6 +53,17 @@ bench: deps
 bench-compare: deps
 	$(SWIFT) build -c release
 	python3 python/bench/compare.py $(ARGS)
+
+# libFuzzer targets for every decoder of untrusted bytes (docs/robustness.md); FUZZ_SECONDS per target, default 60.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) SWIFT=$(SWIFT) sh Fuzz/fuzz.sh
+
+# Kill loop: a small run SIGKILLed at SOAK_KILLS random moments and resumed must end bit-identical to one left alone.
+SOAK_KILLS ?= 20
+soak: deps
+	$(SWIFT) build -c release --product ranet
+	SOAK_KILLS=$(SOAK_KILLS) python3 scripts/soak.py
 
 clean:
 	rm -rf .build

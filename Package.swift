@@ -143,3 +143,18 @@ let package = Package(
     ]
 )
 
+// Fuzz targets (`make fuzz`): built only with RANET_FUZZ=1, in their own build directory with
+// `-sanitize=fuzzer,address`; each is an executable whose `LLVMFuzzerTestOneInput` libFuzzer drives.
+if ProcessInfo.processInfo.environment["RANET_FUZZ"] == "1" {
+    let fuzzTargets: [(String, [Target.Dependency])] = [
+        ("safetensors", ["AdaptiveNets"]),
+        ("checkpoint", ["AdaptiveNets", "ModelConfigs", "NeuralEngine", "Training"]),
+        ("logits", ["AdaptiveNets", "NumericArrays", "OutputsImport"]), ("npy", ["NumericArrays"]),
+        ("idx", ["Datasets"]), ("idx-gzip", ["Datasets"]), ("cifar", ["Datasets"]), ("png", ["Datasets"]),
+        ("config", ["AdaptiveNets", "ModelConfigs"]), ("theme", ["Dashboard"]), ("store-file", ["ExperimentStore"]),
+    ]
+    for (name, dependencies) in fuzzTargets {
+        package.targets.append(
+            .executableTarget(name: "fuzz-" + name, dependencies: dependencies, path: "Fuzz/Sources/" + name))
+    }
+}

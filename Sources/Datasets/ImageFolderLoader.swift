@@ -1,4 +1,5 @@
 import Foundation
+import InputFiles
 
 extension Dataset {
     /// Loads `root/<class>/*.png` (classes = sorted subfolder names, like torchvision's ImageFolder; files sorted
@@ -83,8 +84,8 @@ private func listDirectory(_ path: String) throws -> [String] {
 
 /// Reads a file's bytes as they are (no gzip sniffing: a PNG is never gzipped).
 private func readFileBytes(_ path: String) throws -> [UInt8] {
-    do { return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
-        throw DatasetError.unreadableImage(path: path, reason: error.localizedDescription)
+    do { return [UInt8](try InputFile.read(path)) } catch {
+        throw DatasetError.unreadableImage(path: path, reason: "it \(error.reason)")
     }
 }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Datasets
 import Foundation
+import InputFiles
 
 /// Which images `infer` and `bench-exit` run on when they come from a dataset.
 struct DataOptions: ParsableArguments {
@@ -60,8 +61,8 @@ enum InferenceInputs {
         var converted = 0
         for path in paths {
             let bytes: [UInt8]
-            do { bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
-                throw CLIError("\(path): cannot read the file (\(error.localizedDescription))")
+            do { bytes = [UInt8](try InputFile.read(path)) } catch {
+                throw CLIError("\(path): cannot read the file: it \(error.reason)")
             }
             let decoded = try PNGCodec.decode(bytes, path: path)
             guard decoded.height == height, decoded.width == width else {
