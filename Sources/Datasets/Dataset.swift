@@ -19,8 +19,15 @@ public struct Dataset: Sendable {
             throw DatasetError.invalidArgument("dataset shape \(channels)x\(height)x\(width) must be positive")
         }
         guard !classNames.isEmpty else { throw DatasetError.invalidArgument("a dataset needs at least one class name") }
-        let imageSize = channels * height * width
-        guard images.count == labels.count * imageSize else {
+        // Checked products: the shape may come from a file's header (an IDX file of 0 images of 2^32 x 2^32).
+        let (plane, planeOverflow) = height.multipliedReportingOverflow(by: width)
+        let (imageSize, imageOverflow) = plane.multipliedReportingOverflow(by: channels)
+        let (total, totalOverflow) = labels.count.multipliedReportingOverflow(by: imageSize)
+        guard !planeOverflow, !imageOverflow, !totalOverflow else {
+            throw DatasetError.invalidArgument(
+                "dataset shape \(labels.count)x\(channels)x\(height)x\(width) is too large to address")
+        }
+        guard images.count == total else {
             throw DatasetError.invalidArgument(
                 "dataset pixels: \(images.count) bytes for \(labels.count) images of \(channels)x\(height)x\(width)"
                     + " (expected \(labels.count * imageSize))")

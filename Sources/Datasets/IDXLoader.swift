@@ -53,6 +53,9 @@ func idxFileSize(header: [UInt8], rank: Int) -> Int? {
     return overflow ? Int.max : sum
 }
 
+/// IDX images are small (MNIST: 28x28); a larger side is a damaged header, refused before any size is multiplied.
+let maxIDXImageSide = 1 << 16
+
 /// Two lowercase hex digits for a byte (for error messages).
 func hexByte(_ byte: UInt8) -> String {
     let digits = Array("0123456789abcdef")
@@ -75,6 +78,13 @@ extension Dataset {
         }
         guard images.dimensions[1] > 0, images.dimensions[2] > 0 else {
             throw DatasetError.badFormat(path: imagesPath, reason: "empty image size \(images.dimensions)")
+        }
+        guard images.dimensions[1] <= maxIDXImageSide, images.dimensions[2] <= maxIDXImageSide else {
+            throw DatasetError.badFormat(
+                path: imagesPath,
+                reason:
+                    "image size \(images.dimensions[1])x\(images.dimensions[2]) is above \(maxIDXImageSide) pixels a side"
+            )
         }
         if let bad = labels.data.firstIndex(where: { Int($0) >= classNames.count }) {
             throw DatasetError.labelOutOfRange(
