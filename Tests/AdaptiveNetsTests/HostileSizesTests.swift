@@ -1,6 +1,7 @@
 import AdaptiveNets
 import Foundation
 import ModelConfigs
+import TestSupport
 import Testing
 
 /// Sizes read from a file or a config that would overflow or exhaust memory are clear errors (issue 20).
@@ -84,5 +85,28 @@ import Testing
         for (name, config) in ModelFactory.presets {
             #expect(throws: Never.self, "\(name)") { try config.validate() }
         }
+    }
+}
+
+/// Reference vectors whose labels are not integer classes are refused naming the file (3.7 was read as 3; -2^31
+/// reached crossEntropy, which did not name the file; NaN trapped).
+@Suite struct VectorLabelTests {
+    @Test(arguments: [Float(3.7), -2_147_483_648, .nan, 1e10])
+    func labelsMustBeIntegerClasses(label: Float) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ranet-labels-\(UUID())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.copyItem(
+            atPath: SharedFixtures.path("vectors/S/weights.safetensors"),
+            toPath: dir.appendingPathComponent("weights.safetensors").path)
+        var io = try SafeTensorsFile.read(SharedFixtures.path("vectors/S/io.safetensors"))
+        let y = try #require(io.tensors["y"])
+        io.tensors["y"] = .init(shape: y.shape, values: [label] + y.values.dropFirst())
+        let ioPath = dir.appendingPathComponent("io.safetensors").path
+        try io.write(to: ioPath)
+        do {
+            _ = try VectorVerification.run(directory: dir.path)
+            Issue.record("label \(label) was accepted")
+        } catch { #expect("\(error)".contains(ioPath) && "\(error)".contains("label y[0]"), "\(error)") }
     }
 }

@@ -1,5 +1,6 @@
 import AdaptiveNets
 import Foundation
+import TestSupport
 import Testing
 
 /// Bad input tried as a hostile user would, by class (issue 20): every refusal is a clear error naming the file, and
@@ -107,6 +108,9 @@ import Testing
         #expect(mkfifo(fifo, 0o644) == 0)
         let result = try CLI.run(["runs", "--store", fifo], timeout: 30)
         #expect(result.status != 0 && result.stderr.contains("FIFO"), "\(result.stderr)")
+        let tui = CLI.binary.deletingLastPathComponent().appendingPathComponent("ranet-tui").path
+        let dashboard = try ChildProcess.run(tui, ["--store", fifo], timeout: 30)
+        #expect(dashboard.status != 0 && dashboard.stderr.contains("FIFO"), "\(dashboard.stderr)")
     }
 
     @Test func configsAskingForTooMuchAreRefusedWithTheLimit() throws {
