@@ -97,6 +97,21 @@ import Testing
             let result = try CLI.run(base + extra)
             #expect(result.status != 0 && result.stderr.contains(message), "\(extra): \(result.stderr)")
         }
+        // A folder of one class would train to "100%".
+        let oneClass = dir + "/one-class"
+        for part in ["train", "test"] {
+            try FileManager.default.createDirectory(atPath: oneClass + "/" + part, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(
+                atPath: fixture.dataRoot + "/\(part)/checker", toPath: oneClass + "/\(part)/checker")
+        }
+        let single = try CLI.run(
+            [
+                "train", "--dataset", "folder", "--data-root", oneClass, "--epochs", "1", "--val-size", "8",
+                "--batch-size", "8", "--store",
+                store,
+            ]
+                + ["--config", config])
+        #expect(single.status != 0 && single.stderr.contains("only 1 class"), "\(single.stderr)")
         let runs = try CLI.run(["runs", "--store", store, "--json"])
         #expect(runs.status == 0 && !runs.stdout.contains("running"), "\(runs.stdout)\(runs.stderr)")
     }
