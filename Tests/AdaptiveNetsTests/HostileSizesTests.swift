@@ -39,6 +39,15 @@ import Testing
         }
     }
 
+    @Test func aHeaderLengthWithTheTopBitSetIsPrintedUnsigned() {
+        var bytes = Data([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF])
+        bytes.append(Data("{}".utf8))
+        do {
+            _ = try SafeTensorsFile.parse(bytes, path: "w.safetensors")
+            Issue.record("accepted")
+        } catch { #expect("\(error)".contains("18446744073709551615") && !"\(error)".contains("-1"), "\(error)") }
+    }
+
     @Test func nonFiniteValuesAreFound() {
         var file = SafeTensorsFile(tensors: [
             "a": .init(shape: [2], values: [1, 2]), "b": .init(shape: [3], values: [0, .infinity, 1]),

@@ -40,12 +40,14 @@ public struct SafeTensorsFile: Sendable {
         guard bytes.count >= 8 else {
             throw WeightsError.corrupt(path, "file is \(bytes.count) bytes, shorter than the 8-byte header length")
         }
-        var headerLength = 0
-        for i in 0..<8 { headerLength |= Int(bytes[i]) << (8 * i) }
-        guard headerLength > 0, headerLength <= bytes.count - 8 else {
+        // Unsigned: a length with the top bit set is a huge number, not a negative one.
+        var declaredLength: UInt64 = 0
+        for i in 0..<8 { declaredLength |= UInt64(bytes[i]) << (8 * i) }
+        guard declaredLength > 0, declaredLength <= UInt64(bytes.count - 8) else {
             throw WeightsError.corrupt(
-                path, "header length \(headerLength) does not fit a file of \(bytes.count) bytes (truncated?)")
+                path, "header length \(declaredLength) does not fit a file of \(bytes.count) bytes (truncated?)")
         }
+        let headerLength = Int(declaredLength)
         let headerData = Data(bytes[8..<(8 + headerLength)])
         guard let header = (try? JSONSerialization.jsonObject(with: headerData)) as? [String: Any] else {
             throw WeightsError.corrupt(path, "header is not a JSON object")
