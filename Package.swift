@@ -92,8 +92,8 @@ let package = Package(
         .executableTarget(
             name: "ranet-tui",
             dependencies: [
-                "Dashboard", "TerminalUI", "ExperimentRecords", "ExperimentStore", "ExitPolicies", "ModelConfigs",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "AdaptiveNets", "Dashboard", "TerminalUI", "ExperimentRecords", "ExperimentStore", "ExitPolicies",
+                "ModelConfigs", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "ranet-bench", dependencies: ["NeuralEngine", "AdaptiveNets", "CBLAS"],

@@ -46,7 +46,7 @@ struct InferCommand: ParsableCommand {
     func run() throws {
         if let threads { EngineThreads.set(threads) }
         let store = try storeOptions.openStore()
-        let loaded = try model.load(store)
+        let loaded = try model.load(store, source: data.source)
         let progress = ProgressLine()
         let classNames = InferenceInputs.classNames(of: loaded.settings, classes: loaded.model.classes)
         let fromFiles = !images.isEmpty

@@ -4,10 +4,9 @@ import Foundation
 
 /// Which images `infer` and `bench-exit` run on when they come from a dataset.
 struct DataOptions: ParsableArguments {
-    @Option(help: "Dataset (default: the run's).")
-    var dataset: DatasetKind?
-    @Option(help: "Dataset directory (default: the run's for the run's dataset, else the dataset's usual location).")
-    var dataRoot: String?
+    @OptionGroup var source: DataSourceOptions
+    var dataset: DatasetKind? { source.dataset }
+    var dataRoot: String? { source.dataRoot }
     @Option(help: "val (the run's held-out validation images) or test.")
     var split: Split = .test
     @Option(help: "Use only the first N images of the split.")
