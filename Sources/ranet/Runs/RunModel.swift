@@ -69,10 +69,7 @@ struct RunModel {
 
     var cumulativeFlops: [Int64] { cost.cumulativeFlops.map(Int64.init) }
 
-    func validationData() throws -> Dataset { try settings.loadTrainingData(channels: model.inputShape[0]).validation }
+    func validationData() throws -> Dataset { try settings.loadTrainingData(input: model.inputShape).validation }
 
-    func testData() throws -> Dataset {
-        let train = try settings.dataset.load(.train, root: settings.dataRoot, channels: model.inputShape[0])
-        return try settings.loadTestData(channels: model.inputShape[0], classNames: train.classNames)
-    }
+    func testData() throws -> Dataset { try settings.loadTestData(input: model.inputShape) }
 }

@@ -15,15 +15,24 @@ struct RunSettings: Codable {
     var normalization: Normalization
     var augmentation: Augmentation
 
-    /// The training and validation images (the validation split is held out from training with the run's seed).
-    func loadTrainingData(channels: Int) throws -> (train: Dataset, validation: Dataset) {
-        let full = try dataset.load(.train, root: dataRoot, channels: channels)
+    /// The training and validation images (the validation split is held out from training with the run's seed)
+    /// for a model of `input` (channels, height, width). Folders of photos of other sizes come at the reference's
+    /// resize side (`ImageNetTransforms`): training crops them at random, validation is centre-cropped here.
+    func loadTrainingData(input: [Int]) throws -> (train: Dataset, validation: Dataset) {
+        let full = try dataset.load(.train, root: dataRoot, channels: input[0], input: (input[1], input[2]))
         let split = try full.splittingValidation(size: validationSize, seed: options.seed)
-        return (trainLimit.map { split.train.prefix($0) } ?? split.train, split.validation)
+        return (
+            trainLimit.map { split.train.prefix($0) } ?? split.train,
+            try split.validation.evaluationCrop(input: input)
+        )
     }
 
-    func loadTestData(channels: Int, classNames: [String]) throws -> Dataset {
-        try dataset.load(.test, root: dataRoot, channels: channels, classNames: dataset == .folder ? classNames : nil)
+    /// The test images for a model of `input`, labelled by the training folder's classes for folders.
+    func loadTestData(input: [Int]) throws -> Dataset {
+        let classNames = dataset == .folder ? try Dataset.imageFolderClasses(root: dataRoot) : nil
+        return try dataset.load(
+            .test, root: dataRoot, channels: input[0], classNames: classNames, input: (input[1], input[2])
+        ).evaluationCrop(input: input)
     }
 
     /// The settings `ranet train` stored for `run` (to resume it). Runs logged by other tools (the Python
