@@ -43,6 +43,10 @@ public struct RunRecord: Sendable, Hashable, Codable {
     public var epochsPlanned: Int
     /// Epochs completed so far.
     public var epochsDone: Int
+    /// The process that trains (or last trained) the run: its pid and host name (nil for runs logged before they
+    /// were recorded). A running run has one writer (`ExperimentStore.claimRun`).
+    public var ownerPID: Int32?
+    public var ownerHost: String?
     /// Where the run's images come from and how they are normalised, as JSON (a `RunDataSource`); empty when
     /// unknown. `ranet train` keeps this in its hyper-parameters; runs logged or imported from other tools record it
     /// here (the Python logger, or `ranet eval|infer|bench-exit --dataset ... --mean ... --std ...` on first use).
@@ -54,7 +58,8 @@ public struct RunRecord: Sendable, Hashable, Codable {
         trainSize: Int = 0, validationSize: Int = 0, testSize: Int = 0, hyperParametersJSON: String = "{}",
         seed: UInt64 = 0, status: RunStatus = .running, createdAt: Date = Date(), updatedAt: Date? = nil,
         heartbeatAt: Date? = nil, checkpointPaths: [String] = [], notes: String = "",
-        epochsPlanned: Int = 0, epochsDone: Int = 0, dataSourceJSON: String = ""
+        epochsPlanned: Int = 0, epochsDone: Int = 0, ownerPID: Int32? = nil, ownerHost: String? = nil,
+        dataSourceJSON: String = ""
     ) {
         self.id = id
         self.name = name
@@ -74,6 +79,8 @@ public struct RunRecord: Sendable, Hashable, Codable {
         self.notes = notes
         self.epochsPlanned = epochsPlanned
         self.epochsDone = epochsDone
+        self.ownerPID = ownerPID
+        self.ownerHost = ownerHost
         self.dataSourceJSON = dataSourceJSON
     }
 
