@@ -17,8 +17,8 @@ public struct ExitBenchmarkResult: Codable, Sendable, Equatable {
     public var earlyExitImagesPerSecond: Double
     /// Whether real early exit chose the same exit and class as the simulation for every image.
     public var agreesWithSimulation: Bool
-    /// FLOPs the executor really spends (whole stages, see `EarlyExitRun.executedFlops`) over the last exit's FLOPs:
-    /// the ratio the time can at best reach when stages hold several exits.
+    /// FLOPs the executor really spent (counted by the engine, see `EarlyExitRun.executedFlops`) over the last exit's
+    /// FLOPs: equal to `flopsRatio` when every image stops at its exit.
     public var executedFlopsRatio: Double
     /// Images whose exit or class differs between executor and simulation.
     public var disagreements: Int
@@ -93,7 +93,7 @@ public enum ExitBenchmark {
             allExitsImagesPerSecond: images / max(allTime.seconds, 1e-12),
             earlyExitImagesPerSecond: images / max(earlyTime.seconds, 1e-12),
             agreesWithSimulation: disagreements.isEmpty,
-            executedFlopsRatio: try early!.executedFlops(cost: cost) / last, disagreements: disagreements.count,
+            executedFlopsRatio: early!.executedFlops / last, disagreements: disagreements.count,
             disagreementsAtThresholds: atThresholds.count, accuracy: early!.accuracy)
     }
 
@@ -129,7 +129,7 @@ public enum ExitBenchmark {
         _ executor: EarlyExitExecutor, batches: [Tensor], labels: [Int32],
         batchSize: Int
     ) throws -> EarlyExitRun {
-        var gathered = EarlyExitGathering(stageCount: executor.model.stageCount)
+        var gathered = EarlyExitGathering(exitCount: executor.model.exitCount)
         let clock = ContinuousClock()
         let start = clock.now
         for images in batches { gathered.append(try executor.run(images)) }

@@ -90,7 +90,7 @@ struct BenchExitCommand: ParsableCommand {
         print(
             String(
                 format:
-                    "FLOPs ratio %.3f (executed, whole sub-networks: %.3f), time ratio %.3f = %.2fx the FLOPs ratio; accuracy %.2f%%",
+                    "FLOPs ratio %.3f (executed, counted: %.3f), time ratio %.3f = %.2fx the FLOPs ratio; accuracy %.2f%%",
                 result.flopsRatio, result.executedFlopsRatio, result.timeRatio, result.timeRatio / result.flopsRatio,
                 result.accuracy * 100))
         print(

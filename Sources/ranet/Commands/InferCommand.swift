@@ -68,7 +68,7 @@ struct InferCommand: ParsableCommand {
         progress.finishLine()
         let report = InferReport(
             loaded: loaded, dataset: dataset, source: source, fileNames: fromFiles ? images : nil, resolved: resolved,
-            result: result, layout: try loaded.exitLayout(), spent: try result.executedFlops(cost: loaded.cost))
+            result: result, layout: try loaded.exitLayout(), spent: result.executedFlops)
         if json {
             try printJSONObject(report.jsonObject(policy: rule.policy, batchSize: batchSize))
             return
