@@ -27,12 +27,14 @@ public struct ExitBenchmarkResult: Codable, Sendable, Equatable {
     public var disagreementsAtThresholds: Int
     /// Accuracy of real early exit, in [0, 1].
     public var accuracy: Double
+    /// Per-exit latency of one image (batch 1) on this machine, what deadlines are planned with (nil: not measured).
+    public var latencyProfile: LatencyProfile?
 
     /// Creates a result.
     public init(
         batchSize: Int, flopsRatio: Double, timeRatio: Double, allExitsImagesPerSecond: Double,
         earlyExitImagesPerSecond: Double, agreesWithSimulation: Bool, executedFlopsRatio: Double,
-        disagreements: Int, disagreementsAtThresholds: Int, accuracy: Double
+        disagreements: Int, disagreementsAtThresholds: Int, accuracy: Double, latencyProfile: LatencyProfile? = nil
     ) {
         self.batchSize = batchSize
         self.flopsRatio = flopsRatio
@@ -44,6 +46,7 @@ public struct ExitBenchmarkResult: Codable, Sendable, Equatable {
         self.disagreements = disagreements
         self.disagreementsAtThresholds = disagreementsAtThresholds
         self.accuracy = accuracy
+        self.latencyProfile = latencyProfile
     }
 }
 
@@ -51,11 +54,12 @@ public struct ExitBenchmarkResult: Codable, Sendable, Equatable {
 public enum ExitBenchmark {
     /// Times both modes on every image of `dataset` (assembled once up front, so only model work is timed), the
     /// best of `repetitions` passes each, after one untimed warm-up batch; thresholds are validated and images of
-    /// another shape than the model's are refused.
+    /// another shape than the model's are refused. Then, unless `latencyImages` is 0, the per-exit latency profile
+    /// of one image at a time is measured on that many images (cycling through the first few).
     public static func run(
         model: any EarlyExitNetwork, dataset: Dataset, normalization: Normalization,
         batchSize: Int, policy: ExitPolicy, thresholds: Thresholds,
-        repetitions: Int = 3
+        repetitions: Int = 3, latencyImages: Int = LatencyProfile.defaultImages
     ) throws -> ExitBenchmarkResult {
         try InputCheck.checkAtLeastOne(repetitions, "repetitions", context: "bench-exit")
         try InputCheck.checkAtLeastOne(batchSize, "batch size", context: "bench-exit")
@@ -87,6 +91,14 @@ public enum ExitBenchmark {
             with: simulation, outputs: outputs!, policy: policy,
             thresholds: thresholds)
         let images = Double(dataset.count)
+        let profile =
+            latencyImages > 0
+            ? try LatencyProfile.measure(
+                model: model,
+                images: try assemble(
+                    dataset.prefix(min(dataset.count, latencySourceImages)), normalization: normalization,
+                    batchSize: 1),
+                count: latencyImages) : nil
         return ExitBenchmarkResult(
             batchSize: batchSize, flopsRatio: simulation.expectedFlops / last,
             timeRatio: earlyTime.seconds / max(allTime.seconds, 1e-12),
@@ -94,8 +106,11 @@ public enum ExitBenchmark {
             earlyExitImagesPerSecond: images / max(earlyTime.seconds, 1e-12),
             agreesWithSimulation: disagreements.isEmpty,
             executedFlopsRatio: early!.executedFlops / last, disagreements: disagreements.count,
-            disagreementsAtThresholds: atThresholds.count, accuracy: early!.accuracy)
+            disagreementsAtThresholds: atThresholds.count, accuracy: early!.accuracy, latencyProfile: profile)
     }
+
+    /// Distinct images the latency profile cycles through (content barely matters when every exit runs).
+    static let latencySourceImages = 32
 
     /// Normalised NCHW tensors of every batch, in file order.
     static func assemble(_ dataset: Dataset, normalization: Normalization, batchSize: Int) throws -> [Tensor] {
