@@ -112,6 +112,11 @@ public enum ExitBenchmark {
     /// Distinct images the latency profile cycles through (content barely matters when every exit runs).
     static let latencySourceImages = 32
 
+    /// Every image of `dataset` as its own normalised (1, C, H, W) tensor, in file order.
+    public static func images(_ dataset: Dataset, normalization: Normalization) throws -> [Tensor] {
+        try assemble(dataset, normalization: normalization, batchSize: 1)
+    }
+
     /// Normalised NCHW tensors of every batch, in file order.
     static func assemble(_ dataset: Dataset, normalization: Normalization, batchSize: Int) throws -> [Tensor] {
         let loader = try BatchLoader.evaluation(dataset: dataset, batchSize: batchSize, normalization: normalization)
