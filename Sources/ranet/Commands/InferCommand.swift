@@ -13,8 +13,8 @@ struct InferCommand: ParsableCommand {
         abstract:
             "Classify images with real early exit: per image the exit, sub-network (resolution), class and confidence.",
         discussion: """
-            Each batch runs sub-network by sub-network; images that pass their exit's threshold leave and only the others \
-            go on, so easy images really cost less. At the end: measured images/s and the average MFLOPs actually spent.
+            Each batch runs exit by exit (the blocks up to an exit, then its classifier); images that pass the exit's \
+            threshold leave and only the others go on, so an image leaving at an exit costs exactly that exit's FLOPs. At the end: measured images/s and the average MFLOPs actually spent.
 
             Images: --image FILE.png (several allowed) or a dataset split (--split, --dataset, --data-root; default the \
             run's test split). Their height and width must equal the model's input: other sizes are refused, never \
