@@ -53,6 +53,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
 
         // The seeded generators for every module (data order, augmentation, synthetic data, weight initialisation), so
@@ -67,7 +68,8 @@ let package = Package(
             name: "AdaptiveNets", dependencies: ["InputFiles", "ModelConfigs", "NeuralEngine"],
             swiftSettings: engineFlags),
         .target(
-            name: "Datasets", dependencies: ["CPNG", "CZlib", "InputFiles", "SeededRandom"], swiftSettings: engineFlags),
+            name: "Datasets", dependencies: ["CPNG", "CTurboJPEG", "CZlib", "InputFiles", "SeededRandom"],
+            swiftSettings: engineFlags),
         .target(name: "ExitPolicies", dependencies: ["SeededRandom"]),
         // Reading NumPy .npy arrays (imported logits and labels); no engine, no store.
         .target(name: "NumericArrays", dependencies: ["InputFiles"]),
@@ -99,9 +101,8 @@ let package = Package(
         .executableTarget(
             name: "ranet-tui",
             dependencies: [
-                "Dashboard", "TerminalUI", "ExperimentRecords", "ExperimentStore", "ExitPolicies", "InputFiles",
-                "ModelConfigs",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "AdaptiveNets", "Dashboard", "TerminalUI", "ExperimentRecords", "ExperimentStore", "ExitPolicies",
+                "InputFiles", "ModelConfigs", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "ranet-bench", dependencies: ["NeuralEngine", "AdaptiveNets", "CBLAS"],

@@ -10,7 +10,8 @@ public enum TrainingInputCheck {
     ) throws {
         let expected = model.inputShape
         let found = [train.channels, train.height, train.width]
-        guard found == expected else {
+        // Photos kept at the resize side are cropped to the input size by the ImageNet augmentation.
+        guard found == expected || (train.channels == expected[0] && train.isAtResizeSide(input: expected)) else {
             throw TrainingError.mismatch(
                 "the dataset's images are \(found.map(String.init).joined(separator: "x")) (channels x height x "
                     + "width) but the model takes \(expected.map(String.init).joined(separator: "x")): "

@@ -67,7 +67,7 @@ final class TrainingSession {
             options: options, dataset: c.dataset, dataRoot: c.dataRoot, validationSize: c.valSize,
             trainLimit: c.trainLimit, normalization: .unit(channels: model.inputShape[0]),
             augmentation: c.dataset.defaultAugmentation)
-        let data = try settings.loadTrainingData(channels: model.inputShape[0])
+        let data = try settings.loadTrainingData(input: model.inputShape)
         // Everything that can refuse the run is checked before it exists: a refusal never leaves it "running".
         try TrainingInputCheck.check(
             train: data.train, validation: data.validation, model: model, classes: config.classes,
@@ -79,6 +79,9 @@ final class TrainingSession {
         try TrainingInputCheck.prepareCheckpointDirectory(dir)
         let storeID = try store.storeID()
         settings.normalization = Normalization.compute(from: data.train)
+        if settings.dataset == .folder, data.train.isAtResizeSide(input: model.inputShape) {
+            settings.augmentation = .imagenet  // photos kept at the resize side: the reference's ImageNet recipe
+        }
         let configJSON = try Checkpoint.metadataJSON(config)
         let record = RunRecord(
             name: c.name ?? "\(presetName) \(c.dataset.rawValue)", architecture: model.architecture,
@@ -106,7 +109,7 @@ final class TrainingSession {
         let settings = try RunSettings.decode(run.hyperParametersJSON, run: runID)
         let config = try run.modelConfig()
         let model = try ModelFactory.build(config, seed: run.seed, initialize: false)
-        let data = try settings.loadTrainingData(channels: model.inputShape[0])
+        let data = try settings.loadTrainingData(input: model.inputShape)
         // Checked again and recorded in one transaction: of two resumes started together, one wins.
         try store.claimRun(id: runID, force: force)
         let session = TrainingSession(
@@ -136,7 +139,8 @@ final class TrainingSession {
         let options = settings.options
         let trainLoader = try BatchLoader(
             dataset: train, batchSize: options.batchSize, normalization: settings.normalization,
-            augmentation: settings.augmentation, seed: options.seed)
+            augmentation: settings.augmentation, seed: options.seed,
+            outputSize: (model.inputShape[1], model.inputShape[2]))
         // Validation at the training batch size: its graph is alive beside the training graph, and at 256 it alone
         // held more activations than a training step (so a larger validation batch would raise peak memory).
         let valLoader =
@@ -145,8 +149,15 @@ final class TrainingSession {
                 dataset: validation, batchSize: options.batchSize, normalization: settings.normalization) : nil
         var trainer = try Trainer(model: model, options: options, train: trainLoader, validation: valLoader)
         if let resumeCheckpoint {
-            let loaded = try Checkpoint.load(resumeCheckpoint, into: model, optimizer: trainer.optimizer)
-            try CheckpointMetadata.checkOwner(loaded.metadata, path: resumeCheckpoint, runID: runID, store: store)
+            let loaded: (position: TrainingPosition, metadata: [String: String])
+            do {
+                loaded = try Checkpoint.load(resumeCheckpoint, into: model, optimizer: trainer.optimizer)
+                try CheckpointMetadata.checkOwner(loaded.metadata, path: resumeCheckpoint, runID: runID, store: store)
+            } catch {
+                // The claim marked the run running; it did not start, so it is interrupted as before.
+                try? store.setStatus(.interrupted, runID: runID)
+                throw error
+            }
             let momentum = trainer.optimizer.buffers
             trainer = try Trainer(
                 model: model, options: options, train: trainLoader, validation: valLoader, position: loaded.position)
