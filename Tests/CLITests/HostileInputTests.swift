@@ -88,8 +88,13 @@ import Testing
             "train", "--dataset", "folder", "--data-root", fixture.dataRoot, "--epochs", "1", "--val-size", "24",
             "--store", store,
         ]
+        // CIFAR images (3x32x32) for a 1x16x16 model: folders are resized to the input, CIFAR files are not.
+        let cifar = dir + "/cifar"
+        try FileManager.default.createDirectory(atPath: cifar, withIntermediateDirectories: true)
+        let records = (0..<40).flatMap { [UInt8($0 % 10)] + [UInt8](repeating: UInt8($0 * 5), count: 3072) }
+        try Data(records).write(to: URL(fileURLWithPath: cifar + "/data_batch_1.bin"))
         let cases: [([String], String)] = [
-            (["--config", wrongSize], "1x12x12"),
+            (["--config", wrongSize, "--dataset", "cifar10", "--data-root", cifar], "3x32x32"),
             (["--config", config, "--checkpoint-dir", aFile], "not a directory"),
             (["--config", config, "--batch-size", "100000"], "larger than the"),
         ]
