@@ -155,14 +155,22 @@ extension ExperimentStore {
 
     /// The checkpoint paths the runs of the ranet store at `path` record, read over a read-only connection (opening
     /// a store for writing sets up its WAL): what a command checks its `--out` against before it opens the store.
-    /// Empty when `path` is not a readable ranet store.
-    public static func recordedCheckpointPaths(readingOnly path: String) -> [(runID: Int64, path: String)] {
+    /// Empty when `path` is not a ranet store; throws when it is one that cannot be read (so an output is never
+    /// checked against nothing).
+    public static func recordedCheckpointPaths(readingOnly path: String) throws -> [(runID: Int64, path: String)] {
         guard (try? StoreFileCheck.inspect(path: path)) == .ranetStore else { return [] }
         var configuration = Configuration()
         configuration.readonly = true
-        guard let queue = try? DatabaseQueue(path: path, configuration: configuration) else { return [] }
-        defer { try? queue.close() }
-        let rows = (try? queue.read { try Row.fetchAll($0, sql: "SELECT id, checkpoint_paths FROM runs") }) ?? []
+        // Another process's checkpoint or WAL reset holds the locks for a moment: wait as the store does.
+        configuration.busyMode = .timeout(5)
+        let rows: [Row]
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            rows = try queue.read { try Row.fetchAll($0, sql: "SELECT id, checkpoint_paths FROM runs") }
+        } catch {
+            throw StoreError.from(error, path: path, busyTimeout: 5)
+        }
         return rows.flatMap { row -> [(runID: Int64, path: String)] in
             let id: Int64 = row["id"]
             let json: String = row["checkpoint_paths"]

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import InputFiles
 
 /// Checks done on the store path before SQLite sees it, so a wrong path never turns into a new empty store
@@ -66,6 +67,37 @@ public enum StoreFileCheck {
         // Not ours: only a database without any table (one page, no schema version) may become a store.
         let userVersion = bigEndian(header, at: 60)
         if userVersion == 0, pageCount(header: header, fileSize: Int(info.st_size)) <= 1 { return .emptyDatabase }
+        // The file's header lags behind a WAL that is not checkpointed yet (a new store another process keeps
+        // open): ask SQLite over a read-only connection, which reads through the WAL and writes nothing.
+        if walHasContent(path) { return try identityThroughWAL(path: path) }
+        throw StoreError.foreignDatabase(path: path)
+    }
+
+    private static func walHasContent(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path + "-wal", &info) == 0 && info.st_size > 0
+    }
+
+    private static func identityThroughWAL(path: String) throws -> Content {
+        var configuration = Configuration()
+        configuration.readonly = true
+        configuration.busyMode = .timeout(5)
+        let (applicationID, version, tables): (Int32, Int, Int)
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            defer { try? queue.close() }
+            (applicationID, version, tables) = try queue.read { db in
+                (
+                    try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0,
+                    try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0,
+                    try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") ?? 0
+                )
+            }
+        } catch {
+            throw StoreError.from(error, path: path, busyTimeout: 5)
+        }
+        if applicationID == Schema.applicationID { return .ranetStore }
+        if version == 0, tables == 0 { return .emptyDatabase }
         throw StoreError.foreignDatabase(path: path)
     }
 

@@ -6,7 +6,10 @@ enum OutputTarget {
     /// Refuses `out` (see `OutputFileCheck`), reading the store's recorded checkpoints read-only.
     static func check(_ out: String, force: Bool, storeOptions: StoreOptions) throws {
         let storePath = storeOptions.resolvedPath
-        let recorded = ExperimentStore.recordedCheckpointPaths(readingOnly: storePath)
+        let recorded: [(runID: Int64, path: String)]
+        do { recorded = try ExperimentStore.recordedCheckpointPaths(readingOnly: storePath) } catch {
+            throw CLIError("cannot read the checkpoints of \(storePath) to check --out \(out) against them: \(error)")
+        }
         do {
             try OutputFileCheck.check(out, force: force, storePath: storePath, recordedCheckpoints: recorded)
         } catch let error as OutputFileError {
