@@ -43,6 +43,8 @@ public struct RunRecord: Sendable, Hashable, Codable {
     public var epochsPlanned: Int
     /// Epochs completed so far.
     public var epochsDone: Int
+    /// The run this one was trained from (IMTA stage 2 over a stage-1 run); set with `ExperimentStore.setParentRun`.
+    public var parentRunID: Int64?
 
     /// Creates a run record; times default to now and the status to `.running`.
     public init(

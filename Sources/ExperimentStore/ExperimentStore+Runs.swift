@@ -169,7 +169,7 @@ extension ExperimentStore {
         }
         let pathsJSON: String = row["checkpoint_paths"]
         let paths = (try? JSONDecoder().decode([String].self, from: Data(pathsJSON.utf8))) ?? []
-        return RunRecord(
+        var run = RunRecord(
             id: row["id"], name: row["name"], architecture: row["architecture"], configJSON: row["config_json"],
             dataset: row["dataset"], trainSize: row["train_size"], validationSize: row["validation_size"],
             testSize: row["test_size"], hyperParametersJSON: row["hyper_parameters_json"],
@@ -177,5 +177,7 @@ extension ExperimentStore {
             createdAt: Date(storeSeconds: row["created_at"]), updatedAt: Date(storeSeconds: row["updated_at"]),
             heartbeatAt: Date(storeSeconds: row["heartbeat_at"]), checkpointPaths: paths, notes: row["notes"],
             epochsPlanned: row["epochs_planned"], epochsDone: row["epochs_done"])
+        run.parentRunID = row["parent_run_id"]
+        return run
     }
 }

@@ -44,6 +44,7 @@ public final class Trainer {
             throw TrainingError.mismatch(
                 "the dataset has \(d.classCount) classes but the model's config has \(model.classes)")
         }
+        try Self.applyTechnique(options, to: model)
         self.model = model
         self.options = options
         self.trainLoader = train
@@ -69,6 +70,7 @@ public final class Trainer {
         observer: TrainingObserver?, checkpointPath: String?, stop: StopSignal = StopSignal()
     ) throws -> Outcome {
         let step = TrainingStep(model: model, replicas: replicas)
+        step.distillation = options.distillation ?? DistillationSettings()
         let weights = options.exitWeights ?? Array(repeating: 1, count: model.exitCount)
         let params = model.store.parameters
         var lossSums = [Double](repeating: 0, count: model.exitCount)

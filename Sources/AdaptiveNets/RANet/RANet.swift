@@ -5,7 +5,7 @@ import NeuralEngine
 ///
 /// Sub-network h (0 = lowest resolution) runs after the stem has produced every base feature; its fusion blocks read
 /// the cumulative outputs of sub-network h-1, and each of its dense blocks ends in an exit.
-public final class RANet: EarlyExitNetwork, @unchecked Sendable {
+public final class RANet: PooledFeatureNetwork, @unchecked Sendable {
     public let config: RANetConfig
     public let store: ParameterStore
     public let exitStage: [Int]
@@ -14,6 +14,8 @@ public final class RANet: EarlyExitNetwork, @unchecked Sendable {
     public var classes: Int { config.classes }
     public var exitCount: Int { exitStage.count }
     public var stageCount: Int { config.subnetworks }
+    public var gradientEquilibrium = false
+    public var exitFeatureCounts: [Int] { classifiers.map(\.featureCount) }
 
     let stem: [ConvBasic]  // build order: highest resolution first
     let flows: [[RANetBlock]]
@@ -34,10 +36,11 @@ public final class RANet: EarlyExitNetwork, @unchecked Sendable {
 
     /// Builds the model with freshly initialised weights (`initialize: false` leaves them at zero, for cost tables or
     /// weights loaded next); a config that cannot run throws a `ConfigError`.
-    public init(config: RANetConfig, seed: UInt64 = 0, initialize: Bool = true) throws {
+    /// `namePrefix` goes before every parameter name (`net.` when the model is the IMTA heads' backbone).
+    public init(config: RANetConfig, seed: UInt64 = 0, initialize: Bool = true, namePrefix: String = "") throws {
         try config.validate()
         self.config = config
-        let b = ModelBuilder(seed: seed, initializes: initialize)
+        let b = ModelBuilder(seed: seed, initializes: initialize, namePrefix: namePrefix)
         let S = config.subnetworks
         let gr = config.grFactor
         let nC = config.nChannels
@@ -140,11 +143,19 @@ public final class RANet: EarlyExitNetwork, @unchecked Sendable {
     /// State between sub-networks: the base features of sub-networks h..S-1, then the cumulative outputs of
     /// sub-network h-1's blocks, flattened.
     public func stage(_ h: Int, _ g: Graph, _ state: [Node]) throws -> (logits: [Node], state: [Node]) {
+        let (features, next) = try stageFeatures(h, g, state)
+        return (try exitLogits(features, first: firstExit[h], g), next)
+    }
+
+    /// Sub-network `h` with its exits' classifiers up to the pooled features.
+    public func stageFeatures(_ h: Int, _ g: Graph, _ state: [Node]) throws -> (
+        features: [ExitFeatures], state: [Node]
+    ) {
         let S = config.subnetworks
         let bases = Array(state.prefix(S - h))
         var lowFlat = Array(state.dropFirst(S - h))
         var x = bases[0]
-        var logits: [Node] = []
+        var features: [ExitFeatures] = []
         var cumulative: [Node] = []
         var exit = firstExit[h]
         for (j, block) in flows[h].enumerated() {
@@ -157,10 +168,15 @@ public final class RANet: EarlyExitNetwork, @unchecked Sendable {
             x = out
             cumulative += cum
             if j + 1 > config.blocks(h - 1) {
-                logits.append(try classifiers[exit](g, x))
+                let (read, onward) = AdaptiveNets.gradientEquilibrium(
+                    g, x, exit: exit, of: exitCount, enabled: gradientEquilibrium)
+                features.append(ExitFeatures(pooled: try classifiers[exit].features(g, read), classifierInput: x.shape))
+                x = onward
                 exit += 1
             }
         }
-        return (logits, Array(bases.dropFirst()) + cumulative)
+        return (features, Array(bases.dropFirst()) + cumulative)
     }
+
+    public func exitHead(_ e: Int, _ g: Graph, _ pooled: Node) throws -> Node { try classifiers[e].head(g, pooled) }
 }

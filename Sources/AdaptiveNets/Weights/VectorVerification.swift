@@ -3,7 +3,8 @@ import ModelConfigs
 import NeuralEngine
 
 /// Recomputes a reference test-vector set (weights.safetensors + io.safetensors; shared/vectors/S/README.txt for RANet,
-/// shared/vectors/MS/README.txt for MSDNet, the `args` metadata picks the architecture) and compares every group:
+/// shared/vectors/MS/README.txt for MSDNet, the `args` metadata picks the architecture, an `imta` entry the IMTA
+/// stage of vectors/IMTA.md) and compares every group:
 /// eval logits, train logits, loss, gradients, BN statistics, one SGD step, eval after it.
 public enum VectorVerification {
     public struct GroupResult: Sendable, Codable {
@@ -51,7 +52,8 @@ public enum VectorVerification {
             throw WeightsError.corrupt(ioPath, "metadata has no \"input_shape_NCHW\"")
         }
         let config = try ModelFactory.config(referenceArgs: args, inputNCHW: shape.map(\.intValue))
-        let model = try ModelFactory.build(config, initialize: false)
+        let subject = try Subject(config: config, imta: meta["imta"], path: ioPath)
+        let model = subject.model
         try model.store.load(weights, path: weightsPath)
 
         func tensor(_ name: String) throws -> SafeTensorsFile.Entry {
@@ -86,7 +88,7 @@ public enum VectorVerification {
         let initialBuffers = model.store.buffers.map { $0.value.clone() }
         var passes:
             [(
-                logits: [Node], losses: [Node], total: Node, grads: [String: Tensor], buffers: [String: Tensor],
+                logits: [Node], terms: [Float], total: Node, grads: [String: Tensor], buffers: [String: Tensor],
                 kinks: Int
             )] = []
         for flip in [false, true] {
@@ -95,15 +97,13 @@ public enum VectorVerification {
             let probe = ReluKinkProbe(flip: flip)
             g.reluKinks = probe
             model.store.zeroGrad()
-            let logits = try model.forward(g, g.input(input))
-            let losses = try logits.map { try g.crossEntropy($0, labels: labels) }
-            let total = try g.weightedSum(losses, weights: Array(repeating: 1, count: losses.count))
+            let (logits, terms, total) = try subject.loss(g, g.input(input), labels)
             try g.backward(total)
             var grads: [String: Tensor] = [:]
             var buffers: [String: Tensor] = [:]
-            for p in model.store.parameters { grads[p.name] = p.grad.clone() }
+            for p in model.store.trainableParameters { grads[p.name] = p.grad.clone() }
             for b in model.store.buffers { buffers[b.name] = b.value.clone() }
-            passes.append((logits, losses, total, grads, buffers, probe.count))
+            passes.append((logits, terms, total, grads, buffers, probe.count))
             if probe.count == 0 { break }
         }
         let main = passes[0]
@@ -117,12 +117,12 @@ public enum VectorVerification {
         results.append(group.result("train logits"))
         group = Comparison(file: ioPath)
         try group.compare("loss", main.total.value, try tensor("loss"))
-        let perExit = Tensor(shape: [main.losses.count], values: main.losses.map { $0.value[0] })
-        try group.compare("loss_per_exit", perExit, try tensor("loss_per_exit"))
+        let terms = Tensor(shape: [main.terms.count], values: main.terms)
+        try group.compare(subject.termsKey, terms, try tensor(subject.termsKey))
         results.append(group.result("loss"))
         group = Comparison(file: ioPath)
         var chosen: [String: Tensor] = [:]
-        for p in model.store.parameters {
+        for p in model.store.trainableParameters {
             let reference = try tensor("grad." + p.name)
             let best = passes.map { $0.grads[p.name]! }.min {
                 Comparison.error($0, reference) < Comparison.error($1, reference)
@@ -136,7 +136,7 @@ public enum VectorVerification {
             try group.compare("after_forward." + b.name, main.buffers[b.name]!, try tensor("after_forward." + b.name))
         }
         results.append(group.result("BN running stats"))
-        for p in model.store.parameters { p.grad.copy(from: chosen[p.name]!) }
+        for p in model.store.trainableParameters { p.grad.copy(from: chosen[p.name]!) }
         for b in model.store.buffers { b.value.copy(from: main.buffers[b.name]!) }
 
         let sgd = try SGD(learningRate: 0.1, momentum: 0.9, weightDecay: 1e-4)
