@@ -43,11 +43,30 @@ final class TrainingSession {
     }
 
     static func start(command c: TrainCommand, store: ExperimentStore) throws -> TrainingSession {
+        if let parent = c.imtaFrom { return try startIMTA(from: parent, command: c, store: store) }
         let presetName = c.config ?? c.preset ?? (c.arch == "msdnet" ? "fmnist-msdnet" : "fmnist-small")
         let config = try ModelFactory.config(named: presetName)
         let model = try ModelFactory.build(config, seed: c.seed)
+        let options = try recipe(command: c, technique: c.technique, exits: model.exitCount)
+        var settings = RunSettings(
+            options: options, dataset: c.dataset, dataRoot: c.dataRoot, validationSize: c.valSize,
+            trainLimit: c.trainLimit, normalization: .unit(channels: model.inputShape[0]),
+            augmentation: c.dataset.defaultAugmentation)
+        let data = try settings.loadTrainingData(channels: model.inputShape[0])
+        settings.normalization = Normalization.compute(from: data.train)
+        return try create(
+            command: c, store: store, network: NetworkConfig(config), model: model, settings: settings,
+            name: c.name ?? "\(presetName) \(c.dataset.rawValue)\(c.technique == .ge ? " GE" : "")",
+            presetName: presetName, data: data)
+    }
+
+    /// The recipe the command's flags give.
+    static func recipe(
+        command c: TrainCommand, technique: TrainingOptions.Technique?, exits: Int, epochs: Int? = nil
+    ) throws -> TrainingOptions {
         var options = TrainingOptions()
-        options.epochs = c.epochs
+        options.technique = technique
+        options.epochs = c.epochs ?? epochs ?? options.epochs
         options.batchSize = c.batchSize
         options.learningRate = c.lr
         options.schedule = c.schedule
@@ -60,20 +79,23 @@ final class TrainingSession {
             }
             options.exitWeights = values.map { $0! }
         }
-        try options.validate(exits: model.exitCount)
-        var settings = RunSettings(
-            options: options, dataset: c.dataset, dataRoot: c.dataRoot, validationSize: c.valSize,
-            trainLimit: c.trainLimit, normalization: .unit(channels: model.inputShape[0]),
-            augmentation: c.dataset.defaultAugmentation)
-        let data = try settings.loadTrainingData(channels: model.inputShape[0])
-        settings.normalization = Normalization.compute(from: data.train)
-        let configJSON = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
+        try options.validate(exits: exits)
+        return options
+    }
+
+    /// Creates the run in the store (with its parent, if any) and the session training it.
+    static func create(
+        command c: TrainCommand, store: ExperimentStore, network: NetworkConfig, model: any EarlyExitNetwork,
+        settings: RunSettings, name: String, presetName: String, data: (train: Dataset, validation: Dataset),
+        parent: Int64? = nil
+    ) throws -> TrainingSession {
         let record = RunRecord(
-            name: c.name ?? "\(presetName) \(c.dataset.rawValue)", architecture: model.architecture,
-            configJSON: configJSON, dataset: c.dataset.rawValue, trainSize: data.train.count,
+            name: name, architecture: model.architecture,
+            configJSON: try network.json(), dataset: settings.dataset.rawValue, trainSize: data.train.count,
             validationSize: data.validation.count, hyperParametersJSON: try settings.encoded(),
-            seed: c.seed, status: .running, epochsPlanned: c.epochs)
+            seed: settings.options.seed, status: .running, epochsPlanned: settings.options.epochs)
         let runID = try store.createRun(record)
+        if let parent { try store.setParentRun(parent, runID: runID) }
         let dir =
             c.checkpointDir
             ?? URL(fileURLWithPath: c.storeOptions.resolvedPath).deletingLastPathComponent()
@@ -94,8 +116,7 @@ final class TrainingSession {
             throw CLIError("run \(runID) has no checkpoint to resume from")
         }
         let settings = try RunSettings.decode(run.hyperParametersJSON, run: runID)
-        let config = try run.modelConfig()
-        let model = try ModelFactory.build(config, seed: run.seed, initialize: false)
+        let model = try ModelFactory.build(try run.networkConfig(), seed: run.seed, initialize: false)
         let data = try settings.loadTrainingData(channels: model.inputShape[0])
         let session = TrainingSession(
             store: store, runID: runID, model: model, settings: settings, presetName: run.name,
