@@ -108,7 +108,9 @@ public final class IMTANetwork: EarlyExitNetwork, @unchecked Sendable {
         return (logits, teacher)
     }
 
-    private func run(_ s: Int, _ g: Graph, _ state: [Node], teacher wantsTeacher: Bool) throws -> (
+    private func run(
+        _ s: Int, _ g: Graph, _ state: [Node], teacher wantsTeacher: Bool
+    ) throws -> (
         logits: [Node], state: [Node], teacher: Node?
     ) {
         let first = backbone.firstExitIndex(ofStage: s)
@@ -120,11 +122,9 @@ public final class IMTANetwork: EarlyExitNetwork, @unchecked Sendable {
             }
             carried = last
         }
-        let (features, next) = try backbone.stageFeatures(s, g, backboneState)
         var logits: [Node] = []
         var teacher: Node?
-        for (i, f) in features.enumerated() {
-            let e = first + i
+        let next = try backbone.stageFeatures(s, g, backboneState) { e, f in
             let pooled = g.flattenFeatures(f.pooled)
             let input = try carried.map { try g.concat([pooled, $0]) } ?? pooled
             let head = heads[e]
@@ -153,7 +153,10 @@ public final class IMTANetwork: EarlyExitNetwork, @unchecked Sendable {
         var nodes = [ce[ce.count - 1]]
         var weights: [Float] = [1]
         for i in 0..<(logits.count - 1) {
-            nodes += [ce[i], try g.softenedKLDivergence(student: logits[i], teacher: teacher, temperature: settings.temperature)]
+            nodes += [
+                ce[i],
+                try g.softenedKLDivergence(student: logits[i], teacher: teacher, temperature: settings.temperature),
+            ]
             weights += [1 - settings.gamma, kdWeight]
         }
         let total = try g.weightedSum(nodes, weights: weights)
@@ -172,7 +175,9 @@ extension IMTANetwork {
             prefixed.order.append(Self.backbonePrefix + name)
         }
         let present = Set(prefixed.order)
-        if let missing = store.namedTensors.first(where: { $0.0.hasPrefix(Self.backbonePrefix) && !present.contains($0.0) }) {
+        if let missing = store.namedTensors.first(where: {
+            $0.0.hasPrefix(Self.backbonePrefix) && !present.contains($0.0)
+        }) {
             throw WeightsError.missingTensor(file: path, tensor: String(missing.0.dropFirst(Self.backbonePrefix.count)))
         }
         try store.load(prefixed, path: path, allowMissing: true)

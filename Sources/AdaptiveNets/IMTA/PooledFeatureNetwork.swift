@@ -16,21 +16,24 @@ public protocol PooledFeatureNetwork: EarlyExitNetwork {
     var gradientEquilibrium: Bool { get set }
     /// Values in each exit's pooled features, in exit order.
     var exitFeatureCounts: [Int] { get }
-    /// Stage `s` up to its exits' pooled features (in exit order), and the state for stage s+1.
-    func stageFeatures(_ s: Int, _ g: Graph, _ state: [Node]) throws -> (features: [ExitFeatures], state: [Node])
+    /// Runs stage `s`, handing each of its exits (index, pooled features) to `exit` as soon as they are computed (so
+    /// a cost counter sees each exit's head right after its features); returns the state for stage s+1.
+    func stageFeatures(
+        _ s: Int, _ g: Graph, _ state: [Node], exit: (Int, ExitFeatures) throws -> Void
+    ) throws -> [Node]
     /// Exit `e`'s own linear layer on its pooled features.
     func exitHead(_ e: Int, _ g: Graph, _ pooled: Node) throws -> Node
 }
 
 extension PooledFeatureNetwork {
-    /// The exits' logits from their features (`first`: the exit index of `features[0]`), each marked for the cost
-    /// counter right after its linear layer.
-    func exitLogits(_ features: [ExitFeatures], first: Int, _ g: Graph) throws -> [Node] {
-        try features.enumerated().map { i, f in
-            let logits = try exitHead(first + i, g, f.pooled)
+    /// Stage `s` with its own exits' logits, each exit marked for the cost counter right after its linear layer.
+    func stageWithOwnHeads(_ s: Int, _ g: Graph, _ state: [Node]) throws -> (logits: [Node], state: [Node]) {
+        var logits: [Node] = []
+        let next = try stageFeatures(s, g, state) { e, f in
+            logits.append(try exitHead(e, g, f.pooled))
             g.counter?.markExit(input: f.classifierInput)
-            return logits
         }
+        return (logits, next)
     }
 
     /// The index of stage `s`'s first exit.
@@ -40,7 +43,9 @@ extension PooledFeatureNetwork {
 /// Gradient Equilibrium's two rescalings around exit `exit` of `exits` (the reference's `gradient_rescale` before and
 /// after classifier i): the node the classifier reads, and the node the rest of the network reads. Without it (or
 /// in a graph without gradients) both are `x`.
-func gradientEquilibrium(_ g: Graph, _ x: Node, exit: Int, of exits: Int, enabled: Bool) -> (
+func gradientEquilibrium(
+    _ g: Graph, _ x: Node, exit: Int, of exits: Int, enabled: Bool
+) -> (
     classifier: Node, onward: Node
 ) {
     guard enabled else { return (x, x) }

@@ -104,14 +104,13 @@ public final class MSDNet: PooledFeatureNetwork, @unchecked Sendable {
 
     /// Block `k` on the feature list; its exit reads the coarsest scale of the result.
     public func stage(_ k: Int, _ g: Graph, _ state: [Node]) throws -> (logits: [Node], state: [Node]) {
-        let (features, next) = try stageFeatures(k, g, state)
-        return (try exitLogits(features, first: k, g), next)
+        try stageWithOwnHeads(k, g, state)
     }
 
     /// Block `k` and its classifier up to the pooled features.
-    public func stageFeatures(_ k: Int, _ g: Graph, _ state: [Node]) throws -> (
-        features: [ExitFeatures], state: [Node]
-    ) {
+    public func stageFeatures(
+        _ k: Int, _ g: Graph, _ state: [Node], exit: (Int, ExitFeatures) throws -> Void
+    ) throws -> [Node] {
         guard blocks.indices.contains(k) else {
             throw EngineError.invalidArgument(op: "MSDNet.stage", "block \(k) outside 0..<\(blocks.count)")
         }
@@ -121,8 +120,9 @@ public final class MSDNet: PooledFeatureNetwork, @unchecked Sendable {
         let (read, onward) = AdaptiveNets.gradientEquilibrium(
             g, coarsest, exit: k, of: exitCount, enabled: gradientEquilibrium)
         let pooled = try classifiers[k].features(g, read)
+        try exit(k, ExitFeatures(pooled: pooled, classifierInput: coarsest.shape))
         x[x.count - 1] = onward
-        return ([ExitFeatures(pooled: pooled, classifierInput: coarsest.shape)], x)
+        return x
     }
 
     public func exitHead(_ e: Int, _ g: Graph, _ pooled: Node) throws -> Node { try classifiers[e].head(g, pooled) }

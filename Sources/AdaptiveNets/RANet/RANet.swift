@@ -143,19 +143,17 @@ public final class RANet: PooledFeatureNetwork, @unchecked Sendable {
     /// State between sub-networks: the base features of sub-networks h..S-1, then the cumulative outputs of
     /// sub-network h-1's blocks, flattened.
     public func stage(_ h: Int, _ g: Graph, _ state: [Node]) throws -> (logits: [Node], state: [Node]) {
-        let (features, next) = try stageFeatures(h, g, state)
-        return (try exitLogits(features, first: firstExit[h], g), next)
+        try stageWithOwnHeads(h, g, state)
     }
 
     /// Sub-network `h` with its exits' classifiers up to the pooled features.
-    public func stageFeatures(_ h: Int, _ g: Graph, _ state: [Node]) throws -> (
-        features: [ExitFeatures], state: [Node]
-    ) {
+    public func stageFeatures(
+        _ h: Int, _ g: Graph, _ state: [Node], exit onExit: (Int, ExitFeatures) throws -> Void
+    ) throws -> [Node] {
         let S = config.subnetworks
         let bases = Array(state.prefix(S - h))
         var lowFlat = Array(state.dropFirst(S - h))
         var x = bases[0]
-        var features: [ExitFeatures] = []
         var cumulative: [Node] = []
         var exit = firstExit[h]
         for (j, block) in flows[h].enumerated() {
@@ -170,12 +168,13 @@ public final class RANet: PooledFeatureNetwork, @unchecked Sendable {
             if j + 1 > config.blocks(h - 1) {
                 let (read, onward) = AdaptiveNets.gradientEquilibrium(
                     g, x, exit: exit, of: exitCount, enabled: gradientEquilibrium)
-                features.append(ExitFeatures(pooled: try classifiers[exit].features(g, read), classifierInput: x.shape))
+                try onExit(
+                    exit, ExitFeatures(pooled: try classifiers[exit].features(g, read), classifierInput: x.shape))
                 x = onward
                 exit += 1
             }
         }
-        return (features, Array(bases.dropFirst()) + cumulative)
+        return Array(bases.dropFirst()) + cumulative
     }
 
     public func exitHead(_ e: Int, _ g: Graph, _ pooled: Node) throws -> Node { try classifiers[e].head(g, pooled) }
