@@ -61,7 +61,9 @@ public enum Checkpoint {
     }
 
     /// The model's tensors and, apart, the momentum buffers by parameter name.
-    private static func readSplittingMomentum(_ path: String) throws -> (
+    private static func readSplittingMomentum(
+        _ path: String
+    ) throws -> (
         file: SafeTensorsFile, momentum: [String: SafeTensorsFile.Entry]
     ) {
         var file = try SafeTensorsFile.read(path)

@@ -36,7 +36,8 @@ extension Graph {
             throw EngineError.shape(op: "softenedKLDivergence", "student \(student.shape) vs teacher \(teacher.shape)")
         }
         guard temperature > 0, temperature.isFinite else {
-            throw EngineError.invalidArgument(op: "softenedKLDivergence", "temperature must be positive, got \(temperature)")
+            throw EngineError.invalidArgument(
+                op: "softenedKLDivergence", "temperature must be positive, got \(temperature)")
         }
         let n = student.shape[0]
         let k = student.shape[1]

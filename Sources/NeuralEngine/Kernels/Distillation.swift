@@ -42,7 +42,8 @@ public enum DistillationKernels {
     }
 
     /// log softmax(row / t) in double precision.
-    private static func softenedLogSoftmax(_ row: UnsafePointer<Float>, _ t: Double, _ k: Int, into out: inout [Double]) {
+    private static func softenedLogSoftmax(_ row: UnsafePointer<Float>, _ t: Double, _ k: Int, into out: inout [Double])
+    {
         var mx = -Double.infinity
         for j in 0..<k { mx = max(mx, Double(row[j]) / t) }
         var sum = 0.0
