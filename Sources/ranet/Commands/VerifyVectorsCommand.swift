@@ -12,6 +12,11 @@ struct VerifyVectorsCommand: ParsableCommand {
             "arch": "msdnet" (e.g. vectors/MS), RANet otherwise (e.g. vectors/S). Groups: eval logits, train logits, \
             loss, every gradient, BN running stats after the forward, parameters after one SGD step, eval logits \
             after it. Errors are relative to each tensor's largest magnitude. Exits non-zero if any group fails.
+
+            IMTA sets (vectors/MS-GE, vectors/MS-IMTA) carry an `imta` entry: stage GE trains the network with \
+            Gradient Equilibrium; stage IMTA puts new heads and ISC modules over the frozen network and differentiates \
+            the distillation loss with the entry's T and gamma (the loss group compares loss_terms, the gradient group \
+            the trainable parameters).
             """)
 
     @Argument(help: "Directory holding weights.safetensors and io.safetensors.")
