@@ -86,6 +86,10 @@ public final class IMTANetwork: EarlyExitNetwork, @unchecked Sendable {
         }
     }
 
+    /// The ISC modules' Linear biases: their BatchNorm subtracts the batch mean in training, so their gradient is 0 in
+    /// exact arithmetic (they still matter through weight decay and in evaluation mode).
+    public var biasesNormalizedAway: Set<String> { Set(isc.map(\.bias.name)) }
+
     public func begin(_ g: Graph, _ x: Node) throws -> [Node] { try backbone.begin(g, x) }
 
     public func stage(_ s: Int, _ g: Graph, _ state: [Node]) throws -> (logits: [Node], state: [Node]) {

@@ -10,6 +10,8 @@ extension VectorVerification {
         let model: any EarlyExitNetwork
         /// The io tensor holding the loss's summands.
         let termsKey: String
+        /// Parameters whose gradient is 0 in exact arithmetic (compared as such, `VectorVerification.zeroFraction`).
+        var zeroGradients: Set<String> = []
         /// Train-mode logits, the loss's summands and the loss.
         let loss: (Graph, Node, [Int32]) throws -> (logits: [Node], terms: [Float], total: Node)
 
@@ -42,6 +44,7 @@ extension VectorVerification {
                 let network = try IMTANetwork(backbone: config, initialize: false)
                 model = network
                 termsKey = "loss_terms"
+                zeroGradients = network.biasesNormalizedAway
                 loss = { g, x, labels in
                     let out = try network.distillationLoss(g, x, labels: labels, settings: settings)
                     return (out.logits, out.terms, out.total)
