@@ -126,6 +126,7 @@ extension ExperimentStore {
             try db.execute(sql: "DELETE FROM evaluations WHERE run_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM step_metrics WHERE run_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM epoch_metrics WHERE run_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM exit_benchmarks WHERE run_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM runs WHERE id = ?", arguments: [id])
             return db.changesCount > 0
         }

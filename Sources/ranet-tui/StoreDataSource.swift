@@ -55,6 +55,7 @@ final class StoreDataSource: DashboardDataSource {
         var detail = RunDetail(
             run: summary, lossSeries: StepSeries.perExit(steps), epochs: epochs,
             classNames: ClassLabels.forDataset(summary.dataset))
+        detail.exitBenchmarks = try store.exitBenchmarks(runID: summary.id)
         if summary.status == .running {
             detail.progress = StoredTrainingEstimate.progress(run: record, steps: steps, epochs: epochs)
         }

@@ -29,5 +29,11 @@ import Testing
             dataset: try TinyModel.test(), normalization: TinyModel.normalization, batchSize: batchSize)
         #expect(run.disagreements(with: simulation, outputs: evaluation.outputs) == [])
         #expect(run.exitIndex == simulation.exitIndex)
+        // An image pays its exit's cumulative FLOPs, heads and ISC modules included, and nothing more: ISC module i
+        // runs in exit i+1's segment, only for the images that go on.
+        let cost = try model.cost()
+        for sample in 0..<run.sampleCount {
+            #expect(run.executedFlopsPerSample[sample] == Double(cost.cumulativeFlops[run.exitIndex[sample]]))
+        }
     }
 }

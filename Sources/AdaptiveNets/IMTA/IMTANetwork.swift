@@ -29,8 +29,9 @@ public struct DistillationSettings: Codable, Equatable, Sendable {
 /// previous head's logits through an inline subnetwork collaboration module (`isc_modules.i`: Linear, BatchNorm1d,
 /// ReLU), as the reference kalviny/IMTA builds them (vectors/IMTA.md).
 ///
-/// The state between stages is the backbone's, followed by the last ISC feature (N, F, 1, 1) once an exit has run, so
-/// an early-exit executor compacts it with the rest.
+/// The state between stages (and segments) is the backbone's, followed by the last head's logits once an exit has run
+/// (ISC module i-1 turns them into head i's extra input when head i runs), so an early-exit executor compacts them with
+/// the rest.
 public final class IMTANetwork: EarlyExitNetwork, @unchecked Sendable {
     /// The frozen stage-1 network; its own exits' linear layers serve only as the teacher (the last one).
     public let backbone: any PooledFeatureNetwork
@@ -97,6 +98,19 @@ public final class IMTANetwork: EarlyExitNetwork, @unchecked Sendable {
         return (logits, next)
     }
 
+    /// Exit e's segment: the backbone's segment up to exit e's pooled features, then (for e > 0) ISC module e-1 on head
+    /// e-1's logits, the last node of `state`, and head e.
+    public func segment(_ e: Int, _ g: Graph, _ state: [Node]) throws -> (logits: Node, state: [Node]) {
+        let (logits, next, _) = try heads(first: e, g, state, teacher: false) { backboneState, onExit in
+            try backbone.segmentFeatures(e, g, backboneState, exit: onExit)
+        }
+        guard logits.count == 1 else {
+            throw EngineError.invalidArgument(
+                op: "IMTANetwork segment", "exit \(e)'s segment reached \(logits.count) exits")
+        }
+        return (logits[0], next)
+    }
+
     /// The new heads' logits and, from the backbone's own last exit, the teacher's (training graphs).
     public func forwardWithTeacher(_ g: Graph, _ x: Node) throws -> (logits: [Node], teacher: Node) {
         var state = try begin(g, x)
@@ -117,29 +131,43 @@ public final class IMTANetwork: EarlyExitNetwork, @unchecked Sendable {
     ) throws -> (
         logits: [Node], state: [Node], teacher: Node?
     ) {
-        let first = backbone.firstExitIndex(ofStage: s)
+        try heads(first: backbone.firstExitIndex(ofStage: s), g, state, teacher: wantsTeacher) {
+            backboneState, onExit in
+            try backbone.stageFeatures(s, g, backboneState, exit: onExit)
+        }
+    }
+
+    /// Runs a piece of the backbone (`backbonePiece`: a stage or a segment, whose first exit is `first`) with the new
+    /// heads and ISC modules on its exits.
+    private func heads(
+        first: Int, _ g: Graph, _ state: [Node], teacher wantsTeacher: Bool,
+        _ backbonePiece: ([Node], (Int, ExitFeatures) throws -> Void) throws -> [Node]
+    ) throws -> (logits: [Node], state: [Node], teacher: Node?) {
         var backboneState = state
         var carried: Node?
         if first > 0 {
             guard let last = backboneState.popLast() else {
-                throw EngineError.invalidArgument(op: "IMTANetwork.stage", "stage \(s) got an empty state")
+                throw EngineError.invalidArgument(op: "IMTANetwork", "exit \(first) got an empty state")
             }
             carried = last
         }
         var logits: [Node] = []
         var teacher: Node?
-        let next = try backbone.stageFeatures(s, g, backboneState) { e, f in
-            let pooled = g.flattenFeatures(f.pooled)
-            let input = try carried.map { try g.concat([pooled, $0]) } ?? pooled
+        let next = try backbonePiece(backboneState) { e, f in
+            var input = g.flattenFeatures(f.pooled)
+            if let previous = carried {
+                // ISC module e-1 runs here, not right after head e-1: only for the samples that go on, and in exit
+                // e's cost, as the cost model counts it.
+                let m = isc[e - 1]
+                let hidden = try g.linear(previous, weight: m.weight, bias: m.bias)
+                input = try g.concat([input, try g.batchNormReLU(g.flattenFeatures(hidden), m.bn)])
+            }
             let head = heads[e]
-            logits.append(try g.linear(input, weight: head.weight, bias: head.bias))
+            let pred = try g.linear(input, weight: head.weight, bias: head.bias)
+            logits.append(pred)
             g.counter?.markExit(input: f.classifierInput)
             if wantsTeacher && e == exitCount - 1 { teacher = try backbone.exitHead(e, g, f.pooled) }
-            if e < isc.count {
-                let m = isc[e]
-                let hidden = try g.linear(logits[logits.count - 1], weight: m.weight, bias: m.bias)
-                carried = try g.batchNormReLU(g.flattenFeatures(hidden), m.bn)
-            }
+            carried = e < isc.count ? pred : nil
         }
         return (logits, next + (carried.map { [$0] } ?? []), teacher)
     }

@@ -21,6 +21,11 @@ public protocol PooledFeatureNetwork: EarlyExitNetwork {
     func stageFeatures(
         _ s: Int, _ g: Graph, _ state: [Node], exit: (Int, ExitFeatures) throws -> Void
     ) throws -> [Node]
+    /// Exit `e`'s segment (see `EarlyExitNetwork.segment`) up to its pooled features, handed to `exit`; returns the
+    /// state segment e+1 reads. The default serves models whose stages each end in exactly one exit.
+    func segmentFeatures(
+        _ e: Int, _ g: Graph, _ state: [Node], exit: (Int, ExitFeatures) throws -> Void
+    ) throws -> [Node]
     /// Exit `e`'s own linear layer on its pooled features.
     func exitHead(_ e: Int, _ g: Graph, _ pooled: Node) throws -> Node
 }
@@ -32,6 +37,31 @@ extension PooledFeatureNetwork {
         let next = try stageFeatures(s, g, state) { e, f in
             logits.append(try exitHead(e, g, f.pooled))
             g.counter?.markExit(input: f.classifierInput)
+        }
+        return (logits, next)
+    }
+
+    /// Stage e, for models with one exit per stage (every stage is then one exit's segment).
+    public func segmentFeatures(
+        _ e: Int, _ g: Graph, _ state: [Node], exit: (Int, ExitFeatures) throws -> Void
+    ) throws -> [Node] {
+        guard stageCount == exitCount, exitStage == Array(0..<exitCount) else {
+            throw EngineError.invalidArgument(
+                op: "\(architecture) segment",
+                "stages \(exitStage) do not hold one exit each: the model must define its segments")
+        }
+        return try stageFeatures(e, g, state, exit: exit)
+    }
+
+    /// Exit e's segment with the exit's own linear layer (marked for the cost counter right after it).
+    func segmentWithOwnHead(_ e: Int, _ g: Graph, _ state: [Node]) throws -> (logits: Node, state: [Node]) {
+        var logits: Node?
+        let next = try segmentFeatures(e, g, state) { exit, f in
+            logits = try exitHead(exit, g, f.pooled)
+            g.counter?.markExit(input: f.classifierInput)
+        }
+        guard let logits else {
+            throw EngineError.invalidArgument(op: "\(architecture) segment", "exit \(e)'s segment reached no exit")
         }
         return (logits, next)
     }

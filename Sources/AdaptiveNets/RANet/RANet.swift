@@ -22,6 +22,8 @@ public final class RANet: PooledFeatureNetwork, @unchecked Sendable {
     let classifiers: [Classifier]
     /// Index of the first exit of each sub-network.
     let firstExit: [Int]
+    /// Sub-network and block index of each exit.
+    let exitBlock: [(h: Int, block: Int)]
     /// Per sub-network and block, the channels an inference pass reserves for the block's concatenations: a block
     /// without a transition hands its buffer on to the next one, which then appends instead of copying it (those
     /// copies were the largest of an fmnist-small evaluation step).
@@ -71,6 +73,7 @@ public final class RANet: PooledFeatureNetwork, @unchecked Sendable {
         var flows: [[RANetBlock]] = []
         var exitStage: [Int] = []
         var firstExit: [Int] = []
+        var exitBlock: [(h: Int, block: Int)] = []
         var lowChannels: [[Int]] = []
         var exitInputs: [Int] = []
         for h in 0..<S {
@@ -97,6 +100,7 @@ public final class RANet: PooledFeatureNetwork, @unchecked Sendable {
                         b, prefix, in: channels, layers: config.layers(block: k), growth: growth,
                         bnWidth: config.bnFactor[h], transition: trans, reduction: config.reduction)
                     exitStage.append(h)
+                    exitBlock.append((h, k - 1))
                     exitInputs.append(block.outChannels)
                 }
                 blocks.append(block)
@@ -117,6 +121,7 @@ public final class RANet: PooledFeatureNetwork, @unchecked Sendable {
         }
         self.exitStage = exitStage
         self.firstExit = firstExit
+        self.exitBlock = exitBlock
         classifiers = exitInputs.enumerated().map { e, c in
             Classifier(b, "classifier.\(e)", in: c, classes: config.classes, imagenet: config.isImageNetStem)
         }
@@ -150,13 +155,69 @@ public final class RANet: PooledFeatureNetwork, @unchecked Sendable {
     public func stageFeatures(
         _ h: Int, _ g: Graph, _ state: [Node], exit onExit: (Int, ExitFeatures) throws -> Void
     ) throws -> [Node] {
+        try blocks(h, 0..<flows[h].count, g, state, exit: onExit)
+    }
+
+    public func segment(_ e: Int, _ g: Graph, _ state: [Node]) throws -> (logits: Node, state: [Node]) {
+        try segmentWithOwnHead(e, g, state)
+    }
+
+    /// Exit e's segment: the blocks after exit e-1's (across sub-networks when one has no exit) up to exit e's, then
+    /// its classifier up to the pooled features. Between segments inside sub-network h the state is its running
+    /// feature map, the base features of sub-networks h+1..S-1, sub-network h-1's outputs its remaining fusion blocks
+    /// read, and h's cumulative outputs so far (what h+1 fuses); at a sub-network's start this is exactly the state
+    /// `stage` reads.
+    public func segmentFeatures(
+        _ e: Int, _ g: Graph, _ state: [Node], exit onExit: (Int, ExitFeatures) throws -> Void
+    ) throws -> [Node] {
+        guard (0..<exitCount).contains(e) else {
+            throw EngineError.invalidArgument(op: "RANet segment", "exit \(e) is outside 0..<\(exitCount)")
+        }
+        let (h, block) = (exitBlock[e].h, exitBlock[e].block)
+        var (subnetwork, first) = e == 0 ? (0, 0) : (exitBlock[e - 1].h, exitBlock[e - 1].block + 1)
+        var state = state
+        var reached = 0
+        let counting: (Int, ExitFeatures) throws -> Void = { exit, features in
+            reached += 1
+            try onExit(exit, features)
+        }
+        while subnetwork < h {
+            if first < flows[subnetwork].count {
+                state = try blocks(subnetwork, first..<flows[subnetwork].count, g, state, exit: counting)
+            }
+            subnetwork += 1
+            first = 0
+        }
+        state = try blocks(h, first..<(block + 1), g, state, exit: counting)
+        guard reached == 1 else {
+            throw EngineError.invalidArgument(op: "RANet segment", "exit \(e)'s segment reached \(reached) exits")
+        }
+        return state
+    }
+
+    /// Runs blocks `range` of sub-network h on the state at `range.lowerBound` (layout: see `segmentFeatures`), handing
+    /// the exits among them to `onExit`; returns the state at `range.upperBound`, or at sub-network h+1's start when
+    /// the range ends the sub-network.
+    func blocks(
+        _ h: Int, _ range: Range<Int>, _ g: Graph, _ state: [Node], exit onExit: (Int, ExitFeatures) throws -> Void
+    ) throws -> [Node] {
         let S = config.subnetworks
-        let bases = Array(state.prefix(S - h))
-        var lowFlat = Array(state.dropFirst(S - h))
-        var x = bases[0]
-        var cumulative: [Node] = []
-        var exit = firstExit[h]
-        for (j, block) in flows[h].enumerated() {
+        let later = S - 1 - h
+        let lowCount = flows[h][range.lowerBound...].reduce(0) { count, block in
+            if case .fusion(let layers, _) = block.kind { return count + layers.count + 1 }
+            return count
+        }
+        guard state.count >= 1 + later + lowCount else {
+            throw EngineError.invalidArgument(
+                op: "RANet sub-network \(h)",
+                "a state of \(state.count) tensors cannot hold blocks \(range)'s \(1 + later + lowCount) inputs")
+        }
+        var x = state[0]
+        let bases = state[1..<(1 + later)]
+        var lowFlat = Array(state[(1 + later)..<(1 + later + lowCount)])
+        var cumulative = Array(state[(1 + later + lowCount)...])
+        for j in range {
+            let block = flows[h][j]
             var lows: [Node]?
             if case .fusion(let layers, _) = block.kind {
                 lows = Array(lowFlat.prefix(layers.count + 1))
@@ -166,15 +227,16 @@ public final class RANet: PooledFeatureNetwork, @unchecked Sendable {
             x = out
             cumulative += cum
             if j + 1 > config.blocks(h - 1) {
+                let exit = firstExit[h] + j - config.blocks(h - 1)
                 let (read, onward) = AdaptiveNets.gradientEquilibrium(
                     g, x, exit: exit, of: exitCount, enabled: gradientEquilibrium)
                 try onExit(
                     exit, ExitFeatures(pooled: try classifiers[exit].features(g, read), classifierInput: x.shape))
                 x = onward
-                exit += 1
             }
         }
-        return Array(bases.dropFirst()) + cumulative
+        if range.upperBound == flows[h].count { return Array(bases) + cumulative }
+        return [x] + bases + lowFlat + cumulative
     }
 
     public func exitHead(_ e: Int, _ g: Graph, _ pooled: Node) throws -> Node { try classifiers[e].head(g, pooled) }

@@ -161,7 +161,12 @@ final class TrainingSession {
                 dataset: validation, batchSize: options.batchSize, normalization: settings.normalization) : nil
         var trainer = try Trainer(model: model, options: options, train: trainLoader, validation: valLoader)
         if let resumeCheckpoint {
-            let loaded = try Checkpoint.load(resumeCheckpoint, into: model, optimizer: trainer.optimizer)
+            let loaded: (position: TrainingPosition, metadata: [String: String])
+            do { loaded = try Checkpoint.load(resumeCheckpoint, into: model, optimizer: trainer.optimizer) } catch {
+                // The claim marked the run running; it did not start, so it is interrupted as before.
+                try? store.setStatus(.interrupted, runID: runID)
+                throw error
+            }
             let momentum = trainer.optimizer.buffers
             trainer = try Trainer(
                 model: model, options: options, train: trainLoader, validation: valLoader, position: loaded.position)
