@@ -23,6 +23,9 @@ public final class Trainer {
     /// Threads the parts of a batch run on (`TrainingStep`; the parts are `options.resolvedBatchParts`). The results
     /// do not depend on it. While training runs OpenBLAS is set to one thread process-wide.
     public var threads = 1
+    /// False leaves the process's thread count alone (see `TrainingStep`; for tests that share their process with
+    /// other engine work, which changes the count under them).
+    public var oneBLASThreadEach = true
     let trainLoader: BatchLoader
     let validationLoader: BatchLoader?
     public private(set) var position: TrainingPosition
@@ -35,9 +38,9 @@ public final class Trainer {
     ) throws {
         try options.validate(exits: model.exitCount)
         let d = train.dataset
-        guard [d.channels, d.height, d.width] == model.inputShape else {
+        guard [d.channels, train.outputHeight, train.outputWidth] == model.inputShape else {
             throw TrainingError.mismatch(
-                "the dataset's images are \(d.channels)x\(d.height)x\(d.width) but the model expects \(model.inputShape.map(String.init).joined(separator: "x"))"
+                "the dataset's images are \(d.channels)x\(train.outputHeight)x\(train.outputWidth) but the model expects \(model.inputShape.map(String.init).joined(separator: "x"))"
             )
         }
         guard d.classCount <= model.classes else {
@@ -70,7 +73,7 @@ public final class Trainer {
         observer: TrainingObserver?, checkpointPath: String?, stop: StopSignal = StopSignal()
     ) throws -> Outcome {
         let parts = options.resolvedBatchParts
-        let step = TrainingStep(model: model, parts: parts, threads: threads)
+        let step = TrainingStep(model: model, parts: parts, threads: threads, oneBLASThreadEach: oneBLASThreadEach)
         step.distillation = options.distillation ?? DistillationSettings()
         let weights = options.exitWeights ?? Array(repeating: 1, count: model.exitCount)
         let params = model.store.parameters
@@ -116,7 +119,8 @@ public final class Trainer {
             }
             if let validationLoader {
                 let (losses, accuracies) = try Validation.run(
-                    model: model, loader: validationLoader, parts: parts, threads: threads)
+                    model: model, loader: validationLoader, parts: parts, threads: threads,
+                    oneThreadEach: oneBLASThreadEach)
                 observer?.epoch(
                     EpochReport(
                         epoch: position.epoch, exitLosses: losses, exitAccuracies: accuracies,

@@ -45,7 +45,7 @@ struct BenchExitCommand: ParsableCommand {
     func run() throws {
         if let threads { EngineThreads.set(threads) }
         let store = try storeOptions.openStore()
-        let loaded = try model.load(store)
+        let loaded = try model.load(store, source: data.source)
         let progress = ProgressLine()
         let (dataset, source) = try InferenceInputs.dataset(data, loaded: loaded, note: progress.message)
         let resolved = try ResolvedRule.resolve(rule, loaded: loaded, store: store, batchSize: batchSize)

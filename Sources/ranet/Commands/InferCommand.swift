@@ -6,7 +6,7 @@ import Foundation
 import ModelConfigs
 import NeuralEngine
 
-/// `ranet infer`: real early exit on PNG files or a dataset split, per image the exit it left at.
+/// `ranet infer`: real early exit on image files or a dataset split, per image the exit it left at.
 struct InferCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "infer",
@@ -16,9 +16,10 @@ struct InferCommand: ParsableCommand {
             Each batch runs exit by exit (the blocks up to an exit, then its classifier); images that pass the exit's \
             threshold leave and only the others go on, so an image leaving at an exit costs exactly that exit's FLOPs. At the end: measured images/s and the average MFLOPs actually spent.
 
-            Images: --image FILE.png (several allowed) or a dataset split (--split, --dataset, --data-root; default the \
-            run's test split). Their height and width must equal the model's input: other sizes are refused, never \
-            resized. Channels are converted: grey to RGB by replication, RGB to grey as ITU-R 601 luma; alpha is dropped.
+            Images: --image FILE (PNG or JPEG, several allowed) or a dataset split (--split, --dataset, --data-root; \
+            default the run's test split). Their height and width must equal the model's input: other sizes are \
+            refused, or with --fit resized as the reference's evaluation does (shorter side to 256/224 of the input, \
+            centre crop). Channels are converted: grey to RGB by replication, RGB to grey as ITU-R 601 luma; alpha is dropped.
 
             Exit rule: --threshold T, or --budget MFLOPS (thresholds solved on the run's validation split: stored records \
             of this checkpoint when `ranet eval` made them after it was written, else evaluated now). Default: a budget of \
@@ -38,8 +39,10 @@ struct InferCommand: ParsableCommand {
             """)
 
     @OptionGroup var model: ModelOptions
-    @Option(name: .customLong("image"), parsing: .upToNextOption, help: "PNG file(s) to classify.") var images:
-        [String] = []
+    @Option(name: .customLong("image"), parsing: .upToNextOption, help: "PNG or JPEG file(s) to classify.")
+    var images: [String] = []
+    @Flag(help: "Resize --image files of another size (shorter side, then centre crop) to the model's input.")
+    var fit = false
     @OptionGroup var data: DataOptions
     @OptionGroup var rule: ExitRuleOptions
     @Option(help: "Images per early-exit batch.") var batchSize: Int = 64
@@ -54,6 +57,7 @@ struct InferCommand: ParsableCommand {
 
     func validate() throws {
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+        if fit && images.isEmpty { throw ValidationError("--fit applies to --image files") }
         if let deadlineMs, !(deadlineMs.isFinite && deadlineMs >= 0) {
             throw ValidationError("--deadline-ms must be a number of milliseconds >= 0, got \(deadlineMs)")
         }
@@ -70,16 +74,17 @@ struct InferCommand: ParsableCommand {
     func run() throws {
         if let threads { EngineThreads.set(threads) }
         let store = try storeOptions.openStore()
-        let loaded = try model.load(store)
+        let loaded = try model.load(store, source: data.source)
         let progress = ProgressLine()
         let classNames = InferenceInputs.classNames(of: loaded.settings, classes: loaded.model.classes)
         let fromFiles = !images.isEmpty
         let (dataset, source) =
             fromFiles
             ? (
-                try InferenceInputs.pngFiles(
-                    images, inputShape: loaded.model.inputShape, classNames: classNames, note: progress.message),
-                "\(images.count) PNG file(s)"
+                try InferenceInputs.imageFiles(
+                    images, inputShape: loaded.model.inputShape, classNames: classNames, fit: fit,
+                    note: progress.message),
+                "\(images.count) image file(s)"
             )
             : try InferenceInputs.dataset(data, loaded: loaded, note: progress.message)
         let names = fromFiles ? images : (0..<dataset.count).map(String.init)

@@ -61,7 +61,7 @@ extension TrainingSession {
         try options.validate(exits: model.exitCount)
         var settings = parentSettings
         settings.options = options
-        let data = try settings.loadTrainingData(channels: model.inputShape[0])
+        let data = try settings.loadTrainingData(input: model.inputShape)
         return try create(
             command: c, store: store, network: NetworkConfig(config, imtaHeads: true), model: model,
             settings: settings, name: c.name ?? "\(parent.name) IMTA", presetName: "IMTA over run \(parentID)",

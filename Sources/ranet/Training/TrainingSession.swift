@@ -52,8 +52,11 @@ final class TrainingSession {
             options: options, dataset: c.dataset, dataRoot: c.dataRoot, validationSize: c.valSize,
             trainLimit: c.trainLimit, normalization: .unit(channels: model.inputShape[0]),
             augmentation: c.dataset.defaultAugmentation)
-        let data = try settings.loadTrainingData(channels: model.inputShape[0])
+        let data = try settings.loadTrainingData(input: model.inputShape)
         settings.normalization = Normalization.compute(from: data.train)
+        if settings.dataset == .folder, data.train.isAtResizeSide(input: model.inputShape) {
+            settings.augmentation = .imagenet  // photos kept at the resize side: the reference's ImageNet recipe
+        }
         return try create(
             command: c, store: store, network: NetworkConfig(config), model: model, settings: settings,
             name: c.name ?? "\(presetName) \(c.dataset.rawValue)\(c.technique == .ge ? " GE" : "")",
@@ -122,7 +125,7 @@ final class TrainingSession {
         }
         let settings = try RunSettings.decode(run.hyperParametersJSON, run: runID)
         let model = try ModelFactory.build(try run.networkConfig(), seed: run.seed, initialize: false)
-        let data = try settings.loadTrainingData(channels: model.inputShape[0])
+        let data = try settings.loadTrainingData(input: model.inputShape)
         // Checked again and recorded in one transaction: of two resumes started together, one wins.
         try store.claimRun(id: runID, force: force)
         let session = TrainingSession(
@@ -152,7 +155,8 @@ final class TrainingSession {
         let options = settings.options
         let trainLoader = try BatchLoader(
             dataset: train, batchSize: options.batchSize, normalization: settings.normalization,
-            augmentation: settings.augmentation, seed: options.seed)
+            augmentation: settings.augmentation, seed: options.seed,
+            outputSize: (model.inputShape[1], model.inputShape[2]))
         // Validation at the training batch size: its graph is alive beside the training graph, and at 256 it alone
         // held more activations than a training step (so a larger validation batch would raise peak memory).
         let valLoader =
