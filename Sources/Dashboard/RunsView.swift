@@ -28,7 +28,8 @@ enum RunsView {
             let selected = offset == state.runCursor
             let background: ColorRole = selected ? .selection : .background
             let marks = (state.overlayRunIDs.contains(run.id) ? "●" : " ") + (run.id == state.focusedRunID ? "▸" : " ")
-            let text = (state.options.ascii ? asciiMarks(marks) : marks) + row(run, wide: wide)
+            let text =
+                (state.options.ascii ? asciiMarks(marks) : marks) + row(run, wide: wide, ascii: state.options.ascii)
             screen.write(
                 fit(text, inner.width), x: inner.x, y: y, background: background,
                 attributes: selected ? [.bold] : [])
@@ -68,12 +69,14 @@ enum RunsView {
         "  " + columns(["ID", "Name", "Status", "Dataset", "Arch", "Epochs", "Best acc", "MFLOPs"], wide: wide)
     }
 
-    static func row(_ run: RunSummary, wide: Bool) -> String {
+    /// A run trained from another (IMTA stage 2) names its parent before its own name: "↳3 name".
+    static func row(_ run: RunSummary, wide: Bool, ascii: Bool = false) -> String {
         let accuracy = run.bestAccuracyPercent.map { String(format: "%.2f%%", $0) } ?? "-"
         let flops = run.lastExitMFLOPs.map { String(format: "%.2f", $0) } ?? "-"
+        let name = run.parentRunID.map { (ascii ? "<-" : "↳") + "\($0) " + run.name } ?? run.name
         return columns(
             [
-                String(run.id), run.name, run.status.rawValue, run.dataset, run.architecture,
+                String(run.id), name, run.status.rawValue, run.dataset, run.architecture,
                 "\(run.epochsDone)/\(run.epochsPlanned)", accuracy, flops,
             ], wide: wide)
     }

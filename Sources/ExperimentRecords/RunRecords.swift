@@ -51,6 +51,8 @@ public struct RunRecord: Sendable, Hashable, Codable {
     /// unknown. `ranet train` keeps this in its hyper-parameters; runs logged or imported from other tools record it
     /// here (the Python logger, or `ranet eval|infer|bench-exit --dataset ... --mean ... --std ...` on first use).
     public var dataSourceJSON: String
+    /// The run this one was trained from (IMTA stage 2 over a stage-1 run); set with `ExperimentStore.setParentRun`.
+    public var parentRunID: Int64?
 
     /// Creates a run record; times default to now and the status to `.running`.
     public init(

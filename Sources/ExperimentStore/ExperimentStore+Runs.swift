@@ -181,7 +181,7 @@ extension ExperimentStore {
         }
         let pathsJSON: String = row["checkpoint_paths"]
         let paths = (try? JSONDecoder().decode([String].self, from: Data(pathsJSON.utf8))) ?? []
-        return RunRecord(
+        var run = RunRecord(
             id: row["id"], name: row["name"], architecture: row["architecture"], configJSON: row["config_json"],
             dataset: row["dataset"], trainSize: row["train_size"], validationSize: row["validation_size"],
             testSize: row["test_size"], hyperParametersJSON: row["hyper_parameters_json"],
@@ -190,5 +190,7 @@ extension ExperimentStore {
             heartbeatAt: Date(storeSeconds: row["heartbeat_at"]), checkpointPaths: paths, notes: row["notes"],
             epochsPlanned: row["epochs_planned"], epochsDone: row["epochs_done"], ownerPID: row["owner_pid"],
             ownerHost: row["owner_host"], dataSourceJSON: row["data_source_json"] ?? "")
+        run.parentRunID = row["parent_run_id"]
+        return run
     }
 }

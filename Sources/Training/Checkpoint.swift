@@ -38,13 +38,7 @@ public enum Checkpoint {
     ) throws
         -> (position: TrainingPosition, metadata: [String: String])
     {
-        var file = try SafeTensorsFile.read(path)
-        var momentum: [String: SafeTensorsFile.Entry] = [:]
-        for name in file.order where name.hasPrefix(momentumPrefix) {
-            momentum[String(name.dropFirst(momentumPrefix.count))] = file.tensors[name]
-            file.tensors[name] = nil
-        }
-        file.order.removeAll { $0.hasPrefix(momentumPrefix) }
+        let (file, momentum) = try readSplittingMomentum(path)
         try model.store.load(file, path: path)
         if let optimizer {
             let shapes = Dictionary(uniqueKeysWithValues: model.store.parameters.map { ($0.name, $0.shape) })
@@ -59,5 +53,26 @@ public enum Checkpoint {
             try? JSONDecoder().decode(TrainingPosition.self, from: Data($0.utf8))
         }
         return (position ?? TrainingPosition(), file.metadata)
+    }
+
+    /// Loads a stage-1 run's checkpoint into an IMTA network's backbone (its optimizer state is not wanted there).
+    public static func loadBackbone(_ path: String, into model: IMTANetwork) throws {
+        try model.loadBackbone(try readSplittingMomentum(path).file, path: path)
+    }
+
+    /// The model's tensors and, apart, the momentum buffers by parameter name.
+    private static func readSplittingMomentum(
+        _ path: String
+    ) throws -> (
+        file: SafeTensorsFile, momentum: [String: SafeTensorsFile.Entry]
+    ) {
+        var file = try SafeTensorsFile.read(path)
+        var momentum: [String: SafeTensorsFile.Entry] = [:]
+        for name in file.order where name.hasPrefix(momentumPrefix) {
+            momentum[String(name.dropFirst(momentumPrefix.count))] = file.tensors[name]
+            file.tensors[name] = nil
+        }
+        file.order.removeAll { $0.hasPrefix(momentumPrefix) }
+        return (file, momentum)
     }
 }

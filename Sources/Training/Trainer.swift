@@ -47,6 +47,7 @@ public final class Trainer {
             throw TrainingError.mismatch(
                 "the dataset has \(d.classCount) classes but the model's config has \(model.classes)")
         }
+        try Self.applyTechnique(options, to: model)
         self.model = model
         self.options = options
         self.trainLoader = train
@@ -73,6 +74,7 @@ public final class Trainer {
     ) throws -> Outcome {
         let parts = options.resolvedBatchParts
         let step = TrainingStep(model: model, parts: parts, threads: threads, oneBLASThreadEach: oneBLASThreadEach)
+        step.distillation = options.distillation ?? DistillationSettings()
         let weights = options.exitWeights ?? Array(repeating: 1, count: model.exitCount)
         let params = model.store.parameters
         var lossSums = [Double](repeating: 0, count: model.exitCount)

@@ -1,3 +1,4 @@
+import AdaptiveNets
 import NeuralEngine
 
 /// The recipe of a training run (the paper's defaults: SGD momentum 0.9, weight decay 1e-4, batch 64, lr 0.1 divided
@@ -23,6 +24,15 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 
     public var resolvedBatchParts: Int { batchParts ?? TrainingStep.defaultParts(batchSize: batchSize) }
 
+    /// One of the improved training techniques of Li et al. (ICCV 2019), nil for plain training.
+    public var technique: Technique?
+    /// The distillation loss's T and gamma (technique `imta`; nil there means the reference's defaults).
+    public var distillation: DistillationSettings?
+
+    /// `ge`: stage 1, Gradient Equilibrium (gradients around each classifier rescaled); `imta`: stage 2, new heads
+    /// with inline subnetwork collaboration trained by one-for-all distillation over a frozen stage-1 network.
+    public enum Technique: String, Codable, Sendable, CaseIterable { case ge, imta }
+
     public init() {}
 
     public var lrSchedule: LRSchedule {
@@ -46,6 +56,10 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             guard batchParts >= 1, batchParts <= batchSize else {
                 throw fail("batch parts must be between 1 and the batch size (\(batchSize)), got \(batchParts)")
             }
+        }
+        if let distillation {
+            guard technique == .imta else { throw fail("distillation settings need the imta technique") }
+            do { try distillation.validate() } catch { throw fail("\(error)") }
         }
         if let w = exitWeights {
             guard w.count == exits else {

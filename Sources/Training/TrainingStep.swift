@@ -16,6 +16,8 @@ public final class TrainingStep {
     private let oneBLASThreadEach: Bool
     /// For batches smaller than the part count (a short last batch).
     private lazy var wholeBatchGraph = Graph(training: true)
+    /// The loss of an `IMTANetwork` (IMTA stage 2); other networks train on their exits' cross-entropies.
+    public var distillation = DistillationSettings()
 
     /// Images a part should have at least: smaller parts make the GEMMs too narrow to run at speed.
     public static let minimumImagesPerPart = 16
@@ -63,7 +65,8 @@ public final class TrainingStep {
             let graph = graphs.count == 1 ? graphs[0] : wholeBatchGraph
             // One thread, as each part has: OpenBLAS on more threads may add in another order.
             func whole() throws -> Losses {
-                try Self.forwardBackward(model, graph, images, labels, weights, share: 1)
+                try Self.forwardBackward(
+                    model, graph, images, labels, weights, share: 1, distillation: distillation)
             }
             return try oneBLASThreadEach ? EngineThreads.withOneThreadEach(whole) : whole()
         }
@@ -79,7 +82,7 @@ public final class TrainingStep {
                 // Each part's mean loss counts for its share of the batch, so the gradients add up to the batch mean's.
                 let losses = try Self.forwardBackward(
                     model, graphs[rank], part, Array(labels[lo..<hi]), weights,
-                    share: Float(hi - lo) / Float(n))
+                    share: Float(hi - lo) / Float(n), distillation: distillation)
                 results[rank] = losses.exits
             }
         }
@@ -95,9 +98,15 @@ public final class TrainingStep {
     private static func forwardBackward(
         _ model: any EarlyExitNetwork, _ graph: Graph, _ images: Tensor,
         _ labels: [Int32], _ weights: [Float],
-        share: Float
+        share: Float, distillation: DistillationSettings
     ) throws -> Losses {
         graph.reset()
+        if let imta = model as? IMTANetwork {
+            let out = try imta.distillationLoss(
+                graph, graph.input(images), labels: labels, settings: distillation)
+            try graph.backward(out.total, seed: Tensor(shape: [1], values: [share]))
+            return Losses(exits: out.crossEntropies.map { $0.value[0] }, total: out.total.value[0])
+        }
         let logits = try model.forward(graph, graph.input(images))
         let losses = try logits.map { try graph.crossEntropy($0, labels: labels) }
         let total = try graph.weightedSum(losses, weights: weights)

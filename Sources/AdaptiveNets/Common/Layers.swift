@@ -13,9 +13,10 @@ public final class ModelBuilder {
     var rng: SeededRNG
     /// False leaves weights at zero: for cost tables and for models whose weights are loaded right after.
     let initializes: Bool
-    init(seed: UInt64, initializes: Bool = true) {
+    init(seed: UInt64, initializes: Bool = true, namePrefix: String = "") {
         rng = SeededRNG(seed: seed)
         self.initializes = initializes
+        store.namePrefix = namePrefix
     }
 
     func conv(
@@ -109,10 +110,14 @@ public struct Classifier: Sendable {
         (weight, bias) = b.linear(prefix + ".linear", out: classes, in: inner)
     }
 
-    func callAsFunction(_ g: Graph, _ x: Node) throws -> Node {
-        let pooled = try g.avgPool(try second(g, try first(g, x)), kernel: 2)
-        let logits = try g.linear(pooled, weight: weight, bias: bias)
-        g.counter?.markExit(input: x.shape)
-        return logits
+    /// The pooled features the linear layer reads (what the IMTA heads read instead).
+    func features(_ g: Graph, _ x: Node) throws -> Node {
+        try g.avgPool(try second(g, try first(g, x)), kernel: 2)
     }
+
+    /// The linear layer alone.
+    func head(_ g: Graph, _ features: Node) throws -> Node { try g.linear(features, weight: weight, bias: bias) }
+
+    /// Values in the pooled features (the linear layer's inputs).
+    var featureCount: Int { weight.shape[1] }
 }

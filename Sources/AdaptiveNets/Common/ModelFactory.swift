@@ -15,6 +15,15 @@ extension ModelFactory {
         }
     }
 
+    /// Builds the network (with IMTA's stage-2 heads when the config asks for them).
+    public static func build(
+        _ network: NetworkConfig, seed: UInt64 = 0, initialize: Bool = true
+    ) throws -> any EarlyExitNetwork {
+        network.imtaHeads
+            ? try IMTANetwork(backbone: network.model, seed: seed, initialize: initialize)
+            : try build(network.model, seed: seed, initialize: initialize)
+    }
+
     /// Builds a RANet (kept for callers that hold a `RANetConfig`).
     public static func build(
         _ config: RANetConfig, seed: UInt64 = 0, initialize: Bool = true

@@ -6,7 +6,7 @@ import NeuralEngine
 ///
 /// Stage k is block k and ends in exit k, which reads the coarsest scale. The state between stages is the per-scale
 /// feature list, finest first (it shortens as layers drop scales); every node is batch-first.
-public final class MSDNet: EarlyExitNetwork, @unchecked Sendable {
+public final class MSDNet: PooledFeatureNetwork, @unchecked Sendable {
     public let config: MSDNetConfig
     public let store: ParameterStore
     public let exitStage: [Int]
@@ -15,6 +15,8 @@ public final class MSDNet: EarlyExitNetwork, @unchecked Sendable {
     public var classes: Int { config.classes }
     public var exitCount: Int { config.nBlocks }
     public var stageCount: Int { config.nBlocks }
+    public var gradientEquilibrium = false
+    public var exitFeatureCounts: [Int] { classifiers.map(\.featureCount) }
 
     /// First layer (`blocks.0.0.layers.<s>`), one ConvBasic per scale, each reading the previous scale's output.
     let stem: [ConvBasic]
@@ -24,10 +26,11 @@ public final class MSDNet: EarlyExitNetwork, @unchecked Sendable {
 
     /// Builds the model with PyTorch-default initial weights, as the reference executes (`initialize: false` leaves
     /// them at zero, for cost tables or weights loaded next); a config that cannot run throws a `ConfigError`.
-    public init(config: MSDNetConfig, seed: UInt64 = 0, initialize: Bool = true) throws {
+    /// `namePrefix` goes before every parameter name (`net.` when the model is the IMTA heads' backbone).
+    public init(config: MSDNetConfig, seed: UInt64 = 0, initialize: Bool = true, namePrefix: String = "") throws {
         try config.validate()
         self.config = config
-        let b = ModelBuilder(seed: seed, initializes: initialize)
+        let b = ModelBuilder(seed: seed, initializes: initialize, namePrefix: namePrefix)
         let gr = config.grFactor
         let nC = config.nChannels
         var stem: [ConvBasic] = []
@@ -101,12 +104,26 @@ public final class MSDNet: EarlyExitNetwork, @unchecked Sendable {
 
     /// Block `k` on the feature list; its exit reads the coarsest scale of the result.
     public func stage(_ k: Int, _ g: Graph, _ state: [Node]) throws -> (logits: [Node], state: [Node]) {
+        try stageWithOwnHeads(k, g, state)
+    }
+
+    /// Block `k` and its classifier up to the pooled features.
+    public func stageFeatures(
+        _ k: Int, _ g: Graph, _ state: [Node], exit: (Int, ExitFeatures) throws -> Void
+    ) throws -> [Node] {
         guard blocks.indices.contains(k) else {
             throw EngineError.invalidArgument(op: "MSDNet.stage", "block \(k) outside 0..<\(blocks.count)")
         }
         var x = state
         for module in blocks[k] { x = try module(g, x) }
         guard let coarsest = x.last else { throw EngineError.invalidArgument(op: "MSDNet.stage", "empty feature list") }
-        return ([try classifiers[k](g, coarsest)], x)
+        let (read, onward) = AdaptiveNets.gradientEquilibrium(
+            g, coarsest, exit: k, of: exitCount, enabled: gradientEquilibrium)
+        let pooled = try classifiers[k].features(g, read)
+        try exit(k, ExitFeatures(pooled: pooled, classifierInput: coarsest.shape))
+        x[x.count - 1] = onward
+        return x
     }
+
+    public func exitHead(_ e: Int, _ g: Graph, _ pooled: Node) throws -> Node { try classifiers[e].head(g, pooled) }
 }

@@ -130,10 +130,14 @@ struct MSDNetClassifier: Sendable {
         if b.initializes { bias.value.fillUniform(bound: 1 / Double(inner).squareRoot(), rng: &b.rng) }
     }
 
-    func callAsFunction(_ g: Graph, _ x: Node) throws -> Node {
-        let pooled = try g.avgPool(try second(g, try first(g, x)), kernel: 2)
-        let logits = try g.linear(pooled, weight: weight, bias: bias)
-        g.counter?.markExit(input: x.shape)
-        return logits
+    /// The pooled features the linear layer reads (what the IMTA heads read instead).
+    func features(_ g: Graph, _ x: Node) throws -> Node {
+        try g.avgPool(try second(g, try first(g, x)), kernel: 2)
     }
+
+    /// The linear layer alone.
+    func head(_ g: Graph, _ features: Node) throws -> Node { try g.linear(features, weight: weight, bias: bias) }
+
+    /// Values in the pooled features (the linear layer's inputs).
+    var featureCount: Int { weight.shape[1] }
 }

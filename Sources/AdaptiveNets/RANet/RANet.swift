@@ -5,7 +5,7 @@ import NeuralEngine
 ///
 /// Sub-network h (0 = lowest resolution) runs after the stem has produced every base feature; its fusion blocks read
 /// the cumulative outputs of sub-network h-1, and each of its dense blocks ends in an exit.
-public final class RANet: EarlyExitNetwork, @unchecked Sendable {
+public final class RANet: PooledFeatureNetwork, @unchecked Sendable {
     public let config: RANetConfig
     public let store: ParameterStore
     public let exitStage: [Int]
@@ -14,6 +14,8 @@ public final class RANet: EarlyExitNetwork, @unchecked Sendable {
     public var classes: Int { config.classes }
     public var exitCount: Int { exitStage.count }
     public var stageCount: Int { config.subnetworks }
+    public var gradientEquilibrium = false
+    public var exitFeatureCounts: [Int] { classifiers.map(\.featureCount) }
 
     let stem: [ConvBasic]  // build order: highest resolution first
     let flows: [[RANetBlock]]
@@ -36,10 +38,11 @@ public final class RANet: EarlyExitNetwork, @unchecked Sendable {
 
     /// Builds the model with freshly initialised weights (`initialize: false` leaves them at zero, for cost tables or
     /// weights loaded next); a config that cannot run throws a `ConfigError`.
-    public init(config: RANetConfig, seed: UInt64 = 0, initialize: Bool = true) throws {
+    /// `namePrefix` goes before every parameter name (`net.` when the model is the IMTA heads' backbone).
+    public init(config: RANetConfig, seed: UInt64 = 0, initialize: Bool = true, namePrefix: String = "") throws {
         try config.validate()
         self.config = config
-        let b = ModelBuilder(seed: seed, initializes: initialize)
+        let b = ModelBuilder(seed: seed, initializes: initialize, namePrefix: namePrefix)
         let S = config.subnetworks
         let gr = config.grFactor
         let nC = config.nChannels
@@ -145,42 +148,59 @@ public final class RANet: EarlyExitNetwork, @unchecked Sendable {
     /// State between sub-networks: the base features of sub-networks h..S-1, then the cumulative outputs of
     /// sub-network h-1's blocks, flattened.
     public func stage(_ h: Int, _ g: Graph, _ state: [Node]) throws -> (logits: [Node], state: [Node]) {
-        try blocks(h, 0..<flows[h].count, g, state)
+        try stageWithOwnHeads(h, g, state)
+    }
+
+    /// Sub-network `h` with its exits' classifiers up to the pooled features.
+    public func stageFeatures(
+        _ h: Int, _ g: Graph, _ state: [Node], exit onExit: (Int, ExitFeatures) throws -> Void
+    ) throws -> [Node] {
+        try blocks(h, 0..<flows[h].count, g, state, exit: onExit)
+    }
+
+    public func segment(_ e: Int, _ g: Graph, _ state: [Node]) throws -> (logits: Node, state: [Node]) {
+        try segmentWithOwnHead(e, g, state)
     }
 
     /// Exit e's segment: the blocks after exit e-1's (across sub-networks when one has no exit) up to exit e's, then
-    /// its classifier. Between segments inside sub-network h the state is its running feature map, the base features
-    /// of sub-networks h+1..S-1, sub-network h-1's outputs its remaining fusion blocks read, and h's cumulative
-    /// outputs so far (what h+1 fuses); at a sub-network's start this is exactly the state `stage` reads.
-    public func segment(_ e: Int, _ g: Graph, _ state: [Node]) throws -> (logits: Node, state: [Node]) {
+    /// its classifier up to the pooled features. Between segments inside sub-network h the state is its running
+    /// feature map, the base features of sub-networks h+1..S-1, sub-network h-1's outputs its remaining fusion blocks
+    /// read, and h's cumulative outputs so far (what h+1 fuses); at a sub-network's start this is exactly the state
+    /// `stage` reads.
+    public func segmentFeatures(
+        _ e: Int, _ g: Graph, _ state: [Node], exit onExit: (Int, ExitFeatures) throws -> Void
+    ) throws -> [Node] {
         guard (0..<exitCount).contains(e) else {
             throw EngineError.invalidArgument(op: "RANet segment", "exit \(e) is outside 0..<\(exitCount)")
         }
         let (h, block) = (exitBlock[e].h, exitBlock[e].block)
         var (subnetwork, first) = e == 0 ? (0, 0) : (exitBlock[e - 1].h, exitBlock[e - 1].block + 1)
         var state = state
-        var logits: [Node] = []
+        var reached = 0
+        let counting: (Int, ExitFeatures) throws -> Void = { exit, features in
+            reached += 1
+            try onExit(exit, features)
+        }
         while subnetwork < h {
             if first < flows[subnetwork].count {
-                let ran = try blocks(subnetwork, first..<flows[subnetwork].count, g, state)
-                logits += ran.logits
-                state = ran.state
+                state = try blocks(subnetwork, first..<flows[subnetwork].count, g, state, exit: counting)
             }
             subnetwork += 1
             first = 0
         }
-        let ran = try blocks(h, first..<(block + 1), g, state)
-        logits += ran.logits
-        guard logits.count == 1 else {
-            throw EngineError.invalidArgument(op: "RANet segment", "exit \(e)'s segment reached \(logits.count) exits")
+        state = try blocks(h, first..<(block + 1), g, state, exit: counting)
+        guard reached == 1 else {
+            throw EngineError.invalidArgument(op: "RANet segment", "exit \(e)'s segment reached \(reached) exits")
         }
-        return (logits[0], ran.state)
+        return state
     }
 
-    /// Runs blocks `range` of sub-network h on the state at `range.lowerBound` (layout: see `segment`); returns the
-    /// logits of the exits among them and the state at `range.upperBound`, or at sub-network h+1's start when the
-    /// range ends the sub-network.
-    func blocks(_ h: Int, _ range: Range<Int>, _ g: Graph, _ state: [Node]) throws -> (logits: [Node], state: [Node]) {
+    /// Runs blocks `range` of sub-network h on the state at `range.lowerBound` (layout: see `segmentFeatures`), handing
+    /// the exits among them to `onExit`; returns the state at `range.upperBound`, or at sub-network h+1's start when
+    /// the range ends the sub-network.
+    func blocks(
+        _ h: Int, _ range: Range<Int>, _ g: Graph, _ state: [Node], exit onExit: (Int, ExitFeatures) throws -> Void
+    ) throws -> [Node] {
         let S = config.subnetworks
         let later = S - 1 - h
         let lowCount = flows[h][range.lowerBound...].reduce(0) { count, block in
@@ -196,7 +216,6 @@ public final class RANet: EarlyExitNetwork, @unchecked Sendable {
         let bases = state[1..<(1 + later)]
         var lowFlat = Array(state[(1 + later)..<(1 + later + lowCount)])
         var cumulative = Array(state[(1 + later + lowCount)...])
-        var logits: [Node] = []
         for j in range {
             let block = flows[h][j]
             var lows: [Node]?
@@ -208,10 +227,17 @@ public final class RANet: EarlyExitNetwork, @unchecked Sendable {
             x = out
             cumulative += cum
             if j + 1 > config.blocks(h - 1) {
-                logits.append(try classifiers[firstExit[h] + j - config.blocks(h - 1)](g, x))
+                let exit = firstExit[h] + j - config.blocks(h - 1)
+                let (read, onward) = AdaptiveNets.gradientEquilibrium(
+                    g, x, exit: exit, of: exitCount, enabled: gradientEquilibrium)
+                try onExit(
+                    exit, ExitFeatures(pooled: try classifiers[exit].features(g, read), classifierInput: x.shape))
+                x = onward
             }
         }
-        if range.upperBound == flows[h].count { return (logits, Array(bases) + cumulative) }
-        return (logits, [x] + bases + lowFlat + cumulative)
+        if range.upperBound == flows[h].count { return Array(bases) + cumulative }
+        return [x] + bases + lowFlat + cumulative
     }
+
+    public func exitHead(_ e: Int, _ g: Graph, _ pooled: Node) throws -> Node { try classifiers[e].head(g, pooled) }
 }

@@ -19,6 +19,8 @@ public enum RunListing {
         var heartbeatAt: Date
         var checkpoints: [String]
         var notes: String
+        /// The run this one was trained from (IMTA stage 2), if any.
+        var parentRun: Int64?
     }
 
     /// A JSON array of objects with `id`, `name`, `status` and the other list columns.
@@ -31,7 +33,7 @@ public enum RunListing {
                 epochsDone: summary.run.epochsDone, epochsPlanned: summary.run.epochsPlanned, steps: summary.stepCount,
                 bestLastExitAccuracy: summary.bestLastExitAccuracy, lastExitFLOPs: summary.lastExitFLOPs,
                 createdAt: summary.run.createdAt, heartbeatAt: summary.run.heartbeatAt,
-                checkpoints: summary.run.checkpointPaths, notes: summary.run.notes)
+                checkpoints: summary.run.checkpointPaths, notes: summary.run.notes, parentRun: summary.run.parentRunID)
         }
         return String(decoding: try StoreJSON.encoder().encode(entries), as: UTF8.self)
     }
@@ -43,7 +45,8 @@ public enum RunListing {
         let rows = summaries.map { summary -> [String] in
             let run = summary.run
             return [
-                "\(run.id ?? 0)", run.name, run.status.rawValue, run.dataset, run.architecture,
+                "\(run.id ?? 0)", run.parentRunID.map { "\(run.name) (from run \($0))" } ?? run.name,
+                run.status.rawValue, run.dataset, run.architecture,
                 "\(run.epochsDone)/\(run.epochsPlanned)",
                 summary.bestAccuracyPercent.map { String(format: "%.2f%%", $0) } ?? "-",
                 summary.lastExitFLOPs.map(formatFLOPs) ?? "-",

@@ -56,9 +56,11 @@ public final class Graph: @unchecked Sendable {
         return Node(value: t, requiresGrad: false)
     }
 
-    /// A parameter as a graph node: backward adds into `parameter.grad`.
+    /// A parameter as a graph node: backward adds into `parameter.grad` (a frozen one needs none).
     public func parameter(_ p: Parameter) -> Node {
-        Node(value: p.value, requiresGrad: recordsGradients, parameterGrad: replica?.gradient(for: p) ?? p.grad)
+        Node(
+            value: p.value, requiresGrad: recordsGradients && !p.frozen,
+            parameterGrad: replica?.gradient(for: p) ?? p.grad)
     }
 
     func output(_ shape: [Int], from inputs: [Node]) -> Node {

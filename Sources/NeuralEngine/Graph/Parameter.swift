@@ -3,6 +3,9 @@ public final class Parameter: @unchecked Sendable {
     public let name: String
     public let value: Tensor
     public let grad: Tensor
+    /// A frozen parameter takes no gradient and no optimizer step (PyTorch's requires_grad = False); the batch norms
+    /// it belongs to still update their running statistics in training mode.
+    public var frozen = false
 
     public init(name: String, shape: [Int]) {
         self.name = name
@@ -29,10 +32,13 @@ public final class ParameterStore: @unchecked Sendable {
     public private(set) var parameters: [Parameter] = []
     public private(set) var buffers: [Buffer] = []
     private var names: Set<String> = []
+    /// Prepended to the names registered next (a model nested in another, as `net.` in the IMTA heads' state_dict).
+    public var namePrefix = ""
 
     public init() {}
 
     public func parameter(_ name: String, _ shape: [Int]) -> Parameter {
+        let name = namePrefix + name
         precondition(names.insert(name).inserted, "duplicate parameter name \(name)")
         let p = Parameter(name: name, shape: shape)
         parameters.append(p)
@@ -40,6 +46,7 @@ public final class ParameterStore: @unchecked Sendable {
     }
 
     public func buffer(_ name: String, _ shape: [Int], fill: Float = 0) -> Buffer {
+        let name = namePrefix + name
         precondition(names.insert(name).inserted, "duplicate buffer name \(name)")
         let b = Buffer(name: name, shape: shape, fill: fill)
         buffers.append(b)
@@ -54,4 +61,7 @@ public final class ParameterStore: @unchecked Sendable {
     }
 
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.value.count } }
+
+    /// The parameters an optimizer updates (every one that is not frozen).
+    public var trainableParameters: [Parameter] { parameters.filter { !$0.frozen } }
 }

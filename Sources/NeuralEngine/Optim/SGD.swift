@@ -29,9 +29,10 @@ public final class SGD: @unchecked Sendable {
         self.nesterov = nesterov
     }
 
-    /// Applies one update to every parameter from its accumulated gradient.
+    /// Applies one update from its accumulated gradient to every parameter that is not frozen (frozen ones get
+    /// neither a step nor weight decay, as in PyTorch).
     public func step(_ parameters: [Parameter]) {
-        for p in parameters { update(p) }
+        for p in parameters where !p.frozen { update(p) }
     }
 
     private func update(_ p: Parameter) {

@@ -15,12 +15,18 @@ struct FlopsCommand: ParsableCommand {
     @Argument(help: "A preset name (RANet or MSDNet) or a path to a config .json file.")
     var model: String
 
+    @Flag(
+        help:
+            "With IMTA's stage-2 heads: each exit's new linear head over the pooled classifier features and the ISC module feeding it (not the model's own linear heads).",
+    )
+    var imta = false
+
     @Flag(help: "Print one JSON object with exact integers instead of a table.")
     var json = false
 
     func run() throws {
         let config = try ModelFactory.config(named: model)
-        let network = try ModelFactory.build(config, initialize: false)
+        let network = try ModelFactory.build(NetworkConfig(config, imtaHeads: imta), initialize: false)
         let cost = try network.cost()
         if json {
             // The keys of the architecture's golden table: RANet exits name their sub-network, MSDNet reports its

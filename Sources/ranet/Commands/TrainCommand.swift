@@ -15,6 +15,11 @@ struct TrainCommand: ParsableCommand {
             With no arguments: fmnist-small on Fashion-MNIST (apt-get install dataset-fashion-mnist). Ctrl-C stops \
             after the current step, writes a checkpoint and marks the run interrupted; `--resume RUN` continues it \
             exactly where it stopped. Prints the run id (or one JSON object with --json).
+
+            Improved training (Li et al., ICCV 2019; docs/models.md): `--technique ge` trains with Gradient \
+            Equilibrium (stage 1). `--imta-from RUN` starts stage 2 over run RUN's latest checkpoint: new heads with \
+            inline subnetwork collaboration, the backbone frozen, trained by distillation from its last exit \
+            (--temperature, --gamma) on RUN's data; the new run records RUN as its parent.
             """)
 
     @Option(help: "fashion-mnist, mnist, cifar10, cifar100 or folder.")
@@ -25,9 +30,9 @@ struct TrainCommand: ParsableCommand {
     var preset: String?
     @Option(help: "Model config .json file (instead of --preset).")
     var config: String?
-    @Option(help: "Architecture when no preset or config is given: ranet or msdnet.")
-    var arch: String = "ranet"
-    @Option(help: "Epochs.") var epochs: Int = 20
+    @Option(help: "Architecture when no preset or config is given: ranet (default) or msdnet.")
+    var arch: String?
+    @Option(help: "Epochs (default 20; with --imta-from, the parent run's).") var epochs: Int?
     @Option(help: "Images per batch.") var batchSize: Int = 64
     @Option(help: "Initial learning rate.") var lr: Float = 0.1
     @Option(help: "multistep (divide by 10 at 50% and 75%) or cosine.") var schedule: TrainingOptions.Schedule =
@@ -53,8 +58,28 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Directory for checkpoints (default: ranet-checkpoints next to the store).") var checkpointDir:
         String?
     @Option(help: "Step metrics every N steps.") var logEvery: Int = 20
+    @Option(help: "ge: Gradient Equilibrium (IMTA stage 1; values unchanged, gradients rescaled per exit).")
+    var technique: TrainingOptions.Technique?
+    @Option(help: "IMTA stage 2 over this run's latest checkpoint (new heads + ISC modules, backbone frozen).")
+    var imtaFrom: Int64?
+    @Option(help: "Distillation temperature T for --imta-from (> 0).") var temperature: Float = 3
+    @Option(help: "Distillation weight gamma for --imta-from, in [0, 1].") var gamma: Float = 0.9
     @Flag(help: "Print one JSON object at the end instead of the run id.") var json = false
     @OptionGroup var storeOptions: StoreOptions
+
+    func validate() throws {
+        if technique == .imta { throw ValidationError("--technique imta: start IMTA's stage 2 with --imta-from RUN") }
+        if resume != nil && (imtaFrom != nil || technique != nil) {
+            throw ValidationError("--resume continues a run with its own recipe: leave out --imta-from and --technique")
+        }
+        if imtaFrom == nil && (temperature != 3 || gamma != 0.9) {
+            throw ValidationError("--temperature and --gamma apply to IMTA's stage 2 (--imta-from RUN)")
+        }
+        guard temperature > 0, temperature.isFinite else {
+            throw ValidationError("--temperature must be positive, got \(temperature)")
+        }
+        guard (0...1).contains(gamma) else { throw ValidationError("--gamma must lie in [0, 1], got \(gamma)") }
+    }
 
     func run() throws {
         guard !force || resume != nil else { throw CLIError("--force applies only with --resume RUN") }
@@ -94,3 +119,7 @@ struct TrainCommand: ParsableCommand {
 
 extension DatasetKind: ExpressibleByArgument {}
 extension TrainingOptions.Schedule: ExpressibleByArgument {}
+extension TrainingOptions.Technique: ExpressibleByArgument {
+    // imta is what --imta-from trains; it is not chosen by name.
+    public static var allValueStrings: [String] { ["ge"] }
+}

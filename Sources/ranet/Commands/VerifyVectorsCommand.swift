@@ -17,6 +17,11 @@ struct VerifyVectorsCommand: ParsableCommand {
             absolute float32 noise of the terms it was summed from, which PyTorch itself shows, so it is not held to \
             its own tiny scale; a wrong sign, term or scale still fails. A group passes when every tensor's error is \
             within its tolerance (1e-4; 5e-4 for gradients and the SGD step). Exits non-zero if any group fails.
+
+            IMTA sets (vectors/MS-GE, vectors/MS-IMTA) carry an `imta` entry: stage GE trains the network with \
+            Gradient Equilibrium; stage IMTA puts new heads and ISC modules over the frozen network and differentiates \
+            the distillation loss with the entry's T and gamma (the loss group compares loss_terms, the gradient group \
+            the trainable parameters).
             """)
 
     @Argument(help: "Directory holding weights.safetensors and io.safetensors.")

@@ -21,4 +21,11 @@ extension RunRecord {
                     + "(a run of imported logits, or logged with another model's config): \(error)")
         }
     }
+
+    /// The model config with whether IMTA's stage-2 heads sit on it (what `ModelFactory.build` needs).
+    func networkConfig() throws -> NetworkConfig {
+        do { return try JSONDecoder().decode(NetworkConfig.self, from: Data(configJSON.utf8)) } catch {
+            throw CLIError("run \(id ?? 0): its stored model config is not readable (\(error))")
+        }
+    }
 }

@@ -40,7 +40,7 @@ struct RunModel {
                     + (checkpoint == nil
                         ? " (run \(id)'s latest; the file was moved or deleted: pass --checkpoint PATH)" : ""))
         }
-        let model = try ModelFactory.build(config, initialize: false)
+        let model = try ModelFactory.build(try run.networkConfig(), initialize: false)
         let metadata: [String: String]
         do { metadata = try Checkpoint.load(path, into: model).metadata } catch let error as WeightsError {
             switch error {

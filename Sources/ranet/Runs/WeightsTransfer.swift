@@ -19,15 +19,17 @@ enum WeightsTransfer {
     /// The model config from, in this order: a run (its stored config), a preset or config file, the file's own
     /// `ranet_config` metadata (export-weights writes it), or reference argparse `args` with `input_shape_NCHW`
     /// in the metadata (the convention of the PyTorch reference vectors).
-    static func config(run: RunRecord?, preset: String?, metadata: [String: String] = [:]) throws -> ModelConfig {
+    /// An IMTA stage-2 network (its run's or file's config says `imta_heads`, or the vectors' `imta` metadata names
+    /// stage IMTA) keeps the reference's `net.*`, `classifier.*` and `isc_modules.*` names.
+    static func config(run: RunRecord?, preset: String?, metadata: [String: String] = [:]) throws -> NetworkConfig {
         if let run {
-            do { return try JSONDecoder().decode(ModelConfig.self, from: Data(run.configJSON.utf8)) } catch {
+            do { return try JSONDecoder().decode(NetworkConfig.self, from: Data(run.configJSON.utf8)) } catch {
                 throw CLIError("run \(run.id ?? 0) has no ranet model config (an import-logits run?): \(error)")
             }
         }
-        if let preset { return try ModelFactory.config(named: preset) }
+        if let preset { return NetworkConfig(try ModelFactory.config(named: preset)) }
         if let json = metadata[configKey] {
-            do { return try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8)) } catch {
+            do { return try JSONDecoder().decode(NetworkConfig.self, from: Data(json.utf8)) } catch {
                 throw CLIError("the file's \(configKey) metadata is not a readable config: \(error)")
             }
         }
@@ -35,13 +37,19 @@ enum WeightsTransfer {
             let args = (try? JSONSerialization.jsonObject(with: Data(argsText.utf8))) as? [String: Any],
             let shape = (try? JSONSerialization.jsonObject(with: Data(shapeText.utf8))) as? [NSNumber]
         {
-            return try ModelFactory.config(referenceArgs: args, inputNCHW: shape.map(\.intValue))
+            let imtaStage =
+                metadata["imta"].flatMap {
+                    (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+                }?["stage"] as? String
+            return NetworkConfig(
+                try ModelFactory.config(referenceArgs: args, inputNCHW: shape.map(\.intValue)),
+                imtaHeads: imtaStage == "IMTA")
         }
         throw CLIError("say which model the weights belong to: --run ID, --preset NAME or --config FILE")
     }
 
     /// A fresh (uninitialised) model of `config` holding the tensors of a ranet checkpoint.
-    static func model(config: ModelConfig, checkpoint path: String) throws -> any EarlyExitNetwork {
+    static func model(config: NetworkConfig, checkpoint path: String) throws -> any EarlyExitNetwork {
         let model = try ModelFactory.build(config, initialize: false)
         do { try Checkpoint.load(path, into: model) } catch let error as WeightsError {
             throw CLIError("\(error) (does the checkpoint belong to this \(model.architecture) config?)")
@@ -52,7 +60,7 @@ enum WeightsTransfer {
     /// A fresh model holding a PyTorch state_dict; a common prefix such as DDP's `module.` is removed
     /// (`prefix` nil: detect `module.`).
     static func model(
-        config: ModelConfig, stateDict path: String, prefix: String?
+        config: NetworkConfig, stateDict path: String, prefix: String?
     ) throws -> (any EarlyExitNetwork, String) {
         let model = try ModelFactory.build(config, initialize: false)
         let file: SafeTensorsFile
@@ -76,12 +84,13 @@ enum WeightsTransfer {
     }
 
     /// The model's state_dict (reference names, float32) with the config and provenance in the metadata.
-    static func stateDict(of model: any EarlyExitNetwork, config: ModelConfig, source: String) throws -> SafeTensorsFile
-    {
+    static func stateDict(
+        of model: any EarlyExitNetwork, config: NetworkConfig, source: String
+    ) throws -> SafeTensorsFile {
         var file = model.store.stateDict()
         let cost = try model.cost()
         file.metadata = [
-            "format": "pt", configKey: try Checkpoint.metadataJSON(config),
+            "format": "pt", configKey: try config.json(),
             "architecture": model.architecture, "source": source,
             "cumulative_flops": cost.cumulativeFlops.map(String.init).joined(separator: ","),
         ]

@@ -43,11 +43,33 @@ final class TrainingSession {
     }
 
     static func start(command c: TrainCommand, store: ExperimentStore) throws -> TrainingSession {
+        if let parent = c.imtaFrom { return try startIMTA(from: parent, command: c, store: store) }
         let presetName = c.config ?? c.preset ?? (c.arch == "msdnet" ? "fmnist-msdnet" : "fmnist-small")
         let config = try ModelFactory.config(named: presetName)
         let model = try ModelFactory.build(config, seed: c.seed)
+        let options = try recipe(command: c, technique: c.technique, exits: model.exitCount)
+        var settings = RunSettings(
+            options: options, dataset: c.dataset, dataRoot: c.dataRoot, validationSize: c.valSize,
+            trainLimit: c.trainLimit, normalization: .unit(channels: model.inputShape[0]),
+            augmentation: c.dataset.defaultAugmentation)
+        let data = try settings.loadTrainingData(input: model.inputShape)
+        settings.normalization = Normalization.compute(from: data.train)
+        if settings.dataset == .folder, data.train.isAtResizeSide(input: model.inputShape) {
+            settings.augmentation = .imagenet  // photos kept at the resize side: the reference's ImageNet recipe
+        }
+        return try create(
+            command: c, store: store, network: NetworkConfig(config), model: model, settings: settings,
+            name: c.name ?? "\(presetName) \(c.dataset.rawValue)\(c.technique == .ge ? " GE" : "")",
+            presetName: presetName, data: data)
+    }
+
+    /// The recipe the command's flags give.
+    static func recipe(
+        command c: TrainCommand, technique: TrainingOptions.Technique?, exits: Int, epochs: Int? = nil
+    ) throws -> TrainingOptions {
         var options = TrainingOptions()
-        options.epochs = c.epochs
+        options.technique = technique
+        options.epochs = c.epochs ?? epochs ?? options.epochs
         options.batchSize = c.batchSize
         options.learningRate = c.lr
         options.schedule = c.schedule
@@ -62,34 +84,34 @@ final class TrainingSession {
             }
             options.exitWeights = values.map { $0! }
         }
-        try options.validate(exits: model.exitCount)
-        var settings = RunSettings(
-            options: options, dataset: c.dataset, dataRoot: c.dataRoot, validationSize: c.valSize,
-            trainLimit: c.trainLimit, normalization: .unit(channels: model.inputShape[0]),
-            augmentation: c.dataset.defaultAugmentation)
-        let data = try settings.loadTrainingData(input: model.inputShape)
-        // Everything that can refuse the run is checked before it exists: a refusal never leaves it "running".
+        try options.validate(exits: exits)
+        return options
+    }
+
+    /// Creates the run in the store (with its parent, if any) and the session training it, after checking
+    /// everything that can refuse it: a refusal never leaves a run "running".
+    static func create(
+        command c: TrainCommand, store: ExperimentStore, network: NetworkConfig, model: any EarlyExitNetwork,
+        settings: RunSettings, name: String, presetName: String, data: (train: Dataset, validation: Dataset),
+        parent: Int64? = nil
+    ) throws -> TrainingSession {
         try TrainingInputCheck.check(
-            train: data.train, validation: data.validation, model: model, classes: config.classes,
-            batchSize: c.batchSize)
+            train: data.train, validation: data.validation, model: model, classes: network.model.classes,
+            batchSize: settings.options.batchSize)
         let dir =
             c.checkpointDir
             ?? URL(fileURLWithPath: c.storeOptions.resolvedPath).deletingLastPathComponent()
             .appendingPathComponent("ranet-checkpoints").path
         try TrainingInputCheck.prepareCheckpointDirectory(dir)
         let storeID = try store.storeID()
-        settings.normalization = Normalization.compute(from: data.train)
-        if settings.dataset == .folder, data.train.isAtResizeSide(input: model.inputShape) {
-            settings.augmentation = .imagenet  // photos kept at the resize side: the reference's ImageNet recipe
-        }
-        let configJSON = try Checkpoint.metadataJSON(config)
         let record = RunRecord(
-            name: c.name ?? "\(presetName) \(c.dataset.rawValue)", architecture: model.architecture,
-            configJSON: configJSON, dataset: c.dataset.rawValue, trainSize: data.train.count,
+            name: name, architecture: model.architecture,
+            configJSON: try network.json(), dataset: settings.dataset.rawValue, trainSize: data.train.count,
             validationSize: data.validation.count, hyperParametersJSON: try settings.encoded(),
-            seed: c.seed, status: .running, epochsPlanned: c.epochs, ownerPID: RunOwner.current.pid,
-            ownerHost: RunOwner.current.host)
+            seed: settings.options.seed, status: .running, epochsPlanned: settings.options.epochs,
+            ownerPID: RunOwner.current.pid, ownerHost: RunOwner.current.host)
         let runID = try store.createRun(record)
+        if let parent { try store.setParentRun(parent, runID: runID) }
         return TrainingSession(
             store: store, runID: runID, model: model, settings: settings, presetName: presetName,
             checkpointPath: CheckpointMetadata.defaultPath(directory: dir, storeID: storeID, runID: runID),
@@ -107,8 +129,7 @@ final class TrainingSession {
             throw CLIError("run \(runID) has no checkpoint to resume from")
         }
         let settings = try RunSettings.decode(run.hyperParametersJSON, run: runID)
-        let config = try run.modelConfig()
-        let model = try ModelFactory.build(config, seed: run.seed, initialize: false)
+        let model = try ModelFactory.build(try run.networkConfig(), seed: run.seed, initialize: false)
         let data = try settings.loadTrainingData(input: model.inputShape)
         // Checked again and recorded in one transaction: of two resumes started together, one wins.
         try store.claimRun(id: runID, force: force)
