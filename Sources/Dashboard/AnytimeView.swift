@@ -32,10 +32,13 @@ enum AnytimeView {
     }
 
     static func series(_ state: DashboardState) -> [ChartSeries] {
-        shownRuns(state).flatMap { detail, color in
+        let runs = shownRuns(state)
+        let envelopes =
+            state.showEnvelope ? Envelope.series(over: runs.map(\.detail)) : []
+        return runs.flatMap { detail, color in
             ChartSeries.budgetCurve(detail.budgetCurve, label: "")
                 + [ChartSeries.exits(detail.exits, label: detail.run.name, color: color)]
-        }
+        } + envelopes
     }
 
     static func drawTable(_ state: DashboardState, into screen: inout Screen, rect: Rect) {

@@ -20,6 +20,9 @@ enum BudgetView {
         drawHistogram(result, detail, ascii: ascii, into: &screen, rect: histogramArea)
         let chartArea = drawPanel("Budget curve: accuracy (%) vs avg MFLOPs", into: &screen, rect: right, ascii: ascii)
         var series = curveSeries(detail)
+        if state.showEnvelope {
+            series += Envelope.series(over: AnytimeView.shownRuns(state).map(\.detail))
+        }
         series.append(ChartSeries(label: ascii ? "@ now" : "◆ now", color: .title, xs: [], ys: [], drawLine: false))
         LineChart.draw(
             series,

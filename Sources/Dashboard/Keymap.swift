@@ -34,7 +34,7 @@ public enum Action: Hashable, Sendable {
     case showView(DashboardView)
     case moveUp, moveDown, pageUp, pageDown, top, bottom
     case startFilter, toggleOverlay, open
-    case cycleSmoothing, toggleXAxis, toggleLogY
+    case cycleSmoothing, toggleXAxis, toggleLogY, toggleEnvelope
     /// Moves the budget slider by this many coarse (5 %) steps.
     case sliderCoarse(Int)
     /// Moves the budget slider by this many fine (0.5 %) steps.
@@ -132,6 +132,8 @@ public enum Keymap {
         KeyBinding([.character("s")], .cycleSmoothing, "smoothing off/EMA/mean", .training, views: [.training]),
         KeyBinding([.character("w")], .toggleXAxis, "x axis step/wall time", .training, views: [.training]),
         KeyBinding([.character("l")], .toggleLogY, "log-y on/off", .training, views: [.training, .anytime]),
+        KeyBinding(
+            [.character("b")], .toggleEnvelope, "best per budget on/off", .budget, views: [.anytime, .budget]),
         KeyBinding([.character("n")], .startTraining, "new training run…", .training, views: [.training, .runs]),
         KeyBinding([.character("x")], .stopTraining, "stop run started here", .training, views: [.training, .runs]),
         KeyBinding(

@@ -57,6 +57,7 @@ public func reduce(_ state: DashboardState, _ action: Action) -> DashboardState 
         next.smoothing = Smoothing(rawValue: (state.smoothing.rawValue + 1) % Smoothing.allCases.count)!
     case .toggleXAxis: next.xAxis = state.xAxis == .steps ? .wallTime : .steps
     case .toggleLogY: next.logY.toggle()
+    case .toggleEnvelope: next.showEnvelope.toggle()
     case .sliderCoarse(let steps): next.moveSlider(by: Double(steps) * coarseSliderStep)
     case .sliderFine(let steps): next.moveSlider(by: Double(steps) * fineSliderStep)
     case .cycleBudgetMode:
@@ -193,6 +194,10 @@ extension DashboardState {
         data = newData
         loadError = nil
         adoptChildRuns(newData)
+        if overlaysAllRunsOnLoad, !newData.runs.isEmpty {
+            overlayRunIDs = Set(newData.runs.map(\.id))
+            overlaysAllRunsOnLoad = false
+        }
         if focusedRunID == nil || !newData.runs.contains(where: { $0.id == focusedRunID }) {
             focusedRunID = newData.runs.first?.id
         }

@@ -114,6 +114,11 @@ public struct DashboardState: Sendable {
     public var smoothing = Smoothing.off
     public var xAxis = TrainingXAxis.steps
     public var logY = false
+    /// Whether the anytime and budget plots add, per architecture, the best accuracy any shown run reaches at each
+    /// cost (the upper envelope).
+    public var showEnvelope = false
+    /// Overlay every run once the run list arrives (the bundled sample data opens as a comparison).
+    public var overlaysAllRunsOnLoad = false
     /// The new-run chooser, while it is open.
     public var newRun: NewRunDialog?
     /// What the chooser offers.

@@ -43,6 +43,10 @@ public struct RunRecord: Sendable, Hashable, Codable {
     public var epochsPlanned: Int
     /// Epochs completed so far.
     public var epochsDone: Int
+    /// The process that trains (or last trained) the run: its pid and host name (nil for runs logged before they
+    /// were recorded). A running run has one writer (`ExperimentStore.claimRun`).
+    public var ownerPID: Int32?
+    public var ownerHost: String?
 
     /// Creates a run record; times default to now and the status to `.running`.
     public init(
@@ -50,7 +54,7 @@ public struct RunRecord: Sendable, Hashable, Codable {
         trainSize: Int = 0, validationSize: Int = 0, testSize: Int = 0, hyperParametersJSON: String = "{}",
         seed: UInt64 = 0, status: RunStatus = .running, createdAt: Date = Date(), updatedAt: Date? = nil,
         heartbeatAt: Date? = nil, checkpointPaths: [String] = [], notes: String = "",
-        epochsPlanned: Int = 0, epochsDone: Int = 0
+        epochsPlanned: Int = 0, epochsDone: Int = 0, ownerPID: Int32? = nil, ownerHost: String? = nil
     ) {
         self.id = id
         self.name = name
@@ -70,6 +74,8 @@ public struct RunRecord: Sendable, Hashable, Codable {
         self.notes = notes
         self.epochsPlanned = epochsPlanned
         self.epochsDone = epochsDone
+        self.ownerPID = ownerPID
+        self.ownerHost = ownerHost
     }
 }
 

@@ -11,8 +11,8 @@ extension ExperimentStore {
                 sql: """
                     INSERT INTO runs (name, architecture, config_json, dataset, train_size, validation_size, test_size,
                         hyper_parameters_json, seed, status, created_at, updated_at, heartbeat_at, checkpoint_paths,
-                        notes, epochs_planned, epochs_done)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        notes, epochs_planned, epochs_done, owner_pid, owner_host)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: Self.runArguments(run))
             return db.lastInsertedRowID
         }
@@ -29,7 +29,7 @@ extension ExperimentStore {
                     UPDATE runs SET name = ?, architecture = ?, config_json = ?, dataset = ?, train_size = ?,
                         validation_size = ?, test_size = ?, hyper_parameters_json = ?, seed = ?, status = ?,
                         created_at = ?, updated_at = ?, heartbeat_at = ?, checkpoint_paths = ?, notes = ?,
-                        epochs_planned = ?, epochs_done = ?
+                        epochs_planned = ?, epochs_done = ?, owner_pid = ?, owner_host = ?
                     WHERE id = ?
                     """, arguments: arguments)
             try Self.requireChange(db, "run \(id)")
@@ -154,7 +154,7 @@ extension ExperimentStore {
             run.name, run.architecture, run.configJSON, run.dataset, run.trainSize, run.validationSize,
             run.testSize, run.hyperParametersJSON, Int64(bitPattern: run.seed), run.status.rawValue,
             run.createdAt.storeSeconds, run.updatedAt.storeSeconds, run.heartbeatAt.storeSeconds, paths,
-            run.notes, run.epochsPlanned, run.epochsDone,
+            run.notes, run.epochsPlanned, run.epochsDone, run.ownerPID, run.ownerHost,
         ]
     }
 
@@ -176,6 +176,7 @@ extension ExperimentStore {
             seed: UInt64(bitPattern: row["seed"]), status: status,
             createdAt: Date(storeSeconds: row["created_at"]), updatedAt: Date(storeSeconds: row["updated_at"]),
             heartbeatAt: Date(storeSeconds: row["heartbeat_at"]), checkpointPaths: paths, notes: row["notes"],
-            epochsPlanned: row["epochs_planned"], epochsDone: row["epochs_done"])
+            epochsPlanned: row["epochs_planned"], epochsDone: row["epochs_done"], ownerPID: row["owner_pid"],
+            ownerHost: row["owner_host"])
     }
 }

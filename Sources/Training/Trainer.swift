@@ -20,9 +20,9 @@ public final class Trainer {
     public let model: any EarlyExitNetwork
     public let options: TrainingOptions
     public let optimizer: SGD
-    /// Parts each batch is split into, each trained on a thread of its own (`TrainingStep`); set it to the thread
-    /// count. While training runs OpenBLAS is then set to one thread process-wide.
-    public var replicas = 1
+    /// Threads the parts of a batch run on (`TrainingStep`; the parts are `options.resolvedBatchParts`). The results
+    /// do not depend on it. While training runs OpenBLAS is set to one thread process-wide.
+    public var threads = 1
     let trainLoader: BatchLoader
     let validationLoader: BatchLoader?
     public private(set) var position: TrainingPosition
@@ -68,7 +68,8 @@ public final class Trainer {
     public func run(
         observer: TrainingObserver?, checkpointPath: String?, stop: StopSignal = StopSignal()
     ) throws -> Outcome {
-        let step = TrainingStep(model: model, replicas: replicas)
+        let parts = options.resolvedBatchParts
+        let step = TrainingStep(model: model, parts: parts, threads: threads)
         let weights = options.exitWeights ?? Array(repeating: 1, count: model.exitCount)
         let params = model.store.parameters
         var lossSums = [Double](repeating: 0, count: model.exitCount)
@@ -112,7 +113,8 @@ public final class Trainer {
                 }
             }
             if let validationLoader {
-                let (losses, accuracies) = try Validation.run(model: model, loader: validationLoader, parts: replicas)
+                let (losses, accuracies) = try Validation.run(
+                    model: model, loader: validationLoader, parts: parts, threads: threads)
                 observer?.epoch(
                     EpochReport(
                         epoch: position.epoch, exitLosses: losses, exitAccuracies: accuracies,
@@ -136,13 +138,19 @@ public final class Trainer {
 
 /// Per-exit mean cross-entropy and top-1 accuracy in evaluation mode.
 public enum Validation {
-    /// `parts`: each batch is split into this many parts, each run on a thread of its own (`EngineThreads.runParts`,
-    /// whose `oneThreadEach` is passed on), as `ranet eval` does; the results do not depend on the split beyond the
-    /// float rounding of the loss sums.
+    /// `parts`: each batch is split into this many parts, each run on one thread, at most `threads` at once
+    /// (`EngineThreads.runParts`, whose `oneThreadEach` is passed on); the results do not depend on the split beyond
+    /// the float rounding of the loss sums, and not at all on `threads` (the sums are added in part order).
     public static func run(
-        model: any EarlyExitNetwork, loader: BatchLoader, parts: Int = 1,
+        model: any EarlyExitNetwork, loader: BatchLoader, parts: Int = 1, threads: Int? = nil,
         oneThreadEach: Bool = true
     ) throws -> (losses: [Float], accuracies: [Float]) {
+        if oneThreadEach {
+            // Every part on one thread, even a batch of one part: OpenBLAS on more threads may add in another order.
+            return try EngineThreads.withOneThreadEach {
+                try run(model: model, loader: loader, parts: parts, threads: threads, oneThreadEach: false)
+            }
+        }
         let graphs = (0..<max(parts, 1)).map { _ in Graph(training: false, recordsGradients: false) }
         let K = model.exitCount
         // Per part: loss sums (already multiplied by the part's image count) and correct counts, per exit.
@@ -157,7 +165,7 @@ public enum Validation {
                 try correct.withUnsafeMutableBufferPointer { correctSlots in
                     nonisolated(unsafe) let lossSlots = lossSlots
                     nonisolated(unsafe) let correctSlots = correctSlots
-                    try EngineThreads.runParts(n, oneThreadEach: oneThreadEach) { part in
+                    try EngineThreads.runParts(n, threads: threads, oneThreadEach: false) { part in
                         let lo = bounds[part]
                         let hi = bounds[part + 1]
                         let graph = graphs[part]

@@ -17,6 +17,11 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var seed: UInt64 = 0
     /// Step metrics are reported every this many steps.
     public var logEvery = 20
+    /// Parts each batch is split into (`TrainingStep`): the results depend on it, not on the thread count. Nil (runs
+    /// recorded before it existed): `TrainingStep.defaultParts`.
+    public var batchParts: Int?
+
+    public var resolvedBatchParts: Int { batchParts ?? TrainingStep.defaultParts(batchSize: batchSize) }
 
     public init() {}
 
@@ -37,6 +42,11 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             throw fail("learning rate must be positive, got \(learningRate)")
         }
         guard logEvery >= 1 else { throw fail("log interval must be at least 1") }
+        if let batchParts {
+            guard batchParts >= 1, batchParts <= batchSize else {
+                throw fail("batch parts must be between 1 and the batch size (\(batchSize)), got \(batchParts)")
+            }
+        }
         if let w = exitWeights {
             guard w.count == exits else {
                 throw fail("--exit-weights has \(w.count) values but the model has \(exits) exits")

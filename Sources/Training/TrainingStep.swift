@@ -2,16 +2,31 @@ import AdaptiveNets
 import NeuralEngine
 
 /// Forward and backward of one training batch through every exit, leaving the batch's gradients in the model's
-/// parameters. With more than one replica the batch is split into contiguous parts, one per replica, each on a
-/// thread of its own, whose batch norms share the whole batch's statistics (`ReplicaGroup`): the gradients are the
-/// whole batch's, as one graph computes them, up to the order of floating-point additions.
+/// parameters. With more than one part the batch is split into contiguous parts, each with a graph and a thread of
+/// its own, whose batch norms share the whole batch's statistics (`ReplicaGroup`): the gradients are the whole
+/// batch's, as one graph computes them, up to the order of floating-point additions. That order depends on the part
+/// count alone (batch-norm sums and gradients are added in part order), not on how many threads run the parts, so a
+/// step gives the same bits on any thread count.
 public final class TrainingStep {
     public let model: any EarlyExitNetwork
-    public let replicas: Int
+    public let parts: Int
+    public let threads: Int
     private let graphs: [Graph]
     private let group: ReplicaGroup?
-    /// For batches smaller than the replica count (a short last batch).
+    private let oneBLASThreadEach: Bool
+    /// For batches smaller than the part count (a short last batch).
     private lazy var wholeBatchGraph = Graph(training: true)
+
+    /// Images a part should have at least: smaller parts make the GEMMs too narrow to run at speed.
+    public static let minimumImagesPerPart = 16
+    /// Most parts a batch is split into (the most threads a step can use).
+    public static let maximumParts = 8
+
+    /// The part count `ranet train` uses for a batch size (what the results depend on; it never depends on the
+    /// thread count): as many parts as `maximumParts` allows with at least `minimumImagesPerPart` images each.
+    public static func defaultParts(batchSize: Int) -> Int {
+        min(maximumParts, max(1, batchSize / minimumImagesPerPart))
+    }
 
     public struct Losses: Sendable {
         /// Mean cross-entropy of each exit over the batch.
@@ -20,12 +35,17 @@ public final class TrainingStep {
         public let total: Float
     }
 
+    /// `parts`: what the batch is split into; `threads`: how many parts compute at once (nil: all).
     /// `oneBLASThreadEach`: see `ReplicaGroup` (true unless the process runs other engine work meanwhile).
-    public init(model: any EarlyExitNetwork, replicas: Int = 1, oneBLASThreadEach: Bool = true) {
+    public init(model: any EarlyExitNetwork, parts: Int = 1, threads: Int? = nil, oneBLASThreadEach: Bool = true) {
         self.model = model
-        self.replicas = max(1, replicas)
-        graphs = (0..<self.replicas).map { _ in Graph(training: true) }
-        group = self.replicas > 1 ? ReplicaGroup(count: self.replicas, oneBLASThreadEach: oneBLASThreadEach) : nil
+        self.parts = max(1, parts)
+        self.threads = min(max(threads ?? self.parts, 1), self.parts)
+        self.oneBLASThreadEach = oneBLASThreadEach
+        graphs = (0..<self.parts).map { _ in Graph(training: true) }
+        group =
+            self.parts > 1
+            ? ReplicaGroup(count: self.parts, threads: self.threads, oneBLASThreadEach: oneBLASThreadEach) : nil
         if let group { for (rank, graph) in graphs.enumerated() { graph.replica = Replica(group: group, rank: rank) } }
     }
 
@@ -39,13 +59,16 @@ public final class TrainingStep {
             throw TrainingError.mismatch("\(n) labels for a batch of shape \(images.shape)")
         }
         model.store.zeroGrad()
-        guard let group, n >= replicas else {
-            return try Self.forwardBackward(
-                model, graphs.count == 1 ? graphs[0] : wholeBatchGraph, images, labels,
-                weights, share: 1)
+        guard let group, n >= parts else {
+            let graph = graphs.count == 1 ? graphs[0] : wholeBatchGraph
+            // One thread, as each part has: OpenBLAS on more threads may add in another order.
+            func whole() throws -> Losses {
+                try Self.forwardBackward(model, graph, images, labels, weights, share: 1)
+            }
+            return try oneBLASThreadEach ? EngineThreads.withOneThreadEach(whole) : whole()
         }
-        let bounds = EngineThreads.partBounds(n, parts: replicas)
-        var partLosses = [[Float]](repeating: [], count: replicas)
+        let bounds = EngineThreads.partBounds(n, parts: parts)
+        var partLosses = [[Float]](repeating: [], count: parts)
         try partLosses.withUnsafeMutableBufferPointer { results in
             // Each rank writes its own slot.
             nonisolated(unsafe) let results = results
@@ -62,7 +85,7 @@ public final class TrainingStep {
         }
         for graph in graphs.dropFirst() { graph.replica!.addGradients(into: model.store.parameters) }
         var exits = [Float](repeating: 0, count: model.exitCount)
-        for rank in 0..<replicas {
+        for rank in 0..<parts {
             let share = Float(bounds[rank + 1] - bounds[rank]) / Float(n)
             for k in exits.indices { exits[k] += partLosses[rank][k] * share }
         }

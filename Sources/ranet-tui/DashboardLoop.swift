@@ -8,6 +8,8 @@ struct DashboardLoop {
     let theme: Theme
     let initialView: DashboardView
     let runID: Int64?
+    /// Overlay every run once the run list arrives.
+    let overlayAll: Bool
     let terminalOptions: TerminalOptions
     let ascii: Bool
     let environment: [String: String]
@@ -27,6 +29,7 @@ struct DashboardLoop {
             view: initialView, focusedRunID: runID,
             options: DisplayOptions(ascii: ascii, monochrome: terminal.capability == .monochrome),
             trainingChoices: trainingChoices)
+        state.overlaysAllRunsOnLoad = overlayAll
         poller.request(state.requestedRunIDs)
         poller.start()
         let children = TrainingChildren(environment: environment, storePath: storePath)

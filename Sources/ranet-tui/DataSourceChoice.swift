@@ -15,25 +15,26 @@ struct NoDataFound: Error, CustomStringConvertible {
 /// Picks the data source: --store, $RANET_STORE, ./ranet.sqlite, then the bundled sample-data/ (read-only).
 enum DataSourceChoice {
     /// The source, and the store file `ranet train` children should write so the dashboard sees their runs
-    /// (for the bundled sample data, its temporary copy; nil for the fake data).
+    /// (for the bundled sample data, its temporary copy; nil for the fake data), and whether the source is the
+    /// bundled sample data.
     static func make(
         storePath: String?, fake: Bool, environment: [String: String]
     ) throws
-        -> (source: any DashboardDataSource, trainingStore: String?)
+        -> (source: any DashboardDataSource, trainingStore: String?, isBundledSample: Bool)
     {
-        if fake { return (FakeDataSource(sampleCount: 400), nil) }
+        if fake { return (FakeDataSource(sampleCount: 400), nil, false) }
         let explicit = storePath ?? environment["RANET_STORE"].flatMap { $0.isEmpty ? nil : $0 }
         let path = explicit ?? "ranet.sqlite"
         if FileManager.default.fileExists(atPath: path) || explicit != nil {
             let source = try StoreDataSource(path: path, readOnly: false)
-            return (source, source.openPath)
+            return (source, source.openPath, false)
         }
         let candidates = sampleDataCandidates()
         for directory in candidates {
             let store = directory.appendingPathComponent("ranet.sqlite")
             if FileManager.default.fileExists(atPath: store.path) {
                 let source = try StoreDataSource(path: store.path, readOnly: true)
-                return (source, source.openPath)
+                return (source, source.openPath, true)
             }
         }
         throw NoDataFound(storePath: path, sampleDataPaths: candidates.map(\.path))

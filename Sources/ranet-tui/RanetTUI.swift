@@ -25,6 +25,9 @@ struct RanetTUI: ParsableCommand {
     @Option(help: "View to open: runs, training, anytime, budget or samples.")
     var view: String?
 
+    @Flag(help: "Overlay every run in the Anytime and Budget plots (the default for the bundled sample data).")
+    var overlayAll = false
+
     @Option(help: "Theme name (themes/NAME.theme or $XDG_CONFIG_HOME/ranet/themes/NAME.theme).")
     var theme = "dark"
 
@@ -61,7 +64,7 @@ struct RanetTUI: ParsableCommand {
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
         let theme = try ThemeLoader(environment: environment).load(named: self.theme)
-        let (source, trainingStore) = try DataSourceChoice.make(
+        let (source, trainingStore, isBundledSample) = try DataSourceChoice.make(
             storePath: store, fake: fakeData, environment: environment)
         if let runID {
             let runs = try source.snapshot(detailsFor: []).runs
@@ -71,7 +74,11 @@ struct RanetTUI: ParsableCommand {
                         + " (runs: \(runs.map { String($0.id) }.joined(separator: ", ")))")
             }
         }
-        let initialView = view.flatMap(DashboardView.init(name:)) ?? (runID == nil ? .runs : .training)
+        // The bundled sample data is a comparison of runs: it opens on their overlaid anytime curves.
+        let opensAsComparison = isBundledSample && runID == nil
+        let initialView =
+            view.flatMap(DashboardView.init(name:)) ?? (runID != nil ? .training : opensAsComparison ? .anytime : .runs)
+        let overlayAll = self.overlayAll || opensAsComparison
         let choices = TrainingChoices(presets: ModelFactory.presetNames)
         if let dumpScreen {
             let size = try ScreenDump.size(dumpScreen)
@@ -82,12 +89,13 @@ struct RanetTUI: ParsableCommand {
                 state: DashboardState(
                     view: initialView, focusedRunID: runID,
                     options: options, trainingChoices: choices))
+            dump.state.overlaysAllRunsOnLoad = overlayAll
             print(try dump.render(keys: keys, size: size))
             return
         }
         if !press.isEmpty { throw ValidationError("--press only works with --dump-screen") }
         try DashboardLoop(
-            source: source, theme: theme, initialView: initialView, runID: runID,
+            source: source, theme: theme, initialView: initialView, runID: runID, overlayAll: overlayAll,
             terminalOptions: TerminalOptions(noColor: noColor, mouse: !noMouse),
             ascii: ascii, environment: environment, storePath: trainingStore,
             trainingChoices: choices

@@ -28,6 +28,26 @@ import Testing
         #expect(!result.stdout.unicodeScalars.contains { (0x2580...0x28FF).contains($0.value) }, "--ascii drew blocks")
     }
 
+    @Test func theBundledSampleOpensOnTheAnytimeViewWithEveryRunOverlaid() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "ranet-tui-bundled-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let binary = CLI.binary.deletingLastPathComponent().appendingPathComponent("ranet-tui").path
+        var environment = ProcessInfo.processInfo.environment
+        environment["RANET_STORE"] = nil
+        let result = try ChildProcess.run(
+            "/bin/sh", ["-c", "cd \"$1\" && exec \"$2\" --dump-screen 120x40 --ascii", "sh", dir.path, binary],
+            environment: environment, timeout: 60)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("Accuracy (%) vs cumulative MFLOPs"), "\(result.stdout)")
+        let withEnvelope = try ChildProcess.run(
+            "/bin/sh",
+            ["-c", "cd \"$1\" && exec \"$2\" --dump-screen 120x40 --ascii --press b", "sh", dir.path, binary],
+            environment: environment, timeout: 60)
+        #expect(withEnvelope.stdout.contains("best ranet"), "\(withEnvelope.stdout)")
+    }
+
     @Test func budgetKeysMoveTheSlider() throws {
         let before = try dashboard(["--dump-screen", "100x30", "--view", "budget"])
         let after = try dashboard(["--dump-screen", "100x30", "--view", "budget", "--press", "Right", "--press", "]"])

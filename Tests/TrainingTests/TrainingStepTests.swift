@@ -35,13 +35,15 @@ import Training
         return diff / scale
     }
 
-    func expectSameStep(_ make: () throws -> any EarlyExitNetwork, batchSize: Int, replicas: Int) throws {
+    func expectSameStep(
+        _ make: () throws -> any EarlyExitNetwork, batchSize: Int, replicas: Int, threads: Int? = nil
+    ) throws {
         let whole = try make()
         let split = try make()
         let (x, labels) = Self.batch(batchSize, whole.inputShape, classes: whole.classes)
         let weights = (0..<whole.exitCount).map { Float($0 + 1) / Float(whole.exitCount) }
         let a = try TrainingStep(model: whole).run(images: x, labels: labels, weights: weights)
-        let step = TrainingStep(model: split, replicas: replicas, oneBLASThreadEach: false)
+        let step = TrainingStep(model: split, parts: replicas, threads: threads, oneBLASThreadEach: false)
         let initial = split.store.buffers.map {
             Array(UnsafeBufferPointer(start: $0.value.data, count: $0.value.count))
         }
@@ -81,6 +83,41 @@ import Training
     @Test func oneImagePerReplicaStillUsesTheWholeBatchStatistics() throws {
         // Each part alone has one value per channel in the 1x1 classifier planes: only the shared sums make it work.
         try expectSameStep({ try MSDNet(config: Self.msdnet, seed: 6) }, batchSize: 3, replicas: 3)
+    }
+}
+
+/// The part count alone decides the results: what a part computes does not depend on which thread runs it. Bit
+/// equality across thread counts needs every part on one BLAS thread, which only a process of its own can set (the
+/// tests share theirs), so `TrainExactnessTests` compares whole `ranet train` runs; here fewer threads than parts
+/// (the parts taking turns at every batch norm) must still give the whole batch's step.
+@Suite struct PartsOnFewerThreadsTests {
+    @Test(arguments: [1, 2])
+    func ranetFourPartsOnFewerThreadsMatchTheWholeBatch(threads: Int) throws {
+        try TrainingStepTests().expectSameStep(
+            { try RANet(config: TrainingStepTests.ranet, seed: 5) }, batchSize: 9, replicas: 4, threads: threads)
+    }
+
+    @Test func msdnetThreePartsOnTwoThreadsMatchTheWholeBatch() throws {
+        try TrainingStepTests().expectSameStep(
+            { try MSDNet(config: TrainingStepTests.msdnet, seed: 6) }, batchSize: 7, replicas: 3, threads: 2)
+    }
+
+    @Test func validationPartsOnFewerThreadsMatchTheWholeBatch() throws {
+        let data = try Dataset.synthetic(classes: 5, channels: 3, height: 16, width: 16, count: 45, seed: 8)
+        let loader = try BatchLoader.evaluation(
+            dataset: data, batchSize: 16, normalization: Normalization.compute(from: data))
+        let model = try RANet(config: TrainingStepTests.ranet, seed: 5)
+        let whole = try Validation.run(model: model, loader: loader)
+        let split = try Validation.run(model: model, loader: loader, parts: 4, threads: 3, oneThreadEach: false)
+        #expect(whole.accuracies == split.accuracies)
+        for (a, b) in zip(whole.losses, split.losses) { #expect(abs(a - b) <= 1e-5 * max(1, abs(a))) }
+    }
+
+    @Test func defaultPartsDependOnTheBatchSizeOnly() {
+        #expect(TrainingStep.defaultParts(batchSize: 2) == 1)
+        #expect(TrainingStep.defaultParts(batchSize: 64) == 4)
+        #expect(TrainingStep.defaultParts(batchSize: 100) == 6)
+        #expect(TrainingStep.defaultParts(batchSize: 1024) == TrainingStep.maximumParts)
     }
 }
 

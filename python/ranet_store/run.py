@@ -3,6 +3,7 @@
 import json
 import math
 import os
+import socket
 import sqlite3
 import sys
 import threading
@@ -99,10 +100,10 @@ class Run:
             cursor = con.execute(
                 "INSERT INTO runs (name, architecture, config_json, dataset, train_size, validation_size, "
                 "test_size, hyper_parameters_json, seed, status, created_at, updated_at, heartbeat_at, "
-                "checkpoint_paths, notes, epochs_planned, epochs_done) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, '[]', ?, ?, 0)",
+                "checkpoint_paths, notes, epochs_planned, epochs_done, owner_pid, owner_host) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, '[]', ?, ?, 0, ?, ?)",
                 (name, architecture, config_json, dataset, int(train_size), int(validation_size), int(test_size),
-                 hyper_json, int(seed), now, now, now, notes, int(epochs)))
+                 hyper_json, int(seed), now, now, now, notes, int(epochs), os.getpid(), socket.gethostname()))
             run_id = cursor.lastrowid
         run = cls(con, run_id, flush_seconds=flush_seconds)
         if heartbeat_seconds:

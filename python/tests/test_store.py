@@ -1,5 +1,6 @@
 import json
 import os
+import socket
 import sqlite3
 import struct
 import sys
@@ -83,6 +84,9 @@ class StoreTests(unittest.TestCase):
         self.assertEqual(row[:3], ("finished", 1, 2))
         self.assertEqual(json.loads(row[3]), {"classes": 10})
         self.assertEqual(json.loads(row[4]), ["/tmp/w.safetensors"])
+        # The writer is recorded, so ranet refuses to resume or delete the run while this process trains it.
+        owner = con.execute("SELECT owner_pid, owner_host FROM runs").fetchone()
+        self.assertEqual(owner, (os.getpid(), socket.gethostname()))
         steps = con.execute("SELECT step, exit_losses, total_loss FROM step_metrics ORDER BY step").fetchall()
         self.assertEqual([s[0] for s in steps], list(range(5)))
         self.assertEqual(decode_floats(steps[4][1]), [5.0, 2.0])

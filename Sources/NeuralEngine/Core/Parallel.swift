@@ -1,5 +1,6 @@
 import CBLAS
 import Dispatch
+import Synchronization
 
 /// Thread settings for the engine's own loops and for OpenBLAS.
 public enum EngineThreads {
@@ -27,12 +28,33 @@ public enum EngineThreads {
     /// 0.3.21 has no per-thread count), so other engine work meanwhile runs on one thread and may round differently:
     /// call it from one thread at a time, and test it in a child process (see CLITests).
     /// `oneThreadEach: false` leaves the thread count alone (for tests, which share the process with other suites).
-    public static func runParts(_ parts: Int, oneThreadEach: Bool = true, _ body: (Int) throws -> Void) throws {
+    /// `threads`: at most this many parts run at once (nil: all), each thread taking the next part not yet started;
+    /// which thread runs a part does not change what it computes.
+    public static func runParts(
+        _ parts: Int, threads: Int? = nil, oneThreadEach: Bool = true, _ body: (Int) throws -> Void
+    ) throws {
         if parts <= 1 {
             if parts == 1 { try body(0) }
             return
         }
-        func runAll() -> [Error?] { OwnThreads.collectingErrors(parts, body) }
+        let workers = min(max(threads ?? parts, 1), parts)
+        let next = Atomic<Int>(0)
+        func runAll() -> [Error?] {
+            guard workers < parts else { return OwnThreads.collectingErrors(parts, body) }
+            var errors = [Error?](repeating: nil, count: parts)
+            errors.withUnsafeMutableBufferPointer { slots in
+                // Each part writes its own error slot.
+                nonisolated(unsafe) let slots = slots
+                _ = OwnThreads.collectingErrors(workers) { _ in
+                    while true {
+                        let part = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                        guard part < parts else { return }
+                        do { try body(part) } catch { slots[part] = error }
+                    }
+                }
+            }
+            return errors
+        }
         let errors = oneThreadEach ? withOneThreadEach(runAll) : runAll()
         if let error = errors.lazy.compactMap({ $0 }).first { throw error }
     }

@@ -8,11 +8,18 @@ import Synchronization
 /// layer to add up their partial statistics (synchronised batch norm): the statistics, and so the step, are those of
 /// the whole batch, as one graph computes them (up to the order of additions).
 ///
+/// The replica count is the number of parts, not of cores: at most `threads` replicas compute at once (a replica
+/// waiting at a barrier hands its turn to another), and every sum is added in rank order, so the results do not
+/// depend on `threads`.
+///
 /// Why replicas and not threads inside each op: a training step of these small networks is hundreds of small GEMMs
 /// and loops, which split across threads poorly (two threads gain little over one), while two halves
 /// of the batch are independent except for the batch-norm sums.
 public final class ReplicaGroup: @unchecked Sendable {
     public let count: Int
+    /// Replicas computing at the same time; the others wait for a turn (`Turns`).
+    public let threads: Int
+    private let turns: Turns?
     private let arrived = Atomic<Int>(0)
     private let generation = Atomic<Int>(0)
     private let broken = Atomic<Bool>(false)
@@ -27,9 +34,12 @@ public final class ReplicaGroup: @unchecked Sendable {
     /// the count is process-wide, so a process doing other engine work at the same time may pass false).
     public let oneBLASThreadEach: Bool
 
-    public init(count: Int, oneBLASThreadEach: Bool = true) {
+    /// `threads`: how many replicas compute at once (nil: all of them).
+    public init(count: Int, threads: Int? = nil, oneBLASThreadEach: Bool = true) {
         precondition(count >= 1, "a replica group needs at least one replica")
         self.count = count
+        self.threads = min(max(threads ?? count, 1), count)
+        turns = self.threads < count ? Turns(self.threads) : nil
         self.oneBLASThreadEach = oneBLASThreadEach
         slots = .allocate(capacity: 2 * count)
         capacities = .allocate(capacity: 2 * count)
@@ -48,17 +58,26 @@ public final class ReplicaGroup: @unchecked Sendable {
         rounds.deallocate()
     }
 
-    /// Runs `body(rank)` for every rank at once, rank 0 on the calling thread and the others on threads of their own
-    /// (not a shared pool: a replica blocks at the barrier until all have arrived, so all must run at the same time).
+    /// Runs `body(rank)` for every rank, rank 0 on the calling thread and the others on threads of their own
+    /// (not a shared pool: a replica blocks at the barrier until all have arrived, so all must be started), at most
+    /// `threads` of them computing at a time.
     /// OpenBLAS and the engine's loops run on one thread meanwhile (see `oneBLASThreadEach`). If a rank
     /// throws, the others are released from their barriers (their batch norms throw `replicaAborted`) and the
     /// failing rank's error is rethrown.
     public func run(_ body: (Int) throws -> Void) throws {
         broken.store(false, ordering: .relaxed)
         arrived.store(0, ordering: .relaxed)
+        turns?.reset()
         // An aborted run may have left ranks at different rounds.
         rounds.update(repeating: 0, count: count)
-        func runAll() -> [Error?] { OwnThreads.collectingErrors(count, failed: abort, body) }
+        let turns = self.turns
+        func runAll() -> [Error?] {
+            OwnThreads.collectingErrors(count, failed: abort) { rank in
+                turns?.take()
+                defer { turns?.give() }
+                try body(rank)
+            }
+        }
         let errors = oneBLASThreadEach ? EngineThreads.withOneThreadEach(runAll) : runAll()
         // The cause, not the replicas that stopped because of it.
         let thrown = errors.compactMap { $0 }
@@ -71,10 +90,14 @@ public final class ReplicaGroup: @unchecked Sendable {
     }
 
     /// Releases every rank waiting at a barrier (their exchanges then report failure).
-    func abort() { broken.store(true, ordering: .releasing) }
+    func abort() {
+        broken.store(true, ordering: .releasing)
+        turns?.abort()
+    }
 
     /// Waits until every rank has arrived. False when the group was aborted.
     func barrier() -> Bool {
+        if let turns { return turns.barrier(count) }
         let gen = generation.load(ordering: .acquiring)
         if arrived.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue == count {
             arrived.store(0, ordering: .relaxed)
@@ -110,6 +133,93 @@ public final class ReplicaGroup: @unchecked Sendable {
             for i in 0..<n { values[i] += other[i] }
         }
         return true
+    }
+}
+
+/// Turns to compute for the replicas of a group with fewer threads than replicas, and their barrier: a replica takes
+/// a turn to start, gives it up while it waits at a barrier (sleeping, not spinning: the replicas it waits for need
+/// the core) and takes one again to continue. The last replica to arrive keeps its turn.
+final class Turns: @unchecked Sendable {
+    private let limit: Int
+    private var free: Int
+    private var arrived = 0
+    private var generation = 0
+    private var broken = false
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let turnFreed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let allArrived = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+
+    init(_ limit: Int) {
+        self.limit = limit
+        free = limit
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(turnFreed, nil)
+        pthread_cond_init(allArrived, nil)
+    }
+
+    deinit {
+        pthread_cond_destroy(allArrived)
+        pthread_cond_destroy(turnFreed)
+        pthread_mutex_destroy(mutex)
+        allArrived.deallocate()
+        turnFreed.deallocate()
+        mutex.deallocate()
+    }
+
+    private func locked<T>(_ body: () -> T) -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return body()
+    }
+
+    func reset() {
+        locked {
+            free = limit
+            arrived = 0
+            broken = false
+        }
+    }
+
+    /// Waits for a turn (the mutex held).
+    private func takeLocked() {
+        while free == 0 { pthread_cond_wait(turnFreed, mutex) }
+        free -= 1
+    }
+
+    func take() { locked { takeLocked() } }
+
+    func give() {
+        locked {
+            free += 1
+            pthread_cond_signal(turnFreed)
+        }
+    }
+
+    func abort() {
+        locked {
+            broken = true
+            pthread_cond_broadcast(allArrived)
+        }
+    }
+
+    /// Waits until `count` replicas have arrived, holding no turn meanwhile. False when the group was aborted.
+    func barrier(_ count: Int) -> Bool {
+        locked {
+            guard !broken else { return false }
+            arrived += 1
+            if arrived == count {
+                arrived = 0
+                generation &+= 1
+                pthread_cond_broadcast(allArrived)
+                return true
+            }
+            let gen = generation
+            free += 1
+            pthread_cond_signal(turnFreed)
+            while generation == gen && !broken { pthread_cond_wait(allArrived, mutex) }
+            takeLocked()
+            return !broken
+        }
     }
 }
 

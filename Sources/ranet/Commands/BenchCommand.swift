@@ -11,8 +11,8 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure training or inference speed of a model on random input (no dataset needed).",
         discussion: """
-            train: forward + backward through all exits + SGD step, the batch split into one part per thread with \
-            shared batch-norm statistics as `ranet train` does (--profile then times the first part, waits included); \
+            train: forward + backward through all exits + SGD step, the batch split into parts (--batch-parts) with \
+            shared batch-norm statistics, run on the threads, as `ranet train` does (--profile then times the first part, waits included); \
             eval: forward through all exits, the batch split into one part per thread as `ranet eval` does (whole with \
             --profile); latency: eval at batch 1 (one image is not split: it runs on one thread). Reports the \
             median images/s over repeats after a warm-up, and with --profile the time per op kind of one step. Build \
@@ -25,6 +25,8 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "train, eval or latency.") var mode: Mode = .train
     @Option(help: "Images per batch (latency: 1).") var batchSize: Int = 64
     @Option(help: "Threads (OpenBLAS and the engine's loops).") var threads: Int?
+    @Option(help: "train: parts each batch is split into (default: as `ranet train`, one per 16 images, at most 8).")
+    var batchParts: Int?
     @Option(help: "Seconds to measure.") var seconds: Double = 5
     @Flag(help: "Print the time per op kind of one step.") var profile = false
     @Option(help: "With --profile, how many of the slowest conv shapes to list.") var shapes: Int = 12
@@ -39,8 +41,14 @@ struct BenchCommand: ParsableCommand {
         let x = Tensor(zeros: [batch] + model.inputShape)
         x.fillNormal(std: 1, rng: &rng)
         let labels = (0..<batch).map { Int32($0 % model.classes) }
-        // Training as `ranet train` runs it: the batch split into one part per thread, with shared batch statistics.
-        let trainingStep = TrainingStep(model: model, replicas: mode == .train ? EngineThreads.count : 1)
+        // Training as `ranet train` runs it: the batch split into its parts, with shared batch statistics, on the
+        // threads.
+        let trainParts = batchParts ?? TrainingStep.defaultParts(batchSize: batch)
+        guard mode != .train || (1...batch).contains(trainParts) else {
+            throw CLIError("--batch-parts must be between 1 and the batch size (\(batch))")
+        }
+        let trainingStep = TrainingStep(
+            model: model, parts: mode == .train ? trainParts : 1, threads: EngineThreads.count)
         let graph = mode == .train ? trainingStep.leadGraph : Graph(training: false)
         let sgd = try SGD(learningRate: 0.01)
         let ones = [Float](repeating: 1, count: model.exitCount)
@@ -88,7 +96,7 @@ struct BenchCommand: ParsableCommand {
             let object: [String: Any] = [
                 "preset": preset, "mode": mode.rawValue, "batchSize": batch, "threads": EngineThreads.count,
                 "imagesPerSecond": median, "corename": EngineThreads.blasCoreName, "peakRSSMB": peakRSS,
-                "codeTarget": EngineThreads.codeTarget,
+                "codeTarget": EngineThreads.codeTarget, "batchParts": trainingStep.parts,
             ]
             print(
                 String(
@@ -100,7 +108,8 @@ struct BenchCommand: ParsableCommand {
                     format:
                         "%@ %@ batch %d, %d thread(s), BLAS %@: %.1f images/s (median of %d steps; %.2f ms/step), peak RSS %.0f MB",
                     preset, mode.rawValue, batch, EngineThreads.count, EngineThreads.blasCoreName, median, rates.count,
-                    Double(batch) / median * 1000, peakRSS) + "; engine code: " + EngineThreads.codeTarget)
+                    Double(batch) / median * 1000, peakRSS) + "; engine code: " + EngineThreads.codeTarget
+                    + (mode == .train ? "; \(trainingStep.parts) batch part(s)" : ""))
         }
         if profile { try printProfile(graph: graph, step: step, model: model, batch: batch) }
     }

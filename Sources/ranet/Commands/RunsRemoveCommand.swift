@@ -12,8 +12,12 @@ struct RunsRemoveCommand: ParsableCommand {
     @Argument(help: "Id of the run to delete (see `ranet runs`).")
     var id: Int64
 
+    @Flag(help: "Delete even a run whose training process still looks alive (see `ranet train --help`, --force).")
+    var force = false
+
     func run() throws {
         let store = try storeOptions.openStore()
+        try store.requireNoLiveOwner(id: id, force: force, action: "delete it")
         guard try store.deleteRun(id: id) else {
             throw StoreError.notFound("run \(id) in \(store.path)")
         }

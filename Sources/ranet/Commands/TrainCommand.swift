@@ -38,10 +38,18 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Seed for initialisation, split, shuffling and augmentation.") var seed: UInt64 = 0
     @Option(
         help:
-            "Threads: each batch is split into one part per thread, with shared batch-norm statistics (default: OpenBLAS's thread count)."
+            "Threads running the parts of each batch (default: OpenBLAS's thread count). Results do not depend on it."
     ) var threads: Int?
+    @Option(
+        help:
+            "Parts each batch is split into, with shared batch-norm statistics; at most this many threads help (default: one per 16 images, at most 8). Recorded in the run."
+    ) var batchParts: Int?
     @Option(help: "Run name (default: preset and dataset).") var name: String?
     @Option(help: "Continue the run with this id from its latest checkpoint.") var resume: Int64?
+    @Flag(
+        help:
+            "With --resume: resume even if the run's recorded process (pid on this host with a heartbeat under 60 s, or another host's fresh heartbeat) still looks alive."
+    ) var force = false
     @Option(help: "Directory for checkpoints (default: ranet-checkpoints next to the store).") var checkpointDir:
         String?
     @Option(help: "Step metrics every N steps.") var logEvery: Int = 20
@@ -52,7 +60,7 @@ struct TrainCommand: ParsableCommand {
         if let threads { EngineThreads.set(threads) }
         let store = try storeOptions.openStore()
         let session =
-            try resume.map { try TrainingSession.resume(runID: $0, store: store) }
+            try resume.map { try TrainingSession.resume(runID: $0, store: store, force: force) }
             ?? TrainingSession.start(command: self, store: store)
         let progress = ProgressLine()
         progress.message(

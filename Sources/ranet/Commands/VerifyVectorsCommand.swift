@@ -11,7 +11,12 @@ struct VerifyVectorsCommand: ParsableCommand {
             The model is built from the `args` and `input_shape_NCHW` metadata: MSDNet when args say \
             "arch": "msdnet" (e.g. vectors/MS), RANet otherwise (e.g. vectors/S). Groups: eval logits, train logits, \
             loss, every gradient, BN running stats after the forward, parameters after one SGD step, eval logits \
-            after it. Errors are relative to each tensor's largest magnitude. Exits non-zero if any group fails.
+            after it. A tensor's error is its largest absolute difference divided by the larger of its own largest \
+            reference magnitude and the group's floor, 1/1000 of the group's largest magnitude: a tensor whose values \
+            cancel to far below those of its group (BN weight gradients of 1e-7 beside gradients of 0.1) keeps the \
+            absolute float32 noise of the terms it was summed from, which PyTorch itself shows, so it is not held to \
+            its own tiny scale; a wrong sign, term or scale still fails. A group passes when every tensor's error is \
+            within its tolerance (1e-4; 5e-4 for gradients and the SGD step). Exits non-zero if any group fails.
             """)
 
     @Argument(help: "Directory holding weights.safetensors and io.safetensors.")

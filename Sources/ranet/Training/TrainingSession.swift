@@ -53,6 +53,8 @@ final class TrainingSession {
         options.schedule = c.schedule
         options.seed = c.seed
         options.logEvery = c.logEvery
+        // Recorded with the run, so a resume (or a later version with another default) splits batches the same way.
+        options.batchParts = c.batchParts ?? TrainingStep.defaultParts(batchSize: c.batchSize)
         if let w = c.exitWeights {
             let values = w.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
             guard values.allSatisfy({ $0 != nil }) else {
@@ -72,7 +74,8 @@ final class TrainingSession {
             name: c.name ?? "\(presetName) \(c.dataset.rawValue)", architecture: model.architecture,
             configJSON: configJSON, dataset: c.dataset.rawValue, trainSize: data.train.count,
             validationSize: data.validation.count, hyperParametersJSON: try settings.encoded(),
-            seed: c.seed, status: .running, epochsPlanned: c.epochs)
+            seed: c.seed, status: .running, epochsPlanned: c.epochs, ownerPID: RunOwner.current.pid,
+            ownerHost: RunOwner.current.host)
         let runID = try store.createRun(record)
         let dir =
             c.checkpointDir
@@ -85,8 +88,10 @@ final class TrainingSession {
             train: data.train, validation: data.validation)
     }
 
-    static func resume(runID: Int64, store: ExperimentStore) throws -> TrainingSession {
+    /// `force`: resume even while the run's recorded process looks alive (`RunLiveness`).
+    static func resume(runID: Int64, store: ExperimentStore, force: Bool = false) throws -> TrainingSession {
         let run = try store.requiredRun(id: runID)
+        try store.requireNoLiveOwner(id: runID, force: force, action: "resume it")
         guard run.status != .finished else {
             throw CLIError("run \(runID) already finished (\(run.epochsDone) epochs)")
         }
@@ -97,6 +102,8 @@ final class TrainingSession {
         let config = try run.modelConfig()
         let model = try ModelFactory.build(config, seed: run.seed, initialize: false)
         let data = try settings.loadTrainingData(channels: model.inputShape[0])
+        // Checked again and recorded in one transaction: of two resumes started together, one wins.
+        try store.claimRun(id: runID, force: force)
         let session = TrainingSession(
             store: store, runID: runID, model: model, settings: settings, presetName: run.name,
             checkpointPath: checkpoint, train: data.train, validation: data.validation)
@@ -105,6 +112,20 @@ final class TrainingSession {
     }
 
     var resumeCheckpoint: String?
+
+    /// Heartbeats are refreshed at least this often while training, whatever the step and validation times, so a
+    /// live run never looks stale (stale after 60 s) to a second `--resume` or `ranet rm`.
+    static let heartbeatSeconds = 10
+
+    /// Refreshes the run's heartbeat every `heartbeatSeconds` until cancelled.
+    private func keepHeartbeat() -> DispatchSourceTimer {
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        timer.schedule(deadline: .now() + .seconds(Self.heartbeatSeconds), repeating: .seconds(Self.heartbeatSeconds))
+        let (store, runID) = (store, runID)
+        timer.setEventHandler { try? store.heartbeat(runID: runID) }
+        timer.resume()
+        return timer
+    }
 
     func train(progress: ProgressLine) throws -> Result {
         let options = settings.options
@@ -127,9 +148,9 @@ final class TrainingSession {
             progress.message(
                 "resuming run \(runID) at epoch \(loaded.position.epoch + 1), batch \(loaded.position.batch)")
         }
-        // Batch split into one part per thread, each on one thread (`TrainingStep`), and validation likewise: this
-        // scales much better than one graph on all threads, whose small GEMMs and loops split poorly.
-        trainer.replicas = EngineThreads.count
+        // The run's batch parts on the process's threads, one thread each (`TrainingStep`), and validation likewise:
+        // this scales much better than one graph on all threads, whose small GEMMs and loops split poorly.
+        trainer.threads = EngineThreads.count
         let cost = try model.cost()
         trainer.checkpointMetadata = [
             "run": "\(runID)", "architecture": model.architecture,
@@ -147,6 +168,8 @@ final class TrainingSession {
         }
         source.resume()
         defer { source.cancel() }
+        let heartbeat = keepHeartbeat()
+        defer { heartbeat.cancel() }
         let outcome: Trainer.Outcome
         do { outcome = try trainer.run(observer: observer, checkpointPath: checkpointPath, stop: stop) } catch {
             try? store.setStatus(.failed, runID: runID)
