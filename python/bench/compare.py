@@ -25,8 +25,9 @@ PRESETS = ["fmnist-small", "cifar10-paper", "fmnist-msdnet", "cifar10-anytime"]
 # Goals of issue 24 (docs/performance.md#against-pytorch-and-onnx-runtime).
 TRAIN_GOAL_VS_TORCH = 3.0
 INFER_GOAL_VS_ORT = 2.0
-# FP32 FMA peak of one Zen 5 core of these machines (../shared/spec/PERF_NOTES.md): 64 FLOP/cycle at ~4.2 GHz.
-DEFAULT_PEAK_GFLOPS_PER_CORE = 265.0
+# FP32 FLOP per cycle and core: two FMA units of 16 (AVX-512) or 8 (AVX2) lanes, 2 FLOPs each (a Zen 5 core at
+# ~4.2 GHz: ~265 GFLOP/s, ../shared/spec/PERF_NOTES.md).
+FLOP_PER_CYCLE = {"avx512f": 64, "avx2": 32}
 
 
 def run(command, env):
@@ -50,6 +51,19 @@ def cpu_model():
     return platform.processor() or "unknown CPU"
 
 
+def cpu_peak():
+    """(GFLOP/s per core, how it was derived): FLOP/cycle from the CPU's vector flags x the clock /proc/cpuinfo
+    reports (a VM may report its nominal clock, below the boost clock: then the fraction of peak reads high)."""
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+        flags = next(l for l in info.splitlines() if l.startswith("flags")).split()
+        mhz = float(next(l for l in info.splitlines() if l.startswith("cpu MHz")).split(":")[1])
+    except (OSError, StopIteration, ValueError):
+        return None, "unknown (pass --peak-gflops)"
+    per_cycle = next((n for flag, n in FLOP_PER_CYCLE.items() if flag in flags and "fma" in flags), 16)
+    return per_cycle * mhz / 1e3, f"{per_cycle} FLOP/cycle x {mhz:.0f} MHz from /proc/cpuinfo"
+
+
 def version(module):
     try:
         return __import__(module).__version__
@@ -66,8 +80,9 @@ def main():
     p.add_argument("--seconds", type=float, default=3)
     p.add_argument("--engines", nargs="+", choices=["torch", "ort"], default=["torch", "ort"],
                    help="engines beside ranet (a missing pip package drops its engine with a note)")
-    p.add_argument("--peak-gflops", type=float, default=DEFAULT_PEAK_GFLOPS_PER_CORE,
-                   help="FP32 peak GFLOP/s of one core, for the training rows' fraction of peak")
+    p.add_argument("--peak-gflops", type=float,
+                   help="FP32 peak GFLOP/s of one core, for the training rows' fraction of peak (default: from the "
+                        "CPU's vector flags and clock)")
     p.add_argument("--ranet", type=Path, default=RANET, help="the ranet binary to measure (default: the release build)")
     a = p.parse_args()
     ranet = a.ranet
@@ -83,6 +98,7 @@ def main():
     if "ort" in engines and version("onnx") is None:
         print("note: onnx is not installed (pip install onnx), needed to export for ONNX Runtime; its column stays empty")
         engines.remove("ort")
+    peak, peak_source = (a.peak_gflops, "--peak-gflops") if a.peak_gflops else cpu_peak()
     ranet_env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     probe = run([str(ranet), "bench", "--preset", a.presets[0], "--mode", "latency", "--seconds", "0", "--json"],
                 ranet_env)
@@ -90,7 +106,7 @@ def main():
           f"{os.cpu_count()} logical CPUs; OpenBLAS kernel {probe['corename']}, engine code {probe['codeTarget']}; "
           f"PyTorch {version('torch')}, ONNX Runtime {version('onnxruntime')}; load average {load():.1f}; "
           f"{a.repeats} alternating repeats of {a.seconds:g} s, medians (images/s); "
-          f"FP32 peak {a.peak_gflops:g} GFLOP/s per thread")
+          f"FP32 peak {cell(peak)} GFLOP/s per thread ({peak_source})")
     flops = {}
     for preset in a.presets:
         cost = run([str(ranet), "flops", preset, "--json"], ranet_env)
@@ -123,10 +139,10 @@ def main():
                     row["vsTorch"] = med["ranet"] / med["torch"]
                 if "ort" in med:
                     row["vsORT"] = med["ranet"] / med["ort"]
-                if mode == "train":
+                if mode == "train" and peak:
                     # multiply-adds x 2 FLOPs, forward + backward (input and weight gradients) = 3x forward.
                     achieved = med["ranet"] * flops[preset] * 2 * 3 / 1e9
-                    row["peakFraction"] = achieved / (a.peak_gflops * threads)
+                    row["peakFraction"] = achieved / (peak * threads)
                 rows.append(row)
                 print(format_row(row), flush=True)
     print()

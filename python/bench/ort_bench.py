@@ -4,9 +4,11 @@ The lean RANet or MSDNet of `torch_bench.py` (eval mode) is exported with `torch
 output, at a fixed batch size (static shapes let ONNX Runtime plan every kernel once), then run by `onnxruntime` with
 all graph optimisations (`ORT_ENABLE_ALL`: batch norm folded into the convs, conv+ReLU fused, ...),
 `intra_op_num_threads` = --threads, one inter-op thread and sequential execution. eval: batch 64; latency: batch 1.
-The exported model is cached under $RANET_ORT_CACHE (default: the system temp dir), keyed by preset and batch size.
+The exported model is cached under $RANET_ORT_CACHE (default: the system temp dir), keyed by preset, batch size and
+a hash of the model code.
 """
 import argparse
+import hashlib
 import json
 import os
 import resource
@@ -22,7 +24,11 @@ CACHE = Path(os.environ.get("RANET_ORT_CACHE", Path(tempfile.gettempdir()) / "ra
 
 
 def model_path(preset, batch):
-    return CACHE / f"{preset}-b{batch}.onnx"
+    """The cached model's path; its name carries a hash of the model code, so an edited model is exported again."""
+    digest = hashlib.sha1()
+    for name in ("torch_ranet.py", "torch_msdnet.py", "torch_bench.py"):
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return CACHE / f"{preset}-b{batch}-{digest.hexdigest()[:10]}.onnx"
 
 
 def export(preset, batch):
