@@ -1,5 +1,5 @@
 # Two commands for a fresh Debian/Ubuntu machine: `make run` and `make test`.
-APT_PACKAGES := libncurses-dev libopenblas-dev libpng-dev libsqlite3-dev zlib1g-dev dataset-fashion-mnist tmux
+APT_PACKAGES := libncurses-dev libopenblas-dev libpng-dev libsqlite3-dev libturbojpeg0-dev zlib1g-dev dataset-fashion-mnist tmux
 SWIFT ?= swift
 
 .PHONY: deps build run test lint format bench bench-compare clean

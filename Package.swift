@@ -53,6 +53,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
 
         // The seeded generators for every module (data order, augmentation, synthetic data, weight initialisation), so
@@ -62,7 +63,8 @@ let package = Package(
         // Model configurations, presets and exit layout: plain data, so the dashboard reads them without the engine.
         .target(name: "ModelConfigs"),
         .target(name: "AdaptiveNets", dependencies: ["ModelConfigs", "NeuralEngine"], swiftSettings: engineFlags),
-        .target(name: "Datasets", dependencies: ["CPNG", "CZlib", "SeededRandom"], swiftSettings: engineFlags),
+        .target(
+            name: "Datasets", dependencies: ["CPNG", "CTurboJPEG", "CZlib", "SeededRandom"], swiftSettings: engineFlags),
         .target(name: "ExitPolicies", dependencies: ["SeededRandom"]),
         // Reading NumPy .npy arrays (imported logits and labels); no engine, no store.
         .target(name: "NumericArrays"),
@@ -92,8 +94,8 @@ let package = Package(
         .executableTarget(
             name: "ranet-tui",
             dependencies: [
-                "Dashboard", "TerminalUI", "ExperimentRecords", "ExperimentStore", "ExitPolicies", "ModelConfigs",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "AdaptiveNets", "Dashboard", "TerminalUI", "ExperimentRecords", "ExperimentStore", "ExitPolicies",
+                "ModelConfigs", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "ranet-bench", dependencies: ["NeuralEngine", "AdaptiveNets", "CBLAS"],

@@ -33,13 +33,14 @@ public enum BatchCompaction {
     }
 
     /// Every node of a stage state reduced to `rows`, as inputs of `graph`, with storage from `arena` (reused per
-    /// batch after `arena.reset()`, like the graph's own).
+    /// batch after `arena.reset()`, like the graph's own); views of one channel buffer stay views of one compacted
+    /// buffer (see `Graph.gatherRows`).
     public static func compact(_ state: [Node], rows: [Int], graph: Graph, arena: Arena) throws -> [Node] {
-        try state.map { node in
-            guard node.value.rank >= 1 else { throw InferenceError.compaction("a state node has no batch axis") }
-            let destination = arena.take([rows.count] + node.shape.dropFirst())
-            try gatherRows(node.value, rows: rows, into: destination)
-            return graph.input(destination)
+        if state.contains(where: { $0.shape.isEmpty }) {
+            throw InferenceError.compaction("a state node has no batch axis")
+        }
+        do { return try graph.gatherRows(state, rows: rows, arena: arena) } catch let error as EngineError {
+            throw InferenceError.compaction("\(error)")
         }
     }
 }

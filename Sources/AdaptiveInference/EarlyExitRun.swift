@@ -11,23 +11,26 @@ public struct EarlyExitRun: Sendable {
     public let statistics: [SampleExitStatistics]
     /// True class of each sample.
     public let labels: [Int32]
-    /// Samples each stage ran on, summed over batches.
-    public let samplesPerStage: [Int]
+    /// Samples each exit's segment ran on, summed over batches.
+    public let samplesPerSegment: [Int]
+    /// FLOPs each sample really cost (counted by the engine, see `EarlyExitBatchResult.executedFlops`).
+    public let executedFlopsPerSample: [Double]
     /// Images per executor call.
     public let batchSize: Int
     /// Time spent in the executor (batch assembly excluded).
     public let elapsed: Duration
 
     /// Creates a run from its per-sample decisions (e.g. gathered batch by batch by a caller); throws unless there
-    /// is one non-negative exit index, one set of statistics and one label per sample.
+    /// is one non-negative exit index, one set of statistics, one executed FLOPs count and one label per sample.
     public init(
-        exitIndex: [Int], statistics: [SampleExitStatistics], labels: [Int32], samplesPerStage: [Int],
-        batchSize: Int, elapsed: Duration
+        exitIndex: [Int], statistics: [SampleExitStatistics], labels: [Int32], samplesPerSegment: [Int],
+        executedFlops: [Double], batchSize: Int, elapsed: Duration
     ) throws {
-        guard exitIndex.count == labels.count, statistics.count == labels.count else {
+        guard exitIndex.count == labels.count, statistics.count == labels.count, executedFlops.count == labels.count
+        else {
             throw InferenceError.invalidArgument(
-                "early-exit run: \(exitIndex.count) exit indices and "
-                    + "\(statistics.count) statistics for \(labels.count) samples")
+                "early-exit run: \(exitIndex.count) exit indices, \(statistics.count) statistics and "
+                    + "\(executedFlops.count) FLOPs counts for \(labels.count) samples")
         }
         if let bad = exitIndex.firstIndex(where: { $0 < 0 }) {
             throw InferenceError.invalidArgument("early-exit run: sample \(bad) has exit \(exitIndex[bad])")
@@ -35,7 +38,8 @@ public struct EarlyExitRun: Sendable {
         self.exitIndex = exitIndex
         self.statistics = statistics
         self.labels = labels
-        self.samplesPerStage = samplesPerStage
+        self.samplesPerSegment = samplesPerSegment
+        executedFlopsPerSample = executedFlops
         self.batchSize = batchSize
         self.elapsed = elapsed
     }
@@ -64,14 +68,10 @@ public struct EarlyExitRun: Sendable {
         return Double(exitIndex.reduce(0) { $0 + cumulativeFlops[$1] }) / Double(max(sampleCount, 1))
     }
 
-    /// Average FLOPs per sample the executor actually spent: a sample leaving in stage s paid for the whole of
-    /// stages 0...s, i.e. the cumulative FLOPs of the last exit of its stage.
-    public func executedFlops(cost: CostTable) throws -> Double {
-        try checkExits(below: min(cost.cumulativeFlops.count, cost.exitStage.count))
-        var lastExitOfStage: [Int: Int] = [:]
-        for (exit, stage) in cost.exitStage.enumerated() { lastExitOfStage[stage] = exit }
-        let total = exitIndex.reduce(0) { $0 + cost.cumulativeFlops[lastExitOfStage[cost.exitStage[$1]] ?? $1] }
-        return Double(total) / Double(max(sampleCount, 1))
+    /// Average FLOPs per sample the executor actually spent (measured; equals `expectedFlops` with the cost model's
+    /// cumulative FLOPs, since a sample leaving at exit k ran exactly the segments up to k).
+    public var executedFlops: Double {
+        executedFlopsPerSample.reduce(0, +) / Double(max(sampleCount, 1))
     }
 
     private func checkExits(below exitCount: Int) throws {
@@ -128,7 +128,7 @@ extension EarlyExitExecutor {
         try InputCheck.check(dataset, fits: model, context: "early-exit inference")
         let loader = try BatchLoader.evaluation(dataset: dataset, batchSize: batchSize, normalization: normalization)
         let staging = InputStaging()
-        var gathered = EarlyExitGathering(stageCount: model.stageCount, capacity: dataset.count)
+        var gathered = EarlyExitGathering(exitCount: model.exitCount, capacity: dataset.count)
         var elapsed = Duration.zero
         let clock = ContinuousClock()
         for batch in loader.batches(epoch: 0) {
@@ -149,30 +149,33 @@ extension EarlyExitExecutor {
 struct EarlyExitGathering {
     private var exitIndex: [Int] = []
     private var statistics: [SampleExitStatistics] = []
-    private var samplesPerStage: [Int]
+    private var executedFlops: [Double] = []
+    private var samplesPerSegment: [Int]
 
-    /// Starts empty for a model of `stageCount` stages, with room for `capacity` samples.
-    init(stageCount: Int, capacity: Int = 0) {
-        samplesPerStage = [Int](repeating: 0, count: stageCount)
+    /// Starts empty for a model of `exitCount` exits, with room for `capacity` samples.
+    init(exitCount: Int, capacity: Int = 0) {
+        samplesPerSegment = [Int](repeating: 0, count: exitCount)
         exitIndex.reserveCapacity(capacity)
         statistics.reserveCapacity(capacity)
+        executedFlops.reserveCapacity(capacity)
     }
 
     /// Samples gathered so far.
     var sampleCount: Int { exitIndex.count }
 
-    /// Appends one batch's decisions and adds its per-stage sample counts.
+    /// Appends one batch's decisions and adds its per-segment sample counts.
     mutating func append(_ result: EarlyExitBatchResult) {
         exitIndex += result.exitIndex
         statistics += result.statistics
-        for stage in 0..<samplesPerStage.count { samplesPerStage[stage] += result.samplesPerStage[stage] }
+        executedFlops += result.executedFlops
+        for exit in 0..<samplesPerSegment.count { samplesPerSegment[exit] += result.samplesPerSegment[exit] }
     }
 
     /// The run of everything gathered (see `EarlyExitRun.init` for what it checks).
     func run(labels: [Int32], batchSize: Int, elapsed: Duration) throws -> EarlyExitRun {
         try EarlyExitRun(
-            exitIndex: exitIndex, statistics: statistics, labels: labels, samplesPerStage: samplesPerStage,
-            batchSize: batchSize, elapsed: elapsed)
+            exitIndex: exitIndex, statistics: statistics, labels: labels, samplesPerSegment: samplesPerSegment,
+            executedFlops: executedFlops, batchSize: batchSize, elapsed: elapsed)
     }
 }
 

@@ -17,8 +17,8 @@ public struct ExitBenchmarkResult: Codable, Sendable, Equatable {
     public var earlyExitImagesPerSecond: Double
     /// Whether real early exit chose the same exit and class as the simulation for every image.
     public var agreesWithSimulation: Bool
-    /// FLOPs the executor really spends (whole stages, see `EarlyExitRun.executedFlops`) over the last exit's FLOPs:
-    /// the ratio the time can at best reach when stages hold several exits.
+    /// FLOPs the executor really spent (counted by the engine, see `EarlyExitRun.executedFlops`) over the last exit's
+    /// FLOPs: equal to `flopsRatio` when every image stops at its exit.
     public var executedFlopsRatio: Double
     /// Images whose exit or class differs between executor and simulation.
     public var disagreements: Int
@@ -27,12 +27,14 @@ public struct ExitBenchmarkResult: Codable, Sendable, Equatable {
     public var disagreementsAtThresholds: Int
     /// Accuracy of real early exit, in [0, 1].
     public var accuracy: Double
+    /// Per-exit latency of one image (batch 1) on this machine, what deadlines are planned with (nil: not measured).
+    public var latencyProfile: LatencyProfile?
 
     /// Creates a result.
     public init(
         batchSize: Int, flopsRatio: Double, timeRatio: Double, allExitsImagesPerSecond: Double,
         earlyExitImagesPerSecond: Double, agreesWithSimulation: Bool, executedFlopsRatio: Double,
-        disagreements: Int, disagreementsAtThresholds: Int, accuracy: Double
+        disagreements: Int, disagreementsAtThresholds: Int, accuracy: Double, latencyProfile: LatencyProfile? = nil
     ) {
         self.batchSize = batchSize
         self.flopsRatio = flopsRatio
@@ -44,6 +46,7 @@ public struct ExitBenchmarkResult: Codable, Sendable, Equatable {
         self.disagreements = disagreements
         self.disagreementsAtThresholds = disagreementsAtThresholds
         self.accuracy = accuracy
+        self.latencyProfile = latencyProfile
     }
 }
 
@@ -51,11 +54,12 @@ public struct ExitBenchmarkResult: Codable, Sendable, Equatable {
 public enum ExitBenchmark {
     /// Times both modes on every image of `dataset` (assembled once up front, so only model work is timed), the
     /// best of `repetitions` passes each, after one untimed warm-up batch; thresholds are validated and images of
-    /// another shape than the model's are refused.
+    /// another shape than the model's are refused. Then, unless `latencyImages` is 0, the per-exit latency profile
+    /// of one image at a time is measured on that many images (cycling through the first few).
     public static func run(
         model: any EarlyExitNetwork, dataset: Dataset, normalization: Normalization,
         batchSize: Int, policy: ExitPolicy, thresholds: Thresholds,
-        repetitions: Int = 3
+        repetitions: Int = 3, latencyImages: Int = LatencyProfile.defaultImages
     ) throws -> ExitBenchmarkResult {
         try InputCheck.checkAtLeastOne(repetitions, "repetitions", context: "bench-exit")
         try InputCheck.checkAtLeastOne(batchSize, "batch size", context: "bench-exit")
@@ -87,14 +91,30 @@ public enum ExitBenchmark {
             with: simulation, outputs: outputs!, policy: policy,
             thresholds: thresholds)
         let images = Double(dataset.count)
+        let profile =
+            latencyImages > 0
+            ? try LatencyProfile.measure(
+                model: model,
+                images: try assemble(
+                    dataset.prefix(min(dataset.count, latencySourceImages)), normalization: normalization,
+                    batchSize: 1),
+                count: latencyImages) : nil
         return ExitBenchmarkResult(
             batchSize: batchSize, flopsRatio: simulation.expectedFlops / last,
             timeRatio: earlyTime.seconds / max(allTime.seconds, 1e-12),
             allExitsImagesPerSecond: images / max(allTime.seconds, 1e-12),
             earlyExitImagesPerSecond: images / max(earlyTime.seconds, 1e-12),
             agreesWithSimulation: disagreements.isEmpty,
-            executedFlopsRatio: try early!.executedFlops(cost: cost) / last, disagreements: disagreements.count,
-            disagreementsAtThresholds: atThresholds.count, accuracy: early!.accuracy)
+            executedFlopsRatio: early!.executedFlops / last, disagreements: disagreements.count,
+            disagreementsAtThresholds: atThresholds.count, accuracy: early!.accuracy, latencyProfile: profile)
+    }
+
+    /// Distinct images the latency profile cycles through (content barely matters when every exit runs).
+    static let latencySourceImages = 32
+
+    /// Every image of `dataset` as its own normalised (1, C, H, W) tensor, in file order.
+    public static func images(_ dataset: Dataset, normalization: Normalization) throws -> [Tensor] {
+        try assemble(dataset, normalization: normalization, batchSize: 1)
     }
 
     /// Normalised NCHW tensors of every batch, in file order.
@@ -129,7 +149,7 @@ public enum ExitBenchmark {
         _ executor: EarlyExitExecutor, batches: [Tensor], labels: [Int32],
         batchSize: Int
     ) throws -> EarlyExitRun {
-        var gathered = EarlyExitGathering(stageCount: executor.model.stageCount)
+        var gathered = EarlyExitGathering(exitCount: executor.model.exitCount)
         let clock = ContinuousClock()
         let start = clock.now
         for images in batches { gathered.append(try executor.run(images)) }

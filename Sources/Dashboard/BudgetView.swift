@@ -1,4 +1,5 @@
 import ExitPolicies
+import ExperimentRecords
 import Foundation
 
 /// View 4: the threshold slider, its exact outcome on the stored samples and the operating point.
@@ -61,9 +62,22 @@ enum BudgetView {
         }
         screen.write(label, x: rect.x + 1 + sliderWidth, y: rect.y + 2, foreground: .title, attributes: [.bold])
         let lastCost = detail.exits.last?.cumulativeMFLOPs ?? 0
-        let summary = String(
-            format: "accuracy %.2f%%  avg %.2f MFLOPs  speed-up %.2fx vs last exit (%.2f)",
-            result.accuracy * 100, result.averageMFLOPs, result.speedUp, lastCost)
+        var summary = String(
+            format: "accuracy %.2f%%  avg %.2f MFLOPs  speed-up %.2fx FLOPs", result.accuracy * 100,
+            result.averageMFLOPs, result.speedUp)
+        let measured = MeasuredSpeedUp.matching(
+            detail.exitBenchmarks, policy: state.budget.policy.rawValue,
+            flopsRatio: lastCost > 0 ? result.averageMFLOPs / lastCost : 0)
+        let detailText: String
+        if let measured {
+            summary += String(format: ", %.2fx measured", measured.speedUp)
+            detailText = String(format: " (bench-exit, batch %d, %d threads)", measured.batchSize, measured.threads)
+        } else {
+            summary += " (not measured)"
+            detailText = String(format: " vs last exit (%.2f)", lastCost)
+        }
+        // The details only when they fit whole: the speed-ups come first.
+        if summary.count + detailText.count <= rect.width - 1 { summary += detailText }
         screen.write(
             summary, x: rect.x + 1, y: rect.y + 3, foreground: .good, attributes: [.bold],
             maxWidth: rect.width - 1)
@@ -110,5 +124,28 @@ enum BudgetView {
     static func curveSeries(_ detail: RunDetail) -> [ChartSeries] {
         ChartSeries.budgetCurve(detail.budgetCurve, label: "stored budget curve")
             + [ChartSeries.exits(detail.exits, label: "1-\(detail.exits.count) exits", color: .text, drawLine: false)]
+    }
+}
+
+/// The wall-time speed-up of real early exit `ranet bench-exit` measured for a run at the rule the Budget view shows.
+struct MeasuredSpeedUp: Equatable {
+    /// A measurement counts for the slider's rule when its FLOPs ratio is within this of the slider's (1% of the last
+    /// exit's FLOPs: a budget solved on validation lands on the test split within about that).
+    static let flopsRatioTolerance = 0.01
+
+    var speedUp: Double
+    var batchSize: Int
+    var threads: Int
+
+    /// The latest benchmark of `policy` whose FLOPs ratio matches `flopsRatio`, or nil.
+    static func matching(_ records: [ExitBenchmarkRecord], policy: String, flopsRatio: Double) -> MeasuredSpeedUp? {
+        for record in records.reversed() where record.policy == policy {
+            guard let summary = record.summary, abs(summary.flopsRatio - flopsRatio) <= flopsRatioTolerance else {
+                continue
+            }
+            return MeasuredSpeedUp(
+                speedUp: summary.measuredSpeedUp, batchSize: record.batchSize, threads: record.threads)
+        }
+        return nil
     }
 }

@@ -91,11 +91,14 @@ public struct RunDetail: Hashable, Sendable {
     /// Validation-split records the budget schedule searches thresholds on (empty: use `samples`).
     public var validationSamples: [SampleRecord]
     public var classNames: [String]
+    /// `ranet bench-exit` measurements of the run (real early exit timed), oldest first.
+    public var exitBenchmarks: [ExitBenchmarkRecord]
     /// Creates a run detail.
     public init(
         run: RunSummary, lossSeries: [StepSeries] = [], epochs: [EpochMetric] = [],
         progress: TrainingProgress? = nil, exits: [ExitInfo] = [], budgetCurve: [BudgetPoint] = [],
-        samples: [SampleRecord] = [], validationSamples: [SampleRecord] = [], classNames: [String] = []
+        samples: [SampleRecord] = [], validationSamples: [SampleRecord] = [], classNames: [String] = [],
+        exitBenchmarks: [ExitBenchmarkRecord] = []
     ) {
         self.run = run
         self.lossSeries = lossSeries
@@ -106,6 +109,7 @@ public struct RunDetail: Hashable, Sendable {
         self.samples = samples
         self.validationSamples = validationSamples
         self.classNames = classNames
+        self.exitBenchmarks = exitBenchmarks
     }
     /// Name of class `index`, or its number when the names are unknown.
     public func className(_ index: some BinaryInteger) -> String {

@@ -40,14 +40,29 @@ public struct BatchLoader: Sendable {
     public let shuffle: Bool
     /// Base seed for orders and augmentation draws.
     public let seed: UInt64
+    /// Height and width of the batches' images: the dataset's, or with a random-resized crop the size it resizes to.
+    public let outputHeight: Int
+    public let outputWidth: Int
     private let lookupTable: [Float]
 
     /// Creates a loader; fails on a non-positive batch size or statistics that do not fit the images.
+    /// `outputSize` (default: the images' size) is only for `randomResizedCrop`, which resizes its crops to it.
     public init(
         dataset: Dataset, batchSize: Int, normalization: Normalization, augmentation: Augmentation = .none,
-        shuffle: Bool = true, seed: UInt64 = 0
+        shuffle: Bool = true, seed: UInt64 = 0, outputSize: (height: Int, width: Int)? = nil
     ) throws {
         guard batchSize > 0 else { throw DatasetError.invalidArgument("batch size must be positive, got \(batchSize)") }
+        let output = outputSize ?? (dataset.height, dataset.width)
+        guard augmentation.randomResizedCrop || output == (dataset.height, dataset.width) else {
+            throw DatasetError.invalidArgument(
+                "batches of \(output.width)x\(output.height) from \(dataset.width)x\(dataset.height) images need a random-resized crop"
+            )
+        }
+        guard output.height > 0, output.width > 0 else {
+            throw DatasetError.invalidArgument("output size \(output.width)x\(output.height) must be positive")
+        }
+        outputHeight = output.height
+        outputWidth = output.width
         guard augmentation.padding <= min(dataset.height, dataset.width) else {
             throw DatasetError.invalidArgument(
                 "augmentation padding \(augmentation.padding) exceeds the \(dataset.height)x\(dataset.width) image")
@@ -101,26 +116,39 @@ public struct BatchLoader: Sendable {
     public func draws(epoch: Int, batch index: Int, count: Int) -> [AugmentationDraw] {
         guard augmentation != .none else { return Array(repeating: .identity, count: count) }
         var generator = SplitMix64(seed: SplitMix64.mix(seed, UInt64(epoch), UInt64(index), 0x4155_474D))
-        return (0..<count).map { _ in augmentation.draw(using: &generator) }
+        return (0..<count).map { _ in
+            augmentation.draw(using: &generator, height: dataset.height, width: dataset.width)
+        }
     }
 
+    /// Floats per assembled image: channels * outputHeight * outputWidth.
+    public var outputImageSize: Int { dataset.channels * outputHeight * outputWidth }
+
     /// Writes the images at `sampleIndices`, augmented by `draws`, normalised, into `output`
-    /// (sampleIndices.count * channels * height * width floats) — for callers that own their buffers.
+    /// (sampleIndices.count * `outputImageSize` floats) — for callers that own their buffers.
     public func assemble(
         sampleIndices: [Int], draws: [AugmentationDraw], into output: UnsafeMutableBufferPointer<Float>
     ) {
         let size = dataset.imageSize
+        let outSize = outputImageSize
         precondition(
-            draws.count == sampleIndices.count && output.count >= sampleIndices.count * size,
+            draws.count == sampleIndices.count && output.count >= sampleIndices.count * outSize,
             "assemble: \(sampleIndices.count) images, \(draws.count) draws, \(output.count) floats")
         dataset.images.withUnsafeBufferPointer { pixels in
             lookupTable.withUnsafeBufferPointer { table in
                 for (row, sample) in sampleIndices.enumerated() {
-                    writeAugmentedImage(
-                        UnsafeBufferPointer(rebasing: pixels[sample * size..<(sample + 1) * size]),
-                        channels: dataset.channels, height: dataset.height, width: dataset.width,
-                        draw: draws[row], table: table,
-                        into: UnsafeMutableBufferPointer(rebasing: output[row * size..<(row + 1) * size]))
+                    let source = UnsafeBufferPointer(rebasing: pixels[sample * size..<(sample + 1) * size])
+                    let target = UnsafeMutableBufferPointer(rebasing: output[row * outSize..<(row + 1) * outSize])
+                    if draws[row].cropHeight > 0 {
+                        writeResizedCrop(
+                            source, channels: dataset.channels, height: dataset.height, width: dataset.width,
+                            draw: draws[row], outputHeight: outputHeight, outputWidth: outputWidth, table: table,
+                            into: target)
+                    } else {
+                        writeAugmentedImage(
+                            source, channels: dataset.channels, height: dataset.height, width: dataset.width,
+                            draw: draws[row], table: table, into: target)
+                    }
                 }
             }
         }
@@ -129,12 +157,12 @@ public struct BatchLoader: Sendable {
     func batch(epoch: Int, index: Int, order: [Int]) -> Batch {
         let samples = sampleIndices(batch: index, order: order)
         let draws = draws(epoch: epoch, batch: index, count: samples.count)
-        let images = [Float](unsafeUninitializedCapacity: samples.count * dataset.imageSize) { buffer, initialized in
+        let images = [Float](unsafeUninitializedCapacity: samples.count * outputImageSize) { buffer, initialized in
             assemble(sampleIndices: samples, draws: draws, into: buffer)
-            initialized = samples.count * dataset.imageSize
+            initialized = samples.count * outputImageSize
         }
         return Batch(
             epoch: epoch, index: index, images: images, labels: samples.map { dataset.labels[$0] },
-            sampleIndices: samples, channels: dataset.channels, height: dataset.height, width: dataset.width)
+            sampleIndices: samples, channels: dataset.channels, height: outputHeight, width: outputWidth)
     }
 }

@@ -36,7 +36,7 @@ public enum DatasetError: Error, Equatable, Sendable, CustomStringConvertible {
         case .imageSizeMismatch(let path, let expected, let found):
             return "\(path): image is \(found) but the folder's images are \(expected); all images must share one size"
         case .unreadableImage(let path, let reason):
-            return "\(path): not a readable PNG (\(reason))"
+            return "\(path): not a readable image (\(reason))"
         case .decompressionFailed(let path, let reason):
             return "\(path): gzip could not decompress it (\(reason))"
         case .invalidArgument(let message):

@@ -16,7 +16,8 @@ public enum DatasetKind: String, Sendable, CaseIterable, Codable {
     case cifar10
     /// CIFAR-100 (binary version).
     case cifar100
-    /// A folder of PNG images: `root/<class>/*.png`, or `root/train/<class>` and `root/test/<class>`.
+    /// A folder of PNG or JPEG images: `root/<class>/*.{png,jpg}`, or `root/train/<class>` and `root/test/<class>`
+    /// (the ImageNet layout, with `val/` accepted for `test/`).
     case folder
 
     /// Name for messages.
@@ -48,11 +49,12 @@ public enum DatasetKind: String, Sendable, CaseIterable, Codable {
     }
 
     /// Loads `part` from `root` (or `defaultRoot`). For folders, `root/train` and `root/test` are used when they
-    /// exist (the test part must), else `root` itself is the training set; `channels` (default 3) applies to folders
-    /// only, other kinds keep their native channels (see `Dataset.converted(toChannels:)`).
+    /// exist (the test part must), else `root` itself is the training set; `channels` (default 3) and `input` (the
+    /// model's height and width: photos of other sizes are resized, see `Dataset.loadImageFolder`) apply to folders
+    /// only, other kinds keep their native channels and size (see `Dataset.converted(toChannels:)`).
     public func load(
         _ part: DatasetPart, root: String? = nil, channels: Int? = nil,
-        classNames: [String]? = nil
+        classNames: [String]? = nil, input: (height: Int, width: Int)? = nil
     ) throws -> Dataset {
         guard let directory = root ?? defaultRoot else {
             throw DatasetError.invalidArgument("\(displayName) has no default location: pass --data-root DIR")
@@ -71,13 +73,15 @@ public enum DatasetKind: String, Sendable, CaseIterable, Codable {
         case .cifar100:
             return try .loadCIFAR(.cifar100, directory: directory, part: part)
         case .folder:
-            let split = firstExisting([part.rawValue], in: directory)
+            // ImageNet's folders are train/ and val/ (its test labels were never published): val/ is the test part.
+            let split = firstExisting(part == .test ? ["test", "val"] : [part.rawValue], in: directory)
             guard split != nil || part == .train else {
                 throw DatasetError.missingFiles(
-                    dataset: displayName, directory: directory, names: ["test/<class>/*.png"],
-                    hint: "Put the test images in a test/ subfolder.")
+                    dataset: displayName, directory: directory, names: ["test/<class>/*.png", "val/<class>/*.JPEG"],
+                    hint: "Put the test images in a test/ (or val/) subfolder.")
             }
-            return try .loadImageFolder(root: split ?? directory, channels: channels ?? 3, classNames: classNames)
+            return try .loadImageFolder(
+                root: split ?? directory, channels: channels ?? 3, classNames: classNames, input: input)
         }
     }
 }

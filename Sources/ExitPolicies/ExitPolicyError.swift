@@ -21,6 +21,8 @@ public enum ExitPolicyError: Error, Equatable, Sendable, CustomStringConvertible
     case splitMismatch(String)
     /// The policy needs a statistic these outputs do not hold (margins were not stored).
     case policyUnavailable(ExitPolicy, String)
+    /// A stream controller setting (gain, window, levels, arrival order) that cannot work.
+    case invalidStreamSetting(String)
 
     /// A human-readable message saying what is wrong and where.
     public var description: String {
@@ -44,6 +46,7 @@ public enum ExitPolicyError: Error, Equatable, Sendable, CustomStringConvertible
             return "budget parameter p = \(p) must be a non-negative number"
         case .splitMismatch(let message): return "validation/test outputs: \(message)"
         case .policyUnavailable(let policy, let message): return "policy \(policy): \(message)"
+        case .invalidStreamSetting(let message): return "stream budget: \(message)"
         }
     }
 }

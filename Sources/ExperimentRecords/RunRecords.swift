@@ -47,6 +47,10 @@ public struct RunRecord: Sendable, Hashable, Codable {
     /// were recorded). A running run has one writer (`ExperimentStore.claimRun`).
     public var ownerPID: Int32?
     public var ownerHost: String?
+    /// Where the run's images come from and how they are normalised, as JSON (a `RunDataSource`); empty when
+    /// unknown. `ranet train` keeps this in its hyper-parameters; runs logged or imported from other tools record it
+    /// here (the Python logger, or `ranet eval|infer|bench-exit --dataset ... --mean ... --std ...` on first use).
+    public var dataSourceJSON: String
 
     /// Creates a run record; times default to now and the status to `.running`.
     public init(
@@ -54,7 +58,8 @@ public struct RunRecord: Sendable, Hashable, Codable {
         trainSize: Int = 0, validationSize: Int = 0, testSize: Int = 0, hyperParametersJSON: String = "{}",
         seed: UInt64 = 0, status: RunStatus = .running, createdAt: Date = Date(), updatedAt: Date? = nil,
         heartbeatAt: Date? = nil, checkpointPaths: [String] = [], notes: String = "",
-        epochsPlanned: Int = 0, epochsDone: Int = 0, ownerPID: Int32? = nil, ownerHost: String? = nil
+        epochsPlanned: Int = 0, epochsDone: Int = 0, ownerPID: Int32? = nil, ownerHost: String? = nil,
+        dataSourceJSON: String = ""
     ) {
         self.id = id
         self.name = name
@@ -76,6 +81,54 @@ public struct RunRecord: Sendable, Hashable, Codable {
         self.epochsDone = epochsDone
         self.ownerPID = ownerPID
         self.ownerHost = ownerHost
+        self.dataSourceJSON = dataSourceJSON
+    }
+
+    /// The decoded `dataSourceJSON` (nil when empty or unreadable).
+    public var dataSource: RunDataSource? { RunDataSource(json: dataSourceJSON) }
+}
+
+/// The data a run was trained on, for runs ranet did not train: which dataset, where, and the per-channel
+/// normalisation (torchvision `Normalize` statistics in the 0...1 pixel scale). Every field is optional so that a
+/// logger can record what it knows and ranet asks for the rest.
+public struct RunDataSource: Sendable, Hashable, Codable {
+    /// Per-channel mean and standard deviation of pixel / 255.
+    public struct Statistics: Sendable, Hashable, Codable {
+        public var mean: [Float]
+        public var std: [Float]
+
+        public init(mean: [Float], std: [Float]) {
+            self.mean = mean
+            self.std = std
+        }
+    }
+
+    /// A ranet dataset name (`fashion-mnist`, `mnist`, `cifar10`, `cifar100`, `folder`).
+    public var dataset: String?
+    /// The dataset's directory (nil: the dataset's default location).
+    public var dataRoot: String?
+    /// Normalisation the model was trained with.
+    public var normalization: Statistics?
+
+    public init(dataset: String? = nil, dataRoot: String? = nil, normalization: Statistics? = nil) {
+        self.dataset = dataset
+        self.dataRoot = dataRoot
+        self.normalization = normalization
+    }
+
+    /// Decodes the stored JSON; nil for an empty or unreadable text.
+    public init?(json: String) {
+        guard !json.isEmpty,
+            let decoded = try? JSONDecoder().decode(RunDataSource.self, from: Data(json.utf8))
+        else { return nil }
+        self = decoded
+    }
+
+    /// The JSON stored in `runs.data_source_json` (sorted keys, so equal sources store equal text).
+    public func encoded() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 }
 
@@ -87,7 +140,8 @@ public struct RunSummary: Sendable, Hashable, Codable {
     public var run: RunRecord
     /// Best validation top-1 accuracy of the last exit over all epochs (nil before the first epoch ends).
     public var bestLastExitAccuracy: Float?
-    /// Cumulative FLOPs of the last exit from the newest evaluation (nil before any evaluation).
+    /// Cumulative FLOPs of the last exit from the newest evaluation (nil before any evaluation; the CLI and the
+    /// dashboard fill it from the run's model config when they can build it).
     public var lastExitFLOPs: Int64?
     /// Number of step-metric rows logged so far.
     public var stepCount: Int

@@ -25,6 +25,21 @@ extension ExperimentStore {
         }
     }
 
+    /// Deletes an evaluation with its samples and budget curves in one transaction (undoing a half-finished import);
+    /// returns false if it did not exist.
+    @discardableResult
+    public func deleteEvaluation(id: Int64) throws -> Bool {
+        try write { db in
+            let curves = "SELECT id FROM budget_curves WHERE evaluation_id = ?"
+            try db.execute(sql: "DELETE FROM budget_points WHERE curve_id IN (\(curves))", arguments: [id])
+            try db.execute(sql: "DELETE FROM budget_curves WHERE evaluation_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM samples WHERE evaluation_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM sample_images WHERE evaluation_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM evaluations WHERE id = ?", arguments: [id])
+            return db.changesCount > 0
+        }
+    }
+
     /// Evaluations of a run, oldest first.
     public func evaluations(runID: Int64) throws -> [EvaluationRecord] {
         try read { db in

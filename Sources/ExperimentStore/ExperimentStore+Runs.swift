@@ -11,8 +11,8 @@ extension ExperimentStore {
                 sql: """
                     INSERT INTO runs (name, architecture, config_json, dataset, train_size, validation_size, test_size,
                         hyper_parameters_json, seed, status, created_at, updated_at, heartbeat_at, checkpoint_paths,
-                        notes, epochs_planned, epochs_done, owner_pid, owner_host)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        notes, epochs_planned, epochs_done, owner_pid, owner_host, data_source_json)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: Self.runArguments(run))
             return db.lastInsertedRowID
         }
@@ -29,7 +29,7 @@ extension ExperimentStore {
                     UPDATE runs SET name = ?, architecture = ?, config_json = ?, dataset = ?, train_size = ?,
                         validation_size = ?, test_size = ?, hyper_parameters_json = ?, seed = ?, status = ?,
                         created_at = ?, updated_at = ?, heartbeat_at = ?, checkpoint_paths = ?, notes = ?,
-                        epochs_planned = ?, epochs_done = ?, owner_pid = ?, owner_host = ?
+                        epochs_planned = ?, epochs_done = ?, owner_pid = ?, owner_host = ?, data_source_json = ?
                     WHERE id = ?
                     """, arguments: arguments)
             try Self.requireChange(db, "run \(id)")
@@ -55,6 +55,17 @@ extension ExperimentStore {
             try db.execute(
                 sql: "UPDATE runs SET status = ?, updated_at = ?, heartbeat_at = ? WHERE id = ?",
                 arguments: [status.rawValue, time.storeSeconds, time.storeSeconds, runID])
+            try Self.requireChange(db, "run \(runID)")
+        }
+    }
+
+    /// Records where a run's data comes from (see `RunDataSource`), replacing what was stored.
+    public func setDataSource(_ source: RunDataSource, runID: Int64) throws {
+        let json = try source.encoded()
+        try write { db in
+            try db.execute(
+                sql: "UPDATE runs SET data_source_json = ?, updated_at = ? WHERE id = ?",
+                arguments: [json, Date().storeSeconds, runID])
             try Self.requireChange(db, "run \(runID)")
         }
     }
@@ -126,6 +137,7 @@ extension ExperimentStore {
             try db.execute(sql: "DELETE FROM evaluations WHERE run_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM step_metrics WHERE run_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM epoch_metrics WHERE run_id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM exit_benchmarks WHERE run_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM runs WHERE id = ?", arguments: [id])
             return db.changesCount > 0
         }
@@ -154,7 +166,7 @@ extension ExperimentStore {
             run.name, run.architecture, run.configJSON, run.dataset, run.trainSize, run.validationSize,
             run.testSize, run.hyperParametersJSON, Int64(bitPattern: run.seed), run.status.rawValue,
             run.createdAt.storeSeconds, run.updatedAt.storeSeconds, run.heartbeatAt.storeSeconds, paths,
-            run.notes, run.epochsPlanned, run.epochsDone, run.ownerPID, run.ownerHost,
+            run.notes, run.epochsPlanned, run.epochsDone, run.ownerPID, run.ownerHost, run.dataSourceJSON,
         ]
     }
 
@@ -177,6 +189,6 @@ extension ExperimentStore {
             createdAt: Date(storeSeconds: row["created_at"]), updatedAt: Date(storeSeconds: row["updated_at"]),
             heartbeatAt: Date(storeSeconds: row["heartbeat_at"]), checkpointPaths: paths, notes: row["notes"],
             epochsPlanned: row["epochs_planned"], epochsDone: row["epochs_done"], ownerPID: row["owner_pid"],
-            ownerHost: row["owner_host"])
+            ownerHost: row["owner_host"], dataSourceJSON: row["data_source_json"] ?? "")
     }
 }

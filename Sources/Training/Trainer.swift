@@ -35,9 +35,9 @@ public final class Trainer {
     ) throws {
         try options.validate(exits: model.exitCount)
         let d = train.dataset
-        guard [d.channels, d.height, d.width] == model.inputShape else {
+        guard [d.channels, train.outputHeight, train.outputWidth] == model.inputShape else {
             throw TrainingError.mismatch(
-                "the dataset's images are \(d.channels)x\(d.height)x\(d.width) but the model expects \(model.inputShape.map(String.init).joined(separator: "x"))"
+                "the dataset's images are \(d.channels)x\(train.outputHeight)x\(train.outputWidth) but the model expects \(model.inputShape.map(String.init).joined(separator: "x"))"
             )
         }
         guard d.classCount <= model.classes else {

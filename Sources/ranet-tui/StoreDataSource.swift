@@ -1,3 +1,4 @@
+import AdaptiveNets
 import Dashboard
 import ExperimentRecords
 import ExperimentStore
@@ -16,6 +17,8 @@ final class StoreDataSource: DashboardDataSource {
     let openPath: String
     /// Samples per evaluation with the row count they were read at: a finished evaluation is not re-read (and its
     /// images not re-queried) at every poll while a training run keeps the store changing.
+    /// Runs without an evaluation show the last-exit FLOPs of their model config (e.g. logged from PyTorch).
+    private let flopsCache = ConfigFlopsCache()
     private let sampleCache = Mutex<[Int64: (count: Int, samples: [SampleRecord])]>([:])
 
     /// Opens the store; a read-only one (the bundled sample data) is copied to a temporary directory first,
@@ -40,7 +43,11 @@ final class StoreDataSource: DashboardDataSource {
     func changeToken() throws -> Int64 { try detector.version() }
 
     func snapshot(detailsFor runs: Set<Int64>) throws -> DashboardData {
-        let summaries = try store.runSummaries()
+        let summaries = try store.runSummaries().map { summary in
+            var summary = summary
+            summary.lastExitFLOPs = summary.lastExitFLOPs ?? flopsCache.lastExitFlops(configJSON: summary.configJSON)
+            return summary
+        }
         var details: [Int64: RunDetail] = [:]
         for summary in summaries where runs.contains(summary.id) {
             details[summary.id] = try detail(summary)
@@ -55,6 +62,7 @@ final class StoreDataSource: DashboardDataSource {
         var detail = RunDetail(
             run: summary, lossSeries: StepSeries.perExit(steps), epochs: epochs,
             classNames: ClassLabels.forDataset(summary.dataset))
+        detail.exitBenchmarks = try store.exitBenchmarks(runID: summary.id)
         if summary.status == .running {
             detail.progress = StoredTrainingEstimate.progress(run: record, steps: steps, epochs: epochs)
         }

@@ -24,8 +24,8 @@ import Testing
         #expect(result.disagreements == 0 && result.disagreementsAtThresholds == 0)
         #expect(abs(result.flopsRatio - simulation.expectedFlops / last) < 1e-9)
         #expect(result.flopsRatio < 1 && result.flopsRatio >= Double(evaluation.cost.cumulativeFlops[0]) / last)
-        // Whole stages are paid for, so the executor spends at least what the exits' FLOPs promise.
-        #expect(result.executedFlopsRatio >= result.flopsRatio && result.executedFlopsRatio <= 1)
+        // Every image stops at its exit, so the engine's count of the work done is the cost model's.
+        #expect(abs(result.executedFlopsRatio - result.flopsRatio) < 1e-9)
         #expect(result.allExitsImagesPerSecond > 0 && result.earlyExitImagesPerSecond > 0)
         #expect(abs(result.timeRatio - result.allExitsImagesPerSecond / result.earlyExitImagesPerSecond) < 1e-9)
         #expect(abs(result.accuracy - simulation.accuracy) < 1e-12)
@@ -48,30 +48,30 @@ import Testing
         #expect(try JSONDecoder().decode(ExitBenchmarkResult.self, from: data) == result)
     }
 
-    @Test func executedFlopsChargeWholeStages() throws {
-        // Exit 1 sits in the middle of stage 1, whose last exit is 2: leaving there costs all of stage 1.
-        let cost = try TinyModel.model().cost()
+    @Test func runChecksItsPerSampleCounts() throws {
         let statistics = [SampleExitStatistics](
-            repeating: SampleExitStatistics(
-                maxProb: 1, entropy: 0, margin: 1,
-                predicted: 0), count: 4)
+            repeating: SampleExitStatistics(maxProb: 1, entropy: 0, margin: 1, predicted: 0), count: 4)
         let run = try EarlyExitRun(
             exitIndex: [0, 1, 2, 1], statistics: statistics, labels: [0, 0, 0, 0],
-            samplesPerStage: [4, 3], batchSize: 4, elapsed: .seconds(1))
-        let flops = cost.cumulativeFlops
-        #expect(try run.expectedFlops(cumulativeFlops: flops) == Double(flops[0] + 2 * flops[1] + flops[2]) / 4)
-        #expect(try run.executedFlops(cost: cost) == Double(flops[0] + 3 * flops[2]) / 4)
+            samplesPerSegment: [4, 3, 1], executedFlops: [10, 20, 30, 20], batchSize: 4, elapsed: .seconds(1))
+        #expect(try run.expectedFlops(cumulativeFlops: [10, 20, 30]) == 20)
+        #expect(run.executedFlops == 20)
         #expect(run.imagesPerSecond == 4)
         #expect(throws: InferenceError.self) { try run.expectedFlops(cumulativeFlops: [1, 2]) }
         #expect(throws: InferenceError.self) {
             try EarlyExitRun(
                 exitIndex: [0, -1], statistics: Array(statistics.prefix(2)), labels: [0, 0],
-                samplesPerStage: [2, 0], batchSize: 2, elapsed: .seconds(1))
+                samplesPerSegment: [2, 0], executedFlops: [1, 1], batchSize: 2, elapsed: .seconds(1))
         }
         #expect(throws: InferenceError.self) {
             try EarlyExitRun(
-                exitIndex: [0], statistics: [], labels: [0], samplesPerStage: [1, 0], batchSize: 1,
-                elapsed: .seconds(1))
+                exitIndex: [0], statistics: [], labels: [0], samplesPerSegment: [1, 0], executedFlops: [1],
+                batchSize: 1, elapsed: .seconds(1))
+        }
+        #expect(throws: InferenceError.self) {
+            try EarlyExitRun(
+                exitIndex: [0], statistics: Array(statistics.prefix(1)), labels: [0], samplesPerSegment: [1, 0],
+                executedFlops: [], batchSize: 1, elapsed: .seconds(1))
         }
     }
 
@@ -85,8 +85,8 @@ import Testing
         #expect(simulation.exitIndex == [0, 0])
         let statistics = (0..<2).map { outputs.statistics(exit: 1, sample: $0) }
         let run = try EarlyExitRun(
-            exitIndex: [1, 1], statistics: statistics, labels: [0, 0], samplesPerStage: [2, 2],
-            batchSize: 2, elapsed: .seconds(1))
+            exitIndex: [1, 1], statistics: statistics, labels: [0, 0], samplesPerSegment: [2, 2],
+            executedFlops: [2, 2], batchSize: 2, elapsed: .seconds(1))
         #expect(run.disagreements(with: simulation, outputs: outputs) == [0, 1])
         #expect(
             run.disagreementsAtThresholds(

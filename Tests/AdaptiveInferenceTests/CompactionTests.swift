@@ -69,7 +69,7 @@ import Testing
         let model = try TinyModel.model()
         let executor = try EarlyExitExecutor(model: model, policy: .maxProb, thresholds: .perExit([nil, 0]))
         let result = try executor.run(try ExitBenchmarkSupport.images(count: 9))
-        #expect(result.samplesPerStage == [9, 9])
+        #expect(result.samplesPerSegment == [9, 9, 0])
         #expect(result.exitIndex == [Int](repeating: 1, count: 9))
     }
 
@@ -77,7 +77,7 @@ import Testing
         let model = try TinyModel.model()
         let executor = try EarlyExitExecutor(model: model, policy: .maxProb, thresholds: .global(0))
         let result = try executor.run(try ExitBenchmarkSupport.images(count: 9))
-        #expect(result.samplesPerStage == [9, 0])
+        #expect(result.samplesPerSegment == [9, 0, 0])
         #expect(result.exitIndex == [Int](repeating: 0, count: 9))
     }
 
@@ -85,9 +85,12 @@ import Testing
         let model = try TinyModel.model()
         let evaluation = try TinyModel.evaluation()
         let image = try ExitBenchmarkSupport.images(count: 1)
-        for (thresholds, stages, exit) in [(Thresholds.global(0), [1, 0], 0), (.perExit([nil, nil]), [1, 1], 2)] {
+        for (thresholds, segments, exit) in [
+            (Thresholds.global(0), [1, 0, 0], 0), (.perExit([nil, 0]), [1, 1, 0], 1),
+            (.perExit([nil, nil]), [1, 1, 1], 2),
+        ] {
             let result = try EarlyExitExecutor(model: model, policy: .maxProb, thresholds: thresholds).run(image)
-            #expect(result.samplesPerStage == stages)
+            #expect(result.samplesPerSegment == segments)
             #expect(result.exitIndex == [exit])
             #expect(result.predicted == [evaluation.outputs.predicted[evaluation.outputs.index(exit: exit, sample: 0)]])
         }
@@ -102,7 +105,8 @@ import Testing
         let result = try executor.run(try ExitBenchmarkSupport.images(count: 32))
         let leftAtFirst = result.exitIndex.filter { $0 == 0 }.count
         #expect(leftAtFirst > 0 && leftAtFirst < 32)
-        #expect(result.samplesPerStage == [32, 32 - leftAtFirst])
+        let leftAtSecond = result.exitIndex.filter { $0 == 1 }.count
+        #expect(result.samplesPerSegment == [32, 32 - leftAtFirst, 32 - leftAtFirst - leftAtSecond])
     }
 }
 

@@ -16,14 +16,21 @@ enum TinyModel {
     /// Held-out images (another seed than the training images).
     static let testSet = Result { try synthetic(count: 64, seed: 9) }
     /// The trained model, built once and shared (inference only reads it).
-    private static let trained = Result { try train() }
+    private static let trained = Result { try train(try RANet(config: config, seed: 3)) }
     /// Every exit's outputs on the test set at batch 64, computed once: what the simulation runs on.
     private static let evaluated = Result { () throws -> ExitEvaluation in
         try ExitEvaluator(model: try model(), normalization: normalization, batchSize: 64)
             .evaluate(try testSet.get(), keepLogits: true)
     }
 
+    /// A tiny MSDNet (3 blocks, one exit each) on the same data, trained the same way.
+    static let msdnetConfig = MSDNetConfig(
+        nBlocks: 3, stepMode: "even", step: 1, base: 1, nChannels: 4, growthRate: 4,
+        grFactor: [1, 2], bnFactor: [1, 2], classes: 4, input: [1, 12, 12])
+    private static let trainedMSDNet = Result { try train(try MSDNet(config: msdnetConfig, seed: 3)) }
+
     static func model() throws -> RANet { try trained.get() }
+    static func msdnet() throws -> MSDNet { try trainedMSDNet.get() }
     static func test() throws -> Dataset { try testSet.get() }
     static func evaluation() throws -> ExitEvaluation { try evaluated.get() }
 
@@ -31,8 +38,9 @@ enum TinyModel {
         try Dataset.synthetic(classes: 4, channels: 1, height: 12, width: 12, count: count, seed: seed, noise: 90)
     }
 
-    private static func train(steps: Int = 20, batchSize: Int = 16) throws -> RANet {
-        let model = try RANet(config: config, seed: 3)
+    private static func train<Model: EarlyExitNetwork>(
+        _ model: Model, steps: Int = 20, batchSize: Int = 16
+    ) throws -> Model {
         let loader = try BatchLoader(
             dataset: try synthetic(count: 96, seed: 1), batchSize: batchSize,
             normalization: normalization, seed: 5)

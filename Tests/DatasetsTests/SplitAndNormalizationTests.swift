@@ -19,6 +19,18 @@ import Testing
         #expect(split.validation.labels == split.validationIndices.map { dataset.labels[$0] })
     }
 
+    /// python/ranet_store's `validation_split` reimplements this split so that a PyTorch run holds out the same images
+    /// (python/tests/test_store.py pins the same numbers): a change here must be made there too.
+    @Test func splitMatchesThePythonLoggersValidationSplit() throws {
+        let split = try dataset.splittingValidation(size: 30, seed: 7)
+        #expect(
+            split.validationIndices == [
+                2, 6, 7, 9, 17, 19, 20, 21, 24, 29, 30, 32, 36, 38, 45, 46, 49, 51, 52, 53, 58, 62, 70, 73, 78, 79, 86,
+                95,
+                96, 99,
+            ])
+    }
+
     @Test func splitPinsItsAlgorithm() throws {
         // Changing the permutation would silently change every recorded run's validation set.
         #expect(seededPermutation(count: 8, seed: 42) == seededPermutation(count: 8, seed: 42))

@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 
 @testable import NeuralEngine
@@ -5,8 +6,10 @@ import Testing
 @Suite struct ReplicaGroupTests {
     struct Failure: Error {}
 
-    @Test func everyRankGetsTheSameSumsOverManyRounds() throws {
-        let group = ReplicaGroup(count: 3, oneBLASThreadEach: false)
+    /// All ranks at once, or fewer threads taking turns (a rank waiting at a barrier gives its turn away).
+    @Test(arguments: [nil, 1, 2])
+    func everyRankGetsTheSameSumsOverManyRounds(threads: Int?) throws {
+        let group = ReplicaGroup(count: 3, threads: threads, oneBLASThreadEach: false)
         let replicas = (0..<3).map { Replica(group: group, rank: $0) }
         var results = [[Double]](repeating: [], count: 3)
         try results.withUnsafeMutableBufferPointer { slots in
@@ -31,8 +34,26 @@ import Testing
         #expect(results[0] == expected)
     }
 
-    @Test func aFailingRankReleasesTheOthersAndItsErrorIsRethrown() {
-        let group = ReplicaGroup(count: 2, oneBLASThreadEach: false)
+    @Test func atMostThreadsRanksComputeAtOnce() throws {
+        let group = ReplicaGroup(count: 5, threads: 2, oneBLASThreadEach: false)
+        let replicas = (0..<5).map { Replica(group: group, rank: $0) }
+        let computing = Atomic<Int>(0)
+        let most = Atomic<Int>(0)
+        try group.run { rank in
+            for _ in 0..<50 {
+                let now = computing.wrappingAdd(1, ordering: .relaxed).newValue
+                most.max(now, ordering: .relaxed)
+                for _ in 0..<2_000 { _ = computing.load(ordering: .relaxed) }
+                computing.wrappingSubtract(1, ordering: .relaxed)
+                _ = replicas[rank].allReduce(1, { $0[0] = 1 }, { #expect($0[0] == 5) })
+            }
+        }
+        #expect(most.load(ordering: .relaxed) <= 2)
+    }
+
+    @Test(arguments: [nil, 1])
+    func aFailingRankReleasesTheOthersAndItsErrorIsRethrown(threads: Int?) {
+        let group = ReplicaGroup(count: 2, threads: threads, oneBLASThreadEach: false)
         let replicas = (0..<2).map { Replica(group: group, rank: $0) }
         #expect(throws: Failure.self) {
             try group.run { rank in

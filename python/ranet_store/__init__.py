@@ -9,11 +9,13 @@
 Only rank 0 of a DistributedDataParallel job writes; on other ranks every call does nothing.
 """
 
-from .dump import collect_outputs, dump_logits
+from .config import ranet_config, validation_split
+from .dump import collect_outputs, dump_logits, save_weights
 from .run import Run, current_rank
 from .schema import APPLICATION_ID, SCHEMA_VERSION
 from .store import StoreError, connect, decode_floats, encode_floats
 
-__all__ = ["Run", "current_rank", "collect_outputs", "dump_logits", "connect", "StoreError", "encode_floats",
-           "decode_floats", "APPLICATION_ID", "SCHEMA_VERSION"]
+__all__ = ["Run", "current_rank", "ranet_config", "validation_split", "collect_outputs", "dump_logits",
+           "save_weights", "connect", "StoreError", "encode_floats", "decode_floats", "APPLICATION_ID",
+           "SCHEMA_VERSION"]
 __version__ = "0.1.0"

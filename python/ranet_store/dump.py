@@ -77,6 +77,26 @@ def dump_logits(path, outputs, labels, kind="logits", flops=None, params=None):
     raise ValueError("dump_logits: %s must end in .safetensors or .npy" % path)
 
 
+def save_weights(path, model):
+    """Writes a model's (or a state_dict's) tensors as a safetensors file for ``ranet import-weights``.
+
+    Floating tensors are stored as float32, integer ones (BatchNorm's ``num_batches_tracked``) as int64; a
+    DistributedDataParallel wrapper's ``module.`` prefix is removed. Needs torch (the tensors are its).
+    """
+    state = model.state_dict() if hasattr(model, "state_dict") else model
+    tensors = {}
+    for name, tensor in state.items():
+        name = name[len("module."):] if name.startswith("module.") else name
+        tensor = tensor.detach().cpu().contiguous()
+        if tensor.is_floating_point():
+            tensors[name] = ("F32", list(tensor.shape), tensor.float().numpy().tobytes())
+        else:
+            tensors[name] = ("I64", list(tensor.shape), tensor.long().numpy().tobytes())
+    tmp = os.fspath(path) + ".tmp"
+    write_safetensors(tmp, tensors)
+    os.replace(tmp, path)
+
+
 def write_safetensors(path, tensors, metadata=None):
     """Writes ``{name: (dtype, shape, bytes)}`` (dtype "F32" or "I64") as a safetensors file."""
     header, offset = {}, 0

@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 
+from .config import ranet_config
 from .store import connect, encode_floats, transaction
 
 STATUSES = ("running", "finished", "failed", "interrupted")
@@ -84,14 +85,27 @@ class Run:
     @classmethod
     def create(cls, store, name, config, architecture="RANet", dataset="external", train_size=0,
                validation_size=0, test_size=0, hyper_parameters=None, seed=0, epochs=0, notes="",
-               rank=None, flush_seconds=1.0, heartbeat_seconds=15.0, busy_timeout=5.0):
+               rank=None, flush_seconds=1.0, heartbeat_seconds=15.0, busy_timeout=5.0, normalization=None,
+               data_root=None, input_shape=None):
         """Creates a running run; returns an inactive ``Run`` (id ``None``) on ranks other than 0.
 
-        ``config`` is the model configuration (a dict, stored as JSON; a ranet config object lets ``ranet`` rebuild
-        the model), ``hyper_parameters`` the recipe (dict), ``epochs`` the planned epoch count.
+        ``config`` is the model configuration: a ranet config dict, or the reference code's argparse ``args``
+        (converted, see :func:`ranet_store.config.ranet_config`; ``input_shape`` [C, H, W] if not 32x32 CIFAR or
+        224x224 ImageNet), stored in the form ``ranet flops`` reads so that the run list shows its FLOPs and
+        ``ranet eval`` can rebuild the model; anything else is stored as JSON as it is. ``hyper_parameters`` is the
+        recipe (dict), ``epochs`` the planned epoch count.
+
+        ``dataset`` (a ranet dataset name: ``cifar10``, ``cifar100``, ``fashion-mnist``, ``mnist`` or ``folder``),
+        ``data_root`` (its directory) and ``normalization`` (``{"mean": [...], "std": [...]}``, torchvision
+        ``Normalize`` statistics of pixel/255) tell ranet the images and statistics the model expects, so that
+        ``ranet eval|infer|bench-exit --run ID`` work on the run. ``validation_size`` and ``seed`` say which
+        training images ranet holds out for validation (see :func:`ranet_store.validation_split`).
         """
         if (current_rank() if rank is None else rank) != 0:
             return cls(None, None)
+        source = _data_source(dataset, data_root, normalization)
+        if not isinstance(config, str):
+            config = ranet_config(config, input_shape) or _as_json_object(config)
         con = connect(store, busy_timeout=busy_timeout)
         now = time.time()
         config_json = config if isinstance(config, str) else json.dumps(config, sort_keys=True)
@@ -100,10 +114,10 @@ class Run:
             cursor = con.execute(
                 "INSERT INTO runs (name, architecture, config_json, dataset, train_size, validation_size, "
                 "test_size, hyper_parameters_json, seed, status, created_at, updated_at, heartbeat_at, "
-                "checkpoint_paths, notes, epochs_planned, epochs_done, owner_pid, owner_host) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, '[]', ?, ?, 0, ?, ?)",
+                "checkpoint_paths, notes, epochs_planned, epochs_done, owner_pid, owner_host, data_source_json) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?, ?, ?, '[]', ?, ?, 0, ?, ?, ?)",
                 (name, architecture, config_json, dataset, int(train_size), int(validation_size), int(test_size),
-                 hyper_json, int(seed), now, now, now, notes, int(epochs), os.getpid(), socket.gethostname()))
+                 hyper_json, int(seed), now, now, now, notes, int(epochs), os.getpid(), socket.gethostname(), source))
             run_id = cursor.lastrowid
         run = cls(con, run_id, flush_seconds=flush_seconds)
         if heartbeat_seconds:
@@ -230,3 +244,42 @@ def _number(value, what):
     if math.isnan(number) or math.isinf(number):
         raise ValueError("%s: %r is not a finite number" % (what, value))
     return number
+
+
+# ranet's dataset names (DatasetKind); other names are kept in the run list but not recorded as a data source.
+RANET_DATASETS = ("fashion-mnist", "mnist", "cifar10", "cifar100", "folder")
+
+
+def _data_source(dataset, data_root, normalization):
+    """The runs.data_source_json text for what the logger was told ('' when nothing ranet can use)."""
+    source = {}
+    if dataset in RANET_DATASETS:
+        source["dataset"] = dataset
+    elif data_root is not None or normalization is not None:
+        if dataset not in (None, "", "external"):
+            raise ValueError("dataset %r is not one ranet can load (%s); give one of those with data_root/"
+                             "normalization, or leave them out" % (dataset, ", ".join(RANET_DATASETS)))
+    if data_root is not None:
+        source["dataRoot"] = os.path.abspath(os.fspath(data_root))
+    if normalization is not None:
+        try:
+            mean = [_number(v, "normalization mean") for v in _flat(normalization["mean"])]
+            std = [_number(v, "normalization std") for v in _flat(normalization["std"])]
+        except (KeyError, TypeError):
+            raise ValueError('normalization must be {"mean": [...], "std": [...]}, got %r' % (normalization,))
+        if len(mean) != len(std) or not mean or any(s <= 0 for s in std):
+            raise ValueError("normalization: one mean and one positive std per channel, got %r / %r" % (mean, std))
+        source["normalization"] = {"mean": mean, "std": std}
+    return json.dumps(source, sort_keys=True) if source else ""
+
+
+def _flat(values):
+    """A list from a list, tuple, tensor or array of numbers."""
+    return values.tolist() if hasattr(values, "tolist") else list(values)
+
+
+def _as_json_object(config):
+    """An argparse.Namespace as its dict (anything else as it is) for ``json.dumps``."""
+    if hasattr(config, "__dict__") and not isinstance(config, (dict, type)):
+        return {k: v for k, v in vars(config).items() if isinstance(v, (str, int, float, bool, list, type(None)))}
+    return config

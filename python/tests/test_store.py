@@ -11,6 +11,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from ranet_store import Run, StoreError, connect, current_rank, decode_floats, dump_logits  # noqa: E402
+from ranet_store import ranet_config, validation_split  # noqa: E402
 from ranet_store import schema  # noqa: E402
 from ranet_store.schema import APPLICATION_ID, SCHEMA_VERSION  # noqa: E402
 
@@ -49,6 +50,42 @@ class StoreTests(unittest.TestCase):
         self.assertEqual(con.execute("PRAGMA user_version").fetchone()[0], SCHEMA_VERSION)
         self.assertRegex(con.execute("SELECT store_id FROM store_identity").fetchone()[0], "^[0-9a-f]{32}$")
         self.assertEqual(con.execute("SELECT name, owner_pid, data_source_json FROM runs").fetchall(), [("old", None, "")])
+
+    def test_data_source_and_reference_args_are_stored_for_ranet(self):
+        import argparse
+        args = argparse.Namespace(data="cifar10", nChannels=8, growthRate=4, grFactor=[4, 2, 1], bnFactor="4-2-1",
+                                  scale_list=[1, 2, 3], nBlocks=2, block_step=2, step=2, stepmode="even",
+                                  compress_factor=0.25, reduction=0.5, num_classes=10, nScales=3)
+        norm = {"mean": (0.5, 0.4, 0.3), "std": [0.2, 0.2, 0.25]}
+        with Run.create(self.path, name="ref", config=args, dataset="cifar10", normalization=norm,
+                        data_root=self.dir.name, rank=0, heartbeat_seconds=0) as run:
+            pass
+        con = sqlite3.connect(self.path)
+        config, source = con.execute("SELECT config_json, data_source_json FROM runs WHERE id = ?",
+                                     (run.id,)).fetchone()
+        self.assertEqual(json.loads(config), {
+            "nChannels": 8, "growthRate": 4, "grFactor": [4, 2, 1], "bnFactor": [4, 2, 1], "scaleList": [1, 2, 3],
+            "nBlocks": 2, "blockStep": 2, "step": 2, "stepMode": "even", "compressFactor": 0.25, "reduction": 0.5,
+            "classes": 10, "stem": "cifar", "input": [3, 32, 32]})
+        self.assertEqual(json.loads(source), {"dataset": "cifar10", "dataRoot": os.path.abspath(self.dir.name),
+                                              "normalization": {"mean": [0.5, 0.4, 0.3], "std": [0.2, 0.2, 0.25]}})
+        con.close()
+        self.assertIsNone(ranet_config({"lr": 0.1}), "a dict that is no model config is stored as it is")
+        self.assertEqual(ranet_config(vars(args), input_shape=[3, 64, 64])["input"], [3, 64, 64])
+        with self.assertRaisesRegex(ValueError, "positive std"):
+            Run.create(self.path, name="bad", config={}, dataset="cifar10", normalization={"mean": [0], "std": [0]},
+                       rank=0)
+        with self.assertRaisesRegex(ValueError, "not one ranet can load"):
+            Run.create(self.path, name="bad", config={}, dataset="svhn", normalization=norm, rank=0)
+
+    def test_validation_split_is_the_one_ranet_holds_out(self):
+        # Tests/DatasetsTests/SplitAndNormalizationTests.swift pins the same indices for ranet's split.
+        train, val = validation_split(100, 30, seed=7)
+        self.assertEqual(val, [2, 6, 7, 9, 17, 19, 20, 21, 24, 29, 30, 32, 36, 38, 45, 46, 49, 51, 52, 53, 58, 62,
+                               70, 73, 78, 79, 86, 95, 96, 99])
+        self.assertEqual(sorted(train + val), list(range(100)))
+        with self.assertRaises(ValueError):
+            validation_split(10, 10)
 
     def test_refuses_other_versions_foreign_databases_and_non_sqlite_files(self):
         connect(self.path).close()

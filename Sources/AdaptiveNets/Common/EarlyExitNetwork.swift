@@ -3,7 +3,10 @@ import NeuralEngine
 /// A multi-exit classifier that runs in stages (sub-networks or blocks); each stage ends in one or more exits.
 ///
 /// Stages carry their state as plain lists of nodes whose first dimension is the batch, so an executor can drop the
-/// samples that already exited (compact every tensor of the state) before running the next stage.
+/// samples that already exited (compact every tensor of the state) before running the next stage. Early exit runs
+/// at a finer grain, one segment per exit (`segment`): the work after the previous exit up to this exit's classifier,
+/// with the same kind of state in between. A model that carries more per sample between exits (e.g. a feature per
+/// head) appends it to that list; the executor compacts whatever the list holds.
 public protocol EarlyExitNetwork: AnyObject, Sendable {
     var store: ParameterStore { get }
     var architecture: String { get }
@@ -19,9 +22,28 @@ public protocol EarlyExitNetwork: AnyObject, Sendable {
     func begin(_ g: Graph, _ x: Node) throws -> [Node]
     /// Runs stage `s` on `state`; returns the logits of its exits (in exit order) and the state for stage s+1.
     func stage(_ s: Int, _ g: Graph, _ state: [Node]) throws -> (logits: [Node], state: [Node])
+    /// Runs exit e's segment on the state `begin` (e = 0) or segment e-1 returned: everything after exit e-1 up to
+    /// exit e, whose logits it returns with the state segment e+1 reads. Segments 0...e together cost exactly exit
+    /// e's cumulative FLOPs (`cost()`). The default serves models whose stages each end in exactly one exit.
+    func segment(_ e: Int, _ g: Graph, _ state: [Node]) throws -> (logits: Node, state: [Node])
 }
 
 extension EarlyExitNetwork {
+    /// Stage e, for models with one exit per stage (every stage is then one exit's segment).
+    public func segment(_ e: Int, _ g: Graph, _ state: [Node]) throws -> (logits: Node, state: [Node]) {
+        guard stageCount == exitCount, exitStage == Array(0..<exitCount) else {
+            throw EngineError.invalidArgument(
+                op: "\(architecture) segment",
+                "stages \(exitStage) do not hold one exit each: the model must define its segments")
+        }
+        let (logits, next) = try stage(e, g, state)
+        guard logits.count == 1 else {
+            throw EngineError.invalidArgument(
+                op: "\(architecture) segment", "stage \(e) returned \(logits.count) exits")
+        }
+        return (logits[0], next)
+    }
+
     /// Logits of exits 0..<exits (all by default); later stages are not computed.
     public func forward(_ g: Graph, _ x: Node, exits: Int? = nil) throws -> [Node] {
         let wanted = exits ?? exitCount

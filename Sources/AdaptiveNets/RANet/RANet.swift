@@ -20,6 +20,8 @@ public final class RANet: EarlyExitNetwork, @unchecked Sendable {
     let classifiers: [Classifier]
     /// Index of the first exit of each sub-network.
     let firstExit: [Int]
+    /// Sub-network and block index of each exit.
+    let exitBlock: [(h: Int, block: Int)]
     /// Per sub-network and block, the channels an inference pass reserves for the block's concatenations: a block
     /// without a transition hands its buffer on to the next one, which then appends instead of copying it (those
     /// copies were the largest of an fmnist-small evaluation step).
@@ -68,6 +70,7 @@ public final class RANet: EarlyExitNetwork, @unchecked Sendable {
         var flows: [[RANetBlock]] = []
         var exitStage: [Int] = []
         var firstExit: [Int] = []
+        var exitBlock: [(h: Int, block: Int)] = []
         var lowChannels: [[Int]] = []
         var exitInputs: [Int] = []
         for h in 0..<S {
@@ -94,6 +97,7 @@ public final class RANet: EarlyExitNetwork, @unchecked Sendable {
                         b, prefix, in: channels, layers: config.layers(block: k), growth: growth,
                         bnWidth: config.bnFactor[h], transition: trans, reduction: config.reduction)
                     exitStage.append(h)
+                    exitBlock.append((h, k - 1))
                     exitInputs.append(block.outChannels)
                 }
                 blocks.append(block)
@@ -114,6 +118,7 @@ public final class RANet: EarlyExitNetwork, @unchecked Sendable {
         }
         self.exitStage = exitStage
         self.firstExit = firstExit
+        self.exitBlock = exitBlock
         classifiers = exitInputs.enumerated().map { e, c in
             Classifier(b, "classifier.\(e)", in: c, classes: config.classes, imagenet: config.isImageNetStem)
         }
@@ -140,14 +145,60 @@ public final class RANet: EarlyExitNetwork, @unchecked Sendable {
     /// State between sub-networks: the base features of sub-networks h..S-1, then the cumulative outputs of
     /// sub-network h-1's blocks, flattened.
     public func stage(_ h: Int, _ g: Graph, _ state: [Node]) throws -> (logits: [Node], state: [Node]) {
-        let S = config.subnetworks
-        let bases = Array(state.prefix(S - h))
-        var lowFlat = Array(state.dropFirst(S - h))
-        var x = bases[0]
+        try blocks(h, 0..<flows[h].count, g, state)
+    }
+
+    /// Exit e's segment: the blocks after exit e-1's (across sub-networks when one has no exit) up to exit e's, then
+    /// its classifier. Between segments inside sub-network h the state is its running feature map, the base features
+    /// of sub-networks h+1..S-1, sub-network h-1's outputs its remaining fusion blocks read, and h's cumulative
+    /// outputs so far (what h+1 fuses); at a sub-network's start this is exactly the state `stage` reads.
+    public func segment(_ e: Int, _ g: Graph, _ state: [Node]) throws -> (logits: Node, state: [Node]) {
+        guard (0..<exitCount).contains(e) else {
+            throw EngineError.invalidArgument(op: "RANet segment", "exit \(e) is outside 0..<\(exitCount)")
+        }
+        let (h, block) = (exitBlock[e].h, exitBlock[e].block)
+        var (subnetwork, first) = e == 0 ? (0, 0) : (exitBlock[e - 1].h, exitBlock[e - 1].block + 1)
+        var state = state
         var logits: [Node] = []
-        var cumulative: [Node] = []
-        var exit = firstExit[h]
-        for (j, block) in flows[h].enumerated() {
+        while subnetwork < h {
+            if first < flows[subnetwork].count {
+                let ran = try blocks(subnetwork, first..<flows[subnetwork].count, g, state)
+                logits += ran.logits
+                state = ran.state
+            }
+            subnetwork += 1
+            first = 0
+        }
+        let ran = try blocks(h, first..<(block + 1), g, state)
+        logits += ran.logits
+        guard logits.count == 1 else {
+            throw EngineError.invalidArgument(op: "RANet segment", "exit \(e)'s segment reached \(logits.count) exits")
+        }
+        return (logits[0], ran.state)
+    }
+
+    /// Runs blocks `range` of sub-network h on the state at `range.lowerBound` (layout: see `segment`); returns the
+    /// logits of the exits among them and the state at `range.upperBound`, or at sub-network h+1's start when the
+    /// range ends the sub-network.
+    func blocks(_ h: Int, _ range: Range<Int>, _ g: Graph, _ state: [Node]) throws -> (logits: [Node], state: [Node]) {
+        let S = config.subnetworks
+        let later = S - 1 - h
+        let lowCount = flows[h][range.lowerBound...].reduce(0) { count, block in
+            if case .fusion(let layers, _) = block.kind { return count + layers.count + 1 }
+            return count
+        }
+        guard state.count >= 1 + later + lowCount else {
+            throw EngineError.invalidArgument(
+                op: "RANet sub-network \(h)",
+                "a state of \(state.count) tensors cannot hold blocks \(range)'s \(1 + later + lowCount) inputs")
+        }
+        var x = state[0]
+        let bases = state[1..<(1 + later)]
+        var lowFlat = Array(state[(1 + later)..<(1 + later + lowCount)])
+        var cumulative = Array(state[(1 + later + lowCount)...])
+        var logits: [Node] = []
+        for j in range {
+            let block = flows[h][j]
             var lows: [Node]?
             if case .fusion(let layers, _) = block.kind {
                 lows = Array(lowFlat.prefix(layers.count + 1))
@@ -157,10 +208,10 @@ public final class RANet: EarlyExitNetwork, @unchecked Sendable {
             x = out
             cumulative += cum
             if j + 1 > config.blocks(h - 1) {
-                logits.append(try classifiers[exit](g, x))
-                exit += 1
+                logits.append(try classifiers[firstExit[h] + j - config.blocks(h - 1)](g, x))
             }
         }
-        return (logits, Array(bases.dropFirst()) + cumulative)
+        if range.upperBound == flows[h].count { return (logits, Array(bases) + cumulative) }
+        return (logits, [x] + bases + lowFlat + cumulative)
     }
 }

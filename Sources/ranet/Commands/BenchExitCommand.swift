@@ -1,6 +1,7 @@
 import AdaptiveInference
 import ArgumentParser
 import ExitPolicies
+import ExperimentRecords
 import Foundation
 import NeuralEngine
 
@@ -15,7 +16,11 @@ struct BenchExitCommand: ParsableCommand {
             best of --repetitions passes after an untimed warm-up batch. The FLOPs ratio is the early-exit average FLOPs \
             (simulation: sum of share x cumulative FLOPs of each exit) over the last exit's; the time ratio is early-exit \
             time over all-exits time. Early exit's exits and classes are checked against a simulation of the all-exits \
-            outputs, image by image. Build with -c release; the OpenBLAS kernel (corename) is printed.
+            outputs, image by image, and the FLOPs the engine really counted are reported next to the cost model's. \
+            Then each exit's latency for one image at a time (batch 1, the 0.99 quantile of 100 timings) is measured: \
+            what `ranet infer --deadline-ms` plans with. The result is stored with the run (the store's exit_benchmarks \
+            table; the dashboard's Budget view shows its measured speed-up). Build with -c release; the OpenBLAS kernel \
+            (corename) is printed.
 
             Images and channel conversion as in `ranet infer` (default: the run's test split). Exit rule: --budget \
             MFLOPS (default: half the last exit's MFLOPs), thresholds solved on the run's validation split, or \
@@ -40,7 +45,7 @@ struct BenchExitCommand: ParsableCommand {
     func run() throws {
         if let threads { EngineThreads.set(threads) }
         let store = try storeOptions.openStore()
-        let loaded = try model.load(store)
+        let loaded = try model.load(store, source: data.source)
         let progress = ProgressLine()
         let (dataset, source) = try InferenceInputs.dataset(data, loaded: loaded, note: progress.message)
         let resolved = try ResolvedRule.resolve(rule, loaded: loaded, store: store, batchSize: batchSize)
@@ -52,19 +57,33 @@ struct BenchExitCommand: ParsableCommand {
             repetitions: repetitions)
         let K = loaded.model.exitCount
         let last = Double(loaded.cumulativeFlops[K - 1])
-        if json {
-            var object: [String: Any] = [
-                "batchSize": result.batchSize, "flopsRatio": result.flopsRatio, "timeRatio": result.timeRatio,
-                "allExitsImagesPerSecond": result.allExitsImagesPerSecond,
-                "earlyExitImagesPerSecond": result.earlyExitImagesPerSecond,
-                "agreesWithSimulation": result.agreesWithSimulation, "executedFlopsRatio": result.executedFlopsRatio,
-                "disagreements": result.disagreements, "disagreementsAtThresholds": result.disagreementsAtThresholds,
-                "accuracy": result.accuracy, "images": dataset.count, "policy": rule.policy.rawValue,
-                "thresholds": thresholdsJSON(resolved.thresholds, exitCount: K), "lastExitFlops": last,
-                "run": loaded.runID, "checkpoint": loaded.checkpointPath, "threads": EngineThreads.count,
-                "blasCore": EngineThreads.blasCoreName,
+        var object: [String: Any] = [
+            "batchSize": result.batchSize, "flopsRatio": result.flopsRatio, "timeRatio": result.timeRatio,
+            "allExitsImagesPerSecond": result.allExitsImagesPerSecond,
+            "earlyExitImagesPerSecond": result.earlyExitImagesPerSecond,
+            "agreesWithSimulation": result.agreesWithSimulation, "executedFlopsRatio": result.executedFlopsRatio,
+            "disagreements": result.disagreements, "disagreementsAtThresholds": result.disagreementsAtThresholds,
+            "accuracy": result.accuracy, "images": dataset.count, "policy": rule.policy.rawValue,
+            "thresholds": thresholdsJSON(resolved.thresholds, exitCount: K), "lastExitFlops": last,
+            "run": loaded.runID, "checkpoint": loaded.checkpointPath, "threads": EngineThreads.count,
+            "blasCore": EngineThreads.blasCoreName,
+        ]
+        if let budget = resolved.budgetFlops { object["budget"] = budget }
+        if let profile = result.latencyProfile {
+            object["latencyProfile"] = [
+                "exitMs": profile.exitSeconds.map { $0 * 1000 }, "segmentMs": profile.segmentSeconds.map { $0 * 1000 },
+                "quantile": profile.quantile, "images": profile.images,
             ]
-            if let budget = resolved.budgetFlops { object["budget"] = budget }
+        }
+        let stored = try store.addExitBenchmark(
+            ExitBenchmarkRecord(
+                runID: loaded.runID, policy: rule.policy.rawValue, host: ProcessInfo.processInfo.hostName,
+                threads: EngineThreads.count, batchSize: batchSize,
+                resultJSON: String(
+                    decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+            ))
+        if json {
+            object["storedAs"] = stored
             try printJSONObject(object)
             return
         }
@@ -90,7 +109,7 @@ struct BenchExitCommand: ParsableCommand {
         print(
             String(
                 format:
-                    "FLOPs ratio %.3f (executed, whole sub-networks: %.3f), time ratio %.3f = %.2fx the FLOPs ratio; accuracy %.2f%%",
+                    "FLOPs ratio %.3f (executed, counted: %.3f), time ratio %.3f = %.2fx the FLOPs ratio; accuracy %.2f%%",
                 result.flopsRatio, result.executedFlopsRatio, result.timeRatio, result.timeRatio / result.flopsRatio,
                 result.accuracy * 100))
         print(
@@ -98,5 +117,11 @@ struct BenchExitCommand: ParsableCommand {
                 ? "agrees with the simulation on every image"
                 : "DISAGREES with the simulation on \(result.disagreements) image(s) (\(result.disagreementsAtThresholds) within 1e-5 of a threshold)"
         )
+        if let profile = result.latencyProfile {
+            print(
+                "latency to each exit, one image at a time (p\(Int(profile.quantile * 100)) of \(profile.images), ms): "
+                    + profile.exitSeconds.map { String(format: "%.3f", $0 * 1000) }.joined(separator: " "))
+        }
+        print("stored as exit benchmark \(stored) of run \(loaded.runID)")
     }
 }

@@ -26,11 +26,14 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Images per forward pass.") var batchSize: Int = 256
     @Option(help: "Store thumbnails of at most this many images per split (0: none).") var images: Int = 10_000
     @Flag(help: "Print one JSON object instead of tables.") var json = false
+    @OptionGroup(title: "Data of a run trained elsewhere (recorded with the run on first use)")
+    var source: DataSourceOptions
     @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
         let store = try storeOptions.openStore()
-        let loaded = try RunModel.load(store: store, runID: runID, checkpoint: checkpoint)
+        let loaded = try RunModel.load(
+            store: store, runID: runID, checkpoint: checkpoint, source: source, strict: true)
         let progress = ProgressLine()
         // One part of each batch per engine thread, each on one thread: faster than one batch spread over all threads.
         let evaluator = try ExitEvaluator(

@@ -1,8 +1,10 @@
+import AdaptiveNets
 import ArgumentParser
 import ExitPolicies
-import OutputsImport
 import ExperimentStore
 import Foundation
+import ModelConfigs
+import OutputsImport
 
 extension ImportedSplit.Kind: ExpressibleByArgument {}
 
@@ -27,7 +29,15 @@ struct ImportLogitsCommand: ParsableCommand {
             error nothing is written.
             """)
 
-    @Option(help: "Name of the new run.") var runName: String
+    @Option(help: "Name of the new run (without --run).") var runName: String?
+    @Option(
+        name: .customLong("run"),
+        help: ArgumentHelp(
+            "Add the evaluations to this run instead of creating one.",
+            discussion:
+                "E.g. the run the Python logger recorded while training the model. Refused when the outputs' exit count or --flops disagree with the run's model (its config, else its latest evaluation); without --flops the run's FLOPs are used."
+        ))
+    var runID: Int64?
     @Option(help: "Validation-split outputs (.npy or .safetensors); needed for budget curves.") var val: String?
     @Option(help: "Test-split outputs (.npy or .safetensors).") var test: String
     @Option(help: "Cumulative FLOPs per exit, comma-separated (15814410,31283220,... or 15.8M,31.3M,...).") var flops:
@@ -47,6 +57,13 @@ struct ImportLogitsCommand: ParsableCommand {
         false
     @OptionGroup var storeOptions: StoreOptions
 
+    func validate() throws {
+        if runID == nil && runName == nil { throw ValidationError("give --run-name NAME (a new run) or --run ID") }
+        if runID != nil && runName != nil {
+            throw ValidationError("--run adds to an existing run: --run-name is only for a new run")
+        }
+    }
+
     func run() throws {
         var splits: [ImportedSplit] = []
         if let val {
@@ -57,29 +74,51 @@ struct ImportLogitsCommand: ParsableCommand {
         splits.append(
             try ImportedSplit.load(
                 name: "test", path: test, labelsPath: testLabels, labelsOption: "--test-labels", kind: kind))
-        let flopsText =
-            try flops ?? splits.last!.metadata["flops"]
-            ?? {
-                throw CLIError(
-                    "--flops is required (cumulative FLOPs of each of the \(splits[0].outputs.exitCount) exits)")
-            }()
-        let cumulativeFlops = try CountList.parse(flopsText, option: "--flops")
         let exits = splits[0].outputs.exitCount
+        // A new run's store is opened only once every file checked out (a bad import must not create a store).
+        let existingStore = try runID.map { _ in try storeOptions.openStore() }
+        let runFlops = try runID.map { try Self.flops(ofRun: $0, store: existingStore!) } ?? nil
+        let flopsText = flops ?? splits.last!.metadata["flops"]
+        let cumulativeFlops =
+            try flopsText.map { try CountList.parse($0, option: "--flops") } ?? runFlops
+            ?? {
+                throw CLIError("--flops is required (cumulative FLOPs of each of the \(exits) exits)")
+            }()
+        if let runID, let runFlops {
+            guard runFlops.count == exits else {
+                throw CLIError(
+                    "run \(runID)'s model has \(runFlops.count) exits but \(splits[0].path) holds \(exits): "
+                        + "these outputs are not of that run's model")
+            }
+            guard runFlops == cumulativeFlops else {
+                throw CLIError(
+                    "run \(runID)'s model has per-exit cumulative FLOPs \(runFlops) but the import gives "
+                        + "\(cumulativeFlops) (from \(flops != nil ? "--flops" : "the file's metadata")): "
+                        + "these outputs are not of that run's model")
+            }
+        }
         let paramsText = params ?? splits.last!.metadata["params"]
         let cumulativeParams =
             try paramsText.map { try CountList.parse($0, option: "--params") } ?? Array(repeating: 0, count: exits)
         let plan = LogitsImport(
-            runName: runName, architecture: arch, dataset: dataset, splits: splits, flops: cumulativeFlops,
+            runName: runName ?? "", architecture: arch, dataset: dataset, splits: splits, flops: cumulativeFlops,
             params: cumulativeParams)
         let curves = try plan.budgetCurves()
-        let store = try storeOptions.openStore()
-        let (runID, evaluationIDs) = try plan.write(to: store, curves: curves)
+        let store = try existingStore ?? storeOptions.openStore()
+        let (runID, evaluationIDs) = try plan.write(to: store, curves: curves, existing: runID)
         if json {
             printJSON(runID: runID, evaluationIDs: evaluationIDs, splits: splits)
         } else {
             printTable(
                 runID: runID, evaluationIDs: evaluationIDs, splits: splits, flops: cumulativeFlops, curves: curves)
         }
+    }
+
+    /// The run's per-exit cumulative FLOPs: its model config's, else its latest evaluation's (nil: unknown).
+    static func flops(ofRun id: Int64, store: ExperimentStore) throws -> [Int64]? {
+        let run = try store.requiredRun(id: id)
+        if let flops = ModelFactory.cumulativeFlops(configJSON: run.configJSON) { return flops.map(Int64.init) }
+        return try store.evaluations(runID: id).last?.exitFLOPs
     }
 
     func printJSON(runID: Int64, evaluationIDs: [String: Int64], splits: [ImportedSplit]) {
@@ -112,6 +151,8 @@ struct ImportLogitsCommand: ParsableCommand {
             }
         }
         if curves.isEmpty { print("no --val: budget curves need a validation split and were not stored") }
-        print("imported as run \(runID) (\(curves.count) budget curves); explore it with ranet-tui --run \(runID)")
+        print(
+            "imported \(self.runID == nil ? "as" : "into") run \(runID) (\(curves.count) budget curves); explore it with "
+                + "ranet-tui --run \(runID)")
     }
 }

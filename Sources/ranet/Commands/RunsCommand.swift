@@ -1,3 +1,4 @@
+import AdaptiveNets
 import ArgumentParser
 import ExperimentStore
 
@@ -6,7 +7,11 @@ struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
         abstract: "List runs: id, name, status, dataset, architecture, epochs, best last-exit accuracy, FLOPs.",
-        discussion: "A run still marked running whose heartbeat is older than 60 s is shown as interrupted.")
+        discussion: """
+            A run still marked running whose heartbeat is older than 60 s is shown as interrupted. FLOPs are the last \
+            exit's cumulative FLOPs of the newest evaluation, else of the run's model config (runs logged from PyTorch \
+            with a ranet config included).
+            """)
 
     @OptionGroup var storeOptions: StoreOptions
 
@@ -14,7 +19,12 @@ struct RunsCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let summaries = try storeOptions.openStore().runSummaries()
+        let cache = ConfigFlopsCache()
+        let summaries = try storeOptions.openStore().runSummaries().map { summary in
+            var summary = summary
+            summary.lastExitFLOPs = summary.lastExitFLOPs ?? cache.lastExitFlops(configJSON: summary.configJSON)
+            return summary
+        }
         print(json ? try RunListing.json(summaries) : RunListing.table(summaries))
     }
 }

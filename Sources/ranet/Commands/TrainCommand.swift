@@ -57,6 +57,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
+        guard !force || resume != nil else { throw CLIError("--force applies only with --resume RUN") }
         if let threads { EngineThreads.set(threads) }
         let store = try storeOptions.openStore()
         let session =

@@ -4,10 +4,9 @@ import Foundation
 
 /// Which images `infer` and `bench-exit` run on when they come from a dataset.
 struct DataOptions: ParsableArguments {
-    @Option(help: "Dataset (default: the run's).")
-    var dataset: DatasetKind?
-    @Option(help: "Dataset directory (default: the run's for the run's dataset, else the dataset's usual location).")
-    var dataRoot: String?
+    @OptionGroup var source: DataSourceOptions
+    var dataset: DatasetKind? { source.dataset }
+    var dataRoot: String? { source.dataRoot }
     @Option(help: "val (the run's held-out validation images) or test.")
     var split: Split = .test
     @Option(help: "Use only the first N images of the split.")
@@ -18,12 +17,13 @@ struct DataOptions: ParsableArguments {
     }
 }
 
-/// Images fitted to a model's input: channels converted (grey <-> RGB), sizes checked (never resized).
+/// Images fitted to a model's input: channels converted (grey <-> RGB), sizes checked (resized only when asked).
 ///
 /// Grey images given to an RGB model are replicated into three channels; RGB given to a grey model become ITU-R 601
-/// luma (what PIL's `convert("L")` computes); an alpha channel is dropped. An image whose height or width differs
-/// from the model's input is refused with its path and both sizes: resizing would feed the model numbers unlike
-/// anything it was trained on.
+/// luma (what PIL's `convert("L")` computes); an alpha channel is dropped. An image file whose height or width
+/// differs from the model's input is refused with its path and both sizes unless `--fit` asks for the reference's
+/// evaluation resize and centre crop: silently resizing could feed the model numbers unlike anything it was trained
+/// on.
 enum InferenceInputs {
     /// A dataset split for a run's model, converted to the model's channels; says on stderr when it converts.
     static func dataset(_ options: DataOptions, loaded: RunModel, note: (String) -> Void) throws -> (Dataset, String) {
@@ -36,12 +36,16 @@ enum InferenceInputs {
             data = options.split == .val ? try loaded.validationData() : try loaded.testData()
         } else {
             let root = options.dataRoot
+            let input = loaded.model.inputShape
+            let size = (input[1], input[2])
             if options.split == .val {
-                data = try kind.load(.train, root: root, channels: channels)
+                data = try kind.load(.train, root: root, channels: channels, input: size)
                     .splittingValidation(size: settings.validationSize, seed: settings.options.seed).validation
+                    .evaluationCrop(input: input)
             } else {
-                let train = kind == .folder ? try kind.load(.train, root: root, channels: channels) : nil
-                data = try kind.load(.test, root: root, channels: channels, classNames: train?.classNames)
+                let classNames = kind == .folder ? try Dataset.imageFolderClasses(root: root) : nil
+                data = try kind.load(.test, root: root, channels: channels, classNames: classNames, input: size)
+                    .evaluationCrop(input: input)
             }
         }
         if let limit = options.limit { data = data.prefix(limit) }
@@ -50,35 +54,48 @@ enum InferenceInputs {
         return (try fit(data, to: loaded.model.inputShape, name: name, note: note), name)
     }
 
-    /// PNG files as one dataset (labels 0: unknown), converted to the model's channels; the first file of another
-    /// size than the model's input is refused.
-    static func pngFiles(
-        _ paths: [String], inputShape: [Int], classNames: [String], note: (String) -> Void
+    /// PNG or JPEG files as one dataset (labels 0: unknown), converted to the model's channels. A file of another
+    /// size than the model's input is refused, or with `fit` given the reference's evaluation transform (shorter
+    /// side resized to `ImageNetTransforms.resizeSide`, centre crop of the input's size).
+    static func imageFiles(
+        _ paths: [String], inputShape: [Int], classNames: [String], fit: Bool, note: (String) -> Void
     ) throws -> Dataset {
         let (channels, height, width) = (inputShape[0], inputShape[1], inputShape[2])
         var pixels: [UInt8] = []
         var converted = 0
+        var resized = 0
         for path in paths {
             let bytes: [UInt8]
             do { bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path))) } catch {
                 throw CLIError("\(path): cannot read the file (\(error.localizedDescription))")
             }
-            let decoded = try PNGCodec.decode(bytes, path: path)
-            guard decoded.height == height, decoded.width == width else {
-                throw CLIError(
-                    "\(path): image is \(decoded.width)x\(decoded.height) pixels but the model takes \(width)x\(height); "
-                        + "images are not resized (resize or crop it to \(width)x\(height) first)")
-            }
+            let decoded = try ImageDecoding.decode(bytes, path: path)
             let colour = decoded.channels >= 3 ? 3 : 1
-            let planar = planarPixels(decoded, colour: colour)
-            let image = try Dataset(
-                images: planar, labels: [0], classNames: ["?"], channels: colour, height: height, width: width)
+            var image = try Dataset(
+                images: planarPixels(decoded, colour: colour), labels: [0], classNames: ["?"], channels: colour,
+                height: decoded.height, width: decoded.width)
+            if decoded.height != height || decoded.width != width {
+                guard fit else {
+                    throw CLIError(
+                        "\(path): image is \(decoded.width)x\(decoded.height) pixels but the model takes \(width)x\(height); "
+                            + "images are not resized without --fit (which resizes and centre-crops as the "
+                            + "reference's evaluation does)"
+                    )
+                }
+                do { image = try image.fitted(toInput: inputShape) } catch { throw CLIError("\(path): \(error)") }
+                resized += 1
+            }
             if colour != channels { converted += 1 }
             pixels += try image.converted(toChannels: channels).images
         }
         if converted > 0 {
             note(
                 "\(converted) image(s) converted to the model's \(channels == 1 ? "grey" : "RGB") input (\(channels == 1 ? "ITU-R 601 luma" : "grey replicated to RGB"))"
+            )
+        }
+        if resized > 0 {
+            note(
+                "\(resized) image(s) resized (shorter side \(ImageNetTransforms.resizeSide(forInput: max(height, width)))) and centre-cropped to \(width)x\(height)"
             )
         }
         return try Dataset(
@@ -122,23 +139,10 @@ enum InferenceInputs {
         case .mnist: names = ClassNames.mnist
         case .cifar10: names = ClassNames.cifar10
         case .cifar100: names = ClassNames.cifar100
-        case .folder: names = settings.dataRoot.flatMap(folderClasses)
+        case .folder: names = try? Dataset.imageFolderClasses(root: settings.dataRoot)
         }
         if let names, names.count == classes { return names }
         return (0..<classes).map { "class \($0)" }
     }
 
-    private static func folderClasses(_ root: String) -> [String]? {
-        let train = (root as NSString).appendingPathComponent("train")
-        let base = FileManager.default.fileExists(atPath: train) ? train : root
-        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: base) else { return nil }
-        return entries.filter { name in
-            var isDirectory: ObjCBool = false
-            return !name.hasPrefix(".")
-                && FileManager.default.fileExists(
-                    atPath: (base as NSString).appendingPathComponent(name),
-                    isDirectory: &isDirectory)
-                && isDirectory.boolValue
-        }.sorted()
-    }
 }

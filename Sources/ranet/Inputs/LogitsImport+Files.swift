@@ -20,10 +20,12 @@ extension ImportedSplit {
 }
 
 extension LogitsImport {
-    /// Writes the run, its evaluations, samples and curves; on any failure the half-written run is removed.
+    /// Writes the evaluations, samples and curves into the existing run `existing` (checked by the caller), or into
+    /// a new run; on any failure what was written is removed again.
     func write(
-        to store: ExperimentStore, curves: [BudgetedBatchCurve]
+        to store: ExperimentStore, curves: [BudgetedBatchCurve], existing: Int64? = nil
     ) throws -> (runID: Int64, evaluations: [String: Int64]) {
+        if let existing { return try writeEvaluations(to: store, curves: curves, runID: existing, newRun: false) }
         let size = { (name: String) in splits.first { $0.name == name }?.outputs.sampleCount ?? 0 }
         let config: [String: Any] = [
             "source": "ranet import-logits", "exits": flops.count, "classes": splits[0].outputs.classCount,
@@ -37,8 +39,14 @@ extension LogitsImport {
                 name: runName, architecture: architecture, configJSON: configJSON, dataset: dataset,
                 validationSize: size("val"), testSize: size("test"), status: .running,
                 notes: "imported logits: " + splits.map { "\($0.name)=\($0.path)" }.joined(separator: " ")))
+        return try writeEvaluations(to: store, curves: curves, runID: runID, newRun: true)
+    }
+
+    private func writeEvaluations(
+        to store: ExperimentStore, curves: [BudgetedBatchCurve], runID: Int64, newRun: Bool
+    ) throws -> (runID: Int64, evaluations: [String: Int64]) {
+        var ids: [String: Int64] = [:]
         do {
-            var ids: [String: Int64] = [:]
             for split in splits {
                 let record = EvaluationRecord(
                     runID: runID, checkpointPath: split.path, split: split.name, exitFLOPs: flops,
@@ -50,10 +58,14 @@ extension LogitsImport {
                     try EvaluationWriter.storeCurve(curve, evaluationID: testID, exitCount: flops.count, store: store)
                 }
             }
-            try store.setStatus(.finished, runID: runID)
+            if newRun { try store.setStatus(.finished, runID: runID) }
             return (runID, ids)
         } catch {
-            _ = try? store.deleteRun(id: runID)
+            if newRun {
+                _ = try? store.deleteRun(id: runID)
+            } else {
+                for id in ids.values { _ = try? store.deleteEvaluation(id: id) }
+            }
             throw error
         }
     }

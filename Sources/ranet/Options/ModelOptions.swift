@@ -21,7 +21,8 @@ struct ModelOptions: ParsableArguments {
         }
     }
 
-    func load(_ store: ExperimentStore) throws -> RunModel {
-        try RunModel.load(store: store, runID: runID, checkpoint: checkpoint)
+    /// The model; `source` completes the data source of a run trained elsewhere (see `RunSettings.forInference`).
+    func load(_ store: ExperimentStore, source: DataSourceOptions? = nil) throws -> RunModel {
+        try RunModel.load(store: store, runID: runID, checkpoint: checkpoint, source: source)
     }
 }

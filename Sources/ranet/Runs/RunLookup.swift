@@ -16,7 +16,9 @@ extension RunRecord {
     /// The model config the run was created with, or an error naming the run.
     func modelConfig() throws -> ModelConfig {
         do { return try JSONDecoder().decode(ModelConfig.self, from: Data(configJSON.utf8)) } catch {
-            throw CLIError("run \(id ?? 0): its stored model config is not readable (\(error))")
+            throw CLIError(
+                "run \(id ?? 0): its stored config is not a ranet model config, so ranet cannot build its model "
+                    + "(a run of imported logits, or logged with another model's config): \(error)")
         }
     }
 }

@@ -19,12 +19,18 @@ struct RunModel {
 
     /// `--run ID` takes the run's latest checkpoint; `--checkpoint PATH` another file (it must fit the run's config).
     /// With only a checkpoint, the run is the one its metadata names (ranet train writes it).
-    static func load(store: ExperimentStore, runID: Int64?, checkpoint: String?) throws -> RunModel {
+    /// A run trained elsewhere takes its dataset and normalisation from its recorded data source completed by
+    /// `source` (stored with the run once the model is loaded; see `RunSettings.forInference`).
+    static func load(
+        store: ExperimentStore, runID: Int64?, checkpoint: String?, source: DataSourceOptions? = nil,
+        strict: Bool = false
+    ) throws -> RunModel {
         let id = try runID ?? CheckpointMetadata.runID(of: checkpoint, store: store)
         let run = try store.requiredRun(
             id: id, context: runID == nil ? " (named by checkpoint \(checkpoint ?? ""))" : "")
-        let settings = try RunSettings.decode(run.hyperParametersJSON, run: id)
         let config = try run.modelConfig()
+        let (settings, newSource) = try RunSettings.forInference(
+            run: run, options: source, channels: config.input[0], strict: strict)
         guard let path = checkpoint ?? run.checkpointPaths.last else {
             throw CLIError("run \(id) has no checkpoint yet (train at least one epoch, or pass --checkpoint PATH)")
         }
@@ -45,6 +51,10 @@ struct RunModel {
         }
         let cost = try model.cost()
         try CheckpointMetadata.check(metadata, path: path, runID: id, model: model, cost: cost)
+        if let newSource {
+            try store.setDataSource(newSource, runID: id)
+            FileHandle.standardError.write(Data("run \(id): data source recorded: \(try newSource.encoded())\n".utf8))
+        }
         return RunModel(
             run: run, runID: id, settings: settings, config: config, model: model, checkpointPath: path, cost: cost)
     }
@@ -59,10 +69,7 @@ struct RunModel {
 
     var cumulativeFlops: [Int64] { cost.cumulativeFlops.map(Int64.init) }
 
-    func validationData() throws -> Dataset { try settings.loadTrainingData(channels: model.inputShape[0]).validation }
+    func validationData() throws -> Dataset { try settings.loadTrainingData(input: model.inputShape).validation }
 
-    func testData() throws -> Dataset {
-        let train = try settings.dataset.load(.train, root: settings.dataRoot, channels: model.inputShape[0])
-        return try settings.loadTestData(channels: model.inputShape[0], classNames: train.classNames)
-    }
+    func testData() throws -> Dataset { try settings.loadTestData(input: model.inputShape) }
 }

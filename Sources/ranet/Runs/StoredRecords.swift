@@ -102,27 +102,8 @@ struct ResolvedRule {
                 budgetFlops: nil, validationFlops: nil, source: "--threshold")
         }
         let flops = loaded.cumulativeFlops
-        let target: Double
-        if let budget = rule.budget {
-            target = try BudgetCheck.flops(megaFlops: budget, cumulativeFlops: flops)
-        } else {
-            target = max(Double(flops[0]), defaultBudgetFraction * Double(flops[K - 1]))
-        }
-        let validation: ExitOutputs
-        let source: String
-        if let (record, outputs) = try StoredRecords.freshValidation(store, loaded: loaded) {
-            validation = outputs
-            source = "validation records of evaluation \(record.id ?? 0) (\(outputs.sampleCount) images)"
-        } else {
-            let data = try loaded.validationData()
-            guard data.count > 0 else {
-                throw CLIError("--budget needs the run's validation split, but run \(loaded.runID) holds out no images")
-            }
-            let evaluator = try ExitEvaluator(
-                model: loaded.model, normalization: loaded.settings.normalization, batchSize: max(batchSize, 64))
-            validation = try evaluator.evaluate(data).outputs
-            source = "the validation split evaluated now (\(data.count) images)"
-        }
+        let target = try budgetTarget(rule, cumulativeFlops: flops, defaultFraction: defaultBudgetFraction)
+        let (validation, source) = try validationOutputs(loaded: loaded, store: store, batchSize: batchSize)
         do {
             let point = try BudgetedBatch(
                 validation: validation, test: validation, policy: rule.policy, cumulativeFlops: flops
@@ -134,5 +115,30 @@ struct ResolvedRule {
         } catch {
             throw CLIError("--budget: \(error)")
         }
+    }
+
+    /// `--budget` in FLOPs (checked against the exits), or `defaultFraction` of the last exit's FLOPs.
+    static func budgetTarget(
+        _ rule: ExitRuleOptions, cumulativeFlops flops: [Int64], defaultFraction: Double = 0.5
+    ) throws -> Double {
+        if let budget = rule.budget { return try BudgetCheck.flops(megaFlops: budget, cumulativeFlops: flops) }
+        return max(Double(flops[0]), defaultFraction * Double(flops[flops.count - 1]))
+    }
+
+    /// The run's validation outputs the budget is solved on: fresh stored records of this checkpoint, else evaluated
+    /// now; with a description of where they came from.
+    static func validationOutputs(
+        loaded: RunModel, store: ExperimentStore, batchSize: Int
+    ) throws -> (ExitOutputs, String) {
+        if let (record, outputs) = try StoredRecords.freshValidation(store, loaded: loaded) {
+            return (outputs, "validation records of evaluation \(record.id ?? 0) (\(outputs.sampleCount) images)")
+        }
+        let data = try loaded.validationData()
+        guard data.count > 0 else {
+            throw CLIError("--budget needs the run's validation split, but run \(loaded.runID) holds out no images")
+        }
+        let evaluator = try ExitEvaluator(
+            model: loaded.model, normalization: loaded.settings.normalization, batchSize: max(batchSize, 64))
+        return (try evaluator.evaluate(data).outputs, "the validation split evaluated now (\(data.count) images)")
     }
 }

@@ -67,8 +67,11 @@ final class TrainingSession {
             options: options, dataset: c.dataset, dataRoot: c.dataRoot, validationSize: c.valSize,
             trainLimit: c.trainLimit, normalization: .unit(channels: model.inputShape[0]),
             augmentation: c.dataset.defaultAugmentation)
-        let data = try settings.loadTrainingData(channels: model.inputShape[0])
+        let data = try settings.loadTrainingData(input: model.inputShape)
         settings.normalization = Normalization.compute(from: data.train)
+        if settings.dataset == .folder, data.train.isAtResizeSide(input: model.inputShape) {
+            settings.augmentation = .imagenet  // photos kept at the resize side: the reference's ImageNet recipe
+        }
         let configJSON = String(decoding: try JSONEncoder().encode(config), as: UTF8.self)
         let record = RunRecord(
             name: c.name ?? "\(presetName) \(c.dataset.rawValue)", architecture: model.architecture,
@@ -101,7 +104,7 @@ final class TrainingSession {
         let settings = try RunSettings.decode(run.hyperParametersJSON, run: runID)
         let config = try run.modelConfig()
         let model = try ModelFactory.build(config, seed: run.seed, initialize: false)
-        let data = try settings.loadTrainingData(channels: model.inputShape[0])
+        let data = try settings.loadTrainingData(input: model.inputShape)
         // Checked again and recorded in one transaction: of two resumes started together, one wins.
         try store.claimRun(id: runID, force: force)
         let session = TrainingSession(
@@ -131,7 +134,8 @@ final class TrainingSession {
         let options = settings.options
         let trainLoader = try BatchLoader(
             dataset: train, batchSize: options.batchSize, normalization: settings.normalization,
-            augmentation: settings.augmentation, seed: options.seed)
+            augmentation: settings.augmentation, seed: options.seed,
+            outputSize: (model.inputShape[1], model.inputShape[2]))
         // Validation at the training batch size: its graph is alive beside the training graph, and at 256 it alone
         // held more activations than a training step (so a larger validation batch would raise peak memory).
         let valLoader =
@@ -140,7 +144,12 @@ final class TrainingSession {
                 dataset: validation, batchSize: options.batchSize, normalization: settings.normalization) : nil
         var trainer = try Trainer(model: model, options: options, train: trainLoader, validation: valLoader)
         if let resumeCheckpoint {
-            let loaded = try Checkpoint.load(resumeCheckpoint, into: model, optimizer: trainer.optimizer)
+            let loaded: (position: TrainingPosition, metadata: [String: String])
+            do { loaded = try Checkpoint.load(resumeCheckpoint, into: model, optimizer: trainer.optimizer) } catch {
+                // The claim marked the run running; it did not start, so it is interrupted as before.
+                try? store.setStatus(.interrupted, runID: runID)
+                throw error
+            }
             let momentum = trainer.optimizer.buffers
             trainer = try Trainer(
                 model: model, options: options, train: trainLoader, validation: valLoader, position: loaded.position)
