@@ -23,6 +23,9 @@ public final class Trainer {
     /// Threads the parts of a batch run on (`TrainingStep`; the parts are `options.resolvedBatchParts`). The results
     /// do not depend on it. While training runs OpenBLAS is set to one thread process-wide.
     public var threads = 1
+    /// False leaves the process's thread count alone (see `TrainingStep`; for tests that share their process with
+    /// other engine work, which changes the count under them).
+    public var oneBLASThreadEach = true
     let trainLoader: BatchLoader
     let validationLoader: BatchLoader?
     public private(set) var position: TrainingPosition
@@ -69,7 +72,7 @@ public final class Trainer {
         observer: TrainingObserver?, checkpointPath: String?, stop: StopSignal = StopSignal()
     ) throws -> Outcome {
         let parts = options.resolvedBatchParts
-        let step = TrainingStep(model: model, parts: parts, threads: threads)
+        let step = TrainingStep(model: model, parts: parts, threads: threads, oneBLASThreadEach: oneBLASThreadEach)
         let weights = options.exitWeights ?? Array(repeating: 1, count: model.exitCount)
         let params = model.store.parameters
         var lossSums = [Double](repeating: 0, count: model.exitCount)
@@ -114,7 +117,8 @@ public final class Trainer {
             }
             if let validationLoader {
                 let (losses, accuracies) = try Validation.run(
-                    model: model, loader: validationLoader, parts: parts, threads: threads)
+                    model: model, loader: validationLoader, parts: parts, threads: threads,
+                    oneThreadEach: oneBLASThreadEach)
                 observer?.epoch(
                     EpochReport(
                         epoch: position.epoch, exitLosses: losses, exitAccuracies: accuracies,

@@ -52,7 +52,7 @@ final class StopAfter: TrainingObserver {
 
     @Test func lossDecreasesAndMetricsAndCheckpointsArrive() throws {
         let (model, options, train, val) = try setup(epochs: 4)
-        let trainer = try Trainer(model: model, options: options, train: train, validation: val)
+        let trainer = try Self.sharingTheProcess(Trainer(model: model, options: options, train: train, validation: val))
         let observer = RecordingObserver()
         let path = tempPath("a")
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -78,16 +78,24 @@ final class StopAfter: TrainingObserver {
         #expect(observer.steps.last!.learningRate < 0.05 * 0.011)
     }
 
+    /// Other suites run engine work in this process at the same time: a trainer that set the process's BLAS thread
+    /// count would change it under them (and theirs under it). `TrainExactnessTests` covers the one-thread setting in
+    /// processes of its own.
+    static func sharingTheProcess(_ trainer: Trainer) -> Trainer {
+        trainer.oneBLASThreadEach = false
+        return trainer
+    }
+
     @Test func resumeAfterAnInterruptionGivesIdenticalParameters() throws {
         let (straightModel, options, train, val) = try setup(epochs: 2)
-        _ = try Trainer(model: straightModel, options: options, train: train, validation: val)
+        _ = try Self.sharingTheProcess(Trainer(model: straightModel, options: options, train: train, validation: val))
             .run(observer: nil, checkpointPath: nil)
 
         let (model, _, _, _) = try setup(epochs: 2)
         let path = tempPath("b")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let stopper = StopAfter(4)  // mid-epoch: 6 batches per epoch
-        let outcome = try Trainer(model: model, options: options, train: train, validation: val)
+        let outcome = try Self.sharingTheProcess(Trainer(model: model, options: options, train: train, validation: val))
             .run(observer: stopper, checkpointPath: path, stop: stopper.signal)
         #expect(outcome == .interrupted)
 
@@ -95,8 +103,8 @@ final class StopAfter: TrainingObserver {
         let fresh = try Trainer(model: resumed, options: options, train: train, validation: val)
         let loaded = try Checkpoint.load(path, into: resumed, optimizer: fresh.optimizer)
         #expect(loaded.position == TrainingPosition(epoch: 0, batch: 4, globalStep: 4))
-        let continued = try Trainer(
-            model: resumed, options: options, train: train, validation: val, position: loaded.position)
+        let continued = try Self.sharingTheProcess(
+            Trainer(model: resumed, options: options, train: train, validation: val, position: loaded.position))
         for (name, buffer) in fresh.optimizer.buffers { continued.optimizer.setBuffer(name, buffer) }
         #expect(try continued.run(observer: nil, checkpointPath: path) == .finished)
         for (a, b) in zip(straightModel.store.parameters, resumed.store.parameters) {

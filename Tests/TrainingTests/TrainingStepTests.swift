@@ -42,7 +42,8 @@ import Training
         let split = try make()
         let (x, labels) = Self.batch(batchSize, whole.inputShape, classes: whole.classes)
         let weights = (0..<whole.exitCount).map { Float($0 + 1) / Float(whole.exitCount) }
-        let a = try TrainingStep(model: whole).run(images: x, labels: labels, weights: weights)
+        let a = try TrainingStep(model: whole, oneBLASThreadEach: false).run(
+            images: x, labels: labels, weights: weights)
         let step = TrainingStep(model: split, parts: replicas, threads: threads, oneBLASThreadEach: false)
         let initial = split.store.buffers.map {
             Array(UnsafeBufferPointer(start: $0.value.data, count: $0.value.count))
@@ -107,7 +108,7 @@ import Training
         let loader = try BatchLoader.evaluation(
             dataset: data, batchSize: 16, normalization: Normalization.compute(from: data))
         let model = try RANet(config: TrainingStepTests.ranet, seed: 5)
-        let whole = try Validation.run(model: model, loader: loader)
+        let whole = try Validation.run(model: model, loader: loader, oneThreadEach: false)
         let split = try Validation.run(model: model, loader: loader, parts: 4, threads: 3, oneThreadEach: false)
         #expect(whole.accuracies == split.accuracies)
         for (a, b) in zip(whole.losses, split.losses) { #expect(abs(a - b) <= 1e-5 * max(1, abs(a))) }
@@ -128,7 +129,7 @@ import Training
         let loader = try BatchLoader.evaluation(
             dataset: data, batchSize: 16, normalization: Normalization.compute(from: data))
         let model = try RANet(config: TrainingStepTests.ranet, seed: 5)
-        let whole = try Validation.run(model: model, loader: loader)
+        let whole = try Validation.run(model: model, loader: loader, oneThreadEach: false)
         let split = try Validation.run(model: model, loader: loader, parts: 3, oneThreadEach: false)
         #expect(whole.accuracies == split.accuracies)
         for (a, b) in zip(whole.losses, split.losses) { #expect(abs(a - b) <= 1e-5 * max(1, abs(a))) }
