@@ -49,7 +49,8 @@ bench: deps
 		$(BENCH_ENV) .build/release/ranet bench --preset $$preset --mode latency --threads $$threads || exit 1; \
 	done; done
 
-# The same measurements beside the lean PyTorch RANet of python/bench (needs `pip install torch`).
+# The same measurements beside the lean PyTorch models of python/bench and ONNX Runtime on them, ratios and goals in
+# one table (needs `pip install torch onnx onnxruntime`; ARGS="--presets ... --threads ..." narrows it).
 bench-compare: deps
 	$(SWIFT) build -c release
 	python3 python/bench/compare.py $(ARGS)

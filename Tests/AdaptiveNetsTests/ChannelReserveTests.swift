@@ -42,3 +42,32 @@ import Testing
         }
     }
 }
+
+/// MSDNet's units append in place: each scale's feature map grows in one buffer from the stem or transition that
+/// starts it to the next transition, every branch writing its output behind it, in training and evaluation graphs.
+@Suite struct MSDNetChannelReserveTests {
+    @Test(arguments: ["fmnist-msdnet", "linGrow"], [false, true])
+    func unitsAppendToTheirInputsBuffer(config name: String, training: Bool) throws {
+        let config = try name == "linGrow" ? MSDNetShapeTests.mnistLinGrow : #require(MSDNetConfig.presets[name])
+        let model = try MSDNet(config: config, seed: 1)
+        let g = Graph(training: training, recordsGradients: training)
+        var x = try model.begin(g, g.input(Tensor(zeros: [2] + model.inputShape)))
+        var layers = 0
+        for (k, modules) in model.blocks.enumerated() {
+            for module in modules {
+                let y = try module(g, x)
+                if case .layer(let layer) = module {
+                    let shift = layer.drops ? 1 : 0
+                    for (i, out) in y.enumerated() {
+                        #expect(
+                            out.storage.data == x[i + shift].storage.data && out.channelOffset == 0,
+                            "block \(k), layer \(layers), scale \(i + shift) copied its input")
+                    }
+                    layers += 1
+                }
+                x = y
+            }
+        }
+        #expect(layers == config.layersPerBlock.reduce(0, +))
+    }
+}

@@ -1,8 +1,9 @@
-"""Checks the lean PyTorch RANet against the reference before it is used for timing.
+"""Checks the lean PyTorch RANet and MSDNet against the references before they are used for timing.
 
-1. Test-vector set S (reference PyTorch code): weights load strictly, eval and train logits, loss, gradients,
+1. Test-vector sets S (RANet) and MS (MSDNet; reference PyTorch code): weights load strictly, eval and train logits, loss, gradients,
    BN running stats after one train forward, parameters after one SGD step, and eval logits after that step.
-2. Parameter counts and exit input shapes of the benchmark presets against `ranet flops <preset> --json`.
+2. Parameter counts and exit input shapes of the benchmark presets (both families) against
+   `ranet flops <preset> --json`.
 Exit status 1 if anything is off.
 """
 import os
@@ -16,11 +17,14 @@ import torch.nn.functional as F
 from safetensors import safe_open
 from safetensors.torch import load_file
 
-from torch_bench import PRESETS
+from torch_bench import MSDNET_PRESETS, PRESETS, build
+from torch_msdnet import MSDNet, MSDNetConfig
 from torch_ranet import RANet, RANetConfig
 
-# The reference vectors sit in ../shared next to the repository (override with RANET_VECTORS).
+# The reference vectors sit in ../shared next to the repository (override with RANET_VECTORS, the directory of set S;
+# set MS is its sibling).
 VECTORS = Path(os.environ.get("RANET_VECTORS", Path(__file__).resolve().parents[3] / "shared/vectors/S"))
+VECTORS_MS = VECTORS.parent / "MS"
 RANET_BIN = Path(__file__).resolve().parents[2] / ".build/release/ranet"
 LOGIT_TOL = 1e-4
 ok = True
@@ -47,14 +51,23 @@ def config_from_reference_args(args, input_nchw):
                        input=input_nchw[1:], compressFactor=args["compress_factor"], reduction=args["reduction"])
 
 
-def check_vectors():
-    with safe_open(str(VECTORS / "io.safetensors"), "pt") as f:
+def msdnet_config_from_reference_args(args, input_nchw):
+    """The official MSDNet argparse fields -> MSDNetConfig (as the Swift ModelFactory maps them)."""
+    data = args.get("data", "cifar10").lower()
+    return MSDNetConfig(nBlocks=args["nBlocks"], stepMode=args["stepmode"], step=args["step"], base=args["base"],
+                        nChannels=args["nChannels"], growthRate=args["growthRate"], grFactor=args["grFactor"],
+                        bnFactor=args["bnFactor"], classes=args["num_classes"], input=input_nchw[1:],
+                        reduction=args["reduction"], bottleneck=args["bottleneck"],
+                        stem="cifar" if data.startswith("cifar") else "imagenet")
+
+
+def check_vectors(directory, make_model):
+    with safe_open(str(directory / "io.safetensors"), "pt") as f:
         meta = f.metadata()
-    io = load_file(str(VECTORS / "io.safetensors"))
-    weights = load_file(str(VECTORS / "weights.safetensors"))
-    cfg = config_from_reference_args(json.loads(meta["args"]), json.loads(meta["input_shape_NCHW"]))
-    print(f"set S: {cfg}")
-    model = RANet(cfg)
+    io = load_file(str(directory / "io.safetensors"))
+    weights = load_file(str(directory / "weights.safetensors"))
+    model = make_model(json.loads(meta["args"]), json.loads(meta["input_shape_NCHW"]))
+    print(f"set {directory.name}: {model.cfg}")
     # The file omits the BN counters num_batches_tracked (unused with momentum 0.1); take ours, then load
     # strictly so every other name and shape must match exactly.
     state = model.state_dict()
@@ -100,8 +113,9 @@ def check_vectors():
 def check_presets():
     global ok
     print("presets vs `ranet flops --json` (parameters = last cumulative value = whole model):")
-    for name, cfg in PRESETS.items():
-        model = RANet(cfg).eval()
+    for name in list(PRESETS) + list(MSDNET_PRESETS):
+        model, cfg = build(name)
+        model.eval()
         ours = sum(p.numel() for p in model.parameters())
         flops = json.loads(subprocess.run([str(RANET_BIN), "flops", name, "--json"], check=True,
                                           capture_output=True, text=True).stdout)
@@ -109,7 +123,9 @@ def check_presets():
         # Also the feature shape entering each exit (one batch-1 forward), a check of the whole layout.
         shapes = []
         for c in model.classifier:
-            c.register_forward_pre_hook(lambda m, inp: shapes.append(list(inp[0].shape[1:])))
+            # RANet's classifiers take a tensor, MSDNet's the feature list (they read its coarsest scale).
+            c.register_forward_pre_hook(
+                lambda m, inp: shapes.append(list((inp[0] if torch.is_tensor(inp[0]) else inp[0][-1]).shape[1:])))
         with torch.inference_mode():
             model(torch.zeros(1, *cfg.input))
         good = ours == swift and shapes == flops["classifierInput"]
@@ -120,7 +136,8 @@ def check_presets():
 
 if __name__ == "__main__":
     torch.set_num_threads(1)  # tiny work; leave the cores alone
-    check_vectors()
+    check_vectors(VECTORS, lambda args, shape: RANet(config_from_reference_args(args, shape)))
+    check_vectors(VECTORS_MS, lambda args, shape: MSDNet(msdnet_config_from_reference_args(args, shape)))
     check_presets()
     print("PARITY OK" if ok else "PARITY FAILED")
     sys.exit(0 if ok else 1)

@@ -1,4 +1,4 @@
-"""Throughput of the lean PyTorch RANet on random input, measured like `ranet bench`.
+"""Throughput of the lean PyTorch RANet or MSDNet on random input, measured like `ranet bench`.
 
 train: forward through all exits + sum of per-exit cross-entropies + backward + SGD step (train mode);
 eval: forward through all exits under inference_mode (eval mode); latency: eval at batch 1.
@@ -11,6 +11,7 @@ import time
 import torch
 import torch.nn.functional as F
 
+from torch_msdnet import MSDNet, MSDNetConfig
 from torch_ranet import RANet, RANetConfig
 
 # Copies of the Swift presets (Sources/AdaptiveNets/RANet/RANetPresets.swift).
@@ -23,10 +24,26 @@ PRESETS = {
                                  classes=10, input=[3, 32, 32]),
 }
 
+# Copies of the Swift MSDNet presets (Sources/ModelConfigs/MSDNetPresets.swift: the README's CIFAR settings).
+MSDNET_PRESETS = {
+    "fmnist-msdnet": MSDNetConfig(nBlocks=5, stepMode="even", step=2, base=2, nChannels=16, growthRate=6,
+                                  grFactor=[1, 2, 4], bnFactor=[1, 2, 4], classes=10, input=[1, 28, 28]),
+    "cifar10-anytime": MSDNetConfig(nBlocks=7, stepMode="even", step=2, base=4, nChannels=16, growthRate=6,
+                                    grFactor=[1, 2, 4], bnFactor=[1, 2, 4], classes=10, input=[3, 32, 32]),
+}
+ALL_PRESETS = sorted(PRESETS) + sorted(MSDNET_PRESETS)
+
+
+def build(preset):
+    """The lean model of a preset (RANet or MSDNet) and its config."""
+    if preset in MSDNET_PRESETS:
+        return MSDNet(MSDNET_PRESETS[preset]), MSDNET_PRESETS[preset]
+    return RANet(PRESETS[preset]), PRESETS[preset]
+
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--preset", choices=sorted(PRESETS), default="fmnist-small")
+    p.add_argument("--preset", choices=ALL_PRESETS, default="fmnist-small")
     p.add_argument("--mode", choices=["train", "eval", "latency"], default="train")
     p.add_argument("--batch-size", type=int, default=64, help="images per batch (latency: 1)")
     p.add_argument("--threads", type=int, default=torch.get_num_threads())
@@ -37,11 +54,10 @@ def main():
     torch.set_num_threads(a.threads)
     torch.set_num_interop_threads(1)  # only intra-op threads, like the Swift engine's thread count
     torch.manual_seed(1)
-    cfg = PRESETS[a.preset]
+    model, cfg = build(a.preset)
     batch = 1 if a.mode == "latency" else a.batch_size
     if a.mode == "train" and batch < 2:
         p.error("--batch-size must be at least 2 for training (BatchNorm batch statistics)")
-    model = RANet(cfg)
     x = torch.randn(batch, *cfg.input)
     y = torch.arange(batch) % cfg.classes  # labels as `ranet bench` makes them
     if a.mode == "train":

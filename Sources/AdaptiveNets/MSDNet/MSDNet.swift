@@ -20,6 +20,8 @@ public final class MSDNet: PooledFeatureNetwork, @unchecked Sendable {
 
     /// First layer (`blocks.0.0.layers.<s>`), one ConvBasic per scale, each reading the previous scale's output.
     let stem: [ConvBasic]
+    /// Width each stem output's channel buffer is given for the concatenations that follow it.
+    let stemReserves: [Int]
     /// Each block's modules after the stem, in Sequential order.
     let blocks: [[MSDNModule]]
     let classifiers: [MSDNetClassifier]
@@ -52,7 +54,24 @@ public final class MSDNet: PooledFeatureNetwork, @unchecked Sendable {
                     init: .pytorchDefault))
         }
         self.stem = stem
-        blocks = config.plan().enumerated().map { k, layers in Self.buildBlock(b, k, layers, config) }
+        let blocks = config.plan().enumerated().map { k, layers in Self.buildBlock(b, k, layers, config) }
+        let widths = Self.concatenationWidths(stem: stem, blocks: blocks)
+        // The ImageNet stem's max-pool makes a new node, so its first scale starts a buffer at the first concat.
+        stemReserves = stem.indices.map { s in s == 0 && config.isImageNetStem ? 0 : widths[.stem(s)] ?? 0 }
+        self.blocks = blocks.enumerated().map { k, modules in
+            modules.enumerated().map { m, module in
+                switch module {
+                case .layer(var layer):
+                    for i in layer.units.indices {
+                        layer.units[i].reserve = widths[.unit(block: k, module: m, unit: i)] ?? 0
+                    }
+                    return .layer(layer)
+                case .transition(let convs, _):
+                    return .transition(
+                        convs, reserves: convs.indices.map { widths[.transition(block: k, module: m, conv: $0)] ?? 0 })
+                }
+            }
+        }
         // state_dict order: every block, then every classifier.
         classifiers = config.blockOutputWidths.enumerated().map { k, n in
             MSDNetClassifier(
@@ -84,10 +103,52 @@ public final class MSDNet: PooledFeatureNetwork, @unchecked Sendable {
                         ConvBasic(
                             b, "blocks.\(k).\(j).m.\(s - offset).net", in: n * config.grFactor[s],
                             out: reduced * config.grFactor[s], kernel: 1, stride: 1, init: .pytorchDefault)
-                    }))
+                    }, reserves: []))
             j += 1
         }
         return modules
+    }
+
+    /// Where a scale's feature map is made: by the stem, by an MSDN layer's unit, or by a transition.
+    private enum Place: Hashable {
+        case stem(Int)
+        case unit(block: Int, module: Int, unit: Int)
+        case transition(block: Int, module: Int, conv: Int)
+    }
+
+    /// For every place that makes a scale's feature map, the width that map reaches before its chain of
+    /// concatenations ends: at a transition (which starts a new chain), where a layer drops the scale, or at the end
+    /// of the network. Buffers that wide let every later unit write behind the map in place.
+    private static func concatenationWidths(stem: [ConvBasic], blocks: [[MSDNModule]]) -> [Place: Int] {
+        var widths: [Place: Int] = [:]
+        var width = stem.map(\.outChannels)
+        var pending: [[Place]] = stem.indices.map { [.stem($0)] }
+        func close(_ s: Int) {
+            for place in pending[s] { widths[place] = width[s] }
+            pending[s] = []
+        }
+        for (k, modules) in blocks.enumerated() {
+            for (m, module) in modules.enumerated() {
+                switch module {
+                case .layer(let layer):
+                    let offset = stem.count - layer.units.count
+                    for s in 0..<offset { close(s) }
+                    for (i, unit) in layer.units.enumerated() {
+                        width[offset + i] += (unit.down?.outChannels ?? 0) + unit.normal.outChannels
+                        pending[offset + i].append(.unit(block: k, module: m, unit: i))
+                    }
+                case .transition(let convs, _):
+                    let offset = stem.count - convs.count
+                    for (i, conv) in convs.enumerated() {
+                        close(offset + i)
+                        width[offset + i] = conv.outChannels
+                        pending[offset + i] = [.transition(block: k, module: m, conv: i)]
+                    }
+                }
+            }
+        }
+        for s in stem.indices { close(s) }
+        return widths
     }
 
     /// The first layer: every scale's initial features, finest first.
@@ -95,7 +156,7 @@ public final class MSDNet: PooledFeatureNetwork, @unchecked Sendable {
         var features: [Node] = []
         var current = x
         for (s, layer) in stem.enumerated() {
-            current = try layer(g, current)
+            current = try layer(g, current, reserve: stemReserves[s])
             if s == 0 && config.isImageNetStem { current = try g.maxPool(current, kernel: 3, stride: 2, padding: 1) }
             features.append(current)
         }

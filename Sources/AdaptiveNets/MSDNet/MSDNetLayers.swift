@@ -25,32 +25,45 @@ struct MSDNConvBN: Sendable {
         stride = down ? 2 : 1
     }
 
-    func callAsFunction(_ g: Graph, _ x: Node) throws -> Node {
+    var outChannels: Int { conv.shape[0] }
+
+    /// `slot`: where in a concatenation's buffer the output goes (see `Graph.slot`).
+    func callAsFunction(_ g: Graph, _ x: Node, into slot: ChannelSlot? = nil) throws -> Node {
         var h = x
         if let reduce { h = try g.convBNReLU(x, weight: reduce.weight, reduce.bn) }
-        return try g.convBNReLU(h, weight: conv, stride: stride, padding: 1, bn)
+        return try g.convBNReLU(h, weight: conv, stride: stride, padding: 1, bn, into: slot)
     }
 }
 
 /// One output scale of an MSDN layer: cat[x_s, down(x_{s-1}), normal(x_s)] (ConvDownNormal) or cat[x_s, normal(x_s)]
-/// (ConvNormal, only the finest output scale of a layer that drops nothing).
+/// (ConvNormal, only the finest output scale of a layer that drops nothing). The branches write their outputs
+/// straight behind x in its channel buffer (see `Graph.slot`), in the reference's order (down, then normal), so the
+/// concatenation copies nothing and a recording graph sums the same gradients in the same order as one that copies.
 struct MSDNScaleUnit: Sendable {
     let down: MSDNConvBN?
     let normal: MSDNConvBN
+    /// Width of the scale's feature map when its concatenations end (at the next transition or the network's end).
+    var reserve = 0
 
     func callAsFunction(_ g: Graph, finer: Node?, _ x: Node) throws -> Node {
-        guard let down else { return try g.concat([x, try normal(g, x)]) }
+        guard let down else {
+            let slot = g.slot(after: x, channels: normal.outChannels)
+            return try g.concat([x, try normal(g, x, into: slot)], reserveChannels: reserve)
+        }
         guard let finer else {
             throw EngineError.invalidArgument(op: "MSDNet down+normal unit", "no finer-scale input")
         }
-        return try g.concat([x, try down(g, finer), try normal(g, x)])
+        let downSlot = g.slot(after: x, channels: down.outChannels)
+        let normalSlot = g.slot(after: x, skipping: down.outChannels, channels: normal.outChannels)
+        let d = try down(g, finer, into: downSlot)
+        return try g.concat([x, d, try normal(g, x, into: normalSlot)], reserveChannels: reserve)
     }
 }
 
 /// One MSDN layer (`blocks.<b>.<j>.layers.<i>`): a unit per output scale; a dropping layer reads one more (finer)
 /// scale than it outputs and discards it.
 struct MSDNLayer: Sendable {
-    let units: [MSDNScaleUnit]
+    var units: [MSDNScaleUnit]
     let drops: Bool
 
     init(_ b: ModelBuilder, _ prefix: String, config c: MSDNetConfig, plan: MSDNetConfig.LayerPlan) {
@@ -97,20 +110,21 @@ struct MSDNLayer: Sendable {
     }
 }
 
-/// A module of a block after the stem: an MSDN layer, or a transition (`m.<i>`: one 1x1 ConvBasic per scale).
+/// A module of a block after the stem: an MSDN layer, or a transition (`m.<i>`: one 1x1 ConvBasic per scale, each
+/// output starting a channel buffer `reserves[i]` wide for the concatenations that follow it).
 enum MSDNModule: Sendable {
     case layer(MSDNLayer)
-    case transition([ConvBasic])
+    case transition([ConvBasic], reserves: [Int])
 
     func callAsFunction(_ g: Graph, _ x: [Node]) throws -> [Node] {
         switch self {
         case .layer(let layer): return try layer(g, x)
-        case .transition(let convs):
+        case .transition(let convs, let reserves):
             guard convs.count == x.count else {
                 throw EngineError.invalidArgument(
                     op: "MSDNet transition", "expected \(convs.count) scales, got \(x.count)")
             }
-            return try zip(convs, x).map { conv, feature in try conv(g, feature) }
+            return try convs.indices.map { i in try convs[i](g, x[i], reserve: reserves[i]) }
         }
     }
 }

@@ -14,7 +14,7 @@ struct BenchCommand: ParsableCommand {
             train: forward + backward through all exits + SGD step, the batch split into parts (--batch-parts) with \
             shared batch-norm statistics, run on the threads, as `ranet train` does (--profile then times the first part, waits included); \
             eval: forward through all exits, the batch split into one part per thread as `ranet eval` does (whole with \
-            --profile); latency: eval at batch 1. Reports the \
+            --profile); latency: eval at batch 1 (one image is not split: it runs on one thread). Reports the \
             median images/s over repeats after a warm-up, and with --profile the time per op kind of one step. Build \
             with -c release; OpenBLAS's kernel is printed (its corename).
             """)
@@ -55,6 +55,9 @@ struct BenchCommand: ParsableCommand {
         // Batch-64 eval as `ranet eval` runs it: one part of the batch per thread, each on one thread.
         // (--profile times one graph, so it keeps the whole batch together.)
         let parts = mode == .eval && !profile ? min(EngineThreads.count, batch) : 1
+        // One image is not split: its small GEMMs and loops lose more to handing work to a second thread than they
+        // gain, so latency runs on one thread (as `--threads 1` would).
+        let oneThread = mode == .latency && !profile
         let partGraphs = (0..<parts).map { _ in Graph(training: false) }
         let bounds = EngineThreads.partBounds(batch, parts: parts)
         let partInputs = (0..<parts).map { x.rows(bounds[$0]..<bounds[$0 + 1]) }
@@ -66,6 +69,11 @@ struct BenchCommand: ParsableCommand {
                 try EngineThreads.runParts(parts) { part in
                     partGraphs[part].reset()
                     _ = try model.forward(partGraphs[part], partGraphs[part].input(partInputs[part]))
+                }
+            } else if oneThread {
+                try EngineThreads.withOneThreadEach {
+                    graph.reset()
+                    _ = try model.forward(graph, graph.input(x))
                 }
             } else {
                 graph.reset()
