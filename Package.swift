@@ -152,6 +152,7 @@ if ProcessInfo.processInfo.environment["RANET_FUZZ"] == "1" {
         ("checkpoint", ["AdaptiveNets", "ModelConfigs", "NeuralEngine", "Training"]),
         ("logits", ["AdaptiveNets", "NumericArrays", "OutputsImport"]), ("npy", ["NumericArrays"]),
         ("idx", ["Datasets"]), ("idx-gzip", ["Datasets"]), ("cifar", ["Datasets"]), ("png", ["Datasets"]),
+        ("jpeg", ["Datasets"]),
         ("config", ["AdaptiveNets", "ModelConfigs"]), ("theme", ["Dashboard"]), ("store-file", ["ExperimentStore"]),
     ]
     for (name, dependencies) in fuzzTargets {

@@ -6,7 +6,7 @@
 set -u
 SWIFT=${SWIFT:-swift}
 SECONDS_EACH=${FUZZ_SECONDS:-60}
-TARGETS=${FUZZ_TARGETS:-"safetensors checkpoint logits npy idx idx-gzip cifar png config theme store-file"}
+TARGETS=${FUZZ_TARGETS:-"safetensors checkpoint logits npy idx idx-gzip cifar png jpeg config theme store-file"}
 BUILD=.build/fuzz
 cd "$(dirname "$0")/.." || exit 1
 for target in $TARGETS; do

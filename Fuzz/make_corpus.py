@@ -89,6 +89,21 @@ put("png", "rgb", png(3, 2, 2, [[10, 20, 30] * 3, [200, 100, 0] * 3]))
 put("png", "rgba", png(2, 2, 6, [[1, 2, 3, 255, 4, 5, 6, 0]] * 2))
 put("png", "palette", png(2, 2, 3, [[0, 1], [1, 0]], palette=[255, 0, 0, 0, 0, 255]))
 
+
+def jpeg(width, height, channels, flags):
+    """A JPEG of a gradient, written by libjpeg-turbo's cjpeg (libjpeg-turbo-progs) from a PPM/PGM."""
+    import subprocess
+    magic = b"P6" if channels == 3 else b"P5"
+    pixels = bytes((x * 37 + y * 11 + c * 80) % 256 for y in range(height) for x in range(width) for c in range(channels))
+    netpbm = magic + b"\n%d %d\n255\n" % (width, height) + pixels
+    return subprocess.run(["cjpeg"] + flags, input=netpbm, capture_output=True, check=True).stdout
+
+
+put("jpeg", "grey", jpeg(8, 8, 1, []))
+put("jpeg", "rgb", jpeg(16, 12, 3, ["-quality", "90"]))
+put("jpeg", "progressive", jpeg(17, 9, 3, ["-progressive"]))
+put("jpeg", "subsampled-odd", jpeg(23, 31, 3, ["-sample", "2x2", "-optimize"]))
+
 ranet = {"nChannels": 4, "growthRate": 4, "grFactor": [2, 1], "bnFactor": [2, 1], "scaleList": [1, 2], "nBlocks": 1,
          "blockStep": 2, "step": 1, "stepMode": "even", "compressFactor": 0.25, "reduction": 0.5, "classes": 4,
          "stem": "cifar", "input": [1, 12, 12]}
