@@ -15,10 +15,15 @@ import Testing
         let fixture = try AdaptiveFixture.get()
         let dir = try ImportLogitsTests.temporaryDirectory("hostile-out")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let storeBefore = bytes(fixture.store)
-        let export = try fixture.ranet(["export", "--run", "1", "--what", "epochs", "--out", fixture.store])
+        // A store of its own: other tests write into the shared fixture's store while this one runs.
+        let ownStore = dir + "/own.sqlite"
+        #expect(try CLI.run(["runs", "--store", ownStore], timeout: 60).status == 0)
+        let storeBefore = bytes(ownStore)
+        #expect(storeBefore?.isEmpty == false)
+        let export = try CLI.run(
+            ["export", "--run", "1", "--what", "epochs", "--out", ownStore, "--store", ownStore], timeout: 60)
         #expect(export.status != 0 && export.stderr.contains("experiment store"), "\(export.stderr)")
-        #expect(bytes(fixture.store) == storeBefore)
+        #expect(bytes(ownStore) == storeBefore)
 
         let checkpointBefore = bytes(fixture.checkpoint)
         for command in [["export-weights", "--run", "1"], ["import-weights", "--weights", fixture.otherCheckpoint]] {
