@@ -155,8 +155,10 @@ if ProcessInfo.processInfo.environment["RANET_FUZZ"] == "1" {
         ("jpeg", ["Datasets"]),
         ("config", ["AdaptiveNets", "ModelConfigs"]), ("theme", ["Dashboard"]), ("store-file", ["ExperimentStore"]),
     ]
+    package.targets.append(.target(name: "FuzzDriver", path: "Fuzz/Sources/FuzzDriver"))
     for (name, dependencies) in fuzzTargets {
         package.targets.append(
-            .executableTarget(name: "fuzz-" + name, dependencies: dependencies, path: "Fuzz/Sources/" + name))
+            .executableTarget(
+                name: "fuzz-" + name, dependencies: dependencies + ["FuzzDriver"], path: "Fuzz/Sources/" + name))
     }
 }

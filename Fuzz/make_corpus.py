@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the committed seed corpus of the fuzz targets (Fuzz/corpus/<target>/): small valid files of every format,
-so libFuzzer starts from inputs that reach deep into each decoder. Run from the repository root; needs numpy."""
+so libFuzzer starts from inputs that reach deep into each decoder. Run from the repository root; needs numpy, and
+cjpeg (Debian libjpeg-turbo-progs) for the JPEG seeds."""
 import gzip, io, json, os, sqlite3, struct, sys, zlib
 
 import numpy as np

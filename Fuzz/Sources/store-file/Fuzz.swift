@@ -1,5 +1,6 @@
 import ExperimentStore
 import Foundation
+import FuzzDriver
 
 /// Any bytes as the store file: the read-only check, and for files it accepts, opening the store and reading it.
 /// Whatever is refused must be left byte for byte as it was.
@@ -23,19 +24,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     return 0
 }
 
-/// SwiftPM renames an executable's entry point to `fuzz_store_file_main` and links `main` to it: hand control to libFuzzer.
+/// libFuzzer drives this executable (see FuzzDriver).
 @_cdecl("fuzz_store_file_main")
-public func fuzzerMain(
-    _ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
-) -> Int32 {
-    var count = argc
-    var arguments = argv
-    return LLVMFuzzerRunDriver(&count, &arguments, fuzz)
+public func fuzzerMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    runLibFuzzer(argc, argv, fuzz)
 }
-
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<Int32>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32
-) -> Int32
