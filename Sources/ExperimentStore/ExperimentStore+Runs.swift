@@ -70,11 +70,14 @@ extension ExperimentStore {
         }
     }
 
-    /// Appends a checkpoint path to a run.
+    /// Makes a checkpoint the run's latest: appended, or moved to the end when already listed (training rewrites
+    /// one file every epoch). Recorded relative to the store's directory when beneath it (`recordedForm(of:)`).
     public func addCheckpoint(runID: Int64, path checkpointPath: String) throws {
+        let recorded = recordedForm(of: checkpointPath)
         try write { db in
             guard var run = try Self.fetchRun(db, id: runID) else { throw StoreError.notFound("run \(runID)") }
-            run.checkpointPaths.append(checkpointPath)
+            run.checkpointPaths.removeAll { $0 == recorded || $0 == checkpointPath }
+            run.checkpointPaths.append(recorded)
             try db.execute(
                 sql: "UPDATE runs SET checkpoint_paths = ?, updated_at = ? WHERE id = ?",
                 arguments: [try Self.encodePaths(run.checkpointPaths), Date().storeSeconds, runID])

@@ -14,16 +14,23 @@ public final class ExperimentStore: Sendable {
     public let staleHeartbeatInterval: TimeInterval
     /// How long a write waits for another process's write lock before failing with `StoreError.locked`.
     public let busyTimeout: TimeInterval
+    /// Directory that relative checkpoint paths in this store are relative to: the store file's own, or for a
+    /// temporary copy (`openCopy`) the original's.
+    public let checkpointBase: String
     let pool: DatabasePool
 
     /// Opens (creating and migrating if needed) the store at `path`.
     ///
     /// Refuses, without modifying anything: a missing directory, a directory path, a read-only file, a file that
     /// is not SQLite, a SQLite file ranet did not create, and a store with a newer schema.
-    public init(path: String, staleHeartbeatInterval: TimeInterval = 60, busyTimeout: TimeInterval = 5) throws {
+    public init(
+        path: String, staleHeartbeatInterval: TimeInterval = 60, busyTimeout: TimeInterval = 5,
+        checkpointBase: String? = nil
+    ) throws {
         self.path = path
         self.staleHeartbeatInterval = staleHeartbeatInterval
         self.busyTimeout = busyTimeout
+        self.checkpointBase = checkpointBase ?? Self.directory(of: path)
         let content = try StoreFileCheck.inspect(path: path)
         if content != .absentOrEmpty { try Self.refuseNewerSchemaFromHeader(path: path) }
         // Opening a pool writes (WAL switch, GRDB's WAL-file setup): a damaged store is found read-only first.
@@ -148,12 +155,12 @@ extension ExperimentStore {
         return id
     }
 
-    /// Every checkpoint path some run of this store records (relative paths as they are stored).
+    /// Every checkpoint file some run of this store records (relative paths resolved: `checkpointFile`).
     public func recordedCheckpointPaths() throws -> [(runID: Int64, path: String)] {
-        try runs().flatMap { run in run.checkpointPaths.map { (run.id ?? 0, $0) } }
+        try runs().flatMap { run in run.checkpointPaths.map { (run.id ?? 0, checkpointFile($0)) } }
     }
 
-    /// The checkpoint paths the runs of the ranet store at `path` record, read over a read-only connection (opening
+    /// The checkpoint files the runs of the ranet store at `path` record, read over a read-only connection (opening
     /// a store for writing sets up its WAL): what a command checks its `--out` against before it opens the store.
     /// Empty when `path` is not a ranet store; throws when it is one that cannot be read (so an output is never
     /// checked against nothing).
@@ -175,7 +182,7 @@ extension ExperimentStore {
             let id: Int64 = row["id"]
             let json: String = row["checkpoint_paths"]
             let paths = (try? JSONDecoder().decode([String].self, from: Data(json.utf8))) ?? []
-            return paths.map { (id, $0) }
+            return paths.map { (id, checkpointFile($0, base: directory(of: path))) }
         }
     }
 }

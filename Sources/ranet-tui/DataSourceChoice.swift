@@ -1,4 +1,5 @@
 import Dashboard
+import ExperimentStore
 import Foundation
 
 /// No store and no bundled sample data: nothing to show.
@@ -23,30 +24,19 @@ enum DataSourceChoice {
         -> (source: any DashboardDataSource, trainingStore: String?, isBundledSample: Bool)
     {
         if fake { return (FakeDataSource(sampleCount: 400), nil, false) }
-        let explicit = storePath ?? environment["RANET_STORE"].flatMap { $0.isEmpty ? nil : $0 }
-        let path = explicit ?? "ranet.sqlite"
-        if FileManager.default.fileExists(atPath: path) || explicit != nil {
+        if let sample = StoreLocation.bundledSampleFallback(explicit: storePath, environment: environment) {
+            let source = try StoreDataSource(path: sample, readOnly: true)
+            return (source, source.openPath, true)
+        }
+        let path = StoreLocation.resolve(explicit: storePath, environment: environment)
+        if FileManager.default.fileExists(atPath: path)
+            || StoreLocation.explicitChoice(storePath, environment: environment) != nil
+        {
             let source = try StoreDataSource(path: path, readOnly: false)
             return (source, source.openPath, false)
         }
-        let candidates = sampleDataCandidates()
-        for directory in candidates {
-            let store = directory.appendingPathComponent("ranet.sqlite")
-            if FileManager.default.fileExists(atPath: store.path) {
-                let source = try StoreDataSource(path: store.path, readOnly: true)
-                return (source, source.openPath, true)
-            }
-        }
+        let candidates = StoreLocation.bundledSampleCandidates(
+            executable: CommandLine.arguments[0], currentDirectory: FileManager.default.currentDirectoryPath)
         throw NoDataFound(storePath: path, sampleDataPaths: candidates.map(\.path))
-    }
-
-    static func sampleDataCandidates() -> [URL] {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent()
-        return [
-            URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("sample-data"),
-            executable.appendingPathComponent("../../sample-data").standardized,
-            executable.appendingPathComponent("../../../sample-data").standardized,
-        ]
     }
 }

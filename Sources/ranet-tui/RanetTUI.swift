@@ -66,6 +66,7 @@ struct RanetTUI: ParsableCommand {
         let theme = try ThemeLoader(environment: environment).load(named: self.theme)
         let (source, trainingStore, isBundledSample) = try DataSourceChoice.make(
             storePath: store, fake: fakeData, environment: environment)
+        defer { (source as? StoreDataSource)?.removeTemporaryCopy() }
         if let runID {
             let runs = try source.snapshot(detailsFor: []).runs
             guard runs.contains(where: { $0.id == runID }) else {

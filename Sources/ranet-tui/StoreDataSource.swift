@@ -21,24 +21,18 @@ final class StoreDataSource: DashboardDataSource {
     private let flopsCache = ConfigFlopsCache()
     private let sampleCache = Mutex<[Int64: (count: Int, samples: [SampleRecord])]>([:])
 
-    /// Opens the store; a read-only one (the bundled sample data) is copied to a temporary directory first,
-    /// because SQLite in WAL mode writes -wal/-shm files next to the database.
+    /// Opens the store; a read-only one (the bundled sample data) through a temporary copy
+    /// (`ExperimentStore.openCopy`), because SQLite in WAL mode writes -wal/-shm files next to the database.
     init(path: String, readOnly: Bool) throws {
-        var openPath = path
-        if readOnly {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ranet-tui-\(getpid())")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            let copy = directory.appendingPathComponent("ranet.sqlite")
-            try? FileManager.default.removeItem(at: copy)
-            try FileManager.default.copyItem(atPath: path, toPath: copy.path)
-            openPath = copy.path
-        }
-        self.openPath = openPath
-        store = try ExperimentStore(path: openPath)
+        store = try readOnly ? ExperimentStore.openCopy(of: path) : ExperimentStore(path: path)
+        openPath = store.path
         detector = try StoreChangeDetector(store: store)
         // The sample data is always the same bundled file: a short fixed label keeps screenshots stable.
         description = readOnly ? "bundled sample data (read-only)" : "store " + path
     }
+
+    /// Deletes the temporary copy of the bundled sample data (nothing for a store of the user's).
+    func removeTemporaryCopy() { ExperimentStore.removeCopy(store) }
 
     func changeToken() throws -> Int64 { try detector.version() }
 

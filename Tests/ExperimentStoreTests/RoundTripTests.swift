@@ -19,10 +19,11 @@ import Testing
         expected.epochsDone = 30
         expected.notes = "done"
         try store.updateRun(expected)
-        try store.addCheckpoint(runID: id, path: "ckpt/epoch30.safetensors")
+        try store.addCheckpoint(runID: id, path: directory.file("ckpt/epoch30.safetensors"))
         let reread = try #require(try store.storedRun(id: id))
         #expect(reread.status == .finished && reread.epochsDone == 30 && reread.notes == "done")
         #expect(reread.checkpointPaths == ["ckpt/epoch1.safetensors", "ckpt/epoch30.safetensors"])
+        #expect(store.latestCheckpoint(of: reread) == directory.file("ckpt/epoch30.safetensors"))
         #expect(reread.seed == UInt64.max - 7)
     }
 

@@ -14,10 +14,20 @@ public struct SafeTensorsFile: Sendable {
         }
     }
 
+    /// How `serialized()` stores the values (reading converts any dtype to Float32).
+    public enum Precision: String, Sendable {
+        case float32 = "F32"
+        /// Half the size; values are rounded to nearest and must lie within float16's range.
+        case float16 = "F16"
+
+        var byteWidth: Int { self == .float32 ? 4 : 2 }
+    }
+
     public var tensors: [String: Entry]
     public var metadata: [String: String]
     /// Tensor names in file (offset) order.
     public var order: [String]
+    public var precision = Precision.float32
 
     public init(tensors: [String: Entry] = [:], metadata: [String: String] = [:], order: [String]? = nil) {
         self.tensors = tensors
@@ -155,7 +165,8 @@ public struct SafeTensorsFile: Sendable {
         }
     }
 
-    /// The file's bytes: tensors as F32 in `order`, 8-byte aligned header (padded with spaces, as the reference does).
+    /// The file's bytes: tensors in `order` at `precision`, 8-byte aligned header (padded with spaces, as the
+    /// reference does).
     public func serialized() throws -> Data {
         var header: [String: Any] = [:]
         if !metadata.isEmpty { header["__metadata__"] = metadata }
@@ -167,8 +178,11 @@ public struct SafeTensorsFile: Sendable {
                 throw WeightsError.shapeMismatch(
                     file: "(writing)", tensor: name, expected: t.shape, found: [t.values.count])
             }
-            header[name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + 4 * t.values.count]]
-            offset += 4 * t.values.count
+            let byteCount = precision.byteWidth * t.values.count
+            header[name] = [
+                "dtype": precision.rawValue, "shape": t.shape, "data_offsets": [offset, offset + byteCount],
+            ]
+            offset += byteCount
         }
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         while (8 + json.count) % 8 != 0 { json.append(0x20) }
@@ -178,6 +192,10 @@ public struct SafeTensorsFile: Sendable {
         out.append(json)
         for name in names {
             guard let t = tensors[name] else { continue }
+            if precision == .float16 {
+                try Self.appendHalf(t.values, tensor: name, to: &out)
+                continue
+            }
             t.values.withUnsafeBufferPointer { buf in
                 // Float32 is little-endian on every platform Swift targets here; bytes are written as they are.
                 out.append(
@@ -187,6 +205,19 @@ public struct SafeTensorsFile: Sendable {
             }
         }
         return out
+    }
+
+    private static func appendHalf(_ values: [Float], tensor: String, to out: inout Data) throws {
+        var half = [UInt16](repeating: 0, count: values.count)
+        for (i, value) in values.enumerated() {
+            let rounded = Float16(value)
+            guard rounded.isFinite || !value.isFinite else {
+                throw WeightsError.writeFailed(
+                    "(float16)", "tensor \(tensor): value \(value) at \(i) is beyond float16's range (65504)")
+            }
+            half[i] = rounded.bitPattern.littleEndian
+        }
+        half.withUnsafeBytes { out.append(contentsOf: $0) }
     }
 
     /// Writes atomically: a temporary file in the same directory, then a rename, so a crash never leaves half a file.

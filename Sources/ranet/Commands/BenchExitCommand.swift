@@ -44,7 +44,7 @@ struct BenchExitCommand: ParsableCommand {
 
     func run() throws {
         if let threads { EngineThreads.set(threads) }
-        let store = try storeOptions.openStore()
+        let store = try storeOptions.openStoreForReading()
         let loaded = try model.load(store, source: data.source)
         let progress = ProgressLine()
         let (dataset, source) = try InferenceInputs.dataset(data, loaded: loaded, note: progress.message)

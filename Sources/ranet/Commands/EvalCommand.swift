@@ -31,7 +31,7 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
-        let store = try storeOptions.openStore()
+        let store = try storeOptions.openStoreForReading()
         let loaded = try RunModel.load(
             store: store, runID: runID, checkpoint: checkpoint, source: source, strict: true)
         let progress = ProgressLine()

@@ -73,7 +73,7 @@ struct InferCommand: ParsableCommand {
 
     func run() throws {
         if let threads { EngineThreads.set(threads) }
-        let store = try storeOptions.openStore()
+        let store = try storeOptions.openStoreForReading()
         let loaded = try model.load(store, source: data.source)
         let progress = ProgressLine()
         let classNames = InferenceInputs.classNames(of: loaded.settings, classes: loaded.model.classes)

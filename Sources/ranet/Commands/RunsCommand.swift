@@ -20,9 +20,11 @@ struct RunsCommand: ParsableCommand {
 
     func run() throws {
         let cache = ConfigFlopsCache()
-        let summaries = try storeOptions.openStore().runSummaries().map { summary in
+        let store = try storeOptions.openStoreForReading()
+        let summaries = try store.runSummaries().map { summary in
             var summary = summary
             summary.lastExitFLOPs = summary.lastExitFLOPs ?? cache.lastExitFlops(configJSON: summary.configJSON)
+            summary.run.checkpointPaths = summary.run.checkpointPaths.map(store.checkpointFile)
             return summary
         }
         print(json ? try RunListing.json(summaries) : RunListing.table(summaries))

@@ -36,7 +36,7 @@ struct RunsExportCommand: ParsableCommand {
 
     func run() throws {
         if let out { try OutputTarget.check(out, force: force, storeOptions: storeOptions) }
-        let text = try storeOptions.openStore().export(
+        let text = try storeOptions.openStoreForReading().export(
             runID: runID, content: what, format: format, evaluationID: evaluation)
         guard let out else {
             print(text, terminator: text.hasSuffix("\n") ? "" : "\n")

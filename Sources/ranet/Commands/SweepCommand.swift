@@ -40,7 +40,7 @@ struct SweepCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try storeOptions.openStore()
+        let store = try storeOptions.openStoreForReading()
         let config = try store.requiredRun(id: runID).modelConfig()
         let record = try StoredRecords.evaluation(store, runID: runID, split: split.rawValue, evaluationID: evaluation)
         let outputs = try StoredRecords.outputs(store, evaluation: record, classCount: config.classes)

@@ -14,7 +14,10 @@ struct ExportWeightsCommand: ParsableCommand {
             Writes parameters and BatchNorm running statistics under the reference implementation's \
             names, float32, without optimizer state; the ranet config goes into the file's metadata. In PyTorch: \
             model.load_state_dict(safetensors.torch.load_file(FILE), strict=False) (only the \
-            num_batches_tracked counters are absent).
+            num_batches_tracked counters are absent). --float16 halves the file (values rounded to nearest; \
+            check with `ranet eval` that the accuracies hold). --record (with --run) makes the file that run's \
+            latest checkpoint, recorded relative to the store's folder when it lies beneath it, so a store ships \
+            with its weights: how sample-data/ was made.
             """)
 
     @Option(name: .customLong("run"), help: "Run id (its config; its latest checkpoint unless --checkpoint).")
@@ -25,22 +28,37 @@ struct ExportWeightsCommand: ParsableCommand {
     @Option(help: "Output .safetensors file (written atomically; never the store or a run's checkpoint).")
     var out: String
     @Flag(help: "Replace --out if it exists.") var force = false
+    @Flag(help: "Store the values as float16 (half the size) instead of float32.") var float16 = false
+    @Flag(help: "With --run: make --out the run's latest checkpoint in the store.") var record = false
     @OptionGroup var storeOptions: StoreOptions
+
+    func validate() throws {
+        if record && runID == nil { throw ValidationError("--record needs --run ID (the run to record the file in)") }
+    }
 
     func run() throws {
         try OutputTarget.check(out, force: force, storeOptions: storeOptions)
-        let run = try runID.map { try storeOptions.openStore().requiredRun(id: $0) }
-        guard let path = checkpoint ?? run?.checkpointPaths.last else {
+        let store = try runID.map { _ in try record ? storeOptions.openStore() : storeOptions.openStoreForReading() }
+        let run = try runID.map { try store!.requiredRun(id: $0) }
+        guard let path = checkpoint ?? run.flatMap({ store!.latestCheckpoint(of: $0) }) else {
             throw CLIError(run == nil ? "give --run ID or --checkpoint FILE" : "run \(runID!) has no checkpoint yet")
         }
         let metadata =
             run == nil && preset == nil && config == nil ? (try? SafeTensorsFile.read(path))?.metadata ?? [:] : [:]
         let modelConfig = try WeightsTransfer.config(run: run, preset: preset ?? config, metadata: metadata)
         let model = try WeightsTransfer.model(config: modelConfig, checkpoint: path)
-        let file = try WeightsTransfer.stateDict(of: model, config: modelConfig, source: path)
+        var file = try WeightsTransfer.stateDict(of: model, config: modelConfig, source: path)
+        if float16 { file.precision = .float16 }
+        if record, let store, let runID {
+            file.metadata["run"] = "\(runID)"
+            file.metadata["store_id"] = try store.storeID()
+        }
         do { try file.write(to: out) } catch { throw CLIError("\(error)") }
+        if record, let store, let runID { try store.addCheckpoint(runID: runID, path: out) }
         print(
-            "wrote \(out): \(file.order.count) tensors (\(model.architecture), \(model.exitCount) exits) from \(path)")
+            "wrote \(out): \(file.order.count) tensors (\(model.architecture), \(model.exitCount) exits, "
+                + "\(file.precision.rawValue)) from \(path)" + (record ? "; now run \(runID!)'s latest checkpoint" : "")
+        )
     }
 }
 

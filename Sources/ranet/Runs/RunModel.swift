@@ -31,7 +31,7 @@ struct RunModel {
         let config = try run.modelConfig()
         let (settings, newSource) = try RunSettings.forInference(
             run: run, options: source, channels: config.input[0], strict: strict)
-        guard let path = checkpoint ?? run.checkpointPaths.last else {
+        guard let path = checkpoint ?? store.latestCheckpoint(of: run) else {
             throw CLIError("run \(id) has no checkpoint yet (train at least one epoch, or pass --checkpoint PATH)")
         }
         guard FileManager.default.fileExists(atPath: path) else {

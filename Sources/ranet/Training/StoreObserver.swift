@@ -61,9 +61,7 @@ final class StoreObserver: TrainingObserver {
     func checkpoint(path: String, position: TrainingPosition) {
         // The path first: a process killed between the two writes must leave a run that counts no epoch its
         // checkpoint list cannot resume.
-        if (try? session.store.storedRun(id: session.runID))?.checkpointPaths.contains(path) != true {
-            try? session.store.addCheckpoint(runID: session.runID, path: path)
-        }
+        try? session.store.addCheckpoint(runID: session.runID, path: path)
         try? session.store.heartbeat(runID: session.runID, epochsDone: position.epoch)
     }
 }

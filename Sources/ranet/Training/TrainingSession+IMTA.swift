@@ -25,7 +25,7 @@ extension TrainingSession {
             throw CLIError(
                 "--imta-from: run \(parentID) is still training (status running); wait for it to finish or stop it")
         }
-        guard let checkpoint = parent.checkpointPaths.last else {
+        guard let checkpoint = store.latestCheckpoint(of: parent) else {
             throw CLIError("--imta-from: run \(parentID) has no checkpoint (it never finished an epoch)")
         }
         guard FileManager.default.fileExists(atPath: checkpoint) else {

@@ -125,7 +125,7 @@ final class TrainingSession {
         guard run.status != .finished else {
             throw CLIError("run \(runID) already finished (\(run.epochsDone) epochs)")
         }
-        guard let checkpoint = run.checkpointPaths.last else {
+        guard let checkpoint = store.latestCheckpoint(of: run) else {
             throw CLIError("run \(runID) has no checkpoint to resume from")
         }
         let settings = try RunSettings.decode(run.hyperParametersJSON, run: runID)
