@@ -39,36 +39,13 @@ for preset in fmnist-small fmnist-msdnet; do
     runs+=("$plain:$preset plain" "$ge:$preset GE" "$imta:$preset GE+IMTA")
 done
 for entry in "${runs[@]}"; do
-    run=${entry%%:*}
-    "$RANET" eval --run "$run" --images 0 --json --store "$STORE" >"$out/eval-$run.json"
-    last=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["exits"][-1]["cumulativeFlops"])' \
-        "$out/eval-$run.json")
-    for share in 25 50 75; do
-        budget=$(python3 -c "print($last * $share / 100 / 1e6)")
-        "$RANET" sweep --run "$run" --budget "$budget" --json --store "$STORE" >"$out/budget-$run-$share.json"
-    done
+    "$RANET" eval --run "${entry%%:*}" --split both --images 0 --store "$STORE" >"$out/eval-${entry%%:*}.txt"
 done
-python3 - "$out" "${runs[@]}" <<'PY'
-import json, sys
-out, entries = sys.argv[1], sys.argv[2:]
-runs = [(e.split(":", 1)[0], e.split(":", 1)[1]) for e in entries]
-for preset in ("fmnist-small", "fmnist-msdnet"):
-    mine = [(r, n) for r, n in runs if n.startswith(preset + " ")]
-    evals = {r: json.load(open(f"{out}/eval-{r}.json")) for r, _ in mine}
-    print(f"\n{preset}: test accuracy per exit (cumulative MFLOPs)")
-    print("exit  " + "  ".join(f"{n[len(preset) + 1:] + f' (run {r})':>24}" for r, n in mine))
-    for k in range(len(evals[mine[0][0]]["exits"])):
-        cells = []
-        for r, _ in mine:
-            e = evals[r]["exits"][k]
-            cells.append(f"{100 * e['accuracy']:6.2f}% ({e['cumulativeFlops'] / 1e6:7.3f} MF)".rjust(24))
-        print(f"{k:4d}  " + "  ".join(cells))
-    print(f"{preset}: budgeted test accuracy (maxprob, thresholds from validation) at a share of the last exit's FLOPs")
-    for share in (25, 50, 75):
-        cells = []
-        for r, _ in mine:
-            b = json.load(open(f"{out}/budget-{r}-{share}.json"))
-            cells.append(f"{100 * b['accuracy']:6.2f}% ({b['averageFlops'] / 1e6:7.3f} MF)".rjust(24))
-        print(f"{share:3d}%  " + "  ".join(cells))
-PY
-echo "store: $STORE; per-run JSON: $out"
+for preset in fmnist-small fmnist-msdnet; do
+    echo
+    echo "$preset: test accuracy per exit (cumulative MFLOPs); budgeted (maxprob, thresholds from validation)"
+    mine=()
+    for entry in "${runs[@]}"; do [[ ${entry#*:} == "$preset "* ]] && mine+=("$entry"); done
+    python3 "$(dirname "$0")/anytime_table.py" --store "$STORE" --ranet "$RANET" "${mine[@]}"
+done
+echo "store: $STORE; evaluation logs: $out"

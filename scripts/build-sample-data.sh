@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Rebuilds the bundled sample (sample-data/: the store `make run` opens, its runs' float16 weights, a few test images):
+# fmnist-small (RANet) and fmnist-msdnet (MSDNet) on Fashion-MNIST, each trained (a) plainly, (b) with Gradient
+# Equilibrium (IMTA stage 1) and (c) IMTA stage 2 over (b); the default recipe (20 epochs, batch 64, lr 0.1 multistep,
+# seed 0, 5,000 validation images) for all. Then every run is evaluated on validation and test (per-sample records,
+# thumbnails, budget curves of every policy), bench-exit measures its real early exit, and its last checkpoint is
+# written as float16 weights under sample-data/weights/ and recorded as the run's checkpoint.
+#
+#   scripts/build-sample-data.sh                 # hours on two cores: the two architectures train side by side
+#   EPOCHS=1 TRAIN_LIMIT=2000 WORK=/tmp/s OUT=/tmp/s/sample-data scripts/build-sample-data.sh   # a quick dry run
+#
+# It can be stopped and started again: a finished step is skipped, an interrupted run resumes exactly
+# (`ranet train --resume`), a run still training in another process is waited for.
+# Environment: RANET (.build/release/ranet), WORK (sample-build: the training store and checkpoints, float32 with
+# optimizer state, not committed), OUT (sample-data), EPOCHS (20), STAGE2_EPOCHS (= EPOCHS: the reference fine-tunes
+# with the stage-1 schedule), STAGE2_LR (0.1), TRAIN_LIMIT (all), IMAGES (thumbnails per split, 600), SAMPLE_IMAGES
+# (easy and hard test images written, 3 each); TRAIN_LIMIT, VAL_SIZE (all, 5000) and BENCH_LIMIT (bench-exit's test
+# images: all) only for dry runs.
+set -euo pipefail
+RANET=${RANET:-.build/release/ranet}
+WORK=${WORK:-sample-build}
+OUT=${OUT:-sample-data}
+EPOCHS=${EPOCHS:-20}
+STAGE2_EPOCHS=${STAGE2_EPOCHS:-$EPOCHS}
+STAGE2_LR=${STAGE2_LR:-0.1}
+IMAGES=${IMAGES:-600}
+SAMPLE_IMAGES=${SAMPLE_IMAGES:-3}
+if [ ! -x "$RANET" ]; then
+    echo "no $RANET: build it first (swift build -c release --product ranet) or set RANET" >&2
+    exit 1
+fi
+mkdir -p "$WORK/logs"
+store="$WORK/ranet.sqlite"
+# One thread and one batch part per run (recorded in the run): the two architectures train side by side on two cores.
+recipe=(--store "$store" --threads 1 --batch-parts 1 --json)
+data=()
+[ -n "${TRAIN_LIMIT:-}" ] && data+=(--train-limit "$TRAIN_LIMIT")
+[ -n "${VAL_SIZE:-}" ] && data+=(--val-size "$VAL_SIZE")
+bench=()
+[ -n "${BENCH_LIMIT:-}" ] && bench+=(--limit "$BENCH_LIMIT")
+
+# field NAME FIELD: a field of the run named NAME in the working store (empty when there is none).
+field() {
+    "$RANET" runs --json --store "$store" 2>/dev/null | python3 -c '
+import json, sys
+runs = [r for r in json.load(sys.stdin) if r["name"] == sys.argv[1]]
+print(runs[0][sys.argv[2]] if runs else "")' "$1" "$2"
+}
+
+# train NAME ARGS...: trains the run named NAME unless it finished; resumes it if interrupted; waits while it runs.
+train() {
+    local name=$1
+    shift
+    local log="$WORK/logs/$(echo "$name" | tr -cs 'A-Za-z0-9' '-' | sed 's/-$//').log"
+    while [ "$(field "$name" status)" = running ]; do sleep 30; done
+    case "$(field "$name" status)" in
+    finished) ;;
+    "") "$RANET" train --name "$name" "$@" "${recipe[@]}" >>"$log" 2>&1 ;;
+    *) "$RANET" train --resume "$(field "$name" id)" --store "$store" --json >>"$log" 2>&1 ;;
+    esac
+    [ "$(field "$name" status)" = finished ] || { echo "training $name failed: see $log" >&2; exit 1; }
+    echo "trained: $name (run $(field "$name" id))" >&2
+}
+
+# benchmark_count RUN: how many bench-exit results the working store holds for RUN.
+benchmark_count() {
+    python3 - "$store" "$1" <<'PY'
+import sqlite3, sys
+store = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+print(store.execute("SELECT count(*) FROM exit_benchmarks WHERE run_id = ?", (int(sys.argv[2]),)).fetchone()[0])
+PY
+}
+
+chain() {
+    local arch=$1 preset=$2
+    train "$arch ($preset)" --preset "$preset" --epochs "$EPOCHS" "${data[@]}"
+    train "$arch GE" --preset "$preset" --epochs "$EPOCHS" --technique ge "${data[@]}"
+    train "$arch IMTA" --imta-from "$(field "$arch GE" id)" --epochs "$STAGE2_EPOCHS" --lr "$STAGE2_LR"
+}
+chain RANet fmnist-small &
+ranet_chain=$!
+# RANet's first run is run 1 (what the README's `ranet infer --run 1` takes) before MSDNet's starts.
+until [ -n "$(field "RANet (fmnist-small)" id)" ] || ! kill -0 $ranet_chain 2>/dev/null; do sleep 1; done
+chain MSDNet fmnist-msdnet &
+msdnet_chain=$!
+wait $ranet_chain
+wait $msdnet_chain
+
+# Evaluations and measured early exit, once per run.
+runs=$("$RANET" runs --json --store "$store" | python3 -c 'import json, sys; print(" ".join(str(r["id"]) for r in json.load(sys.stdin)))')
+for run in $runs; do
+    splits=$("$RANET" export --run "$run" --what evaluations --format json --store "$store" |
+        python3 -c 'import json, sys; print(" ".join(sorted({e["evaluation"]["split"] for e in json.load(sys.stdin)})))')
+    if [ "$splits" != "test val" ]; then
+        "$RANET" eval --run "$run" --split both --images "$IMAGES" --store "$store" >"$WORK/logs/eval-$run.txt"
+    fi
+    if [ "$(benchmark_count "$run")" = 0 ]; then
+        "$RANET" bench-exit --run "$run" "${bench[@]}" --store "$store" >"$WORK/logs/bench-exit-$run.txt"
+    fi
+done
+
+# The committed store: a copy of the working one whose runs record float16 weights beside it.
+mkdir -p "$OUT/weights" "$OUT/images"
+rm -f "$OUT/ranet.sqlite" "$OUT/ranet.sqlite-wal" "$OUT/ranet.sqlite-shm"
+python3 -c 'import sqlite3, sys
+source, target = sqlite3.connect(sys.argv[1]), sqlite3.connect(sys.argv[2])
+source.backup(target)
+target.execute("VACUUM")
+target.close()' "$store" "$OUT/ranet.sqlite"
+for run in $runs; do
+    checkpoint=$("$RANET" runs --json --store "$store" | python3 -c '
+import json, sys
+print([r for r in json.load(sys.stdin) if r["id"] == int(sys.argv[1])][0]["checkpoints"][-1])' "$run")
+    "$RANET" export-weights --run "$run" --checkpoint "$checkpoint" --float16 --record --force \
+        --out "$OUT/weights/run-$run.safetensors" --store "$OUT/ranet.sqlite"
+done
+"$RANET" sample-images --run "$(field "RANet (fmnist-small)" id)" --split test --easy "$SAMPLE_IMAGES" --hard "$SAMPLE_IMAGES" --out-dir "$OUT/images" \
+    --force --store "$OUT/ranet.sqlite"
+du -sh "$OUT"
+python3 "$(dirname "$0")/anytime_table.py" --store "$OUT/ranet.sqlite" --ranet "$RANET"
