@@ -20,6 +20,21 @@ public struct PNGPixels: Sendable, Equatable {
     }
 }
 
+extension Dataset {
+    /// Image `index` with its channels interleaved, ready for `PNGCodec.encode` (grey or RGB as the dataset holds it).
+    public func pngPixels(at index: Int) -> PNGPixels {
+        let planar = image(at: index)
+        let plane = height * width
+        var bytes = [UInt8](repeating: 0, count: planar.count)
+        for pixel in 0..<plane {
+            for channel in 0..<channels {
+                bytes[pixel * channels + channel] = planar[planar.startIndex + channel * plane + pixel]
+            }
+        }
+        return PNGPixels(width: width, height: height, channels: channels, bytes: bytes)
+    }
+}
+
 /// PNG reading and writing through libpng's simplified `png_image` API.
 public enum PNGCodec {
     /// PNG_FORMAT_FLAG_ALPHA from png.h (a stable ABI value; the shim does not expose it).

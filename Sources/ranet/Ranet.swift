@@ -19,6 +19,7 @@ struct Ranet: ParsableCommand {
             EvalCommand.self,
             SweepCommand.self,
             InferCommand.self,
+            SampleImagesCommand.self,
             BenchExitCommand.self,
             BenchCommand.self,
             RunsCommand.self,

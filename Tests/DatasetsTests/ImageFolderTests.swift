@@ -16,6 +16,22 @@ private func writePNG(_ bytes: [UInt8], width: Int, height: Int, channels: Int, 
         #expect(decoded == pixels)
     }
 
+    @Test func datasetImagesBecomeInterleavedPNGPixelsAndComeBackFromAFolder() throws {
+        // Two 2x1 RGB images, planar: the second is red (255, 9), green (0, 8), blue (7, 6).
+        let data = try Dataset(
+            images: [1, 2, 3, 4, 5, 6, 255, 9, 0, 8, 7, 6], labels: [0, 0], classNames: ["a"], channels: 3, height: 1,
+            width: 2)
+        let pixels = data.pngPixels(at: 1)
+        #expect(pixels == PNGPixels(width: 2, height: 1, channels: 3, bytes: [255, 0, 7, 9, 8, 6]))
+        let grey = try Dataset(
+            images: [3, 4, 5, 6], labels: [0, 0], classNames: ["a"], channels: 1, height: 1, width: 2)
+        #expect(grey.pngPixels(at: 1) == PNGPixels(width: 2, height: 1, channels: 1, bytes: [5, 6]))
+        try withTemporaryDirectory { root in
+            try write(try PNGCodec.encode(pixels), to: join(root, "a/x.png"))
+            #expect(Array(try Dataset.loadImageFolder(root: root, channels: 3).images) == Array(data.image(at: 1)))
+        }
+    }
+
     @Test func encodeRejectsAWrongByteCount() {
         #expect(throws: DatasetError.self) {
             try PNGCodec.encode(PNGPixels(width: 2, height: 2, channels: 3, bytes: [1, 2, 3]))

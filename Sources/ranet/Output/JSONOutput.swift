@@ -10,3 +10,8 @@ func thresholdsJSON(_ thresholds: Thresholds, exitCount: Int) -> [Any] {
 func printJSONObject(_ object: [String: Any]) throws {
     print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self))
 }
+
+/// One JSON array of objects on one line, keys sorted.
+func printJSONArray(_ objects: [[String: Any]]) throws {
+    print(String(decoding: try JSONSerialization.data(withJSONObject: objects, options: [.sortedKeys]), as: UTF8.self))
+}
