@@ -3,8 +3,8 @@
 the budgeted test accuracy (maxprob, thresholds solved on validation by `ranet sweep --budget`) at shares of each
 run's last-exit FLOPs. Reads the store through the CLI only.
 
-    scripts/anytime_table.py --store sample-data/ranet.sqlite 1:RANet 3:"RANet GE" 5:"RANet IMTA"
-    scripts/anytime_table.py --store sample-data/ranet.sqlite      # every run, named as stored
+    scripts/anytime_table.py --store my.sqlite 1:RANet 3:"RANet GE" 5:"RANet IMTA"
+    scripts/anytime_table.py       # every run of the default store (from a clone: the bundled sample, read via a copy)
 """
 import argparse
 import json
@@ -22,18 +22,18 @@ def ranet(binary, *arguments):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("runs", nargs="*", help="RUN or RUN:LABEL (default: every run of the store)")
-    parser.add_argument("--store", required=True)
+    parser.add_argument("--store", help="experiment store (default: as ranet's)")
     parser.add_argument("--ranet", default=".build/release/ranet")
     parser.add_argument("--shares", default="25,50,75", help="budgets in percent of each run's last-exit FLOPs")
     args = parser.parse_args()
-    stored = {str(r["id"]): r["name"] for r in ranet(args.ranet, "runs", "--json", "--store", args.store)}
+    store = ["--store", args.store] if args.store else []
+    stored = {str(r["id"]): r["name"] for r in ranet(args.ranet, "runs", "--json", *store)}
     entries = [(e.split(":", 1) + [None])[:2] for e in args.runs] or [[r, None] for r in stored]
     columns = []
     for run, label in entries:
         if run not in stored:
-            sys.exit(f"no run {run} in {args.store} (runs: {', '.join(stored)})")
-        evaluations = ranet(args.ranet, "export", "--run", run, "--what", "evaluations", "--format", "json",
-                            "--store", args.store)
+            sys.exit(f"no run {run} in the store (runs: {', '.join(stored)})")
+        evaluations = ranet(args.ranet, "export", "--run", run, "--what", "evaluations", "--format", "json", *store)
         tests = [e["evaluation"] for e in evaluations if e["evaluation"]["split"] == "test"]
         if not tests:
             sys.exit(f"run {run} has no test evaluation: ranet eval --run {run} --split both")
@@ -49,8 +49,7 @@ def main():
         cells = []
         for run, _, test in columns:
             budget = test["exitFLOPs"][-1] * share / 100 / 1e6
-            result = ranet(args.ranet, "sweep", "--run", run, "--budget", f"{budget:.4f}", "--json",
-                           "--store", args.store)
+            result = ranet(args.ranet, "sweep", "--run", run, "--budget", f"{budget:.4f}", "--json", *store)
             cells.append(f"{100 * result['accuracy']:.2f}% @ {result['averageFlops'] / 1e6:.2f} MF")
         print(f"| budget {share}% | " + " | ".join(cells) + " |")
 

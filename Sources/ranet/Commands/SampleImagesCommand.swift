@@ -68,7 +68,7 @@ struct SampleImagesCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try storeOptions.openStore()
+        let store = try storeOptions.openStoreForReading()
         let run = try store.requiredRun(id: runID)
         let evaluation = try StoredRecords.evaluation(
             store, runID: runID, split: split.split.rawValue, evaluationID: nil)
