@@ -13,9 +13,9 @@
 # (`ranet train --resume`), a run still training in another process is waited for.
 # Environment: RANET (.build/release/ranet), WORK (sample-build: the training store and checkpoints, float32 with
 # optimizer state, not committed), OUT (sample-data), EPOCHS (20), STAGE2_EPOCHS (= EPOCHS: the reference fine-tunes
-# with the stage-1 schedule), STAGE2_LR (0.1), TRAIN_LIMIT (all), IMAGES (thumbnails per split, 600), SAMPLE_IMAGES
-# (easy and hard test images written, 3 each); TRAIN_LIMIT, VAL_SIZE (all, 5000) and BENCH_LIMIT (bench-exit's test
-# images: all) only for dry runs.
+# with the stage-1 schedule), STAGE2_LR (0.1), IMAGES (thumbnails per split, 500: sample-data stays under 40 MB),
+# SAMPLE_IMAGES (easy and hard test images written, 3 each); TRAIN_LIMIT, VAL_SIZE (all, 5000) and BENCH_LIMIT
+# (bench-exit's test images: all) only for dry runs.
 set -euo pipefail
 RANET=${RANET:-.build/release/ranet}
 WORK=${WORK:-sample-build}
@@ -23,7 +23,7 @@ OUT=${OUT:-sample-data}
 EPOCHS=${EPOCHS:-20}
 STAGE2_EPOCHS=${STAGE2_EPOCHS:-$EPOCHS}
 STAGE2_LR=${STAGE2_LR:-0.1}
-IMAGES=${IMAGES:-600}
+IMAGES=${IMAGES:-500}
 SAMPLE_IMAGES=${SAMPLE_IMAGES:-3}
 if [ ! -x "$RANET" ]; then
     echo "no $RANET: build it first (swift build -c release --product ranet) or set RANET" >&2
