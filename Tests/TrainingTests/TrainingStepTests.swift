@@ -116,8 +116,8 @@ import Training
 
     @Test func defaultPartsDependOnTheBatchSizeOnly() {
         #expect(TrainingStep.defaultParts(batchSize: 2) == 1)
-        #expect(TrainingStep.defaultParts(batchSize: 64) == 4)
-        #expect(TrainingStep.defaultParts(batchSize: 100) == 6)
+        #expect(TrainingStep.defaultParts(batchSize: 64) == 2)
+        #expect(TrainingStep.defaultParts(batchSize: 100) == 3)
         #expect(TrainingStep.defaultParts(batchSize: 1024) == TrainingStep.maximumParts)
     }
 }

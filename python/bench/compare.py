@@ -4,7 +4,8 @@ on those models (`ort_bench.py`).
 For every preset, mode and thread count, runs the engines alternately `--repeats` times (so machine noise hits all
 alike), takes each engine's median images/s and prints them with the ratios ranet / PyTorch and ranet / ONNX Runtime
 (ONNX Runtime only infers: eval and latency rows), each against the goal of docs/performance.md (training >= 3x
-PyTorch, inference >= 2x ONNX Runtime), the fraction of the FP32 peak ranet reaches in training, peak RSS and the load
+PyTorch, inference >= 2x ONNX Runtime), the fraction of the FP32 peak ranet reaches and the fraction the goal would
+need (the peer's speed times the goal ratio, over the same peak), peak RSS and the load
 average while the row ran. A header names the machine, OpenBLAS's kernel, the versions and the date; a Markdown copy
 of the table follows. `ranet bench` runs with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset, as `make bench` does.
 Example: python3 compare.py --presets fmnist-small --threads 1 2 --repeats 3
@@ -81,7 +82,7 @@ def main():
     p.add_argument("--engines", nargs="+", choices=["torch", "ort"], default=["torch", "ort"],
                    help="engines beside ranet (a missing pip package drops its engine with a note)")
     p.add_argument("--peak-gflops", type=float,
-                   help="FP32 peak GFLOP/s of one core, for the training rows' fraction of peak (default: from the "
+                   help="FP32 peak GFLOP/s of one core, for the fractions of peak (default: from the "
                         "CPU's vector flags and clock)")
     p.add_argument("--ranet", type=Path, default=RANET, help="the ranet binary to measure (default: the release build)")
     a = p.parse_args()
@@ -112,7 +113,7 @@ def main():
         cost = run([str(ranet), "flops", preset, "--json"], ranet_env)
         flops[preset] = cost["cumulativeFlops"][-1]  # all exits computed: the last exit's cumulative count
     header = (f"{'preset':15} {'mode':7} {'thr':>3} {'ranet':>9} {'PyTorch':>9} {'ORT':>9} {'vs torch':>9} "
-              f"{'vs ORT':>8} {'peak':>6} {'RSS ranet/torch/ORT MB':>23} {'load':>5}")
+              f"{'vs ORT':>8} {'peak':>6} {'needs':>6} {'RSS ranet/torch/ORT MB':>23} {'load':>5}")
     print(header)
     rows = []
     for preset in a.presets:
@@ -139,10 +140,14 @@ def main():
                     row["vsTorch"] = med["ranet"] / med["torch"]
                 if "ort" in med:
                     row["vsORT"] = med["ranet"] / med["ort"]
-                if mode == "train" and peak:
-                    # multiply-adds x 2 FLOPs, forward + backward (input and weight gradients) = 3x forward.
-                    achieved = med["ranet"] * flops[preset] * 2 * 3 / 1e9
-                    row["peakFraction"] = achieved / (peak * threads)
+                if peak:
+                    # multiply-adds x 2 FLOPs; training: forward + backward (input and weight gradients) = 3x forward.
+                    per_image = flops[preset] * 2 * (3 if mode == "train" else 1) / 1e9
+                    row["peakFraction"] = med["ranet"] * per_image / (peak * threads)
+                    peer, goal = ("torch", TRAIN_GOAL_VS_TORCH) if mode == "train" else ("ort", INFER_GOAL_VS_ORT)
+                    if peer in med:
+                        # What the goal asks of ranet, in the same unit: above 100% no kernel can reach it.
+                        row["goalFraction"] = goal * med[peer] * per_image / (peak * threads)
                 rows.append(row)
                 print(format_row(row), flush=True)
     print()
@@ -170,20 +175,24 @@ def format_row(r):
     rss_text = "/".join(cell(rss.get(e), 0) for e in ("ranet", "torch", "ort"))
     return (f"{r['preset']:15} {r['mode']:7} {r['threads']:>3} {cell(med['ranet']):>9} {cell(med.get('torch')):>9} "
             f"{cell(med.get('ort')):>9} {vs_torch:>9} {vs_ort:>8} "
-            f"{cell(r['peakFraction'] * 100, 1) + '%' if 'peakFraction' in r else '-':>6} {rss_text:>23} "
+            f"{percent(r, 'peakFraction'):>6} {percent(r, 'goalFraction'):>6} {rss_text:>23} "
             f"{r['load']:5.1f}  {mark}")
+
+
+def percent(row, key):
+    return cell(row[key] * 100, 1) + "%" if key in row else "-"
 
 
 def markdown(rows):
     lines = ["| preset, mode (batch) | threads | ranet | PyTorch | ONNX Runtime | ranet / PyTorch | ranet / ORT | "
-             "FP32 peak | goal | load |", "|---|---|---|---|---|---|---|---|---|---|"]
+             "FP32 peak | goal needs | goal | load |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         med = r["imagesPerSecond"]
         goal = ("3x PyTorch" if r["mode"] == "train" else "2x ORT") + (" met" if goal_met(r) else " **missed**")
         lines.append(
             f"| {r['preset']} {r['mode']} ({r['batchSize']}) | {r['threads']} | {cell(med['ranet'])} | "
             f"{cell(med.get('torch'))} | {cell(med.get('ort'))} | {cell(r.get('vsTorch'), 2)} | "
-            f"{cell(r.get('vsORT'), 2)} | {cell(r['peakFraction'] * 100, 1) + '%' if 'peakFraction' in r else '-'} | "
+            f"{cell(r.get('vsORT'), 2)} | {percent(r, 'peakFraction')} | {percent(r, 'goalFraction')} | "
             f"{goal} | {r['load']:.1f} |")
     return "\n".join(lines)
 

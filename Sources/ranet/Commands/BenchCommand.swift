@@ -25,7 +25,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "train, eval or latency.") var mode: Mode = .train
     @Option(help: "Images per batch (latency: 1).") var batchSize: Int = 64
     @Option(help: "Threads (OpenBLAS and the engine's loops).") var threads: Int?
-    @Option(help: "train: parts each batch is split into (default: as `ranet train`, one per 16 images, at most 8).")
+    @Option(help: "train: parts each batch is split into (default: as `ranet train`, one per 32 images, at most 8).")
     var batchParts: Int?
     @Option(help: "Seconds to measure.") var seconds: Double = 5
     @Flag(help: "Print the time per op kind of one step.") var profile = false
@@ -111,7 +111,17 @@ struct BenchCommand: ParsableCommand {
                     Double(batch) / median * 1000, peakRSS) + "; engine code: " + EngineThreads.codeTarget
                     + (mode == .train ? "; \(trainingStep.parts) batch part(s)" : ""))
         }
-        if profile { try printProfile(graph: graph, step: step, model: model, batch: batch) }
+        if profile {
+            if mode == .train && trainingStep.parts > EngineThreads.count {
+                // The profile times the first part's ops by the wall clock; waiting at a batch-norm barrier for its
+                // turn, that part's clock runs on while the other parts compute.
+                print(
+                    "note: \(trainingStep.parts) batch parts on \(EngineThreads.count) thread(s) take turns at every "
+                        + "batch norm, so its times below include the other parts' work; for a profile of where the "
+                        + "time goes, pass --batch-parts \(EngineThreads.count)")
+            }
+            try printProfile(graph: graph, step: step, model: model, batch: batch)
+        }
     }
 
     func printProfile(graph: Graph, step: () throws -> Void, model: any EarlyExitNetwork, batch: Int) throws {

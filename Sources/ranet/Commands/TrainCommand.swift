@@ -47,7 +47,7 @@ struct TrainCommand: ParsableCommand {
     ) var threads: Int?
     @Option(
         help:
-            "Parts each batch is split into, with shared batch-norm statistics; at most this many threads help (default: one per 16 images, at most 8). Recorded in the run."
+            "Parts each batch is split into, with shared batch-norm statistics; at most this many threads help (default: one per 32 images, at most 8). Recorded in the run."
     ) var batchParts: Int?
     @Option(help: "Run name (default: preset and dataset).") var name: String?
     @Option(help: "Continue the run with this id from its latest checkpoint.") var resume: Int64?
