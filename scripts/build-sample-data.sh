@@ -118,3 +118,12 @@ done
     --force --store "$OUT/ranet.sqlite"
 du -sh "$OUT"
 python3 "$(dirname "$0")/anytime_table.py" --store "$OUT/ranet.sqlite" --ranet "$RANET"
+# Everything in the one file (no -wal beside it), in rollback-journal mode: readers open copies of it anyway.
+python3 - "$OUT/ranet.sqlite" <<'PY'
+import sqlite3, sys
+store = sqlite3.connect(sys.argv[1])
+store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+store.execute("PRAGMA journal_mode=DELETE")
+store.close()
+PY
+ls -la "$OUT"
