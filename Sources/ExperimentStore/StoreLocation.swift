@@ -34,7 +34,8 @@ public enum StoreLocation {
         currentDirectory: String = FileManager.default.currentDirectoryPath
     ) -> String? {
         guard explicitChoice(explicit, environment: environment) == nil,
-            !FileManager.default.fileExists(atPath: defaultPath)
+            !FileManager.default.fileExists(
+                atPath: URL(fileURLWithPath: currentDirectory).appendingPathComponent(defaultPath).path)
         else { return nil }
         return bundledSampleCandidates(executable: executable, currentDirectory: currentDirectory)
             .map { $0.appendingPathComponent(bundledSampleStoreName).path }
