@@ -2,9 +2,10 @@
 # Rebuilds the bundled sample (sample-data/: the store `make run` opens, its runs' float16 weights, a few test images):
 # fmnist-small (RANet) and fmnist-msdnet (MSDNet) on Fashion-MNIST, each trained (a) plainly, (b) with Gradient
 # Equilibrium (IMTA stage 1) and (c) IMTA stage 2 over (b); the default recipe (20 epochs, batch 64, lr 0.1 multistep,
-# seed 0, 5,000 validation images) for all. Then every run is evaluated on validation and test (per-sample records,
-# thumbnails, budget curves of every policy), bench-exit measures its real early exit, and its last checkpoint is
-# written as float16 weights under sample-data/weights/ and recorded as the run's checkpoint.
+# seed 0, 5,000 validation images) for all. Then the working store is copied to sample-data/, each run's last
+# checkpoint is written there as float16 weights and recorded as the run's checkpoint, and every run is evaluated
+# from those weights on validation and test (per-sample records, thumbnails, budget curves of every policy) and
+# bench-exit measures its real early exit.
 #
 #   scripts/build-sample-data.sh                 # hours on two cores: the two architectures train side by side
 #   EPOCHS=1 TRAIN_LIMIT=2000 WORK=/tmp/s OUT=/tmp/s/sample-data scripts/build-sample-data.sh   # a quick dry run
@@ -62,9 +63,9 @@ train() {
     echo "trained: $name (run $(field "$name" id))" >&2
 }
 
-# benchmark_count RUN: how many bench-exit results the working store holds for RUN.
+# benchmark_count STORE RUN: how many bench-exit results STORE holds for RUN.
 benchmark_count() {
-    python3 - "$store" "$1" <<'PY'
+    python3 - "$1" "$2" <<'PY'
 import sqlite3, sys
 store = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
 print(store.execute("SELECT count(*) FROM exit_benchmarks WHERE run_id = ?", (int(sys.argv[2]),)).fetchone()[0])
@@ -86,40 +87,50 @@ msdnet_chain=$!
 wait $ranet_chain
 wait $msdnet_chain
 
-# Evaluations and measured early exit, once per run.
-runs=$("$RANET" runs --json --store "$store" | python3 -c 'import json, sys; print(" ".join(str(r["id"]) for r in json.load(sys.stdin)))')
-for run in $runs; do
-    splits=$("$RANET" export --run "$run" --what evaluations --format json --store "$store" |
-        python3 -c 'import json, sys; print(" ".join(sorted({e["evaluation"]["split"] for e in json.load(sys.stdin)})))')
-    if [ "$splits" != "test val" ]; then
-        "$RANET" eval --run "$run" --split both --images "$IMAGES" --store "$store" >"$WORK/logs/eval-$run.txt"
-    fi
-    if [ "$(benchmark_count "$run")" = 0 ]; then
-        "$RANET" bench-exit --run "$run" "${bench[@]}" --store "$store" >"$WORK/logs/bench-exit-$run.txt"
-    fi
-done
-
-# The committed store: a copy of the working one whose runs record float16 weights beside it.
+# The committed store: a copy of the working one (made once) whose runs record float16 weights beside it.
+out_store="$OUT/ranet.sqlite"
 mkdir -p "$OUT/weights" "$OUT/images"
-rm -f "$OUT/ranet.sqlite" "$OUT/ranet.sqlite-wal" "$OUT/ranet.sqlite-shm"
-python3 -c 'import sqlite3, sys
+if [ ! -f "$out_store" ]; then
+    python3 - "$store" "$out_store" <<'PY'
+import sqlite3, sys
 source, target = sqlite3.connect(sys.argv[1]), sqlite3.connect(sys.argv[2])
 source.backup(target)
 target.execute("VACUUM")
-target.close()' "$store" "$OUT/ranet.sqlite"
-for run in $runs; do
-    checkpoint=$("$RANET" runs --json --store "$store" | python3 -c '
+target.close()
+PY
+fi
+# checkpoint STORE RUN: the file of RUN's latest checkpoint in STORE.
+checkpoint() {
+    "$RANET" runs --json --store "$1" | python3 -c '
 import json, sys
-print([r for r in json.load(sys.stdin) if r["id"] == int(sys.argv[1])][0]["checkpoints"][-1])' "$run")
-    "$RANET" export-weights --run "$run" --checkpoint "$checkpoint" --float16 --record --force \
-        --out "$OUT/weights/run-$run.safetensors" --store "$OUT/ranet.sqlite"
+print([r for r in json.load(sys.stdin) if r["id"] == int(sys.argv[1])][0]["checkpoints"][-1])' "$2"
+}
+runs=$("$RANET" runs --json --store "$out_store" | python3 -c 'import json, sys; print(" ".join(str(r["id"]) for r in json.load(sys.stdin)))')
+for run in $runs; do
+    weights="$OUT/weights/run-$run.safetensors"
+    if [ "$(checkpoint "$out_store" "$run")" != "$(cd "$OUT/weights" && pwd)/run-$run.safetensors" ]; then
+        "$RANET" export-weights --run "$run" --checkpoint "$(checkpoint "$store" "$run")" --float16 --record --force \
+            --out "$weights" --store "$out_store"
+    fi
 done
-"$RANET" sample-images --run "$(field "RANet (fmnist-small)" id)" --split test --easy "$SAMPLE_IMAGES" --hard "$SAMPLE_IMAGES" --out-dir "$OUT/images" \
-    --force --store "$OUT/ranet.sqlite"
+
+# Evaluations (from the float16 weights, so the stored accuracies are the shipped models') and measured early exit.
+for run in $runs; do
+    splits=$("$RANET" export --run "$run" --what evaluations --format json --store "$out_store" |
+        python3 -c 'import json, sys; print(" ".join(sorted({e["evaluation"]["split"] for e in json.load(sys.stdin)})))')
+    if [ "$splits" != "test val" ]; then
+        "$RANET" eval --run "$run" --split both --images "$IMAGES" --store "$out_store" >"$WORK/logs/eval-$run.txt"
+    fi
+    if [ "$(benchmark_count "$out_store" "$run")" = 0 ]; then
+        "$RANET" bench-exit --run "$run" "${bench[@]}" --store "$out_store" >"$WORK/logs/bench-exit-$run.txt"
+    fi
+done
+"$RANET" sample-images --run "$(field "RANet (fmnist-small)" id)" --split test --easy "$SAMPLE_IMAGES" \
+    --hard "$SAMPLE_IMAGES" --out-dir "$OUT/images" --force --store "$out_store"
 du -sh "$OUT"
-python3 "$(dirname "$0")/anytime_table.py" --store "$OUT/ranet.sqlite" --ranet "$RANET"
+python3 "$(dirname "$0")/anytime_table.py" --store "$out_store" --ranet "$RANET"
 # Everything in the one file (no -wal beside it), in rollback-journal mode: readers open copies of it anyway.
-python3 - "$OUT/ranet.sqlite" <<'PY'
+python3 - "$out_store" <<'PY'
 import sqlite3, sys
 store = sqlite3.connect(sys.argv[1])
 store.execute("PRAGMA wal_checkpoint(TRUNCATE)")
