@@ -32,16 +32,16 @@ import Testing
         // sample's exit statistics) must agree.
         let fixture = try AdaptiveFixture.get()
         func eval(threads: String) throws -> [String: Any] {
-            let result = try CLI.run(
-                [
-                    "eval", "--run", "1", "--split", "both", "--batch-size", "7", "--images", "0",
-                    "--store", fixture.store, "--json",
-                ], environment: ["OPENBLAS_NUM_THREADS": threads])
+            let result = try CLI.run([
+                "eval", "--run", "1", "--split", "both", "--batch-size", "7", "--images", "0", "--threads", threads,
+                "--store", fixture.store, "--json",
+            ])
             #expect(result.status == 0, "\(result.stderr)")
             return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         }
         let whole = try eval(threads: "1")
         let split = try eval(threads: "3")
+        #expect(whole["threads"] as? Int == 1 && split["threads"] as? Int == 3)
         let accuracies = { (o: [String: Any]) in
             (o["exits"] as? [[String: Any]] ?? []).map { $0["accuracy"] as? Double ?? -1 }
         }

@@ -25,12 +25,14 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "val, test or both.") var split: SplitChoice = .both
     @Option(help: "Images per forward pass.") var batchSize: Int = 256
     @Option(help: "Store thumbnails of at most this many images per split (0: none).") var images: Int = 10_000
+    @Option(help: "Threads (OpenBLAS and the engine's loops); the records do not depend on it.") var threads: Int?
     @Flag(help: "Print one JSON object instead of tables.") var json = false
     @OptionGroup(title: "Data of a run trained elsewhere (recorded with the run on first use)")
     var source: DataSourceOptions
     @OptionGroup var storeOptions: StoreOptions
 
     func run() throws {
+        if let threads { EngineThreads.set(threads) }
         let store = try storeOptions.openStoreForReading()
         let loaded = try RunModel.load(
             store: store, runID: runID, checkpoint: checkpoint, source: source, strict: true)
@@ -77,7 +79,7 @@ struct EvalCommand: ParsableCommand {
 
     func printJSON(_ main: (String, ExitEvaluation, Int64), _ curve: BudgetedBatchCurve?, exitCount: Int) {
         var object: [String: Any] = [
-            "run": runID, "split": main.0, "evaluation": main.2,
+            "run": runID, "split": main.0, "evaluation": main.2, "threads": EngineThreads.count,
             "exits": main.1.anytime.map {
                 [
                     "exit": $0.exit, "subnetwork": $0.subnetwork, "cumulativeFlops": $0.cumulativeFlops,
