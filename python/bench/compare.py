@@ -146,7 +146,8 @@ def main():
                     row["peakFraction"] = med["ranet"] * per_image / (peak * threads)
                     peer, goal = ("torch", TRAIN_GOAL_VS_TORCH) if mode == "train" else ("ort", INFER_GOAL_VS_ORT)
                     if peer in med:
-                        # What the goal asks of ranet, in the same unit: above 100% no kernel can reach it.
+                        # What the goal asks of ranet in the same unit: above 100% of the reported clock's peak, no
+                        # kernel gets there at these multiply-adds.
                         row["goalFraction"] = goal * med[peer] * per_image / (peak * threads)
                 rows.append(row)
                 print(format_row(row), flush=True)
