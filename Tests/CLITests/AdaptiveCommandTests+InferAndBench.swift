@@ -175,3 +175,36 @@ extension AdaptiveCommandTests {
         try output.write(to: URL(fileURLWithPath: destination))
     }
 }
+
+extension AdaptiveCommandTests {
+    /// The deadline and stream modes report every image with the columns all infer modes share (name, exit, class,
+    /// confidence, label on a split) beside their own (latency and lateness; FLOPs spent).
+    @Test func deadlineAndStreamModesReportEveryImage() throws {
+        let fixture = try AdaptiveFixture.get()
+        let exits = try #require(fixture.evalJSON["exits"] as? [[String: Any]])
+        let flops = exits.compactMap { $0["cumulativeFlops"] as? Int }.map(Double.init)
+        let shared: Set<String> = ["image", "exit", "class", "className", "confidence", "label"]
+        let deadline = try fixture.json(["infer", "--run", "1", "--deadline-ms", "10000", "--limit", "6"])
+        let deadlineImages = try #require(deadline["images"] as? [[String: Any]])
+        #expect(deadlineImages.count == 6)
+        for image in deadlineImages {
+            #expect(Set(image.keys) == shared.union(["latencyMs", "missed"]), "\(image.keys)")
+            #expect(image["exit"] as? Int == flops.count - 1 && image["missed"] as? Bool == false)
+        }
+        let budget = (flops[0] + flops[flops.count - 1]) / 2 / 1e6
+        let stream = try fixture.json(["infer", "--run", "1", "--stream", "--budget", "\(budget)", "--limit", "12"])
+        let streamImages = try #require(stream["images"] as? [[String: Any]])
+        #expect(streamImages.count == 12)
+        for image in streamImages {
+            #expect(Set(image.keys) == shared.union(["flops"]), "\(image.keys)")
+            let exit = try #require(image["exit"] as? Int)
+            #expect(image["flops"] as? Double == flops[exit])
+        }
+        let table = try fixture.ranet(["infer", "--run", "1", "--deadline-ms", "10000", "--limit", "2"])
+        let lines = table.stdout.split(separator: "\n")
+        #expect(
+            table.status == 0
+                && lines.first?.hasPrefix("image  exit  class               confidence  latency ms") == true)
+        #expect(lines.count == 4, "\(table.stdout)")
+    }
+}

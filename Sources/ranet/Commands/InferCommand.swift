@@ -146,24 +146,21 @@ private struct InferReport {
 
     var fromFiles: Bool { fileNames != nil }
     var names: [String] { fileNames ?? (0..<dataset.count).map(String.init) }
+    var rows: InferRows { InferRows(names: names, dataset: dataset, hasLabels: !fromFiles) }
 
     func jsonObject(policy: ExitPolicy, batchSize: Int) -> [String: Any] {
         let exitStage = loaded.model.exitStage
-        let names = names
+        let rows = rows
         var object: [String: Any] = [
             "run": loaded.runID, "checkpoint": loaded.checkpointPath, "source": source,
             "policy": policy.rawValue,
             "thresholds": thresholdsJSON(resolved.thresholds, exitCount: loaded.model.exitCount),
             "batchSize": batchSize, "imagesPerSecond": result.imagesPerSecond, "averageFlops": spent,
-            "images": (0..<dataset.count).map { i -> [String: Any] in
+            "images": (0..<dataset.count).map { i in
                 let exit = result.exitIndex[i]
-                let s = result.statistics[i]
-                return [
-                    "image": names[i], "exit": exit, "subnetwork": exitStage[exit],
-                    "resolution": [layout[exit].height, layout[exit].width],
-                    "class": Int(s.predicted), "className": dataset.classNames[Int(s.predicted)],
-                    "confidence": Double(s.maxProb),
-                ].merging(fromFiles ? [:] : ["label": Int(dataset.labels[i])]) { a, _ in a }
+                return rows.json(
+                    i, exit: exit, statistics: result.statistics[i],
+                    extra: ["subnetwork": exitStage[exit], "resolution": [layout[exit].height, layout[exit].width]])
             },
         ]
         if let budget = resolved.budgetFlops { object["budget"] = budget }

@@ -18,6 +18,7 @@ struct DeadlineMode {
     let json: Bool
 
     func run(progress: ProgressLine) throws {
+        let rows = InferRows(names: names, dataset: dataset, hasLabels: hasLabels)
         let K = loaded.model.exitCount
         let thresholds = resolved?.thresholds ?? .perExit([Float?](repeating: nil, count: K - 1))
         let executor = try EarlyExitExecutor(model: loaded.model, policy: policy, thresholds: thresholds)
@@ -56,33 +57,22 @@ struct DeadlineMode {
                     "segmentMs": profile.segmentSeconds.map { $0 * 1000 }, "quantile": profile.quantile,
                     "images": profile.images,
                 ],
-                "images": result.answers.enumerated().map { index, answer -> [String: Any] in
-                    var row: [String: Any] = [
-                        "image": names[index], "exit": answer.exit, "class": Int(answer.statistics.predicted),
-                        "className": dataset.classNames[Int(answer.statistics.predicted)],
-                        "confidence": Double(answer.statistics.maxProb), "latencyMs": answer.latency * 1000,
-                        "missed": answer.missed,
-                    ]
-                    if hasLabels { row["label"] = Int(dataset.labels[index]) }
-                    return row
+                "images": result.answers.enumerated().map { index, answer in
+                    rows.json(
+                        index, exit: answer.exit, statistics: answer.statistics,
+                        extra: ["latencyMs": answer.latency * 1000, "missed": answer.missed])
                 },
             ]
             if hasLabels { object["accuracy"] = result.accuracy }
             try printJSONObject(object)
             return
         }
-        let width = max(5, names.map(\.count).max() ?? 5)
-        print(
-            "image".padding(toLength: width, withPad: " ", startingAt: 0)
-                + "  exit  class               confidence  latency ms")
+        print(rows.header("  latency ms"))
         for (index, answer) in result.answers.enumerated() {
-            let className = "\(answer.statistics.predicted) \(dataset.classNames[Int(answer.statistics.predicted)])"
             print(
-                names[index].padding(toLength: width, withPad: " ", startingAt: 0)
-                    + String(format: "  %4d  ", answer.exit)
-                    + className.padding(toLength: 18, withPad: " ", startingAt: 0)
-                    + String(format: "  %10.4f  %10.3f", answer.statistics.maxProb, answer.latency * 1000)
-                    + (answer.missed ? "  LATE" : ""))
+                rows.line(
+                    index, exit: answer.exit, statistics: answer.statistics,
+                    rest: String(format: "  %10.3f", answer.latency * 1000) + (answer.missed ? "  LATE" : "")))
         }
         var summary = String(
             format: "%d images, deadline %.3f ms: %d missed, latency mean %.3f ms, p99 %.3f ms; exits %@",
@@ -110,6 +100,7 @@ struct StreamMode {
     static let judgedWindow = 1000
 
     func run(progress: ProgressLine) throws {
+        let rows = InferRows(names: names, dataset: dataset, hasLabels: hasLabels)
         var controller: StreamBudgetController
         do {
             controller = try StreamBudgetController(
@@ -142,33 +133,22 @@ struct StreamMode {
                 "imagesPerSecond": imagesPerSecond,
                 "finalThresholds": thresholdsJSON(controller.thresholds, exitCount: K),
                 "exitCounts": (0..<K).map { exit in run.exitIndex.filter { $0 == exit }.count },
-                "images": (0..<run.count).map { index -> [String: Any] in
-                    var row: [String: Any] = [
-                        "image": names[index], "exit": run.exitIndex[index], "flops": run.flops[index],
-                        "class": Int(result.statistics[index].predicted),
-                        "className": dataset.classNames[Int(result.statistics[index].predicted)],
-                        "confidence": Double(result.statistics[index].maxProb),
-                    ]
-                    if hasLabels { row["label"] = Int(dataset.labels[index]) }
-                    return row
+                "images": (0..<run.count).map { index in
+                    rows.json(
+                        index, exit: run.exitIndex[index], statistics: result.statistics[index],
+                        extra: ["flops": run.flops[index]])
                 },
             ]
             if hasLabels { object["accuracy"] = run.accuracy }
             try printJSONObject(object)
             return
         }
-        let width = max(5, names.map(\.count).max() ?? 5)
-        print(
-            "image".padding(toLength: width, withPad: " ", startingAt: 0)
-                + "  exit  class               confidence  MFLOPs")
+        print(rows.header("  MFLOPs"))
         for index in 0..<run.count {
-            let s = result.statistics[index]
-            let className = "\(s.predicted) \(dataset.classNames[Int(s.predicted)])"
             print(
-                names[index].padding(toLength: width, withPad: " ", startingAt: 0)
-                    + String(format: "  %4d  ", run.exitIndex[index])
-                    + className.padding(toLength: 18, withPad: " ", startingAt: 0)
-                    + String(format: "  %10.4f  %6.3f", s.maxProb, run.flops[index] / 1e6))
+                rows.line(
+                    index, exit: run.exitIndex[index], statistics: result.statistics[index],
+                    rest: String(format: "  %6.3f", run.flops[index] / 1e6)))
         }
         var summary = String(
             format:
