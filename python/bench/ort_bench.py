@@ -11,14 +11,14 @@ import argparse
 import hashlib
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+
+from timing import median_images_per_second, peak_rss_mb
 
 CACHE = Path(os.environ.get("RANET_ORT_CACHE", Path(tempfile.gettempdir()) / "ranet-ort-models"))
 
@@ -84,22 +84,15 @@ def main():
     def step():
         session.run(outputs, {"images": x})
 
-    for _ in range(3):
-        step()
-    rates, deadline = [], time.perf_counter() + a.seconds
-    while time.perf_counter() < deadline or len(rates) < 3:
-        t = time.perf_counter()
-        step()
-        rates.append(batch / (time.perf_counter() - t))
-    median = sorted(rates)[len(rates) // 2]  # same pick as `ranet bench` (upper median for even counts)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    median, steps = median_images_per_second(step, batch, a.seconds)
+    peak_mb = peak_rss_mb()
     if a.json:
         print(json.dumps({"preset": a.preset, "mode": a.mode, "batchSize": batch, "threads": a.threads,
                           "imagesPerSecond": median, "peakRSSMB": peak_mb, "engine": "onnxruntime",
                           "onnxruntime": ort.__version__, "exits": len(outputs)}))
     else:
         print(f"{a.preset} {a.mode} batch {batch}, {a.threads} thread(s), ONNX Runtime {ort.__version__} "
-              f"({len(outputs)} exits): {median:.1f} images/s (median of {len(rates)} steps; "
+              f"({len(outputs)} exits): {median:.1f} images/s (median of {steps} steps; "
               f"{batch / median * 1000:.2f} ms/step), peak RSS {peak_mb:.0f} MB")
 
 

@@ -5,12 +5,11 @@ eval: forward through all exits under inference_mode (eval mode); latency: eval 
 """
 import argparse
 import json
-import resource
-import time
 
 import torch
 import torch.nn.functional as F
 
+from timing import median_images_per_second, peak_rss_mb
 from torch_msdnet import MSDNet, MSDNetConfig
 from torch_ranet import RANet, RANetConfig
 
@@ -77,15 +76,8 @@ def main():
             with torch.inference_mode():
                 model(x)
 
-    for _ in range(3):
-        step()
-    rates, deadline = [], time.perf_counter() + a.seconds
-    while time.perf_counter() < deadline or len(rates) < 3:
-        t = time.perf_counter()
-        step()
-        rates.append(batch / (time.perf_counter() - t))
-    median = sorted(rates)[len(rates) // 2]  # same pick as `ranet bench` (upper median for even counts)
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # ru_maxrss is in KB on Linux
+    median, steps = median_images_per_second(step, batch, a.seconds)
+    peak_mb = peak_rss_mb()
     threads = torch.get_num_threads()
     if a.json:
         print(json.dumps({"preset": a.preset, "mode": a.mode, "batchSize": batch, "threads": threads,
@@ -93,7 +85,7 @@ def main():
                           "torch": torch.__version__}))
     else:
         print(f"{a.preset} {a.mode} batch {batch}, {threads} thread(s), PyTorch {torch.__version__} (lean): "
-              f"{median:.1f} images/s (median of {len(rates)} steps; {batch / median * 1000:.2f} ms/step), "
+              f"{median:.1f} images/s (median of {steps} steps; {batch / median * 1000:.2f} ms/step), "
               f"peak RSS {peak_mb:.0f} MB")
 
 
