@@ -19,8 +19,8 @@ public final class TrainingStep {
     /// The loss of an `IMTANetwork` (IMTA stage 2); other networks train on their exits' cross-entropies.
     public var distillation = DistillationSettings()
 
-    /// Images a part should have at least: smaller parts make the GEMMs too narrow to run at speed (batch 64 in
-    /// parts of 16 trained 30% slower than in parts of 32, on one thread and on two).
+    /// Images a part should have at least: smaller parts make the GEMMs too narrow to run at speed
+    /// (docs/performance.md, "Threads and replicas").
     public static let minimumImagesPerPart = 32
     /// Most parts a batch is split into (the most threads a step can use).
     public static let maximumParts = 8
