@@ -2,10 +2,10 @@
 # Rebuilds the bundled sample (sample-data/: the store `make run` opens, its runs' float16 weights, a few test images):
 # fmnist-small (RANet) and fmnist-msdnet (MSDNet) on Fashion-MNIST, each trained (a) plainly, (b) with Gradient
 # Equilibrium (IMTA stage 1) and (c) IMTA stage 2 over (b); the default recipe (20 epochs, batch 64, lr 0.1 multistep,
-# seed 0, 5,000 validation images) for all. Then the working store is copied to sample-data/, each run's last
-# checkpoint is written there as float16 weights and recorded as the run's checkpoint, and every run is evaluated
-# from those weights on validation and test (per-sample records, thumbnails, budget curves of every policy) and
-# bench-exit measures its real early exit.
+# seed 0, 5,000 validation images) for (a) and (b), 10 epochs of it for (c). Then the working store is copied to
+# sample-data/, each run's last checkpoint is written there as float16 weights and recorded as the run's checkpoint,
+# and every run is evaluated from those weights on validation and test (per-sample records, thumbnails, budget curves
+# of every policy) and bench-exit measures its real early exit.
 #
 #   scripts/build-sample-data.sh                 # hours on two cores: the two architectures train side by side
 #   EPOCHS=1 TRAIN_LIMIT=2000 WORK=/tmp/s OUT=/tmp/s/sample-data scripts/build-sample-data.sh   # a quick dry run
@@ -13,16 +13,17 @@
 # It can be stopped and started again: a finished step is skipped, an interrupted run resumes exactly
 # (`ranet train --resume`), a run still training in another process is waited for.
 # Environment: RANET (.build/release/ranet), WORK (sample-build: the training store and checkpoints, float32 with
-# optimizer state, not committed), OUT (sample-data), EPOCHS (20), STAGE2_EPOCHS (= EPOCHS: the reference fine-tunes
-# with the stage-1 schedule), STAGE2_LR (0.1), IMAGES (thumbnails per split, 500: sample-data stays under 40 MB),
-# SAMPLE_IMAGES (easy and hard test images written, 3 each); TRAIN_LIMIT, VAL_SIZE (all, 5000) and BENCH_LIMIT
-# (bench-exit's test images: all) only for dry runs.
+# optimizer state, not committed), OUT (sample-data), EPOCHS (20), STAGE2_EPOCHS (10, at most EPOCHS: stage 2 trains
+# only the new heads and ISC modules over a frozen backbone; the reference repeats the stage-1 schedule, an hour
+# more), STAGE2_LR (0.1), IMAGES (thumbnails per split, 500: sample-data stays under 40 MB), SAMPLE_IMAGES (easy and
+# hard test images written, 3 each); TRAIN_LIMIT, VAL_SIZE (all, 5000) and BENCH_LIMIT (bench-exit's test images: all)
+# only for dry runs.
 set -euo pipefail
 RANET=${RANET:-.build/release/ranet}
 WORK=${WORK:-sample-build}
 OUT=${OUT:-sample-data}
 EPOCHS=${EPOCHS:-20}
-STAGE2_EPOCHS=${STAGE2_EPOCHS:-$EPOCHS}
+STAGE2_EPOCHS=${STAGE2_EPOCHS:-$((EPOCHS < 10 ? EPOCHS : 10))}
 STAGE2_LR=${STAGE2_LR:-0.1}
 IMAGES=${IMAGES:-500}
 SAMPLE_IMAGES=${SAMPLE_IMAGES:-3}
