@@ -19,25 +19,37 @@ enum AnytimeView {
         drawTable(state, into: &screen, rect: tableArea)
     }
 
-    /// The runs to show, focused run last so it is drawn on top.
-    static func shownRuns(_ state: DashboardState) -> [(detail: RunDetail, color: ColorRole)] {
-        var result: [(RunDetail, ColorRole)] = []
+    /// The runs to show, focused run last so it is drawn on top. Each overlaid run marks its exits with a letter of
+    /// its own (the focused run with exit numbers), so the runs stay apart without colour.
+    static func shownRuns(_ state: DashboardState) -> [(detail: RunDetail, color: ColorRole, marker: Character?)] {
+        var result: [(RunDetail, ColorRole, Character?)] = []
         for (index, id) in state.overlayRunIDs.sorted().filter({ $0 != state.focusedRunID }).enumerated() {
             if let detail = state.data?.details[id] {
-                result.append((detail, overlayColors[index % overlayColors.count]))
+                result.append((detail, overlayColors[index % overlayColors.count], overlayMarker(index)))
             }
         }
-        if let focused = state.focusedDetail { result.append((focused, .title)) }
+        if let focused = state.focusedDetail { result.append((focused, .title, nil)) }
         return result.filter { !$0.0.exits.isEmpty }
     }
 
+    /// The letter of the index-th overlaid run: a to z, then again.
+    static func overlayMarker(_ index: Int) -> Character {
+        Character(UnicodeScalar(UInt8(ascii: "a") + UInt8(index % 26)))
+    }
+
+    /// The focused run's exits and stored budget curve, each overlaid run's exits, then the envelopes when shown.
     static func series(_ state: DashboardState) -> [ChartSeries] {
         let runs = shownRuns(state)
         let envelopes =
             state.showEnvelope ? Envelope.series(over: runs.map(\.detail)) : []
-        return runs.flatMap { detail, color in
-            ChartSeries.budgetCurve(detail.budgetCurve, label: "")
-                + [ChartSeries.exits(detail.exits, label: detail.run.name, color: color)]
+        return runs.flatMap { detail, color, marker in
+            guard let marker else {
+                return ChartSeries.budgetCurve(detail.budgetCurve, label: "")
+                    + [ChartSeries.exits(detail.exits, label: detail.run.name, color: color)]
+            }
+            var exits = ChartSeries.exits(detail.exits, label: detail.run.name, color: color)
+            exits.markers = Array(repeating: marker, count: detail.exits.count)
+            return [exits]
         } + envelopes
     }
 
@@ -70,10 +82,10 @@ enum AnytimeView {
                 foreground: .muted, maxWidth: rect.width - 1)
             row += 1
         }
-        for (detailShown, color) in shownRuns(state) where row < rect.y + rect.height {
+        for (detailShown, color, marker) in shownRuns(state) where row < rect.y + rect.height {
+            let key = marker.map(String.init) ?? "1-\(detailShown.exits.count)"
             screen.write(
-                (state.options.ascii ? "- " : "━ ") + detailShown.run.name, x: rect.x + 1, y: row, foreground: color,
-                maxWidth: rect.width - 1)
+                key + " " + detailShown.run.name, x: rect.x + 1, y: row, foreground: color, maxWidth: rect.width - 1)
             row += 1
         }
     }

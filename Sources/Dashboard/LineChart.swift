@@ -177,10 +177,19 @@ enum LineChart {
     static func drawLegend(_ series: [ChartSeries], into screen: inout Screen, rect: Rect, ascii: Bool) {
         var column = rect.x + 1
         for line in series where !line.label.isEmpty {
-            let entry = line.drawLine ? (ascii ? "- " : "━ ") + line.label : line.label
+            let entry = line.drawLine ? legendKey(line, ascii: ascii) + " " + line.label : line.label
             guard column + entry.count <= rect.x + rect.width else { break }
             screen.write(entry, x: column, y: rect.y, foreground: line.color)
             column += entry.count + 2
         }
+    }
+
+    /// What stands before a line's label in the legend: its marker when every point has the same one (an overlaid
+    /// run's letter), else the line glyph.
+    static func legendKey(_ line: ChartSeries, ascii: Bool) -> String {
+        if let markers = line.markers, let first = markers.first, markers.allSatisfy({ $0 == first }) {
+            return String(first)
+        }
+        return ascii ? "-" : "━"
     }
 }

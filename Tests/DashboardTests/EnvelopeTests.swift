@@ -46,6 +46,19 @@ import Testing
         #expect(budget.contains("best RANet") && budget.contains("best MSDNet"))
     }
 
+    /// Without colour the runs stay apart: the overlaid run's exits carry its letter, the legend and the table key
+    /// it, and only the focused run keeps its exit numbers and its budget curve.
+    @Test func overlaidRunsAreMarkedWithTheirLetterNotExitNumbers() {
+        var state = loadedState(view: .anytime, options: DisplayOptions(ascii: true, monochrome: true))
+        state.overlayRunIDs = [2]
+        let series = AnytimeView.series(state)
+        let overlaid = series.filter { $0.label == "fmnist-msdnet" }
+        #expect(overlaid.count == 1 && overlaid.first?.markers?.allSatisfy { $0 == "a" } == true)
+        #expect(series.filter { $0.color == .muted }.count == 1, "only the focused run's budget curve")
+        let text = render(state, size: Size(width: 120, height: 30)).text
+        #expect(text.contains("a fmnist-msdnet") && text.contains("1-6 fmnist-ranet"), "\(text)")
+    }
+
     @Test func overlayingAllRunsOnLoadSelectsEveryRunOnce() throws {
         var state = DashboardState(view: .anytime)
         state.overlaysAllRunsOnLoad = true
