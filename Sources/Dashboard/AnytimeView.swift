@@ -22,14 +22,13 @@ enum AnytimeView {
     /// The runs to show, focused run last so it is drawn on top. Each overlaid run marks its exits with a letter of
     /// its own (the focused run with exit numbers), so the runs stay apart without colour.
     static func shownRuns(_ state: DashboardState) -> [(detail: RunDetail, color: ColorRole, marker: Character?)] {
-        var result: [(RunDetail, ColorRole, Character?)] = []
-        for (index, id) in state.overlayRunIDs.sorted().filter({ $0 != state.focusedRunID }).enumerated() {
-            if let detail = state.data?.details[id] {
-                result.append((detail, overlayColors[index % overlayColors.count], overlayMarker(index)))
-            }
+        let overlaid = state.overlayRunIDs.sorted().filter { $0 != state.focusedRunID }
+            .compactMap { state.data?.details[$0] }.filter { !$0.exits.isEmpty }
+        var result: [(RunDetail, ColorRole, Character?)] = overlaid.enumerated().map { index, detail in
+            (detail, overlayColors[index % overlayColors.count], overlayMarker(index))
         }
-        if let focused = state.focusedDetail { result.append((focused, .title, nil)) }
-        return result.filter { !$0.0.exits.isEmpty }
+        if let focused = state.focusedDetail, !focused.exits.isEmpty { result.append((focused, .title, nil)) }
+        return result
     }
 
     /// The letter of the index-th overlaid run: a to z, then again.
