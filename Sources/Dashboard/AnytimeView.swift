@@ -87,6 +87,14 @@ enum AnytimeView {
                 key + " " + detailShown.run.name, x: rect.x + 1, y: row, foreground: color, maxWidth: rect.width - 1)
             row += 1
         }
+        // The chart's one legend row runs out of room with many runs; the envelopes are named here too.
+        let envelopes = state.showEnvelope ? Envelope.series(over: shownRuns(state).map(\.detail)) : []
+        for envelope in envelopes where row < rect.y + rect.height {
+            screen.write(
+                LineChart.legendKey(envelope, ascii: state.options.ascii) + " " + envelope.label, x: rect.x + 1, y: row,
+                foreground: envelope.color, maxWidth: rect.width - 1)
+            row += 1
+        }
     }
 }
 
