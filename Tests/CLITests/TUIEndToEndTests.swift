@@ -170,20 +170,25 @@ import Testing
         try tmux(["send-keys", "-t", session, "n"])
         _ = try waitFor(session, "New training run")
         try tmux(["send-keys", "-t", session, "j", "j", "Left", "Left", "Enter"])  // epochs: 4 -> 1
-        _ = try waitFor(session, "following run 2", timeout: 60)
+        // The new run's id follows the sample's runs.
+        let started = try waitFor(session, "following run ", timeout: 60)
+        let id = try #require(
+            started.components(separatedBy: "following run ").dropFirst().first?.prefix { $0.isNumber })
         let following = try waitFor(session, "Loss per exit", timeout: 10)
         #expect(following.contains("· running"), "screen:\n\(following)")
         let logs = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".log") }
         let log = dir.appendingPathComponent(try #require(logs.first)).path
-        // The trainer prints "run 2: ..." just before it installs its SIGINT handler.
+        // The trainer prints "run N: ..." just before it installs its SIGINT handler.
         let deadline = Date().addingTimeInterval(60)
-        while !((try? String(contentsOfFile: log, encoding: .utf8))?.contains("run 2:") ?? false) && Date() < deadline {
+        while !((try? String(contentsOfFile: log, encoding: .utf8))?.contains("run \(id):") ?? false)
+            && Date() < deadline
+        {
             Thread.sleep(forTimeInterval: 0.2)
         }
         Thread.sleep(forTimeInterval: 3)
         try tmux(["send-keys", "-t", session, "x"])
-        let stopped = try waitFor(session, "run 2 stopped", timeout: 60)
-        #expect(stopped.contains("--resume 2"))
+        let stopped = try waitFor(session, "run \(id) stopped", timeout: 60)
+        #expect(stopped.contains("--resume \(id)"))
         _ = try waitFor(session, "· interrupted", timeout: 10)
         let logText = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         #expect(logText.contains("stopping after this step"), "log:\n\(logText)")
