@@ -4,6 +4,8 @@ import Foundation
 /// View 3: accuracy against cumulative MFLOPs of every exit, for the focused run and the overlaid ones.
 enum AnytimeView {
     static let overlayColors: [ColorRole] = [.good, .hard, .easy, .bad]
+    /// A run the view draws: its colour, and the letter its exits are marked with (nil: the focused run's numbers).
+    typealias ShownRun = (detail: RunDetail, color: ColorRole, marker: Character?)
 
     static func draw(_ state: DashboardState, into screen: inout Screen, rect: Rect) {
         let ascii = state.options.ascii
@@ -12,19 +14,21 @@ enum AnytimeView {
         let chartArea = drawPanel(
             "Accuracy (%) vs cumulative MFLOPs" + (state.logY ? "  [log y]" : ""),
             into: &screen, rect: left, ascii: ascii)
+        let runs = shownRuns(state)
+        let envelopes = envelopes(state, over: runs)
         LineChart.draw(
-            series(state), style: ChartStyle(xLabel: "MFLOPs", logY: state.logY, ascii: ascii),
+            series(runs, envelopes: envelopes), style: ChartStyle(xLabel: "MFLOPs", logY: state.logY, ascii: ascii),
             into: &screen, rect: chartArea)
         let tableArea = drawPanel("Exits", into: &screen, rect: right, ascii: ascii)
-        drawTable(state, into: &screen, rect: tableArea)
+        drawTable(state, runs: runs, envelopes: envelopes, into: &screen, rect: tableArea)
     }
 
     /// The runs to show, focused run last so it is drawn on top. Each overlaid run marks its exits with a letter of
     /// its own (the focused run with exit numbers), so the runs stay apart without colour.
-    static func shownRuns(_ state: DashboardState) -> [(detail: RunDetail, color: ColorRole, marker: Character?)] {
+    static func shownRuns(_ state: DashboardState) -> [ShownRun] {
         let overlaid = state.overlayRunIDs.sorted().filter { $0 != state.focusedRunID }
             .compactMap { state.data?.details[$0] }.filter { !$0.exits.isEmpty }
-        var result: [(RunDetail, ColorRole, Character?)] = overlaid.enumerated().map { index, detail in
+        var result: [ShownRun] = overlaid.enumerated().map { index, detail in
             (detail, overlayColors[index % overlayColors.count], overlayMarker(index))
         }
         if let focused = state.focusedDetail, !focused.exits.isEmpty { result.append((focused, .title, nil)) }
@@ -36,12 +40,14 @@ enum AnytimeView {
         Character(UnicodeScalar(UInt8(ascii: "a") + UInt8(index % 26)))
     }
 
-    /// The focused run's exits and stored budget curve, each overlaid run's exits, then the envelopes when shown.
-    static func series(_ state: DashboardState) -> [ChartSeries] {
-        let runs = shownRuns(state)
-        let envelopes =
-            state.showEnvelope ? Envelope.series(over: runs.map(\.detail)) : []
-        return runs.flatMap { detail, color, marker in
+    /// The per-architecture envelopes over `runs` when `b` turned them on (the Anytime and Budget views), else none.
+    static func envelopes(_ state: DashboardState, over runs: [ShownRun]) -> [ChartSeries] {
+        state.showEnvelope ? Envelope.series(over: runs.map(\.detail)) : []
+    }
+
+    /// The focused run's exits and stored budget curve, each overlaid run's exits, then the envelopes.
+    static func series(_ runs: [ShownRun], envelopes: [ChartSeries]) -> [ChartSeries] {
+        runs.flatMap { detail, color, marker in
             guard let marker else {
                 return ChartSeries.budgetCurve(detail.budgetCurve, label: "")
                     + [ChartSeries.exits(detail.exits, label: detail.run.name, color: color)]
@@ -52,7 +58,10 @@ enum AnytimeView {
         } + envelopes
     }
 
-    static func drawTable(_ state: DashboardState, into screen: inout Screen, rect: Rect) {
+    static func drawTable(
+        _ state: DashboardState, runs: [ShownRun],
+        envelopes: [ChartSeries], into screen: inout Screen, rect: Rect
+    ) {
         guard let detail = state.focusedDetail, !detail.exits.isEmpty else {
             screen.write(
                 "not evaluated yet (ranet eval)", x: rect.x + 1, y: rect.y, foreground: .muted,
@@ -81,14 +90,13 @@ enum AnytimeView {
                 foreground: .muted, maxWidth: rect.width - 1)
             row += 1
         }
-        for (detailShown, color, marker) in shownRuns(state) where row < rect.y + rect.height {
+        for (detailShown, color, marker) in runs where row < rect.y + rect.height {
             let key = marker.map(String.init) ?? "1-\(detailShown.exits.count)"
             screen.write(
                 key + " " + detailShown.run.name, x: rect.x + 1, y: row, foreground: color, maxWidth: rect.width - 1)
             row += 1
         }
         // The chart's one legend row runs out of room with many runs; the envelopes are named here too.
-        let envelopes = state.showEnvelope ? Envelope.series(over: shownRuns(state).map(\.detail)) : []
         for envelope in envelopes where row < rect.y + rect.height {
             screen.write(
                 LineChart.legendKey(envelope, ascii: state.options.ascii) + " " + envelope.label, x: rect.x + 1, y: row,

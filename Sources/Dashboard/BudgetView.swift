@@ -20,10 +20,7 @@ enum BudgetView {
         let histogramArea = drawPanel("Samples leaving at each exit", into: &screen, rect: left, ascii: ascii)
         drawHistogram(result, detail, ascii: ascii, into: &screen, rect: histogramArea)
         let chartArea = drawPanel("Budget curve: accuracy (%) vs avg MFLOPs", into: &screen, rect: right, ascii: ascii)
-        var series = curveSeries(detail)
-        if state.showEnvelope {
-            series += Envelope.series(over: AnytimeView.shownRuns(state).map(\.detail))
-        }
+        var series = curveSeries(detail) + AnytimeView.envelopes(state, over: AnytimeView.shownRuns(state))
         series.append(ChartSeries(label: ascii ? "@ now" : "◆ now", color: .title, xs: [], ys: [], drawLine: false))
         LineChart.draw(
             series,

@@ -51,7 +51,7 @@ import Testing
     @Test func overlaidRunsAreMarkedWithTheirLetterNotExitNumbers() {
         var state = loadedState(view: .anytime, options: DisplayOptions(ascii: true, monochrome: true))
         state.overlayRunIDs = [2]
-        let series = AnytimeView.series(state)
+        let series = AnytimeView.series(AnytimeView.shownRuns(state), envelopes: [])
         let overlaid = series.filter { $0.label == "fmnist-msdnet" }
         #expect(overlaid.count == 1 && overlaid.first?.markers?.allSatisfy { $0 == "a" } == true)
         #expect(series.filter { $0.color == .muted }.count == 1, "only the focused run's budget curve")
