@@ -53,6 +53,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CNcurses", path: "Sources/CNcurses"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
+        .systemLibrary(name: "CThreadAffinity", path: "Sources/CThreadAffinity"),
         .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
 
@@ -61,7 +62,9 @@ let package = Package(
         .target(name: "SeededRandom"),
         // Reading files handed to ranet: regular files only (a FIFO would block), errors in words.
         .target(name: "InputFiles"),
-        .target(name: "NeuralEngine", dependencies: ["CBLAS", "SeededRandom"], swiftSettings: engineFlags),
+        .target(
+            name: "NeuralEngine", dependencies: ["CBLAS", "CThreadAffinity", "SeededRandom"], swiftSettings: engineFlags
+        ),
         // Model configurations, presets and exit layout: plain data, so the dashboard reads them without the engine.
         .target(name: "ModelConfigs", dependencies: ["InputFiles"]),
         .target(

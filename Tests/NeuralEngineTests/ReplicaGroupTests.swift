@@ -75,4 +75,44 @@ import Testing
             try group.run { rank in _ = replicas[rank].allReduce(1, { $0[0] = 1 }, { #expect($0[0] == 2) }) }
         }
     }
+    @Test func ranksTakingTurnsShareTheThreadsCPUsAndTheCallerGetsItsOwnBack() throws {
+        let before = try #require(ThreadAffinity.current(), "the thread's CPUs cannot be read here")
+        let group = ReplicaGroup(count: 3, threads: 1, oneBLASThreadEach: false)
+        let seen = Mutex([CPUSet?](repeating: nil, count: 3))
+        try group.run { rank in
+            let mine = ThreadAffinity.current()
+            seen.withLock { $0[rank] = mine }
+        }
+        #expect(ThreadAffinity.current() == before)
+        let masks = seen.withLock { $0 }
+        if before.cpus.count > 1 {
+            #expect(masks.allSatisfy { $0 == masks[0] && $0?.cpus.count == 1 })
+            let shared = Set(masks[0]?.cpus ?? [-1])
+            #expect(shared.isSubset(of: Set(before.cpus)))
+        } else {
+            #expect(masks.allSatisfy { $0 == before })
+        }
+    }
+
+    @Test func ranksComputingAtOnceKeepTheirCPUs() throws {
+        let before = try #require(ThreadAffinity.current(), "the thread's CPUs cannot be read here")
+        let group = ReplicaGroup(count: 2, oneBLASThreadEach: false)
+        let seen = Mutex([CPUSet?](repeating: nil, count: 2))
+        try group.run { rank in
+            let mine = ThreadAffinity.current()
+            seen.withLock { $0[rank] = mine }
+        }
+        #expect(seen.withLock { $0 } == [before, before])
+    }
+
+    @Test func theNearestCPUsAreAllowedOnesAndOnlyWhenFewerThanAllowed() throws {
+        let allowed = try #require(ThreadAffinity.current(), "the thread's CPUs cannot be read here").cpus
+        #expect(ThreadAffinity.nearestCPUs(allowed.count) == nil)
+        for count in 1..<allowed.count {
+            let chosen = try #require(ThreadAffinity.nearestCPUs(count)).cpus
+            let isAllowed = Set(chosen).isSubset(of: Set(allowed))
+            #expect(chosen.count == count && isAllowed)
+        }
+        #expect(CPUSet(cpus: [0, 3, 64, 130]).cpus == [0, 3, 64, 130])
+    }
 }
