@@ -32,6 +32,8 @@ public final class Arena: @unchecked Sendable {
 /// One growable scratch buffer per slot, for kernel workspaces (im2col columns and the like).
 public final class Scratch: @unchecked Sendable {
     private var slots: [Tensor] = []
+    /// The workspaces of the half of a conv that runs on the spinning helper thread (`ConvKernels.splitForward`).
+    lazy var helperScratch = Scratch()
     public init() {}
     /// `slot`'s buffer, grown to at least `count` floats; contents unspecified.
     func buffer(_ slot: ScratchSlot, count: Int) -> UnsafeMutablePointer<Float> {

@@ -59,6 +59,27 @@ public enum EngineThreads {
         if let error = errors.lazy.compactMap({ $0 }).first { throw error }
     }
 
+    /// Whether convolutions of a single image split their output channels in two, one half on `SpinningHelper`
+    /// (set by `withSingleImageSplit`).
+    nonisolated(unsafe) static private(set) var splitsSingleImages = false
+
+    /// Runs `body` with OpenBLAS and the engine's loops on one thread while every convolution of a single image
+    /// (large enough, `ConvKernels.singleImageSplitMinimumMACs`) computes half of its output channels on a spinning
+    /// helper thread: batch-1 inference on two threads, where handing each GEMM or loop to a parked thread costs
+    /// more than it saves. Call it from one thread at a time.
+    public static func withSingleImageSplit<T>(_ body: () throws -> T) rethrows -> T {
+        let previous = splitsSingleImages
+        splitsSingleImages = true
+        defer { splitsSingleImages = previous }
+        return try withOneThreadEach(body)
+    }
+
+    /// Runs `body`, work on one image at a time (batch-1 inference), the faster way for the thread count: with
+    /// `withSingleImageSplit` on two or more threads, as it is on one. The same caveats as `withSingleImageSplit`.
+    public static func forSingleImages<T>(_ body: () throws -> T) rethrows -> T {
+        count >= 2 ? try withSingleImageSplit(body) : try body()
+    }
+
     /// Runs `body` with the engine's loops and OpenBLAS on one thread, then restores the previous count: for work
     /// split into parts that each run on a thread of their own.
     public static func withOneThreadEach<T>(_ body: () throws -> T) rethrows -> T {

@@ -29,6 +29,11 @@ public struct ChannelAffine {
         }
     }
 
+    /// The affine of channels `first`, `first + 1`, ... as channels 0, 1, ...
+    func channels(from first: Int) -> ChannelAffine {
+        ChannelAffine(scale: scale + first, shift: shift + first, relu: relu)
+    }
+
     /// Applies the affine in place to one NCHW image of `channels` planes of `plane` values.
     func apply(inPlace y: UnsafeMutablePointer<Float>, channels: Int, plane: Int) {
         for c in 0..<channels {

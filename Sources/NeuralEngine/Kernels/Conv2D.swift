@@ -37,10 +37,51 @@ public enum ConvKernels {
         keepColumns: UnsafeMutablePointer<Float>? = nil, accumulate: Bool = false,
         epilogue: ChannelAffine? = nil
     ) {
+        let algorithm = ConvAlgorithm.choose(for: g, .forward(keepingColumns: keepColumns != nil))
+        if keepColumns == nil && splitsAcrossHelper(g) {
+            splitForward(
+                x: x, weight: weight, bias: bias, y: y, geometry: g, scratch: scratch, accumulate: accumulate,
+                epilogue: epilogue, algorithm: algorithm)
+            return
+        }
         forward(
             x: x, weight: weight, bias: bias, y: y, geometry: g, scratch: scratch, keepColumns: keepColumns,
-            accumulate: accumulate, epilogue: epilogue,
-            algorithm: ConvAlgorithm.choose(for: g, .forward(keepingColumns: keepColumns != nil)))
+            accumulate: accumulate, epilogue: epilogue, algorithm: algorithm)
+    }
+
+    /// A single image's conv splits its output channels across the helper thread from this many multiply-adds: a
+    /// hand-off to the spinning helper costs about a microsecond, the work of ~50,000 multiply-adds.
+    static let singleImageSplitMinimumMACs = 1 << 17
+
+    static func splitsAcrossHelper(_ g: ConvGeometry) -> Bool {
+        EngineThreads.splitsSingleImages && g.input.n == 1 && g.outChannels >= 2
+            && g.macs >= singleImageSplitMinimumMACs
+    }
+
+    /// `forward` of one image with the first half of the output channels on the calling thread and the second on
+    /// `SpinningHelper`, each through `algorithm` (the whole conv's), the helper with workspaces of its own. The
+    /// results are the whole conv's up to the order of additions: OpenBLAS may sum a GEMM's products in another order
+    /// for half the rows (~1e-7 relative).
+    static func splitForward(
+        x: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        y: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, scratch: Scratch, accumulate: Bool,
+        epilogue: ChannelAffine?, algorithm: ConvAlgorithm
+    ) {
+        let half = g.outChannels / 2
+        func part(_ channels: Range<Int>, _ scratch: Scratch) {
+            let first = channels.lowerBound
+            let partGeometry = ConvGeometry(
+                input: g.input, outChannels: channels.count, kernelH: g.kernelH, kernelW: g.kernelW,
+                stride: g.stride, padding: g.padding, inputImageStride: g.inputImageStride,
+                outputImageStride: g.outputImageStride)
+            forward(
+                x: x, weight: weight + first * g.patch, bias: bias.map { $0 + first }, y: y + first * g.outPlane,
+                geometry: partGeometry, scratch: scratch, keepColumns: nil, accumulate: accumulate,
+                epilogue: epilogue?.channels(from: first), algorithm: algorithm)
+        }
+        let helperScratch = scratch.helperScratch
+        SpinningHelper.shared.run(
+            { part(half..<g.outChannels, helperScratch) }, alongside: { part(0..<half, scratch) })
     }
 
     /// `forward` through the given algorithm instead of the chosen one (tests run one call through two).

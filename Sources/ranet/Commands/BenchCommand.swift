@@ -14,7 +14,8 @@ struct BenchCommand: ParsableCommand {
             train: forward + backward through all exits + SGD step, the batch split into parts (--batch-parts) with \
             shared batch-norm statistics, run on the threads, as `ranet train` does (--profile then times the first part, waits included); \
             eval: forward through all exits, the batch split into one part per thread as `ranet eval` does (whole with \
-            --profile); latency: eval at batch 1 (one image is not split: it runs on one thread). Reports the \
+            --profile); latency: eval at batch 1 on one thread, which with --threads 2 or more hands half of each \
+            large convolution's output channels to a second thread. Reports the \
             median images/s over repeats after a warm-up, and with --profile the time per op kind of one step. Build \
             with -c release; OpenBLAS's kernel is printed (its corename).
             """)
@@ -55,8 +56,8 @@ struct BenchCommand: ParsableCommand {
         // Batch-64 eval as `ranet eval` runs it: one part of the batch per thread, each on one thread.
         // (--profile times one graph, so it keeps the whole batch together.)
         let parts = mode == .eval && !profile ? min(EngineThreads.count, batch) : 1
-        // One image is not split: its small GEMMs and loops lose more to handing work to a second thread than they
-        // gain, so latency runs on one thread (as `--threads 1` would).
+        // One image runs on one thread: its small GEMMs and loops lose more to handing work to parked threads than
+        // they gain. With more threads, its large convs share their output channels with a spinning helper thread.
         let oneThread = mode == .latency && !profile
         let partGraphs = (0..<parts).map { _ in Graph(training: false) }
         let bounds = EngineThreads.partBounds(batch, parts: parts)
@@ -71,10 +72,11 @@ struct BenchCommand: ParsableCommand {
                     _ = try model.forward(partGraphs[part], partGraphs[part].input(partInputs[part]))
                 }
             } else if oneThread {
-                try EngineThreads.withOneThreadEach {
+                func forward() throws {
                     graph.reset()
                     _ = try model.forward(graph, graph.input(x))
                 }
+                try EngineThreads.forSingleImages(forward)
             } else {
                 graph.reset()
                 _ = try model.forward(graph, graph.input(x))

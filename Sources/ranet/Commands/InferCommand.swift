@@ -92,20 +92,20 @@ struct InferCommand: ParsableCommand {
             let confident =
                 rule.threshold != nil || rule.budget != nil
                 ? try ResolvedRule.resolve(rule, loaded: loaded, store: store, batchSize: batchSize) : nil
-            try DeadlineMode(
+            let mode = DeadlineMode(
                 loaded: loaded, dataset: dataset, names: names, hasLabels: !fromFiles, deadlineMs: deadlineMs,
-                policy: rule.policy, resolved: confident, json: json
-            ).run(progress: progress)
+                policy: rule.policy, resolved: confident, json: json)
+            try EngineThreads.forSingleImages { try mode.run(progress: progress) }
             return
         }
         if stream {
             let budget = try ResolvedRule.budgetTarget(rule, cumulativeFlops: loaded.cumulativeFlops)
             let (validation, source) = try ResolvedRule.validationOutputs(
                 loaded: loaded, store: store, batchSize: batchSize)
-            try StreamMode(
+            let mode = StreamMode(
                 loaded: loaded, dataset: dataset, names: names, hasLabels: !fromFiles, policy: rule.policy,
-                budget: budget, window: window, validation: validation, validationSource: source, json: json
-            ).run(progress: progress)
+                budget: budget, window: window, validation: validation, validationSource: source, json: json)
+            try EngineThreads.forSingleImages { try mode.run(progress: progress) }
             return
         }
         let resolved = try ResolvedRule.resolve(rule, loaded: loaded, store: store, batchSize: batchSize)
