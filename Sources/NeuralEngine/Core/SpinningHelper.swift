@@ -6,9 +6,9 @@ import Synchronization
 #endif
 
 /// A second thread that one op hands half of its work to (a single image's convolution, see `EngineThreads
-/// .withSingleImageSplit`). Between jobs it spins for `spinWindow` instead of parking, so a hand-off is a memory
-/// write: waking a parked thread means waking an idle CPU, which on a virtual machine takes longer than many of the
-/// convolutions of one image. After `spinWindow` without work it parks, and the next hand-off wakes it.
+/// .withSingleImageSplit`). Between jobs it spins for `spinWindowNanoseconds` instead of parking, so a hand-off is a
+/// memory write: waking a parked thread means waking an idle CPU, which on a virtual machine takes longer than many of
+/// the convolutions of one image. After that long without work it parks, and the next hand-off wakes it.
 final class SpinningHelper: @unchecked Sendable {
     static let shared = SpinningHelper()
 
