@@ -316,20 +316,23 @@ enum OwnThreads {
         withoutActuallyEscaping(body) { body in
             let work = UncheckedSendable(body)
             var threads: [pthread_t] = []
-            for i in 1..<max(count, 1) {
-                let job = Unmanaged.passRetained(Job { work.value(i) }).toOpaque()
-                var thread = pthread_t()
-                let status = pthread_create(
-                    &thread, nil,
-                    { raw in
-                        Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue().body()
-                        return nil
-                    }, job)
-                precondition(status == 0, "pthread_create failed with \(status)")
-                threads.append(thread)
-            }
+            for i in 1..<max(count, 1) { threads.append(start { work.value(i) }) }
             body(0)
             for thread in threads { pthread_join(thread, nil) }
         }
+    }
+
+    /// Starts a thread of its own running `body`; join or detach it.
+    static func start(_ body: @escaping () -> Void) -> pthread_t {
+        let job = Unmanaged.passRetained(Job(body)).toOpaque()
+        var thread = pthread_t()
+        let status = pthread_create(
+            &thread, nil,
+            { raw in
+                Unmanaged<Job>.fromOpaque(raw!).takeRetainedValue().body()
+                return nil
+            }, job)
+        precondition(status == 0, "pthread_create failed with \(status)")
+        return thread
     }
 }

@@ -60,16 +60,7 @@ final class SpinningHelper: @unchecked Sendable {
         started.withLock { started in
             guard !started else { return }
             started = true
-            let helper = Unmanaged.passUnretained(self).toOpaque()
-            var thread = pthread_t()
-            let status = pthread_create(
-                &thread, nil,
-                { raw in
-                    Unmanaged<SpinningHelper>.fromOpaque(raw!).takeUnretainedValue().loop()
-                    return nil
-                }, helper)
-            precondition(status == 0, "pthread_create failed with \(status)")
-            pthread_detach(thread)
+            pthread_detach(OwnThreads.start { self.loop() })
         }
     }
 
