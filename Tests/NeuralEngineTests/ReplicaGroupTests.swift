@@ -75,6 +75,7 @@ import Testing
             try group.run { rank in _ = replicas[rank].allReduce(1, { $0[0] = 1 }, { #expect($0[0] == 2) }) }
         }
     }
+
     @Test func ranksTakingTurnsShareTheThreadsCPUsAndTheCallerGetsItsOwnBack() throws {
         let before = try #require(ThreadAffinity.current(), "the thread's CPUs cannot be read here")
         let group = ReplicaGroup(count: 3, threads: 1, oneBLASThreadEach: false)
