@@ -107,10 +107,11 @@ import Testing
     }
 
     @Test func theNearestCPUsAreAllowedOnesAndOnlyWhenFewerThanAllowed() throws {
-        let allowed = try #require(ThreadAffinity.current(), "the thread's CPUs cannot be read here").cpus
-        #expect(ThreadAffinity.nearestCPUs(allowed.count) == nil)
+        let current = try #require(ThreadAffinity.current(), "the thread's CPUs cannot be read here")
+        let allowed = current.cpus
+        #expect(current.nearest(allowed.count) == nil)
         for count in 1..<allowed.count {
-            let chosen = try #require(ThreadAffinity.nearestCPUs(count)).cpus
+            let chosen = try #require(current.nearest(count)).cpus
             let isAllowed = Set(chosen).isSubset(of: Set(allowed))
             #expect(chosen.count == count && isAllowed)
         }

@@ -74,9 +74,9 @@ public final class ReplicaGroup: @unchecked Sendable {
         // Replicas taking turns wake each other at every batch norm. Left free to run anywhere, the woken one is
         // started on an idle CPU, and waking an idle virtual CPU can take longer than the work between two batch
         // norms; kept on `threads` CPUs, the hand-over is a plain switch on the same CPU.
-        let sharedCPUs = turns == nil ? nil : ThreadAffinity.nearestCPUs(threads)
-        let callerCPUs = sharedCPUs == nil ? nil : ThreadAffinity.current()
-        defer { if let callerCPUs { ThreadAffinity.set(callerCPUs) } }
+        let callerCPUs = turns == nil ? nil : ThreadAffinity.current()
+        let sharedCPUs = callerCPUs?.nearest(threads)
+        defer { if sharedCPUs != nil, let callerCPUs { ThreadAffinity.set(callerCPUs) } }
         func runAll() -> [Error?] {
             OwnThreads.collectingErrors(count, failed: abort) { rank in
                 if let sharedCPUs { ThreadAffinity.set(sharedCPUs) }

@@ -18,6 +18,15 @@ struct CPUSet: Equatable, Sendable {
     }
 
     init(words: [UInt64]) { self.words = words }
+
+    /// `count` of these CPUs, beginning with the one the calling thread runs on now (when it is one of them), or nil
+    /// when there are no more than `count`.
+    func nearest(_ count: Int) -> CPUSet? {
+        let allowed = cpus
+        guard allowed.count > count else { return nil }
+        let start = allowed.firstIndex(of: Int(ranet_current_cpu())) ?? 0
+        return CPUSet(cpus: (0..<count).map { allowed[(start + $0) % allowed.count] })
+    }
 }
 
 enum ThreadAffinity {
@@ -32,13 +41,5 @@ enum ThreadAffinity {
     @discardableResult
     static func set(_ set: CPUSet) -> Bool {
         set.words.withUnsafeBufferPointer { ranet_set_thread_affinity($0.baseAddress, $0.count) } == 0
-    }
-
-    /// `count` of the calling thread's allowed CPUs, beginning with the one it runs on now, or nil when it may use
-    /// no more than `count` anyway (or the CPUs cannot be read).
-    static func nearestCPUs(_ count: Int) -> CPUSet? {
-        guard let allowed = current()?.cpus, allowed.count > count else { return nil }
-        let start = allowed.firstIndex(of: Int(ranet_current_cpu())) ?? 0
-        return CPUSet(cpus: (0..<count).map { allowed[(start + $0) % allowed.count] })
     }
 }
