@@ -11,8 +11,7 @@ import Testing
             "bench", "--preset", "cifar10-anytime", "--mode", "latency", "--threads", "\(threads)", "--seconds", "0.3",
             "--json",
         ])
-        #expect(result.status == 0, "\(result.stderr)")
-        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any] ?? [:]
+        let object = try CLI.json(result) as? [String: Any] ?? [:]
         #expect(object["batchSize"] as? Int == 1)
         #expect(object["threads"] as? Int == threads)
         #expect((object["imagesPerSecond"] as? Double ?? 0) > 0, "\(object)")

@@ -15,16 +15,11 @@ import Testing
         return folder
     }
 
-    static func json(_ result: CLI.Result) throws -> Any {
-        #expect(result.status == 0, "\(result.stderr)")
-        return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
-    }
-
     @Test func everyRunFinishedWithItsWeightsAndRANetReaches92PercentAtEveryExit() throws {
         let folder = try Self.cloneLikeFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let runs = try #require(
-            try Self.json(BundledSampleTests.ranet(in: folder, ["runs", "--json"])) as? [[String: Any]])
+            try CLI.json(BundledSampleTests.ranet(in: folder, ["runs", "--json"])) as? [[String: Any]])
         let names = runs.compactMap { $0["name"] as? String }
         #expect(names.count == 6, "\(names)")
         for run in runs {
@@ -34,7 +29,7 @@ import Testing
             #expect(checkpoint.hasPrefix(folder + "/sample-data/weights/"), "run \(id): \(checkpoint)")
             #expect(FileManager.default.fileExists(atPath: checkpoint), "run \(id): \(checkpoint)")
             let evaluations = try #require(
-                try Self.json(
+                try CLI.json(
                     BundledSampleTests.ranet(
                         in: folder, ["export", "--run", "\(id)", "--what", "evaluations", "--format", "json"]))
                     as? [[String: Any]])
@@ -60,7 +55,7 @@ import Testing
         let folder = try Self.cloneLikeFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let evaluations = try #require(
-            try Self.json(
+            try CLI.json(
                 BundledSampleTests.ranet(
                     in: folder, ["export", "--run", "1", "--what", "evaluations", "--format", "json"]))
                 as? [[String: Any]])
@@ -68,7 +63,7 @@ import Testing
             evaluations.compactMap { $0["evaluation"] as? [String: Any] }.last { $0["split"] as? String == "test" })
         let testID = try #require(test["id"] as? Int)
         let samples = try #require(
-            try Self.json(
+            try CLI.json(
                 BundledSampleTests.ranet(
                     in: folder,
                     ["export", "--run", "1", "--what", "samples", "--evaluation", "\(testID)", "--format", "json"]))
@@ -84,7 +79,7 @@ import Testing
             let modes = [(["--threshold", "0"], 0), (["--deadline-ms", "100000"], predicted.count - 1)]
             for (mode, exit) in modes {
                 let infer = try #require(
-                    try Self.json(
+                    try CLI.json(
                         BundledSampleTests.ranet(
                             in: folder,
                             ["infer", "--run", "1", "--image", "sample-data/images/" + image, "--json"] + mode))

@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import Testing
 
 /// Runs the `ranet` executable built next to the test bundle.
 enum CLI {
@@ -15,5 +16,11 @@ enum CLI {
         var env = ProcessInfo.processInfo.environment
         for (k, v) in environment { env[k] = v }
         return try ChildProcess.run(binary.path, arguments, environment: env, timeout: timeout)
+    }
+
+    /// The JSON value a command printed on stdout; a failed command is recorded as an issue.
+    static func json(_ result: Result) throws -> Any {
+        #expect(result.status == 0, "\(result.stderr)")
+        return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
     }
 }

@@ -28,45 +28,30 @@ import Testing
         g.outputImageStride = (s.m + 2) * g.outPlane
         #expect(ConvAlgorithm.choose(for: g, .forward(keepingColumns: false)) == s.algorithm)
         #expect(g.macs >= ConvKernels.singleImageSplitMinimumMACs)
-        let x = rng.array(g.input.count)
-        let weight = rng.array(s.m * g.patch, scale: 0.3)
-        let bias = rng.array(s.m)
-        let scale = rng.array(s.m, scale: 0.5).map { $0 + 1 }
-        let shift = rng.array(s.m, scale: 0.3)
+        // Tensors hold the operands so the kernels get stable pointers without nested closures.
+        func tensor(_ values: [Float]) -> Tensor { Tensor(shape: [values.count], values: values) }
+        let x = tensor(rng.array(g.input.count))
+        let weight = tensor(rng.array(s.m * g.patch, scale: 0.3))
+        let bias = tensor(rng.array(s.m))
+        let scale = tensor(rng.array(s.m, scale: 0.5).map { $0 + 1 })
+        let shift = tensor(rng.array(s.m, scale: 0.3))
         let before = rng.array((s.m + 2) * g.outPlane)
         for (fold, accumulate) in [(false, false), (false, true), (true, false)] {
             func run(split: Bool) -> [Float] {
-                var y = before
-                x.withUnsafeBufferPointer { xb in
-                    weight.withUnsafeBufferPointer { wb in
-                        bias.withUnsafeBufferPointer { bb in
-                            scale.withUnsafeBufferPointer { sb in
-                                shift.withUnsafeBufferPointer { hb in
-                                    y.withUnsafeMutableBufferPointer { yb in
-                                        let affine =
-                                            fold
-                                            ? ChannelAffine(scale: sb.baseAddress!, shift: hb.baseAddress!, relu: true)
-                                            : nil
-                                        let biasPointer = fold ? nil : bb.baseAddress
-                                        let out = yb.baseAddress! + g.outPlane
-                                        if split {
-                                            ConvKernels.splitForward(
-                                                x: xb.baseAddress!, weight: wb.baseAddress!, bias: biasPointer,
-                                                y: out, geometry: g, scratch: Scratch(), accumulate: accumulate,
-                                                epilogue: affine, algorithm: s.algorithm)
-                                        } else {
-                                            ConvKernels.forward(
-                                                x: xb.baseAddress!, weight: wb.baseAddress!, bias: biasPointer,
-                                                y: out, geometry: g, scratch: Scratch(), keepColumns: nil,
-                                                accumulate: accumulate, epilogue: affine, algorithm: s.algorithm)
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
+                let y = tensor(before)
+                let affine = fold ? ChannelAffine(scale: scale.data, shift: shift.data, relu: true) : nil
+                let biasPointer = fold ? nil : UnsafePointer(bias.data)
+                let out = y.data + g.outPlane
+                if split {
+                    ConvKernels.splitForward(
+                        x: x.data, weight: weight.data, bias: biasPointer, y: out, geometry: g, scratch: Scratch(),
+                        accumulate: accumulate, epilogue: affine, algorithm: s.algorithm)
+                } else {
+                    ConvKernels.forward(
+                        x: x.data, weight: weight.data, bias: biasPointer, y: out, geometry: g, scratch: Scratch(),
+                        keepColumns: nil, accumulate: accumulate, epilogue: affine, algorithm: s.algorithm)
                 }
-                return y
+                return y.array
             }
             let whole = run(split: false)
             let split = run(split: true)
