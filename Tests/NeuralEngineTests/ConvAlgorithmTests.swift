@@ -13,6 +13,9 @@ import Testing
             g.stride == 1 && g.kernelH == 3 && g.kernelW == 3 && g.padding == 1
                 && g.input.c <= 24 && g.outChannels <= 16 && g.input.w >= 6
         }
+        static func usesNarrowPointwise(_ g: ConvGeometry) -> Bool {
+            g.isPointwise && g.outChannels <= 8 && g.outPlane >= 16
+        }
         static func usesPerImageGEMM(_ g: ConvGeometry) -> Bool { g.isPointwise && g.outPlane >= 49 }
         static func usesShiftConv(_ g: ConvGeometry) -> Bool {
             guard g.kernelH == 3, g.kernelW == 3, !directApplies(g), g.input.n * g.outPlane >= 256 else {
@@ -27,6 +30,7 @@ import Testing
 
         static func forward(_ g: ConvGeometry, keepColumns: Bool) -> ConvAlgorithm {
             if directApplies(g) || (!keepColumns && directAppliesForward(g)) { return .direct }
+            if usesNarrowPointwise(g) { return .narrowPointwise }
             if usesPerImageGEMM(g) { return .perImageGEMM }
             if !keepColumns && usesShiftConv(g) { return .shiftedGEMM }
             return .columnGEMM
@@ -35,6 +39,7 @@ import Testing
         static func backward(_ g: ConvGeometry, savedColumns: Bool) -> ConvAlgorithm {
             if !savedColumns && usesShiftConv(g) { return .shiftedGEMM }
             if directApplies(g) { return .direct }
+            if usesNarrowPointwise(g) { return .narrowPointwise }
             if usesPerImageGEMM(g) { return .perImageGEMM }
             return .columnGEMM
         }
@@ -82,7 +87,9 @@ import Testing
             if ConvAlgorithm.keepsColumns(g) != Reference.keepsColumns(g) { mismatches.append("keeps \(g)") }
         }
         #expect(mismatches.isEmpty, "\(mismatches.count) mismatches, first: \(mismatches.prefix(5))")
-        #expect(seen == ["direct", "perImageGEMM", "shiftedGEMM", "columnGEMM"], "every algorithm is exercised")
+        #expect(
+            seen == ["direct", "narrowPointwise", "perImageGEMM", "shiftedGEMM", "columnGEMM"],
+            "every algorithm is exercised")
     }
 
     /// Key decisions by name: the shapes RANet's dense layers and classifiers are made of.
@@ -100,6 +107,10 @@ import Testing
         #expect(ConvAlgorithm.choose(for: geometry(1, 96, 7, 24), inference) == .columnGEMM)
         #expect(ConvAlgorithm.choose(for: geometry(32, 160, 7, 128, stride: 2), inference) == .shiftedGEMM)
         #expect(ConvAlgorithm.choose(for: geometry(32, 64, 7, 16, k: 1), inference) == .perImageGEMM)
+        #expect(ConvAlgorithm.choose(for: geometry(32, 68, 32, 5, k: 1), inference) == .narrowPointwise)
+        #expect(
+            ConvAlgorithm.choose(for: geometry(32, 68, 32, 5, k: 1), .backward(withSavedColumns: false))
+                == .narrowPointwise)
         #expect(ConvAlgorithm.choose(for: geometry(32, 64, 4, 16, k: 1), inference) == .columnGEMM)
         #expect(!ConvAlgorithm.keepsColumns(geometry(32, 64, 4, 16, k: 1)))
         #expect(ConvAlgorithm.keepsColumns(geometry(8, 30, 7, 24)))

@@ -25,11 +25,11 @@ import Testing
 
     @Test func convolutionLargePlanesAndChunkedBatches() throws {
         var rng = TestRNG(seed: 12)
-        // 1x1 on 16x16 and 7x7 planes takes the per-image GEMM path (4x4 is gathered); 64 channels x 3x3 x 32x32
-        // splits the batch into chunks.
-        try compareConv(n: 2, c: 5, h: 16, w: 16, m: 3, k: 1, stride: 1, pad: 0, bias: false, rng: &rng, trial: 100)
-        try compareConv(n: 3, c: 6, h: 7, w: 7, m: 4, k: 1, stride: 1, pad: 0, bias: true, rng: &rng, trial: 102)
-        try compareConv(n: 3, c: 6, h: 4, w: 4, m: 4, k: 1, stride: 1, pad: 0, bias: true, rng: &rng, trial: 103)
+        // 1x1 with more than 8 outputs on 16x16 and 7x7 planes takes the per-image GEMM path (4x4 is gathered);
+        // 64 channels x 3x3 x 32x32 splits the batch into chunks.
+        try compareConv(n: 2, c: 5, h: 16, w: 16, m: 9, k: 1, stride: 1, pad: 0, bias: false, rng: &rng, trial: 100)
+        try compareConv(n: 3, c: 6, h: 7, w: 7, m: 12, k: 1, stride: 1, pad: 0, bias: true, rng: &rng, trial: 102)
+        try compareConv(n: 3, c: 6, h: 4, w: 4, m: 10, k: 1, stride: 1, pad: 0, bias: true, rng: &rng, trial: 103)
         try compareConv(n: 8, c: 64, h: 32, w: 32, m: 2, k: 3, stride: 1, pad: 1, bias: false, rng: &rng, trial: 101)
     }
 

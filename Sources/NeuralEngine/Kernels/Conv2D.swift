@@ -100,6 +100,9 @@ public enum ConvKernels {
         case .direct:
             DirectConv.forward(x: x, weight: weight, y: y, geometry: g, scratch: scratch, accumulate: accumulate)
             for img in 0..<N { epilogue?.apply(inPlace: y + img * g.outputImageStride, channels: M, plane: P) }
+        case .narrowPointwise:
+            NarrowPointwiseConv.forward(
+                x: x, weight: weight, y: y, geometry: g, accumulate: accumulate, epilogue: epilogue)
         case .perImageGEMM:
             for img in 0..<N {
                 sgemm(
@@ -201,6 +204,9 @@ public enum ConvKernels {
             DirectConv.backward(
                 x: x, weight: weight, dy: dy, dWeight: dWeight, dx: dx, dxBeta: dxBeta, geometry: g,
                 scratch: scratch)
+        case .narrowPointwise:
+            NarrowPointwiseConv.backward(
+                x: x, weight: weight, dy: dy, dWeight: dWeight, dx: dx, dxBeta: dxBeta, geometry: g)
         case .perImageGEMM:
             for img in 0..<N {
                 sgemm(

@@ -3,6 +3,8 @@
 enum ConvAlgorithm: Equatable, Sendable {
     /// `DirectConv`: register-blocked loops over a zero-bordered copy of each image (few channels, wide planes).
     case direct
+    /// `NarrowPointwiseConv`: register-blocked loops straight on the NCHW planes (1x1 convs with few outputs).
+    case narrowPointwise
     /// One GEMM per image straight on the NCHW planes (1x1 convs on large planes): nothing to gather or scatter.
     case perImageGEMM
     /// `ShiftConv`: one GEMM for all kernel taps on the input itself, each tap's products added back shifted.
@@ -31,12 +33,14 @@ enum ConvPass: Equatable, Sendable {
 extension ConvAlgorithm {
     /// The algorithm for `pass` over geometry `g`.
     ///
-    /// The three special kernels take disjoint shapes (`direct`: 3x3 stride 1 with few channels; `perImageGEMM`: 1x1;
-    /// `shiftedGEMM`: 3x3 with many input channels, never a `direct` shape), so at most one test below holds.
+    /// The special kernels take disjoint shapes (`direct`: 3x3 stride 1 with few channels; `narrowPointwise`: 1x1 with
+    /// few outputs; `perImageGEMM`: other 1x1 on large planes; `shiftedGEMM`: 3x3 with many input channels, never a
+    /// `direct` shape), so at most one test below holds.
     /// `directForwardOnly` shapes take `direct` in a forward that keeps no columns and `columnGEMM` in backward.
     static func choose(for g: ConvGeometry, _ pass: ConvPass) -> ConvAlgorithm {
         if isDirect(g) { return .direct }
         if pass == .forward(keepingColumns: false) && isDirectForwardOnly(g) { return .direct }
+        if isNarrowPointwise(g) { return .narrowPointwise }
         if isPerImageGEMM(g) { return .perImageGEMM }
         if !pass.sharesColumns && isShifted(g) { return .shiftedGEMM }
         return .columnGEMM
@@ -63,6 +67,12 @@ extension ConvAlgorithm {
     /// Planes at least this wide take `direct` forward (two output rows at a time); narrower ones waste most of each
     /// 8-wide vector.
     static let directForwardMinWidth = 6
+
+    /// 1x1 convs with at most this many output channels take `narrowPointwise`: up to 8 it beat sgemm on every
+    /// shape of the four presets; at 10 to 12 outputs it won on some and lost on others, and from 14 it lost.
+    static let narrowPointwiseMaxOutputChannels = 8
+    /// ... on planes of at least this many values: one pair of 8-wide chunks (smaller planes would be all tail).
+    static let narrowPointwiseMinPlane = 16
 
     /// 1x1 convs on planes of at least this many values (7x7) take `perImageGEMM`; smaller planes (4x4) are gathered
     /// across images into one wide GEMM, which beats many tiny ones.
@@ -96,7 +106,13 @@ extension ConvAlgorithm {
             && g.input.w >= directForwardMinWidth
     }
 
-    static func isPerImageGEMM(_ g: ConvGeometry) -> Bool { g.isPointwise && g.outPlane >= perImageGEMMMinPlane }
+    static func isNarrowPointwise(_ g: ConvGeometry) -> Bool {
+        g.isPointwise && g.outChannels <= narrowPointwiseMaxOutputChannels && g.outPlane >= narrowPointwiseMinPlane
+    }
+
+    static func isPerImageGEMM(_ g: ConvGeometry) -> Bool {
+        g.isPointwise && g.outPlane >= perImageGEMMMinPlane && !isNarrowPointwise(g)
+    }
 
     static func isShifted(_ g: ConvGeometry) -> Bool {
         guard g.kernelH == 3, g.kernelW == 3, !isDirect(g), g.input.n * g.outPlane >= shiftedMinPositions else {
