@@ -13,6 +13,10 @@ import Testing
             g.stride == 1 && g.kernelH == 3 && g.kernelW == 3 && g.padding == 1
                 && g.input.c <= 24 && g.outChannels <= 16 && g.input.w >= 6
         }
+        static func singleImageDirect(_ g: ConvGeometry) -> Bool {
+            g.input.n == 1 && g.stride == 1 && g.kernelH == 3 && g.kernelW == 3 && g.padding == 1
+                && g.input.c <= 96 && g.outChannels <= 24 && g.input.w >= 6
+        }
         static func usesNarrowPointwise(_ g: ConvGeometry) -> Bool {
             g.isPointwise && g.outChannels <= 8 && g.outPlane >= 16
         }
@@ -29,7 +33,9 @@ import Testing
         }
 
         static func forward(_ g: ConvGeometry, keepColumns: Bool) -> ConvAlgorithm {
-            if directApplies(g) || (!keepColumns && directAppliesForward(g)) { return .direct }
+            if directApplies(g) || (!keepColumns && (directAppliesForward(g) || singleImageDirect(g))) {
+                return .direct
+            }
             if usesNarrowPointwise(g) { return .narrowPointwise }
             if usesPerImageGEMM(g) { return .perImageGEMM }
             if !keepColumns && usesShiftConv(g) { return .shiftedGEMM }
@@ -46,6 +52,7 @@ import Testing
 
         static func keepsColumns(_ g: ConvGeometry) -> Bool {
             !g.isPointwise && columnsFitOneChunk(g) && !usesShiftConv(g) && !directAppliesForward(g)
+                && !singleImageDirect(g)
         }
     }
 
@@ -104,7 +111,10 @@ import Testing
         #expect(ConvAlgorithm.choose(for: geometry(32, 24, 7, 12), inference) == .direct)
         #expect(ConvAlgorithm.choose(for: geometry(32, 24, 7, 12), .backward(withSavedColumns: false)) == .columnGEMM)
         #expect(ConvAlgorithm.choose(for: geometry(32, 96, 7, 24), inference) == .shiftedGEMM)
-        #expect(ConvAlgorithm.choose(for: geometry(1, 96, 7, 24), inference) == .columnGEMM)
+        #expect(ConvAlgorithm.choose(for: geometry(1, 96, 7, 24), inference) == .direct)
+        #expect(ConvAlgorithm.choose(for: geometry(1, 96, 7, 24), .backward(withSavedColumns: false)) == .columnGEMM)
+        #expect(ConvAlgorithm.choose(for: geometry(2, 48, 8, 12), inference) == .columnGEMM)
+        #expect(ConvAlgorithm.choose(for: geometry(1, 97, 8, 12), inference) == .columnGEMM)
         #expect(ConvAlgorithm.choose(for: geometry(32, 160, 7, 128, stride: 2), inference) == .shiftedGEMM)
         #expect(ConvAlgorithm.choose(for: geometry(32, 64, 7, 16, k: 1), inference) == .perImageGEMM)
         #expect(ConvAlgorithm.choose(for: geometry(32, 68, 32, 5, k: 1), inference) == .narrowPointwise)

@@ -44,6 +44,14 @@ extension KernelReferenceTests {
             #expect(scaledMaxError(y, expected) < 1e-5, "\(g.input) -> \(m)")
             for pairs in [true, false] { compareDirectConv(g, pairsChunks: pairs, backward: false, rng: &rng) }
         }
+        // One image with more channels (batch-1 inference): forward only, blocks of up to five of 24 outputs.
+        for (c, h, w, m) in [(96, 8, 8, 24), (48, 8, 8, 12), (60, 16, 16, 19), (25, 7, 7, 17)] {
+            let g = ConvGeometry(
+                input: NCHW(1, c, h, w), outChannels: m, kernelH: 3, kernelW: 3, stride: 1, padding: 1)
+            #expect(ConvAlgorithm.isSingleImageDirect(g) && !ConvAlgorithm.isDirect(g))
+            #expect(ConvAlgorithm.choose(for: g, .forward(keepingColumns: false)) == .direct)
+            for pairs in [true, false] { compareDirectConv(g, pairsChunks: pairs, backward: false, rng: &rng) }
+        }
         try compareConv(
             n: 3, c: 24, h: 7, w: 7, m: 12, k: 3, stride: 1, pad: 1, bias: false, rng: &rng, trial: 320,
             throughIdentity: true)

@@ -13,7 +13,8 @@ import Testing
         (16, 28, 16, 3, 1, 1, .direct),
         (64, 14, 48, 1, 1, 0, .perImageGEMM),
         (68, 32, 5, 1, 1, 0, .narrowPointwise),
-        (96, 16, 24, 3, 1, 1, .shiftedGEMM),
+        (96, 8, 24, 3, 1, 1, .direct),
+        (128, 16, 48, 3, 1, 1, .shiftedGEMM),
         (32, 8, 33, 3, 1, 1, .columnGEMM),
         (64, 16, 64, 3, 2, 1, .columnGEMM),
     ]

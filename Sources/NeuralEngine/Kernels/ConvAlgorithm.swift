@@ -36,10 +36,13 @@ extension ConvAlgorithm {
     /// The special kernels take disjoint shapes (`direct`: 3x3 stride 1 with few channels; `narrowPointwise`: 1x1 with
     /// few outputs; `perImageGEMM`: other 1x1 on large planes; `shiftedGEMM`: 3x3 with many input channels, never a
     /// `direct` shape), so at most one test below holds.
-    /// `directForwardOnly` shapes take `direct` in a forward that keeps no columns and `columnGEMM` in backward.
+    /// `directForwardOnly` and `singleImageDirect` shapes take `direct` in a forward that keeps no columns and another
+    /// algorithm in backward.
     static func choose(for g: ConvGeometry, _ pass: ConvPass) -> ConvAlgorithm {
         if isDirect(g) { return .direct }
-        if pass == .forward(keepingColumns: false) && isDirectForwardOnly(g) { return .direct }
+        if pass == .forward(keepingColumns: false) && (isDirectForwardOnly(g) || isSingleImageDirect(g)) {
+            return .direct
+        }
         if isNarrowPointwise(g) { return .narrowPointwise }
         if isPerImageGEMM(g) { return .perImageGEMM }
         if !pass.sharesColumns && isShifted(g) { return .shiftedGEMM }
@@ -67,6 +70,12 @@ extension ConvAlgorithm {
     /// Planes at least this wide take `direct` forward (two output rows at a time); narrower ones waste most of each
     /// 8-wide vector.
     static let directForwardMinWidth = 6
+
+    /// A single image's forward (batch-1 inference) takes `direct` with up to this many input channels ...
+    static let singleImageDirectMaxInputChannels = 96
+    /// ... and output channels: its GEMM has one plane of columns (64 on an 8x8 plane), too few for sgemm to make up
+    /// for building them (48->12 at 8x8: 42 -> 64 GFLOP/s). Up to 160 inputs gained no more; 32 outputs lost.
+    static let singleImageDirectMaxOutputChannels = 24
 
     /// 1x1 convs with at most this many output channels take `narrowPointwise`: up to 8 it beat sgemm on every
     /// shape of the four presets; at 10 to 12 outputs it won on some and lost on others, and from 14 it lost.
@@ -99,6 +108,13 @@ extension ConvAlgorithm {
 
     /// 3x3 "same" stride-1 convs with few channels on planes too narrow for `direct`'s backward.
     static func isDirectForwardOnly(_ g: ConvGeometry) -> Bool { isDirectForwardOnlyOrBoth(g) && !isDirect(g) }
+
+    /// 3x3 "same" stride-1 convs of one image with up to `singleImageDirectMax...` channels: forward only.
+    static func isSingleImageDirect(_ g: ConvGeometry) -> Bool {
+        g.input.n == 1 && g.stride == 1 && g.kernelH == 3 && g.kernelW == 3 && g.padding == 1
+            && g.input.c <= singleImageDirectMaxInputChannels && g.outChannels <= singleImageDirectMaxOutputChannels
+            && g.input.w >= directForwardMinWidth
+    }
 
     private static func isDirectForwardOnlyOrBoth(_ g: ConvGeometry) -> Bool {
         g.stride == 1 && g.kernelH == 3 && g.kernelW == 3 && g.padding == 1
