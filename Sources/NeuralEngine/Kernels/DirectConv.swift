@@ -112,16 +112,7 @@ enum DirectConv {
             var q = 0
             while q < chunks {
                 let two = pairsRows ? oy + 1 < H : pairsChunks && q + 1 < chunks
-                var a0 = Lanes()
-                var a1 = Lanes()
-                var a2 = Lanes()
-                var a3 = Lanes()
-                var a4 = Lanes()
-                var b0 = Lanes()
-                var b1 = Lanes()
-                var b2 = Lanes()
-                var b3 = Lanes()
-                var b4 = Lanes()
+                var sums = BlockSums()
                 for c in 0..<C {
                     let wc = w0 + c * 9
                     for i in 0..<3 {
@@ -130,57 +121,88 @@ enum DirectConv {
                             let t = i * 3 + j
                             let v = UnsafeRawPointer(row + j).loadUnaligned(as: Lanes.self)
                             let u = two ? UnsafeRawPointer(row + j + second).loadUnaligned(as: Lanes.self) : v
-                            let k0 = wc[t]
-                            a0.addProduct(k0, v)
-                            b0.addProduct(k0, u)
-                            if block > 1 {
-                                let k = wc[cs + t]
-                                a1.addProduct(k, v)
-                                b1.addProduct(k, u)
-                            }
-                            if block > 2 {
-                                let k = wc[2 * cs + t]
-                                a2.addProduct(k, v)
-                                b2.addProduct(k, u)
-                            }
-                            if block > 3 {
-                                let k = wc[3 * cs + t]
-                                a3.addProduct(k, v)
-                                b3.addProduct(k, u)
-                            }
-                            if block > 4 {
-                                let k = wc[4 * cs + t]
-                                a4.addProduct(k, v)
-                                b4.addProduct(k, u)
-                            }
+                            sums.add(block, v, u) { wc[$0 * cs + t] }
                         }
                     }
                 }
                 let o = out + oy * W
-                storeBlock(a0, a1, a2, a3, a4, block, o, q * lanes, W, H * W, accumulate)
+                sums.store(.first, block, o, q * lanes, W, H * W, accumulate)
                 if two {
-                    storeBlock(
-                        b0, b1, b2, b3, b4, block, pairsRows ? o + W : o, pairsRows ? q * lanes : (q + 1) * lanes,
-                        W, H * W, accumulate)
+                    sums.store(
+                        .second, block, pairsRows ? o + W : o, pairsRows ? q * lanes : (q + 1) * lanes, W, H * W,
+                        accumulate)
                 }
                 q += two && !pairsRows ? 2 : 1
             }
         }
     }
 
-    /// Stores the sums of `block` output channels (planes `plane` apart) for output columns ox ..< ox+8 of a row.
-    @inline(__always) static func storeBlock(
-        _ a0: Lanes, _ a1: Lanes, _ a2: Lanes, _ a3: Lanes, _ a4: Lanes,
-        _ block: Int, _ row: UnsafeMutablePointer<Float>, _ ox: Int, _ W: Int,
-        _ plane: Int, _ accumulate: Bool
-    ) {
-        let out = row + ox
-        let count = min(lanes, W - ox)
-        store(a0, out, count, accumulate)
-        if block > 1 { store(a1, out + plane, count, accumulate) }
-        if block > 2 { store(a2, out + 2 * plane, count, accumulate) }
-        if block > 3 { store(a3, out + 3 * plane, count, accumulate) }
-        if block > 4 { store(a4, out + 4 * plane, count, accumulate) }
+    /// The sums of a block of up to five output channels over two 8-wide chunks (`a` the first, `b` the second): ten
+    /// named vectors, which stay in registers once the loops around them are inlined.
+    struct BlockSums {
+        var a0 = Lanes()
+        var a1 = Lanes()
+        var a2 = Lanes()
+        var a3 = Lanes()
+        var a4 = Lanes()
+        var b0 = Lanes()
+        var b1 = Lanes()
+        var b2 = Lanes()
+        var b3 = Lanes()
+        var b4 = Lanes()
+
+        enum Chunk { case first, second }
+
+        /// a[k] += factor(k) * v and b[k] += factor(k) * u for the block's first `block` channels k; a factor is one
+        /// weight for every lane or a vector of them.
+        @inline(__always) mutating func add<Factor: LaneFactor>(
+            _ block: Int, _ v: Lanes, _ u: Lanes, _ factor: (Int) -> Factor
+        ) {
+            let k0 = factor(0)
+            k0.addProduct(v, to: &a0)
+            k0.addProduct(u, to: &b0)
+            if block > 1 {
+                let k = factor(1)
+                k.addProduct(v, to: &a1)
+                k.addProduct(u, to: &b1)
+            }
+            if block > 2 {
+                let k = factor(2)
+                k.addProduct(v, to: &a2)
+                k.addProduct(u, to: &b2)
+            }
+            if block > 3 {
+                let k = factor(3)
+                k.addProduct(v, to: &a3)
+                k.addProduct(u, to: &b3)
+            }
+            if block > 4 {
+                let k = factor(4)
+                k.addProduct(v, to: &a4)
+                k.addProduct(u, to: &b4)
+            }
+        }
+
+        /// Calls `body(k, a[k], b[k])` for the block's first `block` channels k (unrolled: a loop indexing the sums
+        /// would keep them in memory).
+        @inline(__always) func forEach(_ block: Int, _ body: (Int, Lanes, Lanes) -> Void) {
+            body(0, a0, b0)
+            if block > 1 { body(1, a1, b1) }
+            if block > 2 { body(2, a2, b2) }
+            if block > 3 { body(3, a3, b3) }
+            if block > 4 { body(4, a4, b4) }
+        }
+
+        /// Stores (or adds) one chunk's sums of the `block` channels (planes `plane` apart) to output columns
+        /// ox ..< ox+8 of a row.
+        @inline(__always) func store(
+            _ chunk: Chunk, _ block: Int, _ row: UnsafeMutablePointer<Float>, _ ox: Int, _ W: Int, _ plane: Int,
+            _ accumulate: Bool
+        ) {
+            let out = row + ox
+            let count = min(lanes, W - ox)
+            forEach(block) { k, a, b in DirectConv.store(chunk == .first ? a : b, out + k * plane, count, accumulate) }
+        }
     }
 
     @inline(__always) static func store(
@@ -306,6 +328,20 @@ enum DirectConv {
             x: dy, weight: flipped, y: dx, geometry: transposed, scratch: scratch, accumulate: dxBeta != 0,
             pairsChunks: pairsChunks)
     }
+}
+
+/// What multiplies an 8-wide vector in `DirectConv.BlockSums.add`: one weight for every lane, or one per lane.
+protocol LaneFactor {
+    /// sum += self * x.
+    func addProduct(_ x: SIMD8<Float>, to sum: inout SIMD8<Float>)
+}
+
+extension Float: LaneFactor {
+    @inline(__always) func addProduct(_ x: SIMD8<Float>, to sum: inout SIMD8<Float>) { sum.addProduct(self, x) }
+}
+
+extension SIMD8: LaneFactor where Scalar == Float {
+    @inline(__always) func addProduct(_ x: SIMD8<Float>, to sum: inout SIMD8<Float>) { sum.addProduct(self, x) }
 }
 
 extension SIMD8 where Scalar == Float {

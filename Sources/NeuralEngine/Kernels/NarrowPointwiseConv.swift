@@ -128,47 +128,16 @@ enum NarrowPointwiseConv {
         var p = pixels.lowerBound
         while p + lanes <= pixels.upperBound {
             let two = pairsChunks && p + 2 * lanes <= pixels.upperBound
-            var a0 = Lanes()
-            var a1 = Lanes()
-            var a2 = Lanes()
-            var a3 = Lanes()
-            var a4 = Lanes()
-            var b0 = Lanes()
-            var b1 = Lanes()
-            var b2 = Lanes()
-            var b3 = Lanes()
-            var b4 = Lanes()
+            var sums = DirectConv.BlockSums()
             for r in rowRange {
                 let row = rows + r * plane + p
                 let v = UnsafeRawPointer(row).loadUnaligned(as: Lanes.self)
                 let u = two ? UnsafeRawPointer(row + lanes).loadUnaligned(as: Lanes.self) : v
                 let wr = w + r * rs
-                let k0 = wr[0]
-                a0.addProduct(k0, v)
-                b0.addProduct(k0, u)
-                if block > 1 {
-                    let k = wr[os]
-                    a1.addProduct(k, v)
-                    b1.addProduct(k, u)
-                }
-                if block > 2 {
-                    let k = wr[2 * os]
-                    a2.addProduct(k, v)
-                    b2.addProduct(k, u)
-                }
-                if block > 3 {
-                    let k = wr[3 * os]
-                    a3.addProduct(k, v)
-                    b3.addProduct(k, u)
-                }
-                if block > 4 {
-                    let k = wr[4 * os]
-                    a4.addProduct(k, v)
-                    b4.addProduct(k, u)
-                }
+                sums.add(block, v, u) { wr[$0 * os] }
             }
-            DirectConv.storeBlock(a0, a1, a2, a3, a4, block, out, p, plane, plane, accumulate)
-            if two { DirectConv.storeBlock(b0, b1, b2, b3, b4, block, out, p + lanes, plane, plane, accumulate) }
+            sums.store(.first, block, out, p, plane, plane, accumulate)
+            if two { sums.store(.second, block, out, p + lanes, plane, plane, accumulate) }
             p += two ? 2 * lanes : lanes
         }
         // The plane's last values (fewer than a vector).
@@ -204,43 +173,12 @@ enum NarrowPointwiseConv {
         let block = B.value
         // Without a second channel its sums read the first one again and are dropped.
         let second = secondInput ?? input
-        var a0 = Lanes()
-        var a1 = Lanes()
-        var a2 = Lanes()
-        var a3 = Lanes()
-        var a4 = Lanes()
-        var b0 = Lanes()
-        var b1 = Lanes()
-        var b2 = Lanes()
-        var b3 = Lanes()
-        var b4 = Lanes()
+        var sums = DirectConv.BlockSums()
         var p = 0
         while p + lanes <= plane {
             let x0 = UnsafeRawPointer(input + p).loadUnaligned(as: Lanes.self)
             let x1 = UnsafeRawPointer(second + p).loadUnaligned(as: Lanes.self)
-            let d0 = UnsafeRawPointer(grad + p).loadUnaligned(as: Lanes.self)
-            a0.addProduct(d0, x0)
-            b0.addProduct(d0, x1)
-            if block > 1 {
-                let d = UnsafeRawPointer(grad + plane + p).loadUnaligned(as: Lanes.self)
-                a1.addProduct(d, x0)
-                b1.addProduct(d, x1)
-            }
-            if block > 2 {
-                let d = UnsafeRawPointer(grad + 2 * plane + p).loadUnaligned(as: Lanes.self)
-                a2.addProduct(d, x0)
-                b2.addProduct(d, x1)
-            }
-            if block > 3 {
-                let d = UnsafeRawPointer(grad + 3 * plane + p).loadUnaligned(as: Lanes.self)
-                a3.addProduct(d, x0)
-                b3.addProduct(d, x1)
-            }
-            if block > 4 {
-                let d = UnsafeRawPointer(grad + 4 * plane + p).loadUnaligned(as: Lanes.self)
-                a4.addProduct(d, x0)
-                b4.addProduct(d, x1)
-            }
+            sums.add(block, x0, x1) { UnsafeRawPointer(grad + $0 * plane + p).loadUnaligned(as: Lanes.self) }
             p += lanes
         }
         @inline(__always) func add(_ j: Int, _ first: Lanes, _ second: Lanes) {
@@ -254,10 +192,6 @@ enum NarrowPointwiseConv {
             dWeight[j * outputStride] += s0
             if secondInput != nil { dWeight[j * outputStride + 1] += s1 }
         }
-        add(0, a0, b0)
-        if block > 1 { add(1, a1, b1) }
-        if block > 2 { add(2, a2, b2) }
-        if block > 3 { add(3, a3, b3) }
-        if block > 4 { add(4, a4, b4) }
+        sums.forEach(block, add)
     }
 }
