@@ -74,11 +74,11 @@ extension ConvAlgorithm {
     /// A single image's forward (batch-1 inference) takes `direct` with up to this many input channels ...
     static let singleImageDirectMaxInputChannels = 96
     /// ... and output channels: its GEMM has one plane of columns (64 on an 8x8 plane), too few for sgemm to make up
-    /// for building them (48->12 at 8x8: 42 -> 64 GFLOP/s). Up to 160 inputs gained no more; 32 outputs lost.
+    /// for building them; with more outputs the direct kernel's blocks re-read the input too often.
     static let singleImageDirectMaxOutputChannels = 24
 
-    /// 1x1 convs with at most this many output channels take `narrowPointwise`: up to 8 it beat sgemm on every
-    /// shape of the four presets; at 10 to 12 outputs it won on some and lost on others, and from 14 it lost.
+    /// 1x1 convs with at most this many output channels take `narrowPointwise`; with more, sgemm's packed panels catch
+    /// up (measured per output count: docs/performance.md, where each cut-off comes from).
     static let narrowPointwiseMaxOutputChannels = 8
     /// ... on planes of at least this many values: one pair of 8-wide chunks (smaller planes would be all tail).
     static let narrowPointwiseMinPlane = 16

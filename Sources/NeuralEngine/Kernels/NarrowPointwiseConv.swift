@@ -1,9 +1,9 @@
 /// 1x1 convolutions with few output channels: the bottlenecks of dense layers whose growth is small (68->5 at
 /// 32x32 in cifar10-paper). As GEMMs every pass has a dimension of 1 to 8 (M forward, K for dx, M again for dW),
-/// where sgemm ran at 10-20 GFLOP/s. Here a block of up to five output rows (two 8-wide chunks each, `DirectConv`'s
+/// far narrower than the blocks sgemm's kernels are built for. Here a block of up to five output rows (two 8-wide chunks each, `DirectConv`'s
 /// blocks) is summed in registers over `rowsPerPass` input rows at a time, tile by tile of the plane; dW pairs two
-/// input channels against the block's gradient rows. At batch 64 on 32x32 planes these convs are bound by memory
-/// (five multiply-adds per float read), so the gain there is smaller than on cached single images.
+/// input channels against the block's gradient rows. On planes that do not fit the caches these convs are bound by
+/// memory (one to eight multiply-adds per float read), whatever computes them.
 ///
 /// Works one image at a time on the calling thread, like `DirectConv`.
 enum NarrowPointwiseConv {
@@ -92,9 +92,8 @@ enum NarrowPointwiseConv {
         }
     }
 
-    /// Input rows summed per pass over a tile: each is a stream the prefetchers must follow (all rows in one pass,
-    /// 68 of them 4 KB apart, ran slower than sgemm; 4 per pass were slower than 8, 16 no faster), and the block's
-    /// sums go back to the output between passes.
+    /// Input rows summed per pass over a tile: each is a stream the prefetchers must follow, and the block's sums go
+    /// back to the output between passes; eight balance the two (docs/performance.md has the figures).
     static let rowsPerPass = 8
     /// Pixels per tile, a multiple of two vectors: a block's partial sums for a tile (5 x 2 KB) stay in L1 between
     /// passes.
