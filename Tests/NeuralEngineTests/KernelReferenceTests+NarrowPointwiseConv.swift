@@ -7,10 +7,10 @@ import Testing
 /// The 1x1 kernel for few output channels against direct loops.
 extension KernelReferenceTests {
     /// Shapes chosen to reach every part of `NarrowPointwiseConv`: output blocks of 1 to 5 (8 -> 4 + 4, 7 -> 4 + 3),
-    /// more input channels than one pass sums (20, 17), planes that are whole pairs of vectors, one vector short of
-    /// one (4x4, 5x5, 7x7, 14x14) and longer than a tile (32x32; 23x23 with a tail), an odd input channel count left
-    /// alone by dW's pairs, with and without bias. Through the graph, and the kernel itself with both settings of
-    /// `pairsChunks`.
+    /// more input channels than one pass sums (20, 17), planes of whole pairs of vectors (4x4, 8x8), planes ending in
+    /// a single vector or a scalar tail (5x5, 7x7, 14x14, 6x9), planes longer than a tile (32x32; 23x23 with a tail),
+    /// odd input channel counts (dW's last channel has no pair), with and without bias. Through the graph, and the
+    /// kernel itself with both settings of `pairsChunks`.
     @Test func narrowPointwiseConvMatchesNaive() throws {
         var rng = TestRNG(seed: 41)
         let shapes = [
