@@ -48,9 +48,12 @@ public struct ExitEvaluator: Sendable {
     public let normalization: Normalization
     /// Images per forward pass.
     public let batchSize: Int
-    /// Parts each batch is split into, run side by side on one thread each (`EngineThreads.runParts`); 1 runs the
-    /// whole batch on the engine's threads. Logits do not depend on it.
+    /// Threads the parts of each batch run on, one thread each (`EngineThreads.runParts`); 1 runs them one after the
+    /// other on the engine's threads. Each batch is split into `EngineThreads.inferenceParts` parts; logits depend on
+    /// the split only up to the order of float additions.
     public let workers: Int
+    /// Floats a part's widest feature maps may hold together (`EngineThreads.inferenceParts`).
+    var partBudgetFloats = EngineThreads.inferencePartBudgetFloats
 
     /// Creates an evaluator; a batch size or worker count below 1 is refused.
     public init(model: any EarlyExitNetwork, normalization: Normalization, batchSize: Int = 64, workers: Int = 1) throws
@@ -73,14 +76,20 @@ public struct ExitEvaluator: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         let loader = try BatchLoader.evaluation(dataset: dataset, batchSize: batchSize, normalization: normalization)
-        let runners = (0..<workers).map { _ in AllExitsRunner(model: model) }
-        let stagings = (0..<workers).map { _ in InputStaging() }
+        let imageFloats = try model.widestFeatureMapFloats()
+        func partCount(_ images: Int) -> Int {
+            EngineThreads.inferenceParts(
+                images: images, threads: workers, imageFloats: imageFloats, budgetFloats: partBudgetFloats)
+        }
+        let partsPerBatch = partCount(batchSize)
+        let runners = (0..<partsPerBatch).map { _ in AllExitsRunner(model: model) }
+        let stagings = (0..<partsPerBatch).map { _ in InputStaging() }
         var table = ExitStatisticsTable(exitCount: model.exitCount, sampleCount: dataset.count)
         var logits = keepLogits ? [Float](repeating: 0, count: model.exitCount * dataset.count * model.classes) : nil
         var done = 0
         for batch in loader.batches(epoch: 0) {
-            // Contiguous parts of the batch, one per worker (fewer when the batch is small).
-            let parts = min(workers, batch.count)
+            // Contiguous parts of the batch (fewer when the batch is small).
+            let parts = partCount(batch.count)
             let imageSize = batch.channels * batch.height * batch.width
             let bounds = EngineThreads.partBounds(batch.count, parts: parts)
             let inputs = (0..<parts).map { part in
@@ -88,7 +97,11 @@ public struct ExitEvaluator: Sendable {
                     shape: [bounds[part + 1] - bounds[part], batch.channels, batch.height, batch.width],
                     values: batch.images[bounds[part] * imageSize..<bounds[part + 1] * imageSize])
             }
-            try EngineThreads.runParts(parts) { part in try runners[part].run(inputs[part]) }
+            if workers == 1 {
+                for part in 0..<parts { try runners[part].run(inputs[part]) }
+            } else {
+                try EngineThreads.runParts(parts, threads: workers) { part in try runners[part].run(inputs[part]) }
+            }
             for part in 0..<parts {
                 for (exit, node) in runners[part].logits.enumerated() {
                     try table.record(node, exit: exit, firstSample: done + bounds[part])

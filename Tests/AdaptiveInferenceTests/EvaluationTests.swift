@@ -1,4 +1,4 @@
-import AdaptiveInference
+@testable import AdaptiveInference
 import AdaptiveNets
 import Datasets
 import ExitPolicies
@@ -90,4 +90,55 @@ import Testing
 final class ProgressLog: @unchecked Sendable {
     private(set) var entries: [(Int, Int)] = []
     func add(_ done: Int, _ total: Int) { entries.append((done, total)) }
+}
+
+/// Batches split into parts by the size of the model's feature maps (`EngineThreads.inferenceParts`).
+@Suite struct EvaluationPartsTests {
+    @Test func partsKeepEachWithinTheBudgetAndAtLeastOnePerThread() {
+        for images in [1, 2, 7, 16, 63, 64, 256] {
+            for threads in [1, 2, 3, 8] {
+                for imageFloats in [1, 1000, 32144, 107_520, 3_000_000] {
+                    let budget = EngineThreads.inferencePartBudgetFloats
+                    let parts = EngineThreads.inferenceParts(images: images, threads: threads, imageFloats: imageFloats)
+                    let label = "\(images) images, \(threads) threads, \(imageFloats) floats: \(parts) parts"
+                    #expect(parts >= min(images, threads) && parts <= images, "\(label)")
+                    let largest = (images + parts - 1) / parts
+                    #expect(largest * imageFloats <= budget || largest == 1, "\(label) exceed the budget")
+                    // No fewer parts would do: one less would exceed the budget or leave a thread idle.
+                    if parts > max(1, min(images, threads)) {
+                        #expect((images + parts - 2) / (parts - 1) * imageFloats > budget, "\(label) are too many")
+                    }
+                }
+            }
+        }
+        #expect(EngineThreads.inferenceParts(images: 64, threads: 1, imageFloats: 107_520) == 4)
+        #expect(EngineThreads.inferenceParts(images: 64, threads: 2, imageFloats: 32144) == 2)
+    }
+
+    /// The tiny model's batch of 64 in parts of 1, 2 or 3 images, run one after another (one worker), gives the
+    /// logits of the whole batch up to the order of float additions (a GEMM over fewer images may sum in another
+    /// order), and the same predictions. (Parts on several threads change the process-wide thread count, so
+    /// CLITests run them in a child process: `ranet eval` at 1 and 3 threads.)
+    @Test func logitsDoNotDependOnTheParts() throws {
+        let model = try TinyModel.model()
+        let whole = try #require(TinyModel.evaluation().logits)
+        let imageFloats = try model.widestFeatureMapFloats()
+        #expect(imageFloats >= 4 * 12 * 12, "the widest map holds at least the first scale's channels")
+        for (workers, perPart) in [(1, 1), (1, 2), (1, 3)] {
+            var evaluator = try ExitEvaluator(
+                model: model, normalization: TinyModel.normalization, batchSize: 64, workers: workers)
+            evaluator.partBudgetFloats = perPart * imageFloats
+            #expect(
+                EngineThreads.inferenceParts(
+                    images: 64, threads: workers, imageFloats: imageFloats, budgetFloats: evaluator.partBudgetFloats)
+                    == (64 + perPart - 1) / perPart)
+            let evaluation = try evaluator.evaluate(try TinyModel.test(), keepLogits: true)
+            let parts = try #require(evaluation.logits)
+            let largest = whole.map(abs).max() ?? 1
+            let error = zip(parts, whole).map { abs($0 - $1) }.max() ?? 0
+            #expect(parts.count == whole.count && error <= 1e-5 * largest, "workers \(workers), \(perPart) per part")
+            let wholePredictions = try TinyModel.evaluation().outputs.predicted
+            #expect(evaluation.outputs.predicted == wholePredictions)
+        }
+    }
 }

@@ -71,6 +71,17 @@ extension EarlyExitNetwork {
     }
 }
 
+extension EarlyExitNetwork {
+    /// Floats per image of the widest tensor an inference pass through every exit allocates (a dry run that skips
+    /// arithmetic): what a part of a batch must keep in cache per image between the layers that read it.
+    public func widestFeatureMapFloats() throws -> Int {
+        let g = Graph(training: false, recordsGradients: false)
+        g.performsArithmetic = false
+        _ = try forward(g, g.input(Tensor(zeros: [1] + inputShape)))
+        return g.widestImageFloats
+    }
+}
+
 /// Per-exit cumulative FLOPs (multiply-adds) and parameters, and each classifier's input shape.
 public struct CostTable: Codable, Equatable, Sendable {
     public var exitStage: [Int]

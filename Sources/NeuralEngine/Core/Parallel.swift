@@ -21,6 +21,20 @@ public enum EngineThreads {
         Int(openblas_get_num_threads())
     }
 
+    /// Floats an inference part's widest feature maps may hold together (8 MB, a quarter of a 32 MB L3): they then
+    /// stay in the L3 between the layers that read them, where larger parts stream them from memory.
+    public static let inferencePartBudgetFloats = 2 << 20
+
+    /// The parts an inference batch of `images` is split into for `threads` threads, given the floats per image of
+    /// the model's widest feature map: at least one per thread, and more while a part's would exceed
+    /// `inferencePartBudgetFloats` (the threads take them in turn, `runParts(_:threads:)`).
+    public static func inferenceParts(
+        images: Int, threads: Int, imageFloats: Int, budgetFloats: Int = inferencePartBudgetFloats
+    ) -> Int {
+        let imagesPerPart = max(1, budgetFloats / max(imageFloats, 1))
+        return min(images, max(threads, (images + imagesPerPart - 1) / imagesPerPart))
+    }
+
     /// Runs `body(part)` for part in 0..<parts, each on its own thread with one engine thread and one OpenBLAS
     /// thread, then restores the thread count; rethrows the first error. For independent work such as the parts of
     /// an inference batch: the parts scale with the threads where the whole batch's small GEMMs and loops split

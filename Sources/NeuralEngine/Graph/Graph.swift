@@ -64,6 +64,7 @@ public final class Graph: @unchecked Sendable {
     }
 
     func output(_ shape: [Int], from inputs: [Node]) -> Node {
+        widestImageFloats = max(widestImageFloats, shape.dropFirst().reduce(1, *))
         if !recordsGradients {
             return Node(
                 value: inferenceValues.take(shape), requiresGrad: false,
@@ -74,4 +75,8 @@ public final class Graph: @unchecked Sendable {
 
     /// Makes every concatenation copy its inputs (for tests comparing the two ways).
     public var copiesConcatenations = false
+
+    /// The most floats per image any tensor this graph allocated holds (a concatenation's shared buffer counts once,
+    /// at its full width).
+    public private(set) var widestImageFloats = 0
 }

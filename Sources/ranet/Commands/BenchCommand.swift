@@ -13,8 +13,8 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             train: forward + backward through all exits + SGD step, the batch split into parts (--batch-parts) with \
             shared batch-norm statistics, run on the threads, as `ranet train` does (--profile then times the first part, waits included); \
-            eval: forward through all exits, the batch split into one part per thread as `ranet eval` does (whole with \
-            --profile); latency: eval at batch 1 on one thread, which with --threads 2 or more hands half of each \
+            eval: forward through all exits, the batch split into parts (at least one per thread, smaller when the \
+            model's feature maps are large), each part on one thread, as `ranet eval` does (whole with --profile); latency: eval at batch 1 on one thread, which with --threads 2 or more hands half of each \
             large convolution's output channels to a second thread. Reports the \
             median images/s over repeats after a warm-up, and with --profile the time per op kind of one step. Build \
             with -c release; OpenBLAS's kernel is printed (its corename).
@@ -53,9 +53,12 @@ struct BenchCommand: ParsableCommand {
         let graph = mode == .train ? trainingStep.leadGraph : Graph(training: false)
         let sgd = try SGD(learningRate: 0.01)
         let ones = [Float](repeating: 1, count: model.exitCount)
-        // Batch-64 eval as `ranet eval` runs it: one part of the batch per thread, each on one thread.
+        // Batch-64 eval as `ranet eval` runs it: the batch in parts, each on one thread.
         // (--profile times one graph, so it keeps the whole batch together.)
-        let parts = mode == .eval && !profile ? min(EngineThreads.count, batch) : 1
+        let parts =
+            mode == .eval && !profile
+            ? EngineThreads.inferenceParts(
+                images: batch, threads: EngineThreads.count, imageFloats: try model.widestFeatureMapFloats()) : 1
         // One image runs on one thread: its small GEMMs and loops lose more to handing work to parked threads than
         // they gain. With more threads, its large convs share their output channels with a spinning helper thread.
         let oneThread = mode == .latency && !profile
@@ -67,7 +70,7 @@ struct BenchCommand: ParsableCommand {
                 _ = try trainingStep.run(images: x, labels: labels, weights: ones)
                 sgd.step(model.store.parameters)
             } else if parts > 1 {
-                try EngineThreads.runParts(parts) { part in
+                try EngineThreads.runParts(parts, threads: EngineThreads.count) { part in
                     partGraphs[part].reset()
                     _ = try model.forward(partGraphs[part], partGraphs[part].input(partInputs[part]))
                 }
