@@ -59,11 +59,8 @@ extension EarlyExitNetwork {
 
     /// Per-exit cumulative cost with the reference counting rules (batch 1, a dry run that skips arithmetic).
     public func cost() throws -> CostTable {
-        let g = Graph(training: false, recordsGradients: false)
-        g.performsArithmetic = false
         let counter = OpCounter()
-        g.counter = counter
-        _ = try forward(g, g.input(Tensor(zeros: [1] + inputShape)))
+        try dryRun(counter: counter)
         return CostTable(
             exitStage: exitStage, cumulativeFlops: counter.exits.map(\.flops),
             cumulativeParams: counter.exits.map(\.params),
@@ -74,11 +71,15 @@ extension EarlyExitNetwork {
 extension EarlyExitNetwork {
     /// Floats per image of the widest tensor an inference pass through every exit allocates (a dry run that skips
     /// arithmetic): what a part of a batch must keep in cache per image between the layers that read it.
-    public func widestFeatureMapFloats() throws -> Int {
+    public func widestFeatureMapFloats() throws -> Int { try dryRun().widestImageFloats }
+
+    /// A forward pass of one image through every exit that allocates and counts but skips the arithmetic.
+    @discardableResult private func dryRun(counter: OpCounter? = nil) throws -> Graph {
         let g = Graph(training: false, recordsGradients: false)
         g.performsArithmetic = false
+        g.counter = counter
         _ = try forward(g, g.input(Tensor(zeros: [1] + inputShape)))
-        return g.widestImageFloats
+        return g
     }
 }
 
