@@ -12,12 +12,13 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure training or inference speed of a model on random input (no dataset needed).",
         discussion: """
             train: forward + backward through all exits + SGD step, the batch split into parts (--batch-parts) with \
-            shared batch-norm statistics, run on the threads, as `ranet train` does (--profile then times the first part, waits included); \
-            eval: forward through all exits, the batch split into parts (at least one per thread, smaller when the \
-            model's feature maps are large), each part on one thread, as `ranet eval` does (whole with --profile); latency: eval at batch 1 on one thread, which with --threads 2 or more hands half of each \
-            large convolution's output channels to a second thread. Reports the \
-            median images/s over repeats after a warm-up, and with --profile the time per op kind of one step. Build \
-            with -c release; OpenBLAS's kernel is printed (its corename).
+            shared batch-norm statistics, run on the threads, as `ranet train` does (--profile then times the first \
+            part, waits included); eval: forward through all exits, the batch split into parts (at least one per \
+            thread, smaller when the model's feature maps are large), each part on one thread, as `ranet eval` does \
+            (whole with --profile); latency: eval at batch 1 on one thread, which with --threads 2 or more hands half \
+            of each large convolution's output channels to a second thread. Reports the median images/s over repeats \
+            after a warm-up, and with --profile the time per op kind of one step. Build with -c release; OpenBLAS's \
+            kernel is printed (its corename).
             """)
 
     enum Mode: String, ExpressibleByArgument, CaseIterable { case train, eval, latency }
@@ -61,7 +62,7 @@ struct BenchCommand: ParsableCommand {
                 images: batch, threads: EngineThreads.count, imageFloats: try model.widestFeatureMapFloats()) : 1
         // One image runs on one thread: its small GEMMs and loops lose more to handing work to parked threads than
         // they gain. With more threads, its large convs share their output channels with a spinning helper thread.
-        let oneThread = mode == .latency && !profile
+        let oneImage = mode == .latency && !profile
         let partGraphs = (0..<parts).map { _ in Graph(training: false) }
         let bounds = EngineThreads.partBounds(batch, parts: parts)
         let partInputs = (0..<parts).map { x.rows(bounds[$0]..<bounds[$0 + 1]) }
@@ -74,7 +75,7 @@ struct BenchCommand: ParsableCommand {
                     partGraphs[part].reset()
                     _ = try model.forward(partGraphs[part], partGraphs[part].input(partInputs[part]))
                 }
-            } else if oneThread {
+            } else if oneImage {
                 func forward() throws {
                     graph.reset()
                     _ = try model.forward(graph, graph.input(x))
